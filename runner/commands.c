@@ -1,0 +1,95 @@
+/* commands.c: the command table, signal handling and shared CLI helpers. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "exitcodes.h"
+
+volatile sig_atomic_t mpl_interrupted;
+
+const struct command commands[] = {
+	{ "check", cmd_check, "[--json] [--strict]",
+	  "probe the kernel and tools for what the lab needs", 1 },
+	{ "topo", cmd_topo,
+	  "up FILE [--name NAME] [--set PATH=VALUE]... [--hold] | down NAME | list [--json] | show NAME [--json]",
+	  "bring a topology up or down, list and inspect labs", 1 },
+	{ "cleanup", cmd_cleanup, "--stale | NAME...",
+	  "remove what crashed runs left behind (only the lab's own namespaces)", 1 },
+};
+const unsigned n_commands = sizeof(commands) / sizeof(commands[0]);
+
+const char *mpl_version(void)
+{
+	return MPL_VERSION;
+}
+
+void say_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mptcp-lab: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int usage_of(const char *name)
+{
+	for (unsigned i = 0; i < n_commands; i++)
+		if (!strcmp(commands[i].name, name))
+			fprintf(stderr, "usage: mptcp-lab %s %s\n", name, commands[i].args);
+	return EXIT_USAGE;
+}
+
+int exit_code_for(int err)
+{
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case -EINVAL:
+	case -EBADMSG:
+		return EXIT_DATAERR;
+	case -EOPNOTSUPP:
+	case -ENOPROTOOPT:
+	case -EPROTONOSUPPORT:
+	case -ENOSYS:
+		return EXIT_UNAVAILABLE;
+	default:
+		return EXIT_SOFTWARE;
+	}
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	mpl_interrupted = 1;
+}
+
+int command_run(const struct command *c, int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: mptcp-lab %s %s\n  %s\n", c->name, c->args, c->help);
+			return EXIT_OK;
+		}
+	if (c->needs_root && geteuid() != 0) {
+		say_error("'%s' needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN to create network namespaces)",
+			  c->name);
+		return EXIT_UNAVAILABLE;
+	}
+	/* No SA_RESTART: a blocking wait returns EINTR and the command
+	 * unwinds through its undo journal. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return c->fn(argc, argv);
+}

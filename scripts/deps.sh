@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages mptcp-lab needs to build, run and test.
+# Idempotent and quiet when everything is there already (no apt-get update).
+set -euo pipefail
+
+packages=(
+	build-essential cmake pkg-config git
+	libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
+	libsqlite3-dev sqlite3 libjansson-dev libcurl4-openssl-dev
+	iproute2 iperf3 mptcpize gnuplot-nox jq clang
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: need root to install: ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
