@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# check.sh: `mptcp-lab check` against independent witnesses.
+#
+# - `check --json` is an array of {name, available, detail, required} with
+#   unique names, and every capability the shipped scenarios need is there
+#   and marked required;
+# - mptcp and qdisc.tbf are available (this project's reference kernel has
+#   both), and every qdisc kind's availability matches what `tc` itself
+#   manages in a throwaway namespace (netem and fq are missing on the
+#   reference kernel, so "available" must not be a constant);
+# - net.mptcp.enabled of a fresh namespace matches the mptcp capability;
+# - `check --strict` exits 69 exactly when a required capability is false,
+#   and names the missing ones on stderr; plain `check` exits 0;
+# - a bad option is a usage error (64);
+# - no probe namespace is left behind.
+set -u
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP: needs root (network namespaces)"
+	exit 77
+fi
+for t in jq ip tc; do
+	if ! command -v "$t" >/dev/null; then
+		echo "SKIP: needs '$t'"
+		exit 77
+	fi
+done
+: "${MPL_BIN:?MPL_BIN must point to mptcp-lab}"
+
+ns="mpl-chk-$$"
+tmp=$(mktemp -d)
+cleanup() {
+	ip netns del "$ns" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fails=0
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# ---- the JSON contract ---------------------------------------------------------
+"$MPL_BIN" check --json >"$tmp/check.json" 2>"$tmp/check.err"
+rc=$?
+[ "$rc" = 0 ] || fail "check --json exited $rc: $(cat "$tmp/check.err")"
+if ! jq -e 'type == "array" and length > 0' "$tmp/check.json" >/dev/null; then
+	fail "check --json is not a non-empty array"
+	cat "$tmp/check.json"
+	exit 1
+fi
+bad=$(jq -r '.[] | select((.name | type) != "string" or (.available | type) != "boolean"
+	or (.detail | type) != "string" or (.required | type) != "boolean") | tostring' "$tmp/check.json")
+[ -z "$bad" ] || fail "malformed entries: $bad"
+dups=$(jq -r '[.[].name] | group_by(.) | map(select(length > 1) | .[0]) | join(" ")' "$tmp/check.json")
+[ -z "$dups" ] || fail "duplicate names: $dups"
+# Every detail says something: a value when available, a reason when not.
+empty=$(jq -r '[.[] | select(.detail == "") | .name] | join(" ")' "$tmp/check.json")
+[ -z "$empty" ] || fail "empty detail for: $empty"
+
+required="mptcp mptcp.pm_genl qdisc.tbf qdisc.htb qdisc.netem qdisc.ingress link.ifb link.veth
+	filter.u32 action.mirred sockopt.mptcp_info tool.iperf3 iperf3.mptcp tool.gnuplot"
+for name in $required; do
+	jq -e --arg n "$name" 'any(.[]; .name == $n and .required == true)' "$tmp/check.json" \
+		>/dev/null || fail "'$name' missing or not marked required"
+done
+
+avail() { # name -> "true" / "false" / "" (absent)
+	jq -r --arg n "$1" '.[] | select(.name == $n) | .available' "$tmp/check.json"
+}
+
+[ "$(avail mptcp)" = true ] || fail "mptcp not available: $(jq -c '.[] | select(.name == "mptcp")' "$tmp/check.json")"
+[ "$(avail qdisc.tbf)" = true ] || fail "qdisc.tbf not available"
+
+# ---- independent witnesses -------------------------------------------------------
+ip netns add "$ns" || { fail "cannot create witness namespace"; exit 1; }
+
+enabled=$(ip netns exec "$ns" cat /proc/sys/net/mptcp/enabled 2>/dev/null)
+if [ "$enabled" = 1 ]; then want=true; else want=false; fi
+[ "$(avail mptcp)" = "$want" ] || fail "mptcp: check says $(avail mptcp), net.mptcp.enabled is '$enabled'"
+
+declare -A qargs=([tbf]="rate 1mbit burst 10kb limit 10kb" [htb]="" [netem]="" [fq]="" [fq_codel]="")
+for kind in tbf htb netem fq fq_codel; do
+	# shellcheck disable=SC2086 # the arguments are words on purpose
+	if tc -n "$ns" qdisc add dev lo root $kind ${qargs[$kind]} 2>"$tmp/tc.err"; then
+		want=true
+		tc -n "$ns" qdisc del dev lo root
+	else
+		want=false
+	fi
+	got=$(avail "qdisc.$kind")
+	if [ "$got" != "$want" ]; then
+		fail "qdisc.$kind: check says '$got', tc says $want ($(cat "$tmp/tc.err"))"
+	else
+		echo "ok: qdisc.$kind = $got (tc agrees)"
+	fi
+done
+if tc -n "$ns" qdisc add dev lo ingress 2>/dev/null; then want=true; else want=false; fi
+[ "$(avail qdisc.ingress)" = "$want" ] || fail "qdisc.ingress: check says $(avail qdisc.ingress), tc says $want"
+ip netns del "$ns"
+
+# ---- exit codes ------------------------------------------------------------------
+n_missing=$(jq '[.[] | select(.required and (.available | not))] | length' "$tmp/check.json")
+missing=$(jq -r '[.[] | select(.required and (.available | not)) | .name] | join(", ")' "$tmp/check.json")
+"$MPL_BIN" check --strict >/dev/null 2>"$tmp/strict.err"
+rc=$?
+if [ "$n_missing" -gt 0 ]; then
+	[ "$rc" = 69 ] || fail "check --strict exited $rc with required capabilities missing ($missing)"
+	for name in $(jq -r '.[] | select(.required and (.available | not)) | .name' "$tmp/check.json"); do
+		grep -qF "$name" "$tmp/strict.err" || fail "check --strict does not name '$name': $(cat "$tmp/strict.err")"
+	done
+else
+	[ "$rc" = 0 ] || fail "check --strict exited $rc with nothing required missing"
+fi
+echo "ok: check --strict exited $rc (required missing: ${missing:-none})"
+
+"$MPL_BIN" check >"$tmp/table.txt" 2>&1
+rc=$?
+[ "$rc" = 0 ] || fail "check exited $rc"
+grep -q '^mptcp  *yes' "$tmp/table.txt" || fail "table has no 'mptcp yes' row: $(cat "$tmp/table.txt")"
+
+"$MPL_BIN" check --bogus >/dev/null 2>&1
+rc=$?
+[ "$rc" = 64 ] || fail "check --bogus exited $rc, expected 64"
+
+# ---- nothing left behind -------------------------------------------------------------
+left=$(ip netns list | awk '{print $1}' | grep '^mpl-probe' || true)
+[ -z "$left" ] || fail "probe namespaces left behind: $left"
+
+if [ "$fails" -gt 0 ]; then
+	echo "$fails check(s) failed"
+	exit 1
+fi
+echo "check.sh: all checks passed"
