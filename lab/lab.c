@@ -35,6 +35,7 @@ struct lab {
 	struct lab_node nodes[LAB_MAX_NODES];
 	unsigned n_nodes;
 	int ifindex[LAB_MAX_LINKS][2];
+	char ifb[LAB_MAX_PATHS][2][LAB_IFNAMSIZ]; /* ingress shaping per path, [down, up] */
 	struct lab_journal journal;
 	unsigned steps;
 	const struct lab_opts *opts;
@@ -199,42 +200,102 @@ static uint32_t mtu_of(const struct lab *lab, const struct lab_iface_spec *f)
 	return 1500;
 }
 
+/* Shape one direction of path i (or remove its shaping when sh is
+ * empty). Ingress shaping keeps its ifb for later changes. */
+static int shape_direction(struct lab *lab, unsigned i, bool up, const struct lab_shaping *sh,
+			   struct diag *d)
+{
+	const struct lab_path_spec *p = &lab->spec.paths[i];
+	char *ifb = lab->ifb[i][up];
+	const struct lab_iface_spec *f;
+	struct lab_node *n;
+	bool ingress;
+	int r, ifindex;
+
+	r = lab_path_placement(&lab->spec, p, up, &f, &ingress);
+	if (r < 0)
+		return diag_set(d, r, "cannot place the shaping of path '%s'", p->name);
+	n = node_of(lab, f->node);
+	ifindex = ifindex_of(lab, f->node, f->ifname);
+	if (ingress && ifb[0]) {
+		/* The redirect is in place: only the ifb's egress changes. */
+		r = lab_link_ifindex(&n->nl, ifb, &ifindex, d);
+		if (r >= 0)
+			r = shaping_set(sh) ? lab_shape_egress(&n->nl, ifindex, ifb, sh, mtu_of(lab, f), d)
+					    : lab_qdisc_clear(&n->nl, ifindex, d);
+	} else if (!shaping_set(sh)) {
+		r = ingress ? 0 : lab_qdisc_clear(&n->nl, ifindex, d);
+	} else if (ingress) {
+		snprintf(ifb, LAB_IFNAMSIZ, "ifb%d", n->n_ifb++);
+		r = lab_shape_ingress(&n->nl, ifindex, f->ifname, ifb, sh, mtu_of(lab, f), d);
+	} else {
+		r = lab_shape_egress(&n->nl, ifindex, f->ifname, sh, mtu_of(lab, f), d);
+	}
+	if (r < 0)
+		return diag_prefix(d, "path '%s' (%s)", p->name, up ? "up" : "down");
+	return 0;
+}
+
 static int add_shaping(struct lab *lab, struct diag *d)
 {
 	for (unsigned i = 0; i < lab->spec.n_paths; i++) {
-		const struct lab_path_spec *p = &lab->spec.paths[i];
-
 		for (int up = 1; up >= 0; up--) {
-			const struct lab_shaping *sh = up ? &p->up : &p->down;
-			const struct lab_iface_spec *f;
-			struct lab_node *n;
-			bool ingress;
+			const struct lab_shaping *sh = up ? &lab->spec.paths[i].up :
+							    &lab->spec.paths[i].down;
 			int r;
 
 			if (!shaping_set(sh))
 				continue;
 			r = step(lab, d);
+			if (r >= 0)
+				r = shape_direction(lab, i, up, sh, d);
 			if (r < 0)
 				return r;
-			r = lab_path_placement(&lab->spec, p, up, &f, &ingress);
-			if (r < 0)
-				return diag_set(d, r, "cannot place the shaping of path '%s'", p->name);
-			n = node_of(lab, f->node);
-			if (ingress) {
-				char ifb[LAB_IFNAMSIZ];
-
-				snprintf(ifb, sizeof(ifb), "ifb%d", n->n_ifb++);
-				r = lab_shape_ingress(&n->nl, ifindex_of(lab, f->node, f->ifname),
-						      f->ifname, ifb, sh, mtu_of(lab, f), d);
-			} else {
-				r = lab_shape_egress(&n->nl, ifindex_of(lab, f->node, f->ifname),
-						     f->ifname, sh, mtu_of(lab, f), d);
-			}
-			if (r < 0)
-				return diag_prefix(d, "path '%s' (%s)", p->name, up ? "up" : "down");
 		}
 	}
 	return 0;
+}
+
+static int path_index(const struct lab *lab, const char *path, struct diag *d)
+{
+	for (unsigned i = 0; i < lab->spec.n_paths; i++)
+		if (!strcmp(lab->spec.paths[i].name, path))
+			return (int)i;
+	return diag_set(d, -ENOENT, "lab '%s' has no path '%s'", lab->spec.name, path);
+}
+
+int lab_path_set_shaping(struct lab *lab, const char *path, const struct lab_shaping *up,
+			 const struct lab_shaping *down, struct diag *d)
+{
+	int i = path_index(lab, path, d), r;
+
+	if (i < 0)
+		return i;
+	r = shape_direction(lab, (unsigned)i, true, up, d);
+	if (r >= 0)
+		r = shape_direction(lab, (unsigned)i, false, down, d);
+	if (r >= 0) {
+		lab->spec.paths[i].up = *up;
+		lab->spec.paths[i].down = *down;
+	}
+	return r;
+}
+
+int lab_path_set_link(struct lab *lab, const char *path, bool up, struct diag *d)
+{
+	const struct lab_link_spec *l;
+	int i = path_index(lab, path, d), e, link;
+	struct lab_node *n;
+
+	if (i < 0)
+		return i;
+	for (link = 0; link < (int)lab->spec.n_links; link++)
+		if (!strcmp(lab->spec.links[link].name, lab->spec.paths[i].links[0]))
+			break;
+	l = &lab->spec.links[link];
+	e = strcmp(l->end[0].node, lab->spec.client) ? 0 : 1; /* the end away from the client */
+	n = node_of(lab, l->end[e].node);
+	return lab_link_set_state(&n->nl, lab->ifindex[link][e], l->end[e].ifname, up, d);
 }
 
 static int add_mptcp(struct lab *lab, struct diag *d)

@@ -194,6 +194,15 @@ int lab_down(struct lab *lab, struct diag *d);
  * the registry records it as persistent. Frees lab. */
 void lab_detach(struct lab *lab);
 
+/* Timed events while a lab runs. A link event acts on the path's first
+ * link, on the end away from the client, so the client sees its carrier
+ * go (a cut cable, not an administrative change on the host under test). */
+int lab_path_set_link(struct lab *lab, const char *path, bool up, struct diag *d);
+/* Replace a path's shaping (full new shaping for each direction; a zero
+ * struct removes it). Placement as in lab_up(). */
+int lab_path_set_shaping(struct lab *lab, const char *path, const struct lab_shaping *up,
+			 const struct lab_shaping *down, struct diag *d);
+
 /* Steps lab_up() has completed; test hooks use it. */
 unsigned lab_steps(const struct lab *lab);
 

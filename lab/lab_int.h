@@ -108,6 +108,8 @@ int lab_link_ifindex(struct lab_nl *nl, const char *name, int *ifindex,
 		     struct diag *d);
 int lab_link_set_up(struct lab_nl *nl, int ifindex, const char *name,
 		    struct diag *d);
+int lab_link_set_state(struct lab_nl *nl, int ifindex, const char *name, bool up,
+		       struct diag *d);
 int lab_link_del(struct lab_nl *nl, int ifindex, struct diag *d);
 int lab_addr_add(struct lab_nl *nl, int ifindex, const char *ifname,
 		 const struct lab_addr *a, struct diag *d);

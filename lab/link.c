@@ -105,7 +105,8 @@ int lab_link_ifindex(struct lab_nl *nl, const char *name, int *ifindex, struct d
 	return 0;
 }
 
-int lab_link_set_up(struct lab_nl *nl, int ifindex, const char *name, struct diag *d)
+int lab_link_set_state(struct lab_nl *nl, int ifindex, const char *name, bool up,
+		       struct diag *d)
 {
 	struct rtnl_link *orig = rtnl_link_alloc(), *change = rtnl_link_alloc();
 	struct nl_msg *msg = NULL;
@@ -116,19 +117,27 @@ int lab_link_set_up(struct lab_nl *nl, int ifindex, const char *name, struct dia
 		goto out;
 	}
 	rtnl_link_set_ifindex(orig, ifindex);
-	rtnl_link_set_flags(change, IFF_UP);
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
+	else
+		rtnl_link_unset_flags(change, IFF_UP);
 	r = rtnl_link_build_change_request(orig, change, 0, &msg);
 	if (r < 0) {
-		r = diag_set(d, lab_nl_errno(r), "cannot build request to set '%s' up: %s", name,
-			     nl_geterror(r));
+		r = diag_set(d, lab_nl_errno(r), "cannot build request to set '%s' %s: %s", name,
+			     up ? "up" : "down", nl_geterror(r));
 		goto out;
 	}
-	r = lab_nl_talk(nl->route, msg, d, "cannot set link '%s' up in netns '%s'", name,
-			nl->netns);
+	r = lab_nl_talk(nl->route, msg, d, "cannot set link '%s' %s in netns '%s'", name,
+			up ? "up" : "down", nl->netns);
 out:
 	rtnl_link_put(orig);
 	rtnl_link_put(change);
 	return r;
+}
+
+int lab_link_set_up(struct lab_nl *nl, int ifindex, const char *name, struct diag *d)
+{
+	return lab_link_set_state(nl, ifindex, name, true, d);
 }
 
 int lab_link_del(struct lab_nl *nl, int ifindex, struct diag *d)

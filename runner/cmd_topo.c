@@ -135,7 +135,7 @@ static int topo_up(int argc, char **argv)
 	r = topology_load_file(argv[optind], sets, n_sets, t, &errs);
 	if (r < 0) {
 		print_errlist(&errs);
-		ret = r == -EINVAL ? EXIT_DATAERR : EXIT_DATAERR;
+		ret = EXIT_DATAERR;
 		goto out;
 	}
 	if (!name[0] && random_name(name, sizeof(name)) < 0) {
@@ -147,6 +147,12 @@ static int topo_up(int argc, char **argv)
 	snprintf(t->spec.client, sizeof(t->spec.client), "%s", t->client);
 	snprintf(t->spec.server, sizeof(t->spec.server), "%s", t->server);
 
+	r = lab_spec_validate(&t->spec, &d);
+	if (r < 0) {
+		say_error("%s: %s", argv[optind], diag_str(&d));
+		ret = EXIT_DATAERR;
+		goto out;
+	}
 	r = lab_up(&t->spec, &lo, &lab, &d);
 	if (r < 0) {
 		say_error("%s", diag_str(&d));
@@ -154,9 +160,10 @@ static int topo_up(int argc, char **argv)
 			say_error("while tearing down: %s", diag_str(&dd));
 		else if (lab)
 			fprintf(stderr, "mptcp-lab: lab '%s' was torn down\n", name);
-		ret = r == -EINTR ? 128 + SIGINT : exit_code_for(r);
-		if (r == -EEXIST)
-			ret = EXIT_USAGE;
+		/* The file was valid: a refusal now is the kernel's or the
+		 * host's (70), a missing feature (69), a taken name (64). */
+		ret = r == -EINTR ? 128 + SIGINT : r == -EOPNOTSUPP ? EXIT_UNAVAILABLE :
+		      r == -EEXIST ? EXIT_USAGE : EXIT_SOFTWARE;
 		goto out;
 	}
 	printf("lab %s is up (%u namespaces: 'ip netns exec mpl-%s-<node> ...')\n", name,
