@@ -1,0 +1,163 @@
+/*
+ * results.h: the SQLite store. Everything a run measured, with enough
+ * context (host, kernel, variant, tool versions, tags) to compare it with
+ * any other run later.
+ *
+ * One transaction per run: results_run_store() writes a complete run or
+ * nothing (BEGIN IMMEDIATE ... COMMIT, busy timeout), so a crash, a timeout
+ * or Ctrl-C never leaves half a run behind. WAL journal; schema migrations
+ * through PRAGMA user_version. sqlite3 is used here and nowhere else;
+ * callers see plain C structs.
+ */
+#ifndef MPL_RESULTS_H
+#define MPL_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define RESULTS_DEFAULT_DB "results/lab.db"
+#define RESULTS_DB_ENV "MPTCP_LAB_DB"
+
+struct results;
+
+/* Open (creating and migrating as needed). path NULL: $MPTCP_LAB_DB, else
+ * RESULTS_DEFAULT_DB; its directory is created if missing. */
+int results_open(const char *path, struct results **out, struct diag *d);
+void results_close(struct results *r);
+/* PRAGMA integrity_check == "ok": 0, else -EIO with the first complaint. */
+int results_integrity_check(struct results *r, struct diag *d);
+
+enum results_status {
+	RESULTS_OK = 0,
+	RESULTS_FAILED,	 /* the lab or the tool failed */
+	RESULTS_SKIPPED, /* a capability was missing: reason says which */
+	RESULTS_INVALID, /* measured, but not trustworthy: fallback, bad output */
+};
+const char *results_status_name(enum results_status s);
+int results_status_parse(const char *s, enum results_status *out);
+
+struct results_kv {
+	char *key, *value;
+};
+
+struct results_metric {
+	char *name; /* "goodput_bps", "efficiency", "retransmits", ... */
+	double value;
+};
+
+/* One per-interval sample (iperf3 intervals; later the lab's own sampler). */
+struct results_interval {
+	uint64_t start_us, end_us; /* from the transfer's start */
+	uint64_t bytes;
+	double bits_per_second;
+	int64_t retransmits; /* -1: unknown */
+};
+
+struct results_mib {
+	char *netns_role; /* "client", "server" */
+	char *counter;	  /* "MPJoinAckRx" ... */
+	int64_t delta;
+};
+
+struct results_subflow {
+	uint32_t id;
+	char *local, *remote; /* "10.0.1.1:5201" */
+	uint64_t bytes_sent, bytes_acked, bytes_received;
+	int64_t retransmits; /* -1: unknown */
+	bool backup;
+};
+
+struct results_host {
+	char *hostname, *cpu_model, *governor; /* governor may be NULL */
+	int cores;
+};
+
+struct results_kernel {
+	char *release;	   /* uname -r */
+	char *version;	   /* /proc/version */
+	char *config_hash; /* of /proc/config.gz or /boot/config-<release>; may be NULL */
+	char *debug;	   /* "kasan,lockdep" markers, "" if none */
+	char *boot_mode;   /* "bare-metal", "qemu-kvm", "qemu-tcg" */
+};
+
+struct results_run {
+	char uuid[37];
+	char *scenario, *scenario_hash;
+	char *topology, *topology_hash;
+	char *variant_json; /* {"cc":"bbr","scheduler":"default"} */
+	char *variant_key;  /* stable: "cc=bbr,scheduler=default" (sorted keys) */
+	int repetition;	    /* 1-based */
+	uint64_t started_at_us, finished_at_us; /* wall clock, µs since the epoch */
+	enum results_status status;
+	char *reason;	      /* NULL when ok */
+	char *engine;	      /* "iperf3", "native" */
+	char *engine_version; /* "3.12" */
+	char *mptcp_method;   /* "-m", "mptcpize", "native" */
+	double load1;	      /* host load average before the run; <0 unknown */
+	struct results_host host;
+	struct results_kernel kernel;
+
+	struct results_kv *tags;
+	size_t n_tags;
+	struct results_metric *metrics;
+	size_t n_metrics;
+	struct results_interval *intervals;
+	size_t n_intervals;
+	struct results_mib *mibs;
+	size_t n_mibs;
+	struct results_subflow *subflows;
+	size_t n_subflows;
+	struct results_kv *noise; /* other noise indicators: "cpu_freq_mhz", ... */
+	size_t n_noise;
+
+	int64_t id; /* database row id, set when stored or loaded */
+};
+
+/* Helpers to fill a run (all strings are copied; -ENOMEM on failure). */
+int results_run_init(struct results_run *run); /* zero + fresh random uuid v4 */
+int results_run_set_str(char **field, const char *value);
+int results_run_add_tag(struct results_run *run, const char *key, const char *value);
+int results_run_add_metric(struct results_run *run, const char *name, double value);
+int results_run_add_interval(struct results_run *run, const struct results_interval *iv);
+int results_run_add_mib(struct results_run *run, const char *role, const char *counter,
+			int64_t delta);
+int results_run_add_subflow(struct results_run *run, const struct results_subflow *sf);
+int results_run_add_noise(struct results_run *run, const char *key, const char *value);
+const struct results_metric *results_run_metric(const struct results_run *run, const char *name);
+void results_run_release(struct results_run *run);
+
+/* Store a complete run in one transaction. -EEXIST if the uuid is there. */
+int results_run_store(struct results *r, struct results_run *run, struct diag *d);
+
+/*
+ * Selection of runs. Each field narrows the selection; NULL/0 = any.
+ * Strings match exactly, tags as key=value (all must match).
+ */
+struct results_filter {
+	const char *scenario;
+	const char *kernel_release;
+	const char *host;
+	const char *status; /* "ok", ... */
+	const char **variant_kv; /* "cc=bbr" items matched inside variant_key */
+	size_t n_variant_kv;
+	const char **tags; /* "side=a" */
+	size_t n_tags;
+	const char **uuids;
+	size_t n_uuids;
+	uint64_t since_us, until_us; /* started_at within [since, until) */
+};
+
+/* Call fn for every selected run, oldest first, fully loaded (metrics,
+ * tags, intervals, mibs, subflows). fn returns <0 to stop with that error.
+ * The run is released after fn returns. */
+typedef int (*results_run_fn)(const struct results_run *run, void *arg);
+int results_query(struct results *r, const struct results_filter *f, results_run_fn fn,
+		  void *arg, struct diag *d);
+/* Count only. */
+int results_count(struct results *r, const struct results_filter *f, size_t *n,
+		  struct diag *d);
+
+#endif

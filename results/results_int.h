@@ -1,0 +1,83 @@
+/*
+ * results_int.h: what the files of results/ share and nobody else sees: the
+ * connection with its cache of prepared statements, the mapping of SQLite
+ * result codes to negative errno, parameter binding that remembers its
+ * first failure, and the schema version this binary knows.
+ *
+ * Nothing outside results/ includes this file; sqlite3.h stays private to
+ * the module.
+ */
+#ifndef MPL_RESULTS_INT_H
+#define MPL_RESULTS_INT_H
+
+#include <sqlite3.h>
+
+#include "results.h"
+
+/* Statements prepared once per connection and reused (the hot paths:
+ * storing a run, loading the children of each queried run). Their SQL is
+ * in db.c, indexed by this enum. */
+enum results_stmt_id {
+	RESULTS_STMT_BEGIN_IMMEDIATE,
+	RESULTS_STMT_COMMIT,
+	RESULTS_STMT_ROLLBACK,
+	RESULTS_STMT_HOST_INSERT,
+	RESULTS_STMT_HOST_SELECT,
+	RESULTS_STMT_KERNEL_INSERT,
+	RESULTS_STMT_KERNEL_SELECT,
+	RESULTS_STMT_RUN_INSERT,
+	RESULTS_STMT_TAG_INSERT,
+	RESULTS_STMT_METRIC_INSERT,
+	RESULTS_STMT_INTERVAL_INSERT,
+	RESULTS_STMT_MIB_INSERT,
+	RESULTS_STMT_SUBFLOW_INSERT,
+	RESULTS_STMT_NOISE_INSERT,
+	RESULTS_STMT_TAG_LOAD,
+	RESULTS_STMT_METRIC_LOAD,
+	RESULTS_STMT_INTERVAL_LOAD,
+	RESULTS_STMT_MIB_LOAD,
+	RESULTS_STMT_SUBFLOW_LOAD,
+	RESULTS_STMT_NOISE_LOAD,
+	RESULTS_STMT_COUNT_
+};
+
+struct results {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[RESULTS_STMT_COUNT_];
+};
+
+/* SQLite result code (primary or extended) to 0 or a negative errno:
+ * BUSY/LOCKED -EBUSY, FULL -ENOSPC, NOMEM -ENOMEM, READONLY -EROFS,
+ * CONSTRAINT -EINVAL (the caller knows when it means -EEXIST), CANTOPEN the
+ * system errno when there is one, everything else -EIO. */
+int results_sqlite_errno(sqlite3 *db, int rc);
+
+/* The cached statement id, prepared on first use, reset and with its
+ * bindings cleared. */
+int results_stmt(struct results *r, enum results_stmt_id id, sqlite3_stmt **out,
+		 struct diag *d);
+
+/* Run one statement of plain SQL without parameters (pragmas, schema
+ * steps); rows are ignored. */
+int results_exec(struct results *r, const char *sql, struct diag *d);
+
+/* Binding that keeps the first failure, so a long list of binds needs one
+ * check. NULL strings bind SQL NULL. */
+struct results_bind {
+	sqlite3_stmt *stmt;
+	int rc;
+};
+void results_bind_text(struct results_bind *b, int idx, const char *s);
+void results_bind_text_len(struct results_bind *b, int idx, const char *s, size_t len);
+void results_bind_int64(struct results_bind *b, int idx, int64_t v);
+/* v < 0 binds NULL: "unknown" in the database is NULL, so SQL aggregates
+ * skip it. */
+void results_bind_int64_known(struct results_bind *b, int idx, int64_t v);
+void results_bind_double(struct results_bind *b, int idx, double v);
+
+/* Schema (schema.c). */
+extern const int results_schema_version;
+int results_schema_migrate(struct results *r, struct diag *d);
+
+#endif

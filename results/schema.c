@@ -1,0 +1,234 @@
+/*
+ * schema.c: the database schema and its migrations.
+ *
+ * The schema version lives in PRAGMA user_version. migrations[i] takes a
+ * database from version i to version i + 1; a later schema change is one
+ * more array of SQL steps and one more entry in migrations[], never an edit
+ * of an entry that has shipped. Each migration runs in its own BEGIN
+ * IMMEDIATE transaction and re-reads user_version inside it, so two
+ * processes opening a fresh database at the same time migrate it once.
+ *
+ * A database newer than this binary is refused rather than written: an old
+ * binary would store runs that a newer schema no longer describes.
+ *
+ * Conventions of the tables:
+ *  - hosts and kernels are shared by many runs and deduplicated by a
+ *    UNIQUE over all their columns. Their "unknown" is '' (not NULL),
+ *    because UNIQUE treats NULLs as distinct and would duplicate rows.
+ *  - in runs and the child tables, "unknown" numbers (load1,
+ *    retransmits) are NULL, so SQL aggregates skip them.
+ *  - the child tables are WITHOUT ROWID with a primary key starting with
+ *    run_id: loading the children of one run is one range scan, and
+ *    ON DELETE CASCADE from runs finds them the same way.
+ *
+ * This file does not open the database (db.c) nor read or write runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "results_int.h"
+
+static const char *const schema_v1[] = {
+	"CREATE TABLE hosts (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	hostname TEXT NOT NULL,\n"
+	"	cpu_model TEXT NOT NULL,\n"
+	"	cores INTEGER NOT NULL,\n"
+	"	governor TEXT NOT NULL,\n"
+	"	UNIQUE (hostname, cpu_model, cores, governor)\n"
+	")",
+
+	"CREATE TABLE kernels (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	release TEXT NOT NULL,\n"
+	"	version TEXT NOT NULL,\n"
+	"	config_hash TEXT NOT NULL,\n"
+	"	debug TEXT NOT NULL,\n"
+	"	boot_mode TEXT NOT NULL,\n"
+	"	UNIQUE (release, version, config_hash, debug, boot_mode)\n"
+	")",
+
+	"CREATE TABLE runs (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	uuid TEXT UNIQUE NOT NULL,\n"
+	"	scenario TEXT NOT NULL,\n"
+	"	scenario_hash TEXT,\n"
+	"	topology TEXT,\n"
+	"	topology_hash TEXT,\n"
+	"	variant_json TEXT,\n"
+	"	variant_key TEXT,\n"
+	"	repetition INTEGER NOT NULL,\n"
+	"	started_at_us INTEGER NOT NULL,\n"
+	"	finished_at_us INTEGER NOT NULL,\n"
+	"	status TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'skipped', 'invalid')),\n"
+	"	reason TEXT,\n"
+	"	engine TEXT,\n"
+	"	engine_version TEXT,\n"
+	"	mptcp_method TEXT,\n"
+	"	load1 REAL,\n"
+	"	host_id INTEGER NOT NULL REFERENCES hosts (id),\n"
+	"	kernel_id INTEGER NOT NULL REFERENCES kernels (id)\n"
+	")",
+
+	"CREATE TABLE tags (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	key TEXT NOT NULL,\n"
+	"	value TEXT NOT NULL,\n"
+	"	PRIMARY KEY (run_id, key)\n"
+	") WITHOUT ROWID",
+
+	"CREATE TABLE metrics (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	name TEXT NOT NULL,\n"
+	"	value REAL,\n" /* NULL: NaN, which SQLite cannot store */
+	"	PRIMARY KEY (run_id, name)\n"
+	") WITHOUT ROWID",
+
+	/* idx keeps the order the samples were taken in */
+	"CREATE TABLE intervals (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	idx INTEGER NOT NULL,\n"
+	"	start_us INTEGER NOT NULL,\n"
+	"	end_us INTEGER NOT NULL,\n"
+	"	bytes INTEGER NOT NULL,\n"
+	"	bps REAL,\n"
+	"	retransmits INTEGER,\n"
+	"	PRIMARY KEY (run_id, idx)\n"
+	") WITHOUT ROWID",
+
+	"CREATE TABLE mibs (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	role TEXT NOT NULL,\n"
+	"	counter TEXT NOT NULL,\n"
+	"	delta INTEGER NOT NULL,\n"
+	"	PRIMARY KEY (run_id, role, counter)\n"
+	") WITHOUT ROWID",
+
+	/* idx, not the subflow id, is the key: an id may be seen twice in a
+	 * run (a subflow closed and re-joined with the same address id) */
+	"CREATE TABLE subflows (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	idx INTEGER NOT NULL,\n"
+	"	id INTEGER NOT NULL,\n"
+	"	local TEXT,\n"
+	"	remote TEXT,\n"
+	"	bytes_sent INTEGER NOT NULL,\n"
+	"	bytes_acked INTEGER NOT NULL,\n"
+	"	bytes_received INTEGER NOT NULL,\n"
+	"	retransmits INTEGER,\n"
+	"	backup INTEGER NOT NULL CHECK (backup IN (0, 1)),\n"
+	"	PRIMARY KEY (run_id, idx)\n"
+	") WITHOUT ROWID",
+
+	"CREATE TABLE noise (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	key TEXT NOT NULL,\n"
+	"	value TEXT NOT NULL,\n"
+	"	PRIMARY KEY (run_id, key)\n"
+	") WITHOUT ROWID",
+
+	/* comparisons: one scenario's variants over time */
+	"CREATE INDEX runs_scenario_variant ON runs (scenario, variant_key, started_at_us)",
+	/* queries without a scenario are ordered and ranged by time */
+	"CREATE INDEX runs_started ON runs (started_at_us)",
+	"CREATE INDEX runs_kernel ON runs (kernel_id)",
+	"CREATE INDEX tags_key_value ON tags (key, value, run_id)",
+};
+
+struct results_migration {
+	const char *const *steps;
+	size_t n_steps;
+};
+
+static const struct results_migration migrations[] = {
+	{ schema_v1, ARRAY_SIZE(schema_v1) }, /* 0 -> 1: the initial schema */
+};
+
+const int results_schema_version = (int)ARRAY_SIZE(migrations);
+
+static int schema_user_version(struct results *r, int *version, struct diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	rc = sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		ret = diag_set(d, results_sqlite_errno(r->db, rc),
+			       "cannot read the schema version of '%s': %s", r->path,
+			       sqlite3_errmsg(r->db));
+		goto out;
+	}
+	*version = sqlite3_column_int(st, 0);
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int schema_refuse_newer(struct results *r, int version, struct diag *d)
+{
+	return diag_set(d, -ENOTSUP,
+			"cannot use results database '%s': its schema version %d is newer than "
+			"this mptcp-lab knows (%d); use a newer mptcp-lab",
+			r->path, version, results_schema_version);
+}
+
+/* One migration, from version `from` to from + 1, in its own transaction.
+ * If another process migrated past `from` meanwhile, nothing is done and
+ * the caller reads the version again. */
+static int schema_migrate_one(struct results *r, int from, struct diag *d)
+{
+	const struct results_migration *m = &migrations[from];
+	char sql[64];
+	int version, ret;
+	size_t i;
+
+	ret = results_exec(r, "BEGIN IMMEDIATE", d);
+	if (ret < 0)
+		return diag_prefix(d, "cannot migrate '%s' to schema version %d", r->path,
+				   from + 1);
+	ret = schema_user_version(r, &version, d);
+	if (ret < 0 || version != from)
+		goto out; /* another process got here first: re-read by the caller */
+	for (i = 0; i < m->n_steps; i++) {
+		ret = results_exec(r, m->steps[i], d);
+		if (ret < 0) {
+			diag_prefix(d, "cannot migrate '%s' to schema version %d (step %zu)",
+				    r->path, from + 1, i + 1);
+			goto out;
+		}
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", from + 1);
+	ret = results_exec(r, sql, d);
+	if (ret < 0)
+		goto out;
+	ret = results_exec(r, "COMMIT", d);
+out:
+	/* after an error, or when there was nothing left to do */
+	if (!sqlite3_get_autocommit(r->db))
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+int results_schema_migrate(struct results *r, struct diag *d)
+{
+	int version, ret;
+
+	for (;;) {
+		ret = schema_user_version(r, &version, d);
+		if (ret < 0)
+			return ret;
+		if (version < 0)
+			return diag_set(d, -ENOTSUP,
+					"cannot use results database '%s': invalid schema version %d",
+					r->path, version);
+		if (version > results_schema_version)
+			return schema_refuse_newer(r, version, d);
+		if (version == results_schema_version)
+			return 0;
+		ret = schema_migrate_one(r, version, d);
+		if (ret < 0)
+			return ret;
+	}
+}
