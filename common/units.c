@@ -33,7 +33,9 @@ static int split_number(const char *s, double *val, const char **suffix)
 		return -EINVAL;
 	errno = 0;
 	*val = strtod(s, &end);
-	if (end != p || errno == ERANGE || !isfinite(*val))
+	if (end != p) /* "1e6", "0x10": strtod read past the digits */
+		return -EINVAL;
+	if (errno == ERANGE || !isfinite(*val))
 		return -ERANGE;
 	*suffix = p;
 	return 0;

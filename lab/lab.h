@@ -207,6 +207,8 @@ int lab_path_set_shaping(struct lab *lab, const char *path, const struct lab_sha
 unsigned lab_steps(const struct lab *lab);
 
 const char *lab_name(const struct lab *lab);
+/* A run-scoped lab name: prefix + 6 random hex digits. */
+int lab_random_name(const char *prefix, char *buf, size_t size);
 /* "mpl-<lab>-<node>" into buf. */
 int lab_netns_name(const char *lab, const char *node, char *buf, size_t size);
 /* Open fd of a node's netns (owned by lab, do not close), or -ENOENT. */

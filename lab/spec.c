@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "lab_int.h"
@@ -105,6 +106,15 @@ bool lab_ifname_valid(const char *name)
 		    (unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			return false;
 	return true;
+}
+
+int lab_random_name(const char *prefix, char *buf, size_t size)
+{
+	unsigned char b[3];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	return xsnprintf(buf, size, "%s%02x%02x%02x", prefix, b[0], b[1], b[2]);
 }
 
 int lab_netns_name(const char *lab, const char *node, char *buf, size_t size)

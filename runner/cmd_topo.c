@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -25,16 +24,6 @@
 #include "units.h"
 
 #define FAULT_ENV "MPTCP_LAB_FAULT_STEP"
-
-static int random_name(char *buf, size_t size)
-{
-	unsigned char b[3];
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b))
-		return -errno;
-	snprintf(buf, size, "%02x%02x%02x", b[0], b[1], b[2]);
-	return 0;
-}
 
 static void print_errlist(const struct errlist *e)
 {
@@ -138,7 +127,7 @@ static int topo_up(int argc, char **argv)
 		ret = EXIT_DATAERR;
 		goto out;
 	}
-	if (!name[0] && random_name(name, sizeof(name)) < 0) {
+	if (!name[0] && lab_random_name("", name, sizeof(name)) < 0) {
 		say_error("cannot draw a random lab name: %m");
 		ret = EXIT_SOFTWARE;
 		goto out;

@@ -1,0 +1,37 @@
+/*
+ * jsonset: command-line overrides of a parsed JSON document.
+ *
+ * "PATH=VALUE" assignments as given to --set, applied to a jansson tree
+ * before its semantic check, so an override is validated exactly like the
+ * file it changes. Used for topologies and scenarios.
+ *
+ * PATH is a list of object keys and array indexes:
+ *
+ *	paths.path1.shaping.rate=20mbit
+ *	links[2].mtu=9000            (same as links.2.mtu=9000)
+ *	nodes.client.sysctls["net.ipv4.tcp_rmem"]="4096 131072 6291456"
+ *
+ * A key that contains '.', '[' or '=' is written as ["..."] (a JSON
+ * string, so \" and \\ work). Missing objects on the way are created;
+ * arrays are never created, and an index may name an existing element or
+ * the one just past the end (append). VALUE is parsed as JSON when it
+ * parses (20, 1.5, true, null, {"rate": "1mbit"}, "quoted") and taken as
+ * a plain string otherwise (20mbit, 10ms, eth1).
+ *
+ * This file does not know what the keys mean: that is the caller's
+ * semantic phase.
+ */
+#ifndef MPL_JSONSET_H
+#define MPL_JSONSET_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* Apply one assignment to root (an object). Returns 0, or -EINVAL with a
+ * message naming the path in err ("links[3]: index out of range, array
+ * has 2 elements"), or -ENOMEM. root is unchanged on failure. */
+int json_set_path(json_t *root, const char *assignment, char *err,
+		  size_t errlen);
+
+#endif
