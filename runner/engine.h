@@ -1,0 +1,128 @@
+/*
+ * engine: traffic engines behind one vtable.
+ *
+ * An engine moves data between a client and a server that live in two
+ * network namespaces of a lab and reports what the receiver got. Today
+ * there is iperf3 (engine_iperf3.c); a native MPTCP engine is one more
+ * file and one more entry in the table of engine.c.
+ *
+ * Contract of run():
+ *   - returns < 0 only when the measurement could not be attempted or was
+ *     stopped by the caller: a program that cannot be spawned, MPTCP not
+ *     possible with this tool (-EOPNOTSUPP), *hooks->cancel set (-EINTR),
+ *     or the negative value a tick hook returned. d says why.
+ *   - returns 0 when the transfer was attempted. res->valid then says
+ *     whether its figures can be trusted; when they cannot, res->reason
+ *     says why ("iperf3 client was killed by the watchdog after 13.0 s").
+ *   - every process it started is gone when it returns, on every path.
+ *
+ * This header knows nothing about iperf3 or the results store: the
+ * interval layout matches struct results_interval field by field so the
+ * caller copies it with results_run_add_interval().
+ */
+#ifndef MPL_ENGINE_H
+#define MPL_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+enum engine_direction {
+	ENGINE_UPLOAD,	 /* client sends */
+	ENGINE_DOWNLOAD, /* server sends (iperf3 -R) */
+	ENGINE_BOTH,	 /* both at once (iperf3 --bidir) */
+};
+
+const char *engine_direction_name(enum engine_direction dir);
+
+struct engine_target {
+	int client_netns_fd, server_netns_fd; /* -1: the caller's namespace */
+	const char *server_addr;	      /* an address of the server netns */
+	uint16_t port;
+};
+
+struct engine_params {
+	enum engine_direction direction;
+	uint64_t duration_us; /* one of duration_us and bytes is set */
+	uint64_t bytes;
+	uint64_t omit_us;     /* warm-up left out of the figures */
+	unsigned streams;     /* parallel connections; 0 means 1 */
+	uint64_t timeout_us;  /* watchdog for the whole transfer; 0: derived
+			       * as duration + omit + 10 s */
+};
+
+struct engine_hooks {
+	const volatile sig_atomic_t *cancel; /* may be NULL */
+	/* Called at least every 50 ms while the client runs, with the time
+	 * since the client started; a negative return aborts the run, and
+	 * run() returns that value. May be NULL. */
+	int (*tick)(uint64_t elapsed_us, void *arg);
+	void *arg;
+};
+
+/* One sample of the transfer, as struct results_interval. */
+struct engine_interval {
+	uint64_t start_us, end_us; /* from the start of the measured part */
+	uint64_t bytes;
+	double bits_per_second;
+	int64_t retransmits; /* -1: unknown */
+};
+
+#define ENGINE_VERSION_MAX 64
+#define ENGINE_METHOD_MAX 16
+#define ENGINE_CC_MAX 32
+
+struct engine_result {
+	bool valid;
+	char reason[256]; /* why !valid; empty when valid */
+
+	char tool_version[ENGINE_VERSION_MAX]; /* "iperf 3.12" */
+	char mptcp_method[ENGINE_METHOD_MAX];  /* "-m", "mptcpize" */
+
+	/* Receiver side. With ENGINE_BOTH goodput_bps and bytes add up both
+	 * directions and goodput_up_bps/goodput_down_bps tell them apart;
+	 * otherwise one of the two equals goodput_bps and the other is 0. */
+	double goodput_bps, goodput_up_bps, goodput_down_bps;
+	uint64_t bytes;
+	double seconds;	     /* measured time the receiver reported */
+	int64_t retransmits; /* sender side; -1: unknown */
+	double cpu_client_pct, cpu_server_pct; /* -1: unknown */
+	/* What the kernel used, to check a congestion-control variant was
+	 * really in effect ("" when the tool did not say). */
+	char cc_sender[ENGINE_CC_MAX], cc_receiver[ENGINE_CC_MAX];
+
+	struct engine_interval *intervals; /* malloc'd; engine_result_release() */
+	size_t n_intervals;
+
+	uint64_t transfer_us; /* wall time of the client process */
+};
+
+void engine_result_release(struct engine_result *res);
+
+/* What an engine can tell without moving data. */
+struct engine_probe {
+	char tool_version[ENGINE_VERSION_MAX];
+	char mptcp_method[ENGINE_METHOD_MAX];
+};
+
+struct engine_ops {
+	const char *name;
+	/* 0, or -ENOENT (tool missing), -EOPNOTSUPP (no way to do MPTCP),
+	 * with the reason in d. */
+	int (*probe)(struct engine_probe *out, struct diag *d);
+	int (*run)(const struct engine_target *t, const struct engine_params *p,
+		   const struct engine_hooks *h, struct engine_result *res,
+		   struct diag *d);
+};
+
+/* NULL when no engine has that name. */
+const struct engine_ops *engine_find(const char *name);
+/* The table, NULL-terminated, for listings ("check", usage). */
+extern const struct engine_ops *const engine_table[];
+
+extern const struct engine_ops engine_iperf3;
+
+#endif
