@@ -106,4 +106,8 @@ int lab_mptcp_conns(int nsfd, struct lab_mptcp_conn *out, unsigned max, unsigned
  */
 int lab_mptcp_conn_from_info(const void *info, size_t len, struct lab_mptcp_conn *c);
 
+/* Whether the namespace nsfd lets a process open an MPTCP socket
+ * (net.mptcp.enabled, CONFIG_MPTCP): a real socket() is tried there. */
+bool lab_mptcp_socket_available(int nsfd);
+
 #endif

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/inet_diag.h>
 #include <linux/mptcp.h>
@@ -292,4 +293,22 @@ out:
 	*n = cd.stored;
 	nl_socket_free(sk);
 	return r;
+}
+
+static int try_mptcp_socket(void *arg)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP);
+
+	(void)arg;
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+bool lab_mptcp_socket_available(int nsfd)
+{
+	if (nsfd < 0)
+		return try_mptcp_socket(NULL) == 0;
+	return lab_netns_run(nsfd, try_mptcp_socket, NULL, NULL) == 0;
 }

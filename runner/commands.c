@@ -17,6 +17,12 @@ const struct command commands[] = {
 	{ "topo", cmd_topo,
 	  "up FILE [--name NAME] [--set PATH=VALUE]... [--hold] | down NAME | list [--json] | show NAME [--json]",
 	  "bring a topology up or down, list and inspect labs", 1 },
+	{ "run", cmd_run,
+	  "[--db PATH] [--reps N] [--set PATH=VALUE]... [--tag KEY=VALUE]... [--json] [--strict] SCENARIO|SUITE...",
+	  "run scenarios: variants x repetitions, interleaved, each on a fresh lab, stored in SQLite", 1 },
+	{ "runs", cmd_runs, "[--db PATH] [SELECTOR...]", "list stored runs", 0 },
+	{ "export", cmd_export, "[--db PATH] --format json|csv [SELECTOR...]",
+	  "export stored runs (JSON contract in README)", 0 },
 	{ "cleanup", cmd_cleanup, "--stale | NAME...",
 	  "remove what crashed runs left behind (only the lab's own namespaces)", 1 },
 };

@@ -17,6 +17,9 @@ struct command {
 int cmd_check(int argc, char **argv);
 int cmd_topo(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 extern const struct command commands[];
 extern const unsigned n_commands;

@@ -52,6 +52,10 @@ struct engine_params {
 	unsigned streams;     /* parallel connections; 0 means 1 */
 	uint64_t timeout_us;  /* watchdog for the whole transfer; 0: derived
 			       * as duration + omit + 10 s */
+	/* TCP congestion control of the transfer's sockets ("" = the
+	 * namespace's default). Set per socket: a namespace may only make
+	 * the host's allowed algorithms its default. */
+	char congestion[16];
 };
 
 struct engine_hooks {

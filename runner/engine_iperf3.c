@@ -56,6 +56,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab_mptcp.h"
 #include "iperf3_json.h"
 #include "mtime.h"
 #include "spawn.h"
@@ -584,6 +585,7 @@ static int iperf3_run(const struct engine_target *t, const struct engine_params 
 	const char *env[2] = { NULL, NULL };
 	char port[8], idle[24], amount[24], omit[24], streams[16], timeout_ms[16];
 	const char *sargv[16], *cargv[24];
+	bool server_mptcp;
 	uint64_t timeout_us, start_us, now_us, next_tick_us;
 	int spidfd = -1, cpidfd = -1, n, r;
 	bool timed_out = false, foreign = false;
@@ -625,12 +627,17 @@ static int iperf3_run(const struct engine_target *t, const struct engine_params 
 	sargv[n++] = idle;
 	sargv[n++] = "--logfile";
 	sargv[n++] = slog.path;
-	if (m->has_mptcp_opt)
+	/* A server whose namespace cannot open MPTCP sockets listens on
+	 * plain TCP, as mptcp.dev asks of applications: the client's MPTCP
+	 * connection then falls back, which the caller detects and reports,
+	 * instead of a server that cannot start at all. */
+	server_mptcp = lab_mptcp_socket_available(t->server_netns_fd);
+	if (m->has_mptcp_opt && server_mptcp)
 		sargv[n++] = "-m";
 	sargv[n] = NULL;
 
 	so.netns_fd = t->server_netns_fd;
-	so.env_add = env[0] ? env : NULL;
+	so.env_add = env[0] && server_mptcp ? env : NULL;
 	so.capture_stdout = so.capture_stderr = true;
 	so.capture_max = IPERF3_CAPTURE_MAX_BYTES;
 	r = spawn_start(sargv, &so, &server, d);
@@ -692,6 +699,10 @@ static int iperf3_run(const struct engine_target *t, const struct engine_params 
 	snprintf(timeout_ms, sizeof(timeout_ms), "%d", IPERF3_CONNECT_TIMEOUT_MS);
 	cargv[n++] = "--connect-timeout";
 	cargv[n++] = timeout_ms;
+	if (p->congestion[0]) {
+		cargv[n++] = "-C";
+		cargv[n++] = p->congestion;
+	}
 	if (p->direction == ENGINE_DOWNLOAD)
 		cargv[n++] = "-R";
 	else if (p->direction == ENGINE_BOTH)

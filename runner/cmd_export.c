@@ -1,0 +1,361 @@
+/*
+ * cmd_export.c: `mptcp-lab export` and `mptcp-lab runs`.
+ *
+ * export --format json writes the contract of the README:
+ *   {"runs": [{uuid, scenario, topology, variant{...}, repetition,
+ *              kernel{release, version, config_hash, debug, boot_mode},
+ *              host{hostname, cpu_model, cores, governor}, started_at,
+ *              finished_at, status, reason, engine{name, version,
+ *              mptcp_method}, metrics{...}, subflows[...], mib{role:
+ *              {counter: delta}}, intervals[...], noise{...}, tags{...}}]}
+ * streamed run by run, so the size of the database does not matter.
+ * export --format csv writes one row per run, with a column per metric.
+ * runs lists the selection as an aligned table.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "exitcodes.h"
+#include "results.h"
+#include "selector.h"
+
+struct common_args {
+	const char *db;
+	const char *format;
+	struct selector sel;
+};
+
+static int parse_args(int argc, char **argv, bool want_format, struct common_args *a,
+		      const char *cmd)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{},
+	};
+	char err[256];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			a->db = optarg;
+			break;
+		case 'f':
+			if (!want_format)
+				return usage_of(cmd);
+			a->format = optarg;
+			break;
+		default:
+			return usage_of(cmd);
+		}
+	}
+	if (want_format && (!a->format || (strcmp(a->format, "json") && strcmp(a->format, "csv")))) {
+		say_error("'%s' needs --format json or --format csv", cmd);
+		return usage_of(cmd);
+	}
+	for (int i = optind; i < argc; i++) {
+		if (selector_add(&a->sel, argv[i], err, sizeof(err)) < 0) {
+			say_error("%s", err);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+static void iso_time(uint64_t us, char *buf, size_t size)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *run_json(const struct results_run *run)
+{
+	json_t *o = json_object(), *metrics = json_object(), *tags = json_object();
+	json_t *subflows = json_array(), *mib = json_object(), *iv = json_array(), *noise = json_object();
+	json_t *variant = run->variant_json ? json_loads(run->variant_json, 0, NULL) : NULL;
+	char started[32], finished[32];
+
+	iso_time(run->started_at_us, started, sizeof(started));
+	iso_time(run->finished_at_us, finished, sizeof(finished));
+	for (size_t i = 0; i < run->n_metrics; i++)
+		json_object_set_new(metrics, run->metrics[i].name, json_real(run->metrics[i].value));
+	for (size_t i = 0; i < run->n_tags; i++)
+		json_object_set_new(tags, run->tags[i].key, json_string(run->tags[i].value));
+	for (size_t i = 0; i < run->n_noise; i++)
+		json_object_set_new(noise, run->noise[i].key, json_string(run->noise[i].value));
+	for (size_t i = 0; i < run->n_subflows; i++) {
+		const struct results_subflow *s = &run->subflows[i];
+
+		json_array_append_new(subflows,
+			json_pack("{s:I, s:o, s:o, s:I, s:I, s:I, s:o, s:b}", "id", (json_int_t)s->id,
+				  "local", str_or_null(s->local), "remote", str_or_null(s->remote),
+				  "bytes_sent", (json_int_t)s->bytes_sent, "bytes_acked",
+				  (json_int_t)s->bytes_acked, "bytes_received",
+				  (json_int_t)s->bytes_received, "retransmits",
+				  s->retransmits >= 0 ? json_integer(s->retransmits) : json_null(),
+				  "backup", s->backup));
+	}
+	for (size_t i = 0; i < run->n_mibs; i++) {
+		json_t *role = json_object_get(mib, run->mibs[i].netns_role);
+
+		if (!role) {
+			role = json_object();
+			json_object_set_new(mib, run->mibs[i].netns_role, role);
+		}
+		json_object_set_new(role, run->mibs[i].counter, json_integer(run->mibs[i].delta));
+	}
+	for (size_t i = 0; i < run->n_intervals; i++) {
+		const struct results_interval *x = &run->intervals[i];
+
+		json_array_append_new(iv, json_pack("{s:I, s:I, s:I, s:f, s:o}", "start_us",
+						    (json_int_t)x->start_us, "end_us",
+						    (json_int_t)x->end_us, "bytes", (json_int_t)x->bytes,
+						    "bits_per_second", x->bits_per_second, "retransmits",
+						    x->retransmits >= 0 ? json_integer(x->retransmits) :
+									  json_null()));
+	}
+	json_object_set_new(o, "uuid", json_string(run->uuid));
+	json_object_set_new(o, "scenario", str_or_null(run->scenario));
+	json_object_set_new(o, "scenario_hash", str_or_null(run->scenario_hash));
+	json_object_set_new(o, "topology", str_or_null(run->topology));
+	json_object_set_new(o, "topology_hash", str_or_null(run->topology_hash));
+	json_object_set_new(o, "variant", variant ? variant : json_object());
+	json_object_set_new(o, "variant_key", str_or_null(run->variant_key));
+	json_object_set_new(o, "repetition", json_integer(run->repetition));
+	json_object_set_new(o, "kernel", json_pack("{s:o, s:o, s:o, s:o, s:o}",
+		"release", str_or_null(run->kernel.release), "version", str_or_null(run->kernel.version),
+		"config_hash", str_or_null(run->kernel.config_hash), "debug", str_or_null(run->kernel.debug),
+		"boot_mode", str_or_null(run->kernel.boot_mode)));
+	json_object_set_new(o, "host", json_pack("{s:o, s:o, s:i, s:o}",
+		"hostname", str_or_null(run->host.hostname), "cpu_model", str_or_null(run->host.cpu_model),
+		"cores", run->host.cores, "governor", str_or_null(run->host.governor)));
+	json_object_set_new(o, "started_at", json_string(started));
+	json_object_set_new(o, "finished_at", json_string(finished));
+	json_object_set_new(o, "status", json_string(results_status_name(run->status)));
+	json_object_set_new(o, "reason", str_or_null(run->reason));
+	json_object_set_new(o, "engine", json_pack("{s:o, s:o, s:o}", "name", str_or_null(run->engine),
+		"version", str_or_null(run->engine_version), "mptcp_method", str_or_null(run->mptcp_method)));
+	json_object_set_new(o, "load1", run->load1 >= 0 ? json_real(run->load1) : json_null());
+	json_object_set_new(o, "metrics", metrics);
+	json_object_set_new(o, "subflows", subflows);
+	json_object_set_new(o, "mib", mib);
+	json_object_set_new(o, "intervals", iv);
+	json_object_set_new(o, "noise", noise);
+	json_object_set_new(o, "tags", tags);
+	return o;
+}
+
+struct json_out {
+	size_t n;
+};
+
+static int emit_json(const struct results_run *run, void *arg)
+{
+	struct json_out *j = arg;
+	json_t *o = run_json(run);
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	if (!s)
+		return -ENOMEM;
+	printf("%s\n    %s", j->n ? "," : "", s);
+	free(s);
+	j->n++;
+	return ferror(stdout) ? -EIO : 0;
+}
+
+/* ---- CSV --------------------------------------------------------------------- */
+
+struct names {
+	char **v;
+	size_t n;
+};
+
+static int collect_metric_names(const struct results_run *run, void *arg)
+{
+	struct names *ns = arg;
+
+	for (size_t i = 0; i < run->n_metrics; i++) {
+		size_t k;
+		char **g;
+
+		for (k = 0; k < ns->n && strcmp(ns->v[k], run->metrics[i].name); k++)
+			;
+		if (k < ns->n)
+			continue;
+		g = realloc(ns->v, (ns->n + 1) * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		ns->v = g;
+		g[ns->n] = strdup(run->metrics[i].name);
+		if (!g[ns->n])
+			return -ENOMEM;
+		ns->n++;
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* RFC 4180: quote a field that holds a comma, a quote or a line break. */
+static void csv_field(const char *s, bool last)
+{
+	if (!s)
+		s = "";
+	if (strpbrk(s, ",\"\r\n")) {
+		putchar('"');
+		for (; *s; s++) {
+			if (*s == '"')
+				putchar('"');
+			putchar(*s);
+		}
+		putchar('"');
+	} else {
+		fputs(s, stdout);
+	}
+	putchar(last ? '\n' : ',');
+}
+
+static int emit_csv(const struct results_run *run, void *arg)
+{
+	const struct names *ns = arg;
+	char started[32], num[64];
+
+	iso_time(run->started_at_us, started, sizeof(started));
+	csv_field(run->uuid, false);
+	csv_field(run->scenario, false);
+	csv_field(run->variant_key, false);
+	snprintf(num, sizeof(num), "%d", run->repetition);
+	csv_field(num, false);
+	csv_field(started, false);
+	csv_field(run->kernel.release, false);
+	csv_field(run->host.hostname, false);
+	csv_field(results_status_name(run->status), false);
+	csv_field(run->reason, ns->n == 0);
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct results_metric *m = results_run_metric(run, ns->v[i]);
+
+		if (m)
+			snprintf(num, sizeof(num), "%.17g", m->value);
+		else
+			num[0] = '\0';
+		csv_field(num, i + 1 == ns->n);
+	}
+	return ferror(stdout) ? -EIO : 0;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct common_args a = { 0 };
+	struct results *db = NULL;
+	struct diag d = DIAG_INIT;
+	struct names ns = { 0 };
+	int r, ret;
+
+	ret = parse_args(argc, argv, true, &a, "export");
+	if (ret)
+		goto out;
+	ret = EXIT_SOFTWARE;
+	r = results_open(a.db, &db, &d);
+	if (r < 0) {
+		say_error("%s", diag_str(&d));
+		goto out;
+	}
+	if (!strcmp(a.format, "json")) {
+		struct json_out j = { 0 };
+
+		printf("{\"runs\": [");
+		r = results_query(db, &a.sel.filter, emit_json, &j, &d);
+		printf("%s]}\n", j.n ? "\n" : "");
+	} else {
+		r = results_query(db, &a.sel.filter, collect_metric_names, &ns, &d);
+		if (r >= 0) {
+			qsort(ns.v, ns.n, sizeof(*ns.v), cmp_str);
+			printf("uuid,scenario,variant,repetition,started_at,kernel,host,status,reason");
+			for (size_t i = 0; i < ns.n; i++)
+				printf(",%s", ns.v[i]);
+			putchar('\n');
+			r = results_query(db, &a.sel.filter, emit_csv, &ns, &d);
+		}
+	}
+	if (r < 0) {
+		say_error("%s", diag_str(&d));
+		goto out;
+	}
+	ret = fflush(stdout) ? EXIT_SOFTWARE : EXIT_OK;
+out:
+	for (size_t i = 0; i < ns.n; i++)
+		free(ns.v[i]);
+	free(ns.v);
+	results_close(db);
+	selector_release(&a.sel);
+	return ret;
+}
+
+static int emit_row(const struct results_run *run, void *arg)
+{
+	const struct results_metric *g = results_run_metric(run, "goodput_bps");
+	const struct results_metric *e = results_run_metric(run, "efficiency");
+	char started[32], gs[16] = "-", es[16] = "-";
+
+	(void)arg;
+	iso_time(run->started_at_us, started, sizeof(started));
+	if (g)
+		snprintf(gs, sizeof(gs), "%.2f", g->value / 1e6);
+	if (e)
+		snprintf(es, sizeof(es), "%.3f", e->value);
+	printf("%-8.8s  %-20s  %-16s  %-24s  %3d  %-7s  %9s  %6s  %s\n", run->uuid, started,
+	       run->scenario ? run->scenario : "", run->variant_key && run->variant_key[0] ?
+	       run->variant_key : "-", run->repetition, results_status_name(run->status), gs, es,
+	       run->reason ? run->reason : "");
+	return 0;
+}
+
+int cmd_runs(int argc, char **argv)
+{
+	struct common_args a = { 0 };
+	struct results *db = NULL;
+	struct diag d = DIAG_INIT;
+	int r, ret;
+
+	ret = parse_args(argc, argv, false, &a, "runs");
+	if (ret)
+		goto out;
+	ret = EXIT_SOFTWARE;
+	r = results_open(a.db, &db, &d);
+	if (r < 0) {
+		say_error("%s", diag_str(&d));
+		goto out;
+	}
+	printf("%-8s  %-20s  %-16s  %-24s  %3s  %-7s  %9s  %6s  %s\n", "RUN", "STARTED (UTC)",
+	       "SCENARIO", "VARIANT", "REP", "STATUS", "MBIT/S", "EFF", "REASON");
+	r = results_query(db, &a.sel.filter, emit_row, NULL, &d);
+	if (r < 0) {
+		say_error("%s", diag_str(&d));
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	results_close(db);
+	selector_release(&a.sel);
+	return ret;
+}

@@ -1,0 +1,579 @@
+/*
+ * run.c: one measurement (see run.h for the sequence and the statuses).
+ * The lab is built fresh for every run and always torn down before
+ * run_one() returns; nothing is stored here (cmd_run.c stores a complete
+ * run in one transaction, or nothing when interrupted).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "engine.h"
+#include "fingerprint.h"
+#include "lab_mptcp.h"
+#include "mtime.h"
+#include "probe_tools.h"
+#include "run.h"
+
+int run_env_init(struct run_env *env, struct diag *d)
+{
+	struct lab_cap *kcaps = NULL, *tcaps = NULL;
+	unsigned nk = 0, nt = 0;
+	int r;
+
+	r = lab_probe(&kcaps, &nk, d);
+	if (r < 0)
+		return r;
+	r = probe_tools(&tcaps, &nt, d);
+	if (r < 0) {
+		free(kcaps);
+		return r;
+	}
+	env->caps = calloc(nk + nt + 1, sizeof(*env->caps));
+	if (!env->caps) {
+		free(kcaps);
+		free(tcaps);
+		return diag_set(d, -ENOMEM, "out of memory");
+	}
+	memcpy(env->caps, kcaps, nk * sizeof(*kcaps));
+	memcpy(env->caps + nk, tcaps, nt * sizeof(*tcaps));
+	env->n_caps = nk + nt;
+	free(kcaps);
+	free(tcaps);
+	r = fingerprint_host(&env->host, d);
+	if (r >= 0)
+		r = fingerprint_kernel(&env->kernel, d);
+	return r;
+}
+
+void run_env_release(struct run_env *env)
+{
+	struct results_run tmp = { 0 };
+
+	free(env->caps);
+	env->caps = NULL;
+	/* results_run_release frees host and kernel strings. */
+	tmp.host = env->host;
+	tmp.kernel = env->kernel;
+	results_run_release(&tmp);
+	memset(&env->host, 0, sizeof(env->host));
+	memset(&env->kernel, 0, sizeof(env->kernel));
+}
+
+static const struct lab_path_spec *find_path(const struct lab_spec *spec, const char *name)
+{
+	for (unsigned i = 0; i < spec->n_paths; i++)
+		if (!name[0] || !strcmp(spec->paths[i].name, name))
+			return &spec->paths[i];
+	return NULL;
+}
+
+static uint32_t path_mtu(const struct lab_spec *spec, const struct lab_path_spec *p)
+{
+	uint32_t mtu = 0;
+
+	for (unsigned k = 0; k < p->n_links; k++)
+		for (unsigned i = 0; i < spec->n_links; i++)
+			if (!strcmp(spec->links[i].name, p->links[k])) {
+				uint32_t m = spec->links[i].mtu ? spec->links[i].mtu : 1500;
+
+				mtu = !mtu || m < mtu ? m : mtu;
+			}
+	return mtu ? mtu : 1500;
+}
+
+double run_ideal_goodput_bps(const struct scenario *s, const struct lab_spec *spec)
+{
+	/* IP header + TCP header with the timestamp option. */
+	unsigned hdr = (s->traffic.family == AF_INET6 ? 40 : 20) + 32;
+	double ideal = 0;
+
+	for (unsigned i = 0; i < spec->n_paths; i++) {
+		const struct lab_path_spec *p = &spec->paths[i];
+		uint32_t mtu = path_mtu(spec, p);
+		double share = (double)(mtu - hdr) / (double)(mtu + 14);
+		bool up = s->traffic.direction != SCENARIO_DOWNLOAD;
+		bool down = s->traffic.direction != SCENARIO_UPLOAD;
+
+		if ((up && !p->up.rate_bps) || (down && !p->down.rate_bps))
+			return 0;
+		if (up)
+			ideal += (double)p->up.rate_bps * share;
+		if (down)
+			ideal += (double)p->down.rate_bps * share;
+	}
+	return ideal;
+}
+
+int run_target_addr(const struct scenario *s, struct lab_addr *addr)
+{
+	const struct lab_spec *spec = &s->topo.spec;
+	const struct lab_path_spec *p = find_path(spec, s->traffic.path);
+	int family = s->traffic.family ? s->traffic.family : AF_INET;
+
+	if (!p)
+		return -ENOENT;
+	/* The server's address on the path's last link. */
+	for (unsigned i = 0; i < spec->n_links; i++) {
+		if (strcmp(spec->links[i].name, p->links[p->n_links - 1]))
+			continue;
+		for (int e = 0; e < 2; e++) {
+			const struct lab_iface_spec *f = &spec->links[i].end[e];
+
+			if (strcmp(f->node, s->topo.server))
+				continue;
+			for (unsigned k = 0; k < f->n_addrs; k++)
+				if (f->addrs[k].family == family) {
+					*addr = f->addrs[k];
+					return 0;
+				}
+		}
+	}
+	return -ENOENT;
+}
+
+static const struct lab_cap *cap(const struct run_env *env, const char *name)
+{
+	return lab_cap_find(env->caps, env->n_caps, name);
+}
+
+/* ---- timed events and the mid-run look at the sockets ------------------------ */
+
+struct tick_state {
+	struct lab *lab;
+	const struct scenario *s;
+	unsigned next_event;
+	uint64_t look_at_us;
+	bool looked;
+	int client_fd;
+	unsigned subflows_seen; /* most subflows of one MPTCP connection */
+	bool fallback_seen;
+	struct diag *d;
+	char event_log[512];
+};
+
+static void look_at_sockets(struct tick_state *t)
+{
+	struct lab_mptcp_conn conns[16];
+	unsigned n = 0;
+
+	if (lab_mptcp_conns(t->client_fd, conns, 16, &n, NULL) < 0)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned total = conns[i].has_total ? conns[i].subflows_total :
+						      conns[i].subflows_extra + 1u;
+
+		if (total > t->subflows_seen)
+			t->subflows_seen = total;
+		t->fallback_seen |= conns[i].fallback;
+	}
+}
+
+static int on_tick(uint64_t elapsed_us, void *arg)
+{
+	struct tick_state *t = arg;
+	int r = 0;
+
+	while (t->next_event < t->s->n_events && t->s->events[t->next_event].at_us <= elapsed_us) {
+		const struct scenario_event *e = &t->s->events[t->next_event++];
+		size_t len = strlen(t->event_log);
+
+		switch (e->action) {
+		case SCENARIO_EV_LINK_DOWN:
+		case SCENARIO_EV_LINK_UP:
+			r = lab_path_set_link(t->lab, e->path, e->action == SCENARIO_EV_LINK_UP, t->d);
+			break;
+		case SCENARIO_EV_SHAPING:
+			r = lab_path_set_shaping(t->lab, e->path, &e->up, &e->down, t->d);
+			break;
+		}
+		if (r < 0)
+			return r;
+		snprintf(t->event_log + len, sizeof(t->event_log) - len, "%s%s@%.3fs",
+			 len ? "," : "", e->path, (double)elapsed_us / 1e6);
+	}
+	/* Look at the MPTCP sockets once the subflows had time to join. */
+	if (!t->looked && elapsed_us >= t->look_at_us) {
+		look_at_sockets(t);
+		t->looked = true;
+	}
+	return 0;
+}
+
+/* ---- MPTCP evidence --------------------------------------------------------- */
+
+static uint64_t mib(const struct lab_mib *m, const char *name)
+{
+	uint64_t v = 0;
+
+	lab_mib_get(m, name, &v);
+	return v;
+}
+
+static int store_mibs(struct results_run *run, const char *role, const struct lab_mib *delta)
+{
+	for (unsigned i = 0; i < delta->n; i++) {
+		int r;
+
+		if (!delta->c[i].value)
+			continue;
+		r = results_run_add_mib(run, role, delta->c[i].name, (int64_t)delta->c[i].value);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Decide from the counters whether MPTCP was used and the subflows
+ * joined; why gets the reason when not. */
+static bool mptcp_evidence(const struct lab_mib *client, const struct lab_mib *server,
+			   unsigned expected, const struct tick_state *t, char *why, size_t whylen)
+{
+	uint64_t syn_rx = mib(server, "MPCapableSYNRX");
+	uint64_t fb = mib(server, "MPCapableFallbackACK") + mib(client, "MPCapableFallbackSYNACK");
+	uint64_t joins = mib(server, "MPJoinAckRx") + mib(client, "MPJoinAckRx");
+
+	if (!syn_rx) {
+		snprintf(why, whylen,
+			 "fallback to TCP: the server received no MP_CAPABLE SYN (MPTcpExtMPCapableSYNRX did not move)");
+		return false;
+	}
+	if (fb || t->fallback_seen) {
+		snprintf(why, whylen, "fallback to TCP: %llu connection(s) fell back%s",
+			 (unsigned long long)fb, t->fallback_seen ? " (seen on the socket)" : "");
+		return false;
+	}
+	if (expected > 1 && joins < expected - 1) {
+		snprintf(why, whylen, "only %llu of %u extra subflows joined (MPJoinAckRx)",
+			 (unsigned long long)joins, expected - 1);
+		return false;
+	}
+	if (expected > 1 && t->looked && t->subflows_seen && t->subflows_seen < expected) {
+		snprintf(why, whylen, "the connection had %u subflows, expected %u", t->subflows_seen,
+			 expected);
+		return false;
+	}
+	return true;
+}
+
+/* ---- one run -------------------------------------------------------------------- */
+
+static int fill_identity(const struct run_env *env, const struct scenario *s,
+			 const struct variant *v, unsigned repetition, struct results_run *run)
+{
+	char json[1024];
+	struct fingerprint_noise noise;
+	int r = 0;
+
+	run->repetition = (int)repetition;
+	run->started_at_us = mtime_wall_us();
+	if (variant_json(v, json, sizeof(json)) < 0)
+		return -ENOMEM;
+	r |= results_run_set_str(&run->scenario, s->name);
+	r |= results_run_set_str(&run->scenario_hash, s->sha256);
+	r |= results_run_set_str(&run->topology, s->topo.name);
+	r |= results_run_set_str(&run->topology_hash, s->topology_sha256);
+	r |= results_run_set_str(&run->variant_json, json);
+	r |= results_run_set_str(&run->variant_key, v->key);
+	r |= results_run_set_str(&run->engine, s->traffic.engine[0] ? s->traffic.engine : "iperf3");
+	r |= results_run_set_str(&run->host.hostname, env->host.hostname);
+	r |= results_run_set_str(&run->host.cpu_model, env->host.cpu_model);
+	if (env->host.governor)
+		r |= results_run_set_str(&run->host.governor, env->host.governor);
+	run->host.cores = env->host.cores;
+	r |= results_run_set_str(&run->kernel.release, env->kernel.release);
+	r |= results_run_set_str(&run->kernel.version, env->kernel.version);
+	if (env->kernel.config_hash)
+		r |= results_run_set_str(&run->kernel.config_hash, env->kernel.config_hash);
+	r |= results_run_set_str(&run->kernel.debug, env->kernel.debug ? env->kernel.debug : "");
+	r |= results_run_set_str(&run->kernel.boot_mode, env->kernel.boot_mode);
+	for (size_t i = 0; i < env->n_tags && !r; i++) {
+		const char *eq = strchr(env->tags[i], '=');
+		char key[128];
+
+		if (!eq)
+			continue;
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - env->tags[i]), env->tags[i]);
+		r |= results_run_add_tag(run, key, eq + 1);
+	}
+	run->load1 = -1;
+	if (fingerprint_noise(&noise) == 0) {
+		char buf[64];
+
+		run->load1 = noise.load1;
+		snprintf(buf, sizeof(buf), "%.2f", noise.load5);
+		r |= results_run_add_noise(run, "load5", buf);
+		if (noise.psi_cpu_some_avg10 >= 0) {
+			snprintf(buf, sizeof(buf), "%.2f", noise.psi_cpu_some_avg10);
+			r |= results_run_add_noise(run, "psi_cpu_some_avg10", buf);
+		}
+		if (noise.cpu_mhz > 0) {
+			snprintf(buf, sizeof(buf), "%ld", noise.cpu_mhz);
+			r |= results_run_add_noise(run, "cpu_mhz", buf);
+		}
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)noise.mem_available_kb);
+		r |= results_run_add_noise(run, "mem_available_kb", buf);
+		snprintf(buf, sizeof(buf), "%u", noise.running_procs);
+		r |= results_run_add_noise(run, "running_procs", buf);
+	}
+	return r ? -ENOMEM : 0;
+}
+
+static int finish(struct results_run *run, enum results_status status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int finish(struct results_run *run, enum results_status status, const char *fmt, ...)
+{
+	char buf[DIAG_MSG_MAX];
+	va_list ap;
+
+	run->status = status;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+		if (results_run_set_str(&run->reason, buf) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static unsigned expected_subflows(const struct scenario *s)
+{
+	return s->expect.subflows ? s->expect.subflows : s->topo.spec.n_paths;
+}
+
+static enum engine_direction engine_dir(enum scenario_direction d)
+{
+	return d == SCENARIO_DOWNLOAD ? ENGINE_DOWNLOAD : d == SCENARIO_BOTH ? ENGINE_BOTH :
+									    ENGINE_UPLOAD;
+}
+
+static int measure(struct run_env *env, const struct scenario *s, const struct variant *v,
+		   struct lab *lab, struct results_run *run, struct diag *d)
+{
+	const struct engine_ops *engine = engine_find(run->engine);
+	struct engine_target target = { 0 };
+	struct engine_params params = { 0 };
+	struct engine_result res = { 0 };
+	struct tick_state t = { .lab = lab, .s = s, .d = d };
+	struct engine_hooks hooks = { .cancel = env->cancel, .tick = on_tick, .arg = &t };
+	struct lab_mib cb, ca, sb, sa, cdelta, sdelta;
+	struct lab_addr addr;
+	char addr_s[64], why[512];
+	int cfd = lab_netns_fd(lab, s->topo.client), sfd = lab_netns_fd(lab, s->topo.server);
+	double ideal;
+	int r;
+
+	if (!engine)
+		return finish(run, RESULTS_FAILED, "unknown traffic engine '%s'", run->engine);
+	if (run_target_addr(s, &addr) < 0)
+		return finish(run, RESULTS_FAILED, "the server has no %s address on path '%s'",
+			      s->traffic.family == AF_INET6 ? "IPv6" : "IPv4", s->traffic.path);
+	lab_addr_format(&addr, false, addr_s, sizeof(addr_s));
+	target.client_netns_fd = cfd;
+	target.server_netns_fd = sfd;
+	target.server_addr = addr_s;
+	target.port = 5201;
+	params.direction = engine_dir(s->traffic.direction);
+	params.duration_us = s->traffic.duration_us;
+	params.bytes = s->traffic.bytes;
+	params.omit_us = s->traffic.omit_us;
+	params.streams = s->traffic.streams ? s->traffic.streams : 1;
+	if (variant_value(v, "cc"))
+		snprintf(params.congestion, sizeof(params.congestion), "%s", variant_value(v, "cc"));
+	if (s->traffic.bytes) {
+		/* A byte count has no duration: allow three times the ideal
+		 * transfer time, plus the start-up. */
+		double ideal_bps = run_ideal_goodput_bps(s, &s->topo.spec);
+
+		params.timeout_us = ideal_bps > 0 ?
+			(uint64_t)((double)s->traffic.bytes * 8 / ideal_bps * 3e6) + 10 * USEC_PER_SEC :
+			120 * USEC_PER_SEC;
+	}
+	t.client_fd = cfd;
+	t.look_at_us = s->traffic.omit_us + (s->traffic.duration_us ? s->traffic.duration_us / 2 :
+								       USEC_PER_SEC);
+
+	r = lab_mib_read(cfd, &cb, d);
+	if (r >= 0)
+		r = lab_mib_read(sfd, &sb, d);
+	if (r < 0)
+		return finish(run, RESULTS_FAILED, "%s", diag_str(d));
+
+	r = engine->run(&target, &params, &hooks, &res, d);
+	if (r == -EINTR) {
+		engine_result_release(&res);
+		return r;
+	}
+	if (r < 0) {
+		engine_result_release(&res);
+		return finish(run, RESULTS_FAILED, "%s", diag_str(d));
+	}
+	results_run_set_str(&run->engine_version, res.tool_version);
+	results_run_set_str(&run->mptcp_method, res.mptcp_method);
+	if (t.event_log[0])
+		results_run_add_noise(run, "events_applied", t.event_log);
+	if (res.cc_sender[0])
+		results_run_add_noise(run, "cc_sender", res.cc_sender);
+	if (res.cc_receiver[0])
+		results_run_add_noise(run, "cc_receiver", res.cc_receiver);
+
+	r = lab_mib_read(cfd, &ca, d);
+	if (r >= 0)
+		r = lab_mib_read(sfd, &sa, d);
+	/* Counters appear with a namespace's first MPTCP socket: a missing
+	 * "before" means all zero. */
+	if (r >= 0)
+		r = cb.n ? lab_mib_delta(&cb, &ca, &cdelta) : (cdelta = ca, 0);
+	if (r >= 0)
+		r = sb.n ? lab_mib_delta(&sb, &sa, &sdelta) : (sdelta = sa, 0);
+	if (r < 0) {
+		engine_result_release(&res);
+		return finish(run, RESULTS_FAILED, "cannot read MPTCP counters: %s", diag_str(d));
+	}
+	if (store_mibs(run, "client", &cdelta) < 0 || store_mibs(run, "server", &sdelta) < 0) {
+		engine_result_release(&res);
+		return -ENOMEM;
+	}
+
+	if (!res.valid) {
+		r = finish(run, RESULTS_INVALID, "%s", res.reason);
+		engine_result_release(&res);
+		return r;
+	}
+	/* The tool says which congestion control the sender used: a cc
+	 * variant that did not take effect measured something else. */
+	if (params.congestion[0] && res.cc_sender[0] && strcmp(res.cc_sender, params.congestion)) {
+		r = finish(run, RESULTS_INVALID, "congestion control '%s' asked, the sender used '%s'",
+			   params.congestion, res.cc_sender);
+		engine_result_release(&res);
+		return r;
+	}
+	for (size_t i = 0; i < res.n_intervals; i++) {
+		const struct engine_interval *x = &res.intervals[i];
+		struct results_interval iv = { x->start_us, x->end_us, x->bytes, x->bits_per_second,
+					       x->retransmits };
+
+		if (results_run_add_interval(run, &iv) < 0) {
+			engine_result_release(&res);
+			return -ENOMEM;
+		}
+	}
+	results_run_add_metric(run, "goodput_bps", res.goodput_bps);
+	results_run_add_metric(run, "bytes", (double)res.bytes);
+	results_run_add_metric(run, "duration_s", res.seconds);
+	results_run_add_metric(run, "transfer_us", (double)res.transfer_us);
+	if (res.retransmits >= 0)
+		results_run_add_metric(run, "retransmits", (double)res.retransmits);
+	if (res.cpu_client_pct >= 0)
+		results_run_add_metric(run, "cpu_client_pct", res.cpu_client_pct);
+	if (res.cpu_server_pct >= 0)
+		results_run_add_metric(run, "cpu_server_pct", res.cpu_server_pct);
+	if (t.looked && t.subflows_seen)
+		results_run_add_metric(run, "subflows_seen", t.subflows_seen);
+	results_run_add_metric(run, "mptcp_joins",
+			       (double)(mib(&sdelta, "MPJoinAckRx") + mib(&cdelta, "MPJoinAckRx")));
+	ideal = run_ideal_goodput_bps(s, &s->topo.spec);
+	if (ideal > 0) {
+		double eff = res.goodput_bps / ideal;
+
+		results_run_add_metric(run, "ideal_goodput_bps", ideal);
+		results_run_add_metric(run, "efficiency", eff);
+		if ((s->expect.min_efficiency > 0 && eff < s->expect.min_efficiency) ||
+		    (s->expect.max_efficiency > 0 && eff > s->expect.max_efficiency)) {
+			char buf[160];
+
+			/* A slow run is a measurement, not an invalid one: a
+			 * regression looks exactly like this. Flag it. */
+			snprintf(buf, sizeof(buf), "efficiency %.3f outside [%.2f, %.2f]", eff,
+				 s->expect.min_efficiency, s->expect.max_efficiency);
+			results_run_add_noise(run, "expectation", buf);
+		}
+	}
+	engine_result_release(&res);
+
+	if (!mptcp_evidence(&cdelta, &sdelta, expected_subflows(s), &t, why, sizeof(why)))
+		return finish(run, RESULTS_INVALID, "%s", why);
+	return finish(run, RESULTS_OK, NULL);
+}
+
+int run_one(struct run_env *env, const struct scenario *s, const struct variant *v,
+	    unsigned repetition, struct results_run *run, struct diag *d)
+{
+	struct lab_opts lo = { .cancel = env->cancel };
+	struct lab_spec *spec = NULL;
+	struct lab *lab = NULL;
+	struct diag dd = DIAG_INIT;
+	char why[512];
+	int r;
+
+	r = results_run_init(run);
+	if (r < 0)
+		return diag_set(d, r, "out of memory");
+	r = fill_identity(env, s, v, repetition, run);
+	if (r < 0)
+		goto fail;
+
+	for (unsigned i = 0; i < s->n_requires; i++) {
+		const struct lab_cap *c = cap(env, s->requires[i]);
+
+		if (!c || !c->available) {
+			r = finish(run, RESULTS_SKIPPED, "missing capability '%s': %s", s->requires[i],
+				   c ? c->detail : "not probed");
+			goto done;
+		}
+	}
+	spec = malloc(sizeof(*spec));
+	if (!spec) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	*spec = s->topo.spec;
+	r = variant_apply(v, s, spec, why, sizeof(why));
+	if (r == -EOPNOTSUPP) {
+		r = finish(run, RESULTS_SKIPPED, "%s", why);
+		goto done;
+	}
+	if (r < 0) {
+		r = finish(run, RESULTS_FAILED, "%s", why);
+		goto done;
+	}
+	r = lab_random_name("run-", spec->name, sizeof(spec->name));
+	if (r < 0)
+		goto fail;
+	snprintf(spec->client, sizeof(spec->client), "%s", s->topo.client);
+	snprintf(spec->server, sizeof(spec->server), "%s", s->topo.server);
+
+	r = lab_up(spec, &lo, &lab, d);
+	if (r == -EINTR)
+		goto fail;
+	if (r == -EOPNOTSUPP) {
+		r = finish(run, RESULTS_SKIPPED, "%s", diag_str(d));
+		goto done;
+	}
+	if (r < 0) {
+		r = finish(run, RESULTS_FAILED, "%s", diag_str(d));
+		goto done;
+	}
+	r = measure(env, s, v, lab, run, d);
+	if (r < 0)
+		goto fail;
+done:
+	if (lab_down(lab, &dd) < 0 && r >= 0 && run->status == RESULTS_OK)
+		r = finish(run, RESULTS_FAILED, "cannot tear down the lab: %s", diag_str(&dd));
+	lab = NULL;
+	run->finished_at_us = mtime_wall_us();
+	free(spec);
+	return r;
+fail:
+	lab_down(lab, &dd);
+	free(spec);
+	results_run_release(run);
+	if (r == -EINTR)
+		return diag_set(d, -EINTR, "interrupted");
+	return r;
+}

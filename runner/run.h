@@ -1,0 +1,54 @@
+/*
+ * run: one measurement, from a fresh lab to a complete struct
+ * results_run, and the context shared by the runs of one command.
+ *
+ *   capabilities? -> variant applies? -> lab up -> MIB counters before ->
+ *   traffic (timed events, a mid-run look at the MPTCP sockets) -> MIB
+ *   counters after -> was MPTCP really used, did the subflows join? ->
+ *   metrics -> lab down
+ *
+ * A run is `ok` only if the traffic tool's output was trustworthy, MPTCP
+ * did not fall back to TCP and the expected subflows joined; otherwise it
+ * is `invalid` (or `skipped` for a missing capability, `failed` when the
+ * lab or the tool failed), always with the reason.
+ */
+#ifndef MPL_RUN_H
+#define MPL_RUN_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "lab_probe.h"
+#include "results.h"
+#include "scenario.h"
+#include "variant.h"
+
+struct run_env {
+	struct lab_cap *caps; /* kernel and tool capabilities, probed once */
+	unsigned n_caps;
+	struct results_host host;
+	struct results_kernel kernel;
+	const char *const *tags; /* "key=value" stored with every run */
+	size_t n_tags;
+	const volatile sig_atomic_t *cancel;
+};
+
+int run_env_init(struct run_env *env, struct diag *d);
+void run_env_release(struct run_env *env);
+
+/* Run once. Returns 0 with *run filled (any status), -EINTR when
+ * cancelled (nothing to store: *run is released), or another negative
+ * errno for an internal error. */
+int run_one(struct run_env *env, const struct scenario *s, const struct variant *v,
+	    unsigned repetition, struct results_run *run, struct diag *d);
+
+/* The goodput the shaped paths allow: the sum over paths of the rate in
+ * the traffic's direction(s) times the payload share of a full frame,
+ * (MTU - IP header - TCP header with timestamps) / (MTU + 14). 0 when a
+ * path is not rate-limited. */
+double run_ideal_goodput_bps(const struct scenario *s, const struct lab_spec *spec);
+
+/* The server address a scenario's traffic goes to. */
+int run_target_addr(const struct scenario *s, struct lab_addr *addr);
+
+#endif
