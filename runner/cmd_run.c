@@ -228,6 +228,8 @@ int cmd_run(int argc, char **argv)
 	}
 	env.tags = tags;
 	env.n_tags = n_tags;
+	env.sets = sets;
+	env.n_sets = n_sets;
 
 	runs_json = json_array();
 	progress_init(&prog, plan.n_jobs, json);

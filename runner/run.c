@@ -299,6 +299,12 @@ static int fill_identity(const struct run_env *env, const struct scenario *s,
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - env->tags[i]), env->tags[i]);
 		r |= results_run_add_tag(run, key, eq + 1);
 	}
+	for (size_t i = 0; i < env->n_sets && !r; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "set.%zu", i + 1);
+		r |= results_run_add_noise(run, key, env->sets[i]);
+	}
 	run->load1 = -1;
 	if (fingerprint_noise(&noise) == 0) {
 		char buf[64];

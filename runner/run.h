@@ -30,6 +30,9 @@ struct run_env {
 	struct results_kernel kernel;
 	const char *const *tags; /* "key=value" stored with every run */
 	size_t n_tags;
+	const char *const *sets; /* --set overrides, stored with every run (the
+				  * scenario hash is of the file alone) */
+	size_t n_sets;
 	const volatile sig_atomic_t *cancel;
 };
 

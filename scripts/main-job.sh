@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine, as root: install what is
-# needed, build, check the kernel's capabilities, then bring the default
-# two-path topology up, show it, and take it down again.
+# needed, build, check the kernel's capabilities, run the default suite
+# (scenarios/nightly.json) into the embedded database results/lab.db and
+# list what this job stored.
+#
+#   scripts/main-job.sh [SUITE]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+suite=${1:-$top/scenarios/nightly.json}
 "$top/scripts/deps.sh"
 "$top/scripts/build.sh"
 bin="$top/build/mptcp-lab"
+db="$top/results/lab.db"
 
 "$bin" check
-name="main$$"
-"$bin" topo up "$top/topologies/two-path.json" --name "$name"
-trap '"$bin" topo down "$name" >/dev/null 2>&1 || true' EXIT
-"$bin" topo show "$name"
-"$bin" topo down "$name"
-trap - EXIT
+tag="job=$(date -u +%Y%m%dT%H%M%SZ)"
+status=0
+"$bin" run --db "$db" --tag "$tag" "$suite" || status=$?
+echo
+"$bin" runs --db "$db" "tag:$tag"
+echo
+echo "results: $db (mptcp-lab export --db $db --format json tag:$tag)"
+exit "$status"
