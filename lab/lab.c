@@ -89,7 +89,7 @@ static int add_nodes(struct lab *lab, struct diag *d)
 
 		if (r < 0)
 			return r;
-		snprintf(n->name, sizeof(n->name), "%s", lab->spec.nodes[i]);
+		memcpy(n->name, lab->spec.nodes[i], sizeof(n->name)); /* both LAB_NAME_MAX */
 		n->fd = -1;
 		n->next_ifindex = 2;
 		r = lab_netns_name(lab->spec.name, n->name, n->netns, sizeof(n->netns));
