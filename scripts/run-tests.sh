@@ -25,7 +25,9 @@ rm -rf "$top/build"
 
 before=$(ip netns list | wc -l)
 status=0
-(cd "$top/build" && ctest --output-on-failure --timeout 300) || status=1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+(cd "$top/build" && ctest --output-on-failure --timeout 300) 2>&1 | tee "$log" || status=1
 
 if [ "$quick" -eq 0 ]; then
 	rm -rf "$top/build-asan"
@@ -37,10 +39,16 @@ if [ "$quick" -eq 0 ]; then
 	"$top/tests/run-fuzz.sh" "$top/build-fuzz" "${MPL_FUZZ_RUNS:-20000}" || status=1
 fi
 
+# One closing line with the main suite's counts (CTest's own is above).
+total=$(sed -n 's/.* tests failed out of \([0-9]*\)$/\1/p' "$log" | tail -n 1)
+failed=$(sed -n 's/.*, \([0-9]*\) tests failed out of .*/\1/p' "$log" | tail -n 1)
+skipped=$(grep -c '\*\*\*Skipped' "$log" || true)
+
 after=$(ip netns list | wc -l)
 if [ "$after" -ne "$before" ]; then
 	echo "run-tests: the suite left network namespaces behind:" >&2
 	ip netns list >&2
 	status=1
 fi
+echo "summary: $((${total:-0} - ${failed:-0} - skipped)) passed, ${failed:-0} failed, $skipped skipped"
 exit $status
