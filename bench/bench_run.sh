@@ -9,7 +9,9 @@
 #   plain side: one lab kept up with `topo up`, an iperf3 server started
 #               by hand in the server namespace and REPS client runs of the
 #               same length through `mptcpize run` (the way the hand-made
-#               scripts do it), their goodput's coefficient of variation.
+#               scripts do it), their goodput's coefficient of variation:
+#               once with the host's default congestion control, once with
+#               the one the scenario pins (-C).
 #
 # Needs root, jq, iperf3, mptcpize. Prints a table; exits non-zero only
 # when something did not run.
@@ -20,7 +22,7 @@ reps=${1:-10}
 scenario=$top/scenarios/smoke.json
 tmp=$(mktemp -d)
 lab="bench$$"
-trap '"$bin" topo down "$lab" >/dev/null 2>&1 || true; pkill -f "iperf3 -s -p 5399" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap '"$bin" topo down "$lab" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 
 duration=$(jq -r '.traffic.duration' "$scenario")
 omit=$(jq -r '.traffic.omit' "$scenario")
@@ -52,20 +54,35 @@ client=$(jq -r '.client' "$top/topologies/two-path.json")
 addr=$(jq -r '[.links[] | (.a, .b) | select(.node == "'"$server"'") | .addresses[0]][0] | split("/")[0]' \
 	"$top/topologies/two-path.json")
 ip netns exec "mpl-$lab-$server" mptcpize run iperf3 -s -p 5399 >/dev/null 2>&1 &
+disown
 for _ in $(seq 100); do
 	ip netns exec "mpl-$lab-$server" ss -Hltn "sport = :5399" | grep -q . && break
 	sleep 0.02
 done
-for _ in $(seq "$reps"); do
-	ip netns exec "mpl-$lab-$client" mptcpize run iperf3 -c "$addr" -p 5399 -t "$secs" -O "$omit_s" -J |
-		jq -r '.end.sum_received.bits_per_second / 1e6'
-done >"$tmp/plain.txt"
+cc=$(jq -r '.variants.cc[0] // empty' "$scenario")
+plain() # [-C CC]: REPS client runs, one goodput (Mbit/s) per line
+{
+	for _ in $(seq "$reps"); do
+		# A failed run (iperf3's "server is busy" race) counts as lost.
+		ip netns exec "mpl-$lab-$client" mptcpize run iperf3 -c "$addr" -p 5399 \
+			-t "$secs" -O "$omit_s" -J "$@" |
+			jq -r '.end.sum_received.bits_per_second // empty | . / 1e6' 2>/dev/null || true
+	done
+}
+plain >"$tmp/plain.txt"
 read -r pl_med pl_mean pl_cv < <(stats <"$tmp/plain.txt")
+if [ -n "$cc" ]; then
+	plain -C "$cc" >"$tmp/plain_cc.txt"
+	read -r pc_med pc_mean pc_cv < <(stats <"$tmp/plain_cc.txt")
+	pc_med=$(printf '%.2f' "$pc_med")
+	pc_cv=$(printf '%.2f' "$pc_cv")
+fi
 
-printf '\n%-34s %14s %14s\n' "" "mptcp-lab run" "plain iperf3"
-printf '%-34s %14s %14s\n' "runs ok" "$ok/$reps" "$(wc -l <"$tmp/plain.txt")/$reps"
-printf '%-34s %14.2f %14.2f\n' "median goodput (Mbit/s)" "$lab_med" "$pl_med"
-printf '%-34s %14.2f %14.2f\n' "coefficient of variation (%)" "$lab_cv" "$pl_cv"
-printf '%-34s %14.3f %14s\n' "mean efficiency" "$eff" "-"
-printf '%-34s %14.1f %14s\n' "median harness overhead (ms/run)" "$ov_med" "-"
-printf '%-34s %14.1f %14s\n' "mean harness overhead (ms/run)" "$ov_mean" "-"
+printf '\n%-34s %14s %16s %16s\n' "" "mptcp-lab run" "plain, host cc" "plain, -C ${cc:--}"
+printf '%-34s %14s %16s %16s\n' "runs ok" "$ok/$reps" "$(wc -l <"$tmp/plain.txt")/$reps" \
+	"$( [ -n "$cc" ] && echo "$(wc -l <"$tmp/plain_cc.txt")/$reps" || echo -)"
+printf '%-34s %14.2f %16.2f %16s\n' "median goodput (Mbit/s)" "$lab_med" "$pl_med" "${pc_med:--}"
+printf '%-34s %14.2f %16.2f %16s\n' "coefficient of variation (%)" "$lab_cv" "$pl_cv" "${pc_cv:--}"
+printf '%-34s %14.3f %16s %16s\n' "mean efficiency" "$eff" "-" "-"
+printf '%-34s %14.1f %16s %16s\n' "median harness overhead (ms/run)" "$ov_med" "-" "-"
+printf '%-34s %14.1f %16s %16s\n' "mean harness overhead (ms/run)" "$ov_mean" "-" "-"
