@@ -517,11 +517,12 @@ static void stats_adjust_fail(size_t n, double *adjusted)
 void stats_holm(const double *p, size_t n, double *adjusted)
 {
 	struct stats_ranked_p *r;
-	size_t m = stats_rank_p(p, n, adjusted, &r);
 	double run = 0.0;
+	size_t m;
 
 	if (!n)
 		return;
+	m = stats_rank_p(p, n, adjusted, &r);
 	if (!r) {
 		stats_adjust_fail(n, adjusted);
 		return;
@@ -545,11 +546,12 @@ void stats_holm(const double *p, size_t n, double *adjusted)
 void stats_benjamini_hochberg(const double *p, size_t n, double *adjusted)
 {
 	struct stats_ranked_p *r;
-	size_t m = stats_rank_p(p, n, adjusted, &r);
 	double run = 1.0;
+	size_t m;
 
 	if (!n)
 		return;
+	m = stats_rank_p(p, n, adjusted, &r);
 	if (!r) {
 		stats_adjust_fail(n, adjusted);
 		return;

@@ -160,4 +160,40 @@ int results_query(struct results *r, const struct results_filter *f, results_run
 int results_count(struct results *r, const struct results_filter *f, size_t *n,
 		  struct diag *d);
 
+/* ---- change points (schema version 2; results/changepoints.c, used by
+ * report/trend.c) ------------------------------------------------------ */
+
+/*
+ * One change point of a series' history: a new regime starts at at_us (the
+ * time of the first point of that regime), labelled with its night
+ * (YYYY-MM-DD, UTC) or kernel release. A series is (scenario, variant_key,
+ * metric); variant_key NULL is stored as "". The strings a query passes
+ * are valid during the callback only.
+ */
+struct results_changepoint {
+	const char *scenario, *variant_key, *metric;
+	uint64_t at_us;
+	const char *label;
+	double median_before, median_after; /* of the two regimes' points */
+	double p;			     /* NaN: unknown, stored as NULL */
+	uint64_t detected_at_us;	     /* when it was first detected */
+	int64_t id;			     /* set by a query */
+};
+
+/*
+ * Store a change point, keyed by (scenario, variant_key, metric, at_us).
+ * Storing the same detection again updates the figures in place (same
+ * row, same id) and keeps the earliest detected_at_us, so re-running a
+ * trend over the same history changes nothing.
+ */
+int results_changepoint_store(struct results *r, const struct results_changepoint *cp,
+			      struct diag *d);
+
+/* Call fn for every stored change point of scenario (NULL: any), ordered
+ * by scenario, variant_key, metric, at_us. fn returns <0 to stop with that
+ * error. */
+typedef int (*results_changepoint_fn)(const struct results_changepoint *cp, void *arg);
+int results_changepoints_query(struct results *r, const char *scenario,
+			       results_changepoint_fn fn, void *arg, struct diag *d);
+
 #endif

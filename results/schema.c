@@ -135,6 +135,28 @@ static const char *const schema_v1[] = {
 	"CREATE INDEX tags_key_value ON tags (key, value, run_id)",
 };
 
+/*
+ * Version 2: change points found over the nightly history (report/trend.c).
+ * variant_key is '' (not NULL) when the runs have none: UNIQUE treats NULLs
+ * as distinct, and storing the same detection twice must find its row.
+ * The UNIQUE's index, led by scenario, also answers the per-scenario query.
+ */
+static const char *const schema_v2[] = {
+	"CREATE TABLE changepoints (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	scenario TEXT NOT NULL,\n"
+	"	variant_key TEXT NOT NULL,\n"
+	"	metric TEXT NOT NULL,\n"
+	"	at_us INTEGER NOT NULL,\n" /* the first point of the new regime */
+	"	label TEXT NOT NULL,\n"    /* its night (YYYY-MM-DD) or kernel release */
+	"	median_before REAL,\n"
+	"	median_after REAL,\n"
+	"	p REAL,\n"
+	"	detected_at_us INTEGER NOT NULL,\n"
+	"	UNIQUE (scenario, variant_key, metric, at_us)\n"
+	")",
+};
+
 struct results_migration {
 	const char *const *steps;
 	size_t n_steps;
@@ -142,6 +164,7 @@ struct results_migration {
 
 static const struct results_migration migrations[] = {
 	{ schema_v1, ARRAY_SIZE(schema_v1) }, /* 0 -> 1: the initial schema */
+	{ schema_v2, ARRAY_SIZE(schema_v2) }, /* 1 -> 2: change points */
 };
 
 const int results_schema_version = (int)ARRAY_SIZE(migrations);

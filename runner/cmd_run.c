@@ -15,11 +15,13 @@
 #include <string.h>
 
 #include "commands.h"
+#include "compare.h"
 #include "exitcodes.h"
 #include "progress.h"
 #include "results.h"
 #include "run.h"
 #include "scenario.h"
+#include "selector.h"
 #include "variant.h"
 
 struct job {
@@ -138,19 +140,140 @@ static int add_str(const char ***arr, size_t *n, const char *s)
 	return 0;
 }
 
+struct run_state {
+	struct run_env *env;
+	struct results *db;
+	struct progress *prog;
+	json_t *runs_json;
+	size_t *counts;
+};
+
+/* Run jobs in order, storing each complete run. -EINTR when interrupted
+ * (the run in progress is discarded), another negative errno when a run
+ * could not be done or stored (already said). */
+static int execute(struct run_state *st, const struct job *jobs, size_t n)
+{
+	struct diag d = DIAG_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct job *j = &jobs[i];
+		struct results_run run;
+		char what[1400];
+		int r;
+
+		if (mpl_interrupted)
+			return -EINTR;
+		snprintf(what, sizeof(what), "%s %s rep %u", j->s->name, j->v->key, j->rep);
+		progress_begin(st->prog, what);
+		diag_clear(&d);
+		r = run_one(st->env, j->s, j->v, j->rep, &run, &d);
+		if (r == -EINTR)
+			return r;
+		if (r < 0) {
+			progress_clear(st->prog);
+			say_error("%s: %s", what, diag_str(&d));
+			return r;
+		}
+		diag_clear(&d);
+		r = results_run_store(st->db, &run, &d);
+		if (r < 0) {
+			progress_clear(st->prog);
+			say_error("cannot store run %s: %s", run.uuid, diag_str(&d));
+			results_run_release(&run);
+			return r;
+		}
+		st->counts[run.status]++;
+		progress_end(st->prog, &run);
+		json_array_append_new(st->runs_json, run_summary_json(&run));
+		results_run_release(&run);
+	}
+	return 0;
+}
+
+/*
+ * --until-decided: compare this invocation's runs with the baseline; while
+ * a series is inconclusive, add one interleaved round (every variant of
+ * every scenario once more) and compare again, up to max_reps repetitions.
+ * *verdict gets the final comparison's exit status (0 no regression, 1).
+ */
+static int until_decided_loop(struct run_state *st, struct plan *plan, struct selector *baseline,
+			      const char *invocation, unsigned max_reps, int *verdict)
+{
+	struct compare_opts copts = { 0 };
+	struct results_filter cand = { 0 };
+	const char *tags[1];
+	char tag[64];
+	unsigned rep = 0;
+	int r;
+
+	snprintf(tag, sizeof(tag), "invocation=%s", invocation);
+	tags[0] = tag;
+	cand.tags = tags;
+	cand.n_tags = 1;
+	for (size_t i = 0; i < plan->n_scenarios; i++)
+		rep = plan->scenarios[i]->repetitions > rep ? plan->scenarios[i]->repetitions : rep;
+	for (;;) {
+		struct compare_result cmp = { 0 };
+		struct diag d = DIAG_INIT;
+		struct job *round = NULL;
+		size_t n_round = 0;
+
+		r = report_compare(st->db, &baseline->filter, &cand, &copts, &cmp, &d);
+		if (r < 0) {
+			progress_clear(st->prog);
+			say_error("cannot compare with the baseline: %s", diag_str(&d));
+			return r;
+		}
+		if (!cmp.counts[COMPARE_INCONCLUSIVE] || rep >= max_reps) {
+			progress_clear(st->prog);
+			if (cmp.counts[COMPARE_INCONCLUSIVE])
+				printf("still inconclusive after %u repetitions (--max-reps)\n", rep);
+			report_write_text(stdout, &cmp, "this run vs the baseline", false);
+			*verdict = cmp.counts[COMPARE_REGRESSION] ? EXIT_FAIL : EXIT_OK;
+			compare_result_release(&cmp);
+			return 0;
+		}
+		compare_result_release(&cmp);
+		rep++;
+		for (size_t i = 0; i < plan->n_scenarios; i++) {
+			for (size_t v = 0; v < plan->n_variants[i]; v++) {
+				if (push_ptr(&round, n_round, sizeof(*round)) < 0) {
+					free(round);
+					return -ENOMEM;
+				}
+				round[n_round++] = (struct job){ plan->scenarios[i], &plan->variants[i][v], rep };
+			}
+		}
+		st->prog->total += n_round;
+		r = execute(st, round, n_round);
+		free(round);
+		if (r < 0)
+			return r;
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },	 { "reps", required_argument, NULL, 'r' },
 		{ "set", required_argument, NULL, 's' }, { "tag", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },	 { "strict", no_argument, NULL, 'S' },
+		{ "until-decided", no_argument, NULL, 'U' },
+		{ "baseline", required_argument, NULL, 'B' },
+		{ "max-reps", required_argument, NULL, 'M' },
 		{},
 	};
 	const char **sets = NULL, **tags = NULL;
 	size_t n_sets = 0, n_tags = 0, counts[4] = { 0 };
 	const char *db_path = NULL;
 	unsigned reps = 0;
-	bool json = false, strict = false, interrupted = false;
+	bool json = false, strict = false, interrupted = false, until_decided = false,
+	     has_baseline = false;
+	struct selector baseline = { 0 };
+	unsigned max_reps = 20;
+	int decided = EXIT_OK;
+	char err[256], invocation[32], invocation_tag[48];
+	struct run_state st;
 	struct errlist errs = { 0 };
 	struct plan plan = { 0 };
 	struct results *db = NULL;
@@ -197,10 +320,38 @@ int cmd_run(int argc, char **argv)
 		case 'S':
 			strict = true;
 			break;
+		case 'U':
+			until_decided = true;
+			break;
+		case 'B':
+			if (selector_add(&baseline, optarg, err, sizeof(err)) < 0) {
+				say_error("--baseline: %s", err);
+				ret = EXIT_USAGE;
+				goto out;
+			}
+			has_baseline = true;
+			break;
+		case 'M': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || v < 1 || v > 1000) {
+				say_error("--max-reps must be 1-1000, got '%s'", optarg);
+				ret = EXIT_USAGE;
+				goto out;
+			}
+			max_reps = (unsigned)v;
+			break;
+		}
 		default:
 			ret = usage_of("run");
 			goto out;
 		}
+	}
+	if (until_decided != has_baseline) {
+		say_error("--until-decided and --baseline go together");
+		ret = usage_of("run");
+		goto out;
 	}
 	if (optind >= argc) {
 		say_error("'run' needs a scenario or suite file (e.g. scenarios/smoke.json)");
@@ -226,6 +377,12 @@ int cmd_run(int argc, char **argv)
 		say_error("cannot probe this host: %s", diag_str(&d));
 		goto out;
 	}
+	/* Every run of this invocation carries its id, so it can be
+	 * selected as one candidate (--until-decided, bisect-run). */
+	lab_random_name("", invocation, sizeof(invocation));
+	snprintf(invocation_tag, sizeof(invocation_tag), "invocation=%s", invocation);
+	if (add_str(&tags, &n_tags, invocation_tag) < 0)
+		goto out;
 	env.tags = tags;
 	env.n_tags = n_tags;
 	env.sets = sets;
@@ -233,36 +390,17 @@ int cmd_run(int argc, char **argv)
 
 	runs_json = json_array();
 	progress_init(&prog, plan.n_jobs, json);
-	for (size_t i = 0; i < plan.n_jobs && !mpl_interrupted; i++) {
-		const struct job *j = &plan.jobs[i];
-		struct results_run run;
-		char what[1400];
-
-		snprintf(what, sizeof(what), "%s %s rep %u", j->s->name, j->v->key, j->rep);
-		progress_begin(&prog, what);
-		diag_clear(&d);
-		r = run_one(&env, j->s, j->v, j->rep, &run, &d);
-		if (r == -EINTR) {
-			interrupted = true;
-			break;
-		}
-		if (r < 0) {
-			progress_clear(&prog);
-			say_error("%s: %s", what, diag_str(&d));
+	st = (struct run_state){ .env = &env, .db = db, .prog = &prog, .runs_json = runs_json,
+				 .counts = counts };
+	r = execute(&st, plan.jobs, plan.n_jobs);
+	if (r < 0 && r != -EINTR)
+		goto out;
+	interrupted = r == -EINTR;
+	if (until_decided && !interrupted) {
+		r = until_decided_loop(&st, &plan, &baseline, invocation, max_reps, &decided);
+		if (r < 0 && r != -EINTR)
 			goto out;
-		}
-		diag_clear(&d);
-		r = results_run_store(db, &run, &d);
-		if (r < 0) {
-			progress_clear(&prog);
-			say_error("cannot store run %s: %s", run.uuid, diag_str(&d));
-			results_run_release(&run);
-			goto out;
-		}
-		counts[run.status]++;
-		progress_end(&prog, &run);
-		json_array_append_new(runs_json, run_summary_json(&run));
-		results_run_release(&run);
+		interrupted = r == -EINTR;
 	}
 	progress_clear(&prog);
 	interrupted |= mpl_interrupted != 0;
@@ -283,6 +421,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (interrupted)
 		ret = 128 + SIGINT;
+	else if (until_decided)
+		ret = decided;
 	else if (counts[RESULTS_INVALID] || counts[RESULTS_FAILED])
 		ret = EXIT_FAIL;
 	else if (strict && counts[RESULTS_SKIPPED])
@@ -294,6 +434,7 @@ out:
 	run_env_release(&env);
 	results_close(db);
 	plan_release(&plan);
+	selector_release(&baseline);
 	errlist_release(&errs);
 	free(sets);
 	free(tags);

@@ -18,11 +18,22 @@ const struct command commands[] = {
 	  "up FILE [--name NAME] [--set PATH=VALUE]... [--hold] | down NAME | list [--json] | show NAME [--json]",
 	  "bring a topology up or down, list and inspect labs", 1 },
 	{ "run", cmd_run,
-	  "[--db PATH] [--reps N] [--set PATH=VALUE]... [--tag KEY=VALUE]... [--json] [--strict] SCENARIO|SUITE...",
+	  "[--db PATH] [--reps N] [--set PATH=VALUE]... [--tag KEY=VALUE]... [--json] [--strict]\n"
+	  "    [--until-decided --baseline SELECTOR... [--max-reps N]] SCENARIO|SUITE...",
 	  "run scenarios: variants x repetitions, interleaved, each on a fresh lab, stored in SQLite", 1 },
 	{ "runs", cmd_runs, "[--db PATH] [SELECTOR...]", "list stored runs", 0 },
 	{ "export", cmd_export, "[--db PATH] --format json|csv [SELECTOR...]",
 	  "export stored runs (JSON contract in README)", 0 },
+	{ "compare", cmd_compare,
+	  "[--db PATH] --baseline SELECTOR... --candidate SELECTOR... [--metric M]...\n"
+	  "    [--format text|json|markdown|junit|ktap] [--output FILE] [--alpha A]\n"
+	  "    [--correction holm|bh] [--floor PCT] [--fail-on-inconclusive]",
+	  "regression verdicts between two selections of runs (exit 1 on a regression)", 0 },
+	{ "trend", cmd_trend,
+	  "[--db PATH] [--by night|kernel] [--metric M]...\n"
+	  "    [--format text|json|markdown|junit|ktap] [--output FILE] [--min-size N]\n"
+	  "    [--floor PCT] [--no-store] [SELECTOR...]",
+	  "change points over each series' nightly history; exit 1 when the newest regime regressed", 0 },
 	{ "cleanup", cmd_cleanup, "--stale | NAME...",
 	  "remove what crashed runs left behind (only the lab's own namespaces)", 1 },
 };

@@ -20,6 +20,8 @@ int cmd_cleanup(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_trend(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 extern const struct command commands[];
 extern const unsigned n_commands;

@@ -715,9 +715,9 @@ static void test_migrations(void)
 	must(results_run_store(r, &run, &d), d.msg);
 	results_run_release(&run);
 	results_close(r);
-	CHECK(raw_int(path, "PRAGMA user_version") == 1, "user_version is 1");
-	CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'") == 9,
-	      "9 tables created");
+	CHECK(raw_int(path, "PRAGMA user_version") == 2, "user_version is 2");
+	CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'") == 10,
+	      "10 tables created");
 	CHECK(raw_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
 			    "AND name NOT LIKE 'sqlite_autoindex%'") == 4,
 	      "4 named indexes created");
@@ -729,7 +729,7 @@ static void test_migrations(void)
 	ret = results_count(r, NULL, &n, &d);
 	CHECK(ret == 0 && n == 1, "the run is still there after reopening (%zu)", n);
 	results_close(r);
-	CHECK(raw_int(path, "PRAGMA user_version") == 1, "user_version stays 1");
+	CHECK(raw_int(path, "PRAGMA user_version") == 2, "user_version stays 2");
 
 	ret = results_open(nested, &r, &d);
 	CHECK(ret == 0 && stat(nested, &st) == 0, "missing directories are created: %s",

@@ -1,0 +1,433 @@
+/*
+ * format.c: the writers of a comparison (compare.h): an aligned text
+ * table for terminals, Markdown for $GITHUB_STEP_SUMMARY, JUnit XML and
+ * KTAP for CI systems. One row / test case per series, in the result's
+ * order (regressions first).
+ *
+ * Every string that comes from the database (scenario, variant, metric,
+ * reason) is escaped for the format it goes into: XML entities for JUnit,
+ * table-safe text for Markdown, one line without '#' for KTAP names. The
+ * JSON form is written by runner/cmd_compare.c (jansson lives there).
+ *
+ * The writers return 0, or -EIO when the stream reports an error.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compare.h"
+
+#define ANSI_RED "\033[1;31m"
+#define ANSI_YELLOW "\033[33m"
+#define ANSI_GREEN "\033[32m"
+#define ANSI_RESET "\033[0m"
+
+static int stream_status(FILE *f)
+{
+	return ferror(f) ? -EIO : 0;
+}
+
+static const char *variant_or_dash(const struct compare_series *s)
+{
+	return s->variant_key[0] ? s->variant_key : "-";
+}
+
+static const char *verdict_label(enum compare_verdict v)
+{
+	switch (v) {
+	case COMPARE_REGRESSION:
+		return "REGRESSION";
+	case COMPARE_IMPROVEMENT:
+		return "improvement";
+	case COMPARE_INCONCLUSIVE:
+		return "inconclusive";
+	default:
+		return "no change";
+	}
+}
+
+/* A value in the metric's unit: rates with an SI prefix, µs as ms when
+ * large, anything else with 4 significant digits. */
+static const char *format_value(const char *metric, double v, char *buf, size_t size)
+{
+	size_t n = strlen(metric);
+
+	if (isnan(v)) {
+		snprintf(buf, size, "-");
+	} else if (n > 4 && !strcmp(metric + n - 4, "_bps")) {
+		if (fabs(v) >= 1e9)
+			snprintf(buf, size, "%.3f Gbit/s", v / 1e9);
+		else if (fabs(v) >= 1e6)
+			snprintf(buf, size, "%.2f Mbit/s", v / 1e6);
+		else if (fabs(v) >= 1e3)
+			snprintf(buf, size, "%.2f kbit/s", v / 1e3);
+		else
+			snprintf(buf, size, "%.0f bit/s", v);
+	} else if (n > 3 && !strcmp(metric + n - 3, "_us") && fabs(v) >= 1000) {
+		snprintf(buf, size, "%.4g ms", v / 1000);
+	} else {
+		snprintf(buf, size, "%.4g", v);
+	}
+	return buf;
+}
+
+/* "-5.0 % [-5.6, -4.4]" */
+static const char *format_change(const struct compare_series *s, char *buf, size_t size)
+{
+	if (isnan(s->ratio))
+		snprintf(buf, size, "-");
+	else if (isnan(s->ci_lo) || isnan(s->ci_hi))
+		snprintf(buf, size, "%+.1f %%", (s->ratio - 1) * 100);
+	else
+		snprintf(buf, size, "%+.1f %% [%+.1f, %+.1f]", (s->ratio - 1) * 100,
+			 (s->ci_lo - 1) * 100, (s->ci_hi - 1) * 100);
+	return buf;
+}
+
+static const char *format_p(double p, char *buf, size_t size)
+{
+	if (isnan(p))
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%.2g", p);
+	return buf;
+}
+
+static void format_counts(const struct compare_result *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "%zu regression%s, %zu inconclusive, %zu improvement%s, %zu no change",
+		 r->counts[COMPARE_REGRESSION], r->counts[COMPARE_REGRESSION] == 1 ? "" : "s",
+		 r->counts[COMPARE_INCONCLUSIVE], r->counts[COMPARE_IMPROVEMENT],
+		 r->counts[COMPARE_IMPROVEMENT] == 1 ? "" : "s", r->counts[COMPARE_NO_CHANGE]);
+}
+
+/* ---- text ------------------------------------------------------------------- */
+
+/* Terminal-safe: control characters (an escape sequence in a stored name)
+ * are written as '?'. */
+static void put_plain(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+static int width_of(const char *s)
+{
+	return (int)strlen(s);
+}
+
+/* put_plain, then spaces up to width, then the column gap */
+static void put_cell(FILE *f, const char *s, int width)
+{
+	put_plain(f, s);
+	for (int n = width_of(s); n < width + 2; n++)
+		fputc(' ', f);
+}
+
+int report_write_text(FILE *f, const struct compare_result *r, const char *title, bool colour)
+{
+	int w_sc = width_of("SCENARIO"), w_var = width_of("VARIANT"), w_met = width_of("METRIC");
+	int w_base = width_of("BASELINE"), w_cand = width_of("CANDIDATE");
+	int w_chg = width_of("CHANGE [95% CI]");
+	char b[64], counts[160];
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct compare_series *s = &r->series[i];
+
+		if (width_of(s->scenario) > w_sc)
+			w_sc = width_of(s->scenario);
+		if (width_of(variant_or_dash(s)) > w_var)
+			w_var = width_of(variant_or_dash(s));
+		if (width_of(s->metric) > w_met)
+			w_met = width_of(s->metric);
+		if (width_of(format_value(s->metric, s->median_base, b, sizeof(b))) > w_base)
+			w_base = width_of(b);
+		if (width_of(format_value(s->metric, s->median_cand, b, sizeof(b))) > w_cand)
+			w_cand = width_of(b);
+		if (width_of(format_change(s, b, sizeof(b))) > w_chg)
+			w_chg = width_of(b);
+	}
+	if (title && *title) {
+		put_plain(f, title);
+		fputc('\n', f);
+	}
+	fprintf(f, "%-12s  %-*s  %-*s  %-*s  %7s  %*s  %*s  %-*s  %7s\n", "VERDICT", w_sc,
+		"SCENARIO", w_var, "VARIANT", w_met, "METRIC", "N B/C", w_base, "BASELINE", w_cand,
+		"CANDIDATE", w_chg, "CHANGE [95% CI]", "P_ADJ");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct compare_series *s = &r->series[i];
+		const char *on = "", *off = "";
+		char nbc[48], mb[64], mc[64], chg[64], p[32];
+
+		if (colour) {
+			off = ANSI_RESET;
+			on = s->verdict == COMPARE_REGRESSION	? ANSI_RED :
+			     s->verdict == COMPARE_INCONCLUSIVE ? ANSI_YELLOW :
+			     s->verdict == COMPARE_IMPROVEMENT	? ANSI_GREEN :
+								  "";
+			if (!*on)
+				off = "";
+		}
+		snprintf(nbc, sizeof(nbc), "%zu/%zu", s->n_base, s->n_cand);
+		fprintf(f, "%s%-12s%s  ", on, verdict_label(s->verdict), off);
+		put_cell(f, s->scenario, w_sc);
+		put_cell(f, variant_or_dash(s), w_var);
+		put_cell(f, s->metric, w_met);
+		fprintf(f, "%7s  %*s  %*s  %-*s  %7s\n", nbc, w_base,
+			format_value(s->metric, s->median_base, mb, sizeof(mb)), w_cand,
+			format_value(s->metric, s->median_cand, mc, sizeof(mc)), w_chg,
+			format_change(s, chg, sizeof(chg)), format_p(s->p_adjusted, p, sizeof(p)));
+		if (s->verdict != COMPARE_NO_CHANGE) {
+			fprintf(f, "%-12s  ", "");
+			put_plain(f, s->reason);
+			fputc('\n', f);
+		}
+	}
+	format_counts(r, counts, sizeof(counts));
+	fprintf(f, "%zu series: %s\n", r->n, counts);
+	return stream_status(f);
+}
+
+/* ---- Markdown ------------------------------------------------------------------ */
+
+/* Text safe inside a table cell: no line break, no '|' that would end the
+ * cell, no HTML (GitHub renders it), no emphasis or code markers. */
+static void md_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '|':
+		case '\\':
+		case '`':
+		case '*':
+		case '_':
+		case '[':
+		case ']':
+		case '~':
+			fputc('\\', f);
+			fputc(c, f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		default:
+			fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
+		}
+	}
+}
+
+int report_write_markdown(FILE *f, const struct compare_result *r, const char *title)
+{
+	char counts[160], b[64];
+
+	format_counts(r, counts, sizeof(counts));
+	fprintf(f, "%s **%s**", r->counts[COMPARE_REGRESSION] ? ":x:" :
+				r->counts[COMPARE_INCONCLUSIVE] ? ":warning:" :
+								    ":white_check_mark:",
+		counts);
+	fprintf(f, " over %zu series", r->n);
+	if (title && *title) {
+		fputs(" — ", f);
+		md_text(f, title);
+	}
+	fputs("\n\n", f);
+	fputs("| verdict | scenario | variant | metric | n base/cand | baseline | candidate | change [95 % CI] | p adj | reason |\n",
+	      f);
+	fputs("|---|---|---|---|---:|---:|---:|---:|---:|---|\n", f);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct compare_series *s = &r->series[i];
+
+		fprintf(f, "| %s%s%s | ", s->verdict == COMPARE_REGRESSION ? "**" : "",
+			verdict_label(s->verdict), s->verdict == COMPARE_REGRESSION ? "**" : "");
+		md_text(f, s->scenario);
+		fputs(" | ", f);
+		md_text(f, variant_or_dash(s));
+		fputs(" | ", f);
+		md_text(f, s->metric);
+		fprintf(f, " | %zu/%zu | ", s->n_base, s->n_cand);
+		fprintf(f, "%s | ", format_value(s->metric, s->median_base, b, sizeof(b)));
+		fprintf(f, "%s | ", format_value(s->metric, s->median_cand, b, sizeof(b)));
+		fprintf(f, "%s | ", format_change(s, b, sizeof(b)));
+		fprintf(f, "%s | ", format_p(s->p_adjusted, b, sizeof(b)));
+		md_text(f, s->reason);
+		fputs(" |\n", f);
+	}
+	return stream_status(f);
+}
+
+/* ---- JUnit XML ------------------------------------------------------------------- */
+
+/* Escaped for an attribute or text: the five XML entities, line breaks and
+ * tabs as character references (an attribute keeps them then), and the
+ * control characters XML 1.0 forbids as '?'. */
+static void xml_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		switch (c) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&apos;", f);
+			break;
+		case '\n':
+			fputs("&#10;", f);
+			break;
+		case '\r':
+			fputs("&#13;", f);
+			break;
+		case '\t':
+			fputs("&#9;", f);
+			break;
+		default:
+			fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+		}
+	}
+}
+
+/* The test case's name: "variant_key metric", or the metric alone for a
+ * scenario without variants. */
+static void xml_case_name(FILE *f, const struct compare_series *s)
+{
+	if (s->variant_key[0]) {
+		xml_text(f, s->variant_key);
+		fputc(' ', f);
+	}
+	xml_text(f, s->metric);
+}
+
+static void series_summary(const struct compare_series *s, char *buf, size_t size)
+{
+	char mb[64], mc[64], chg[64], p[32];
+
+	snprintf(buf, size, "%s: %s -> %s, %s, p_adj %s, floor %.1f %%, n %zu/%zu", s->metric,
+		 format_value(s->metric, s->median_base, mb, sizeof(mb)),
+		 format_value(s->metric, s->median_cand, mc, sizeof(mc)),
+		 format_change(s, chg, sizeof(chg)), format_p(s->p_adjusted, p, sizeof(p)),
+		 s->floor * 100, s->n_base, s->n_cand);
+}
+
+int report_write_junit(FILE *f, const struct compare_result *r, const char *suite)
+{
+	char line[512];
+
+	if (!suite || !*suite)
+		suite = "mptcp-lab compare";
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"", f);
+	xml_text(f, suite);
+	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", r->n,
+		r->counts[COMPARE_REGRESSION], r->counts[COMPARE_INCONCLUSIVE]);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct compare_series *s = &r->series[i];
+
+		fputs("  <testcase classname=\"", f);
+		xml_text(f, s->scenario);
+		fputs("\" name=\"", f);
+		xml_case_name(f, s);
+		fputc('"', f);
+		series_summary(s, line, sizeof(line));
+		switch (s->verdict) {
+		case COMPARE_REGRESSION:
+			fputs(">\n    <failure type=\"regression\" message=\"", f);
+			xml_text(f, s->scenario);
+			fputc(' ', f);
+			xml_case_name(f, s);
+			fputs(" regressed: ", f);
+			xml_text(f, s->reason);
+			fputs("\">", f);
+			xml_text(f, line);
+			fputs("</failure>\n  </testcase>\n", f);
+			break;
+		case COMPARE_INCONCLUSIVE:
+			fputs(">\n    <skipped message=\"", f);
+			xml_text(f, s->reason);
+			fputs("\"/>\n  </testcase>\n", f);
+			break;
+		default:
+			fputs(">\n    <system-out>", f);
+			xml_text(f, verdict_label(s->verdict));
+			fputs(": ", f);
+			xml_text(f, line);
+			fputs("</system-out>\n  </testcase>\n", f);
+			break;
+		}
+	}
+	fputs("</testsuite>\n", f);
+	return stream_status(f);
+}
+
+/* ---- KTAP ------------------------------------------------------------------------ */
+
+/* A name or a directive's text on one line: no line break, and no '#',
+ * which would start a directive. */
+static void ktap_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		fputc(c < 0x20 || c == 0x7f || c == '#' ? '_' : c, f);
+	}
+}
+
+int report_write_ktap(FILE *f, const struct compare_result *r, const char *suite)
+{
+	char line[512], counts[160];
+
+	fprintf(f, "KTAP version 1\n1..%zu\n", r->n);
+	if (suite && *suite) {
+		fputs("# ", f);
+		ktap_text(f, suite);
+		fputc('\n', f);
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const struct compare_series *s = &r->series[i];
+
+		fprintf(f, "%s %zu ", s->verdict == COMPARE_REGRESSION ? "not ok" : "ok", i + 1);
+		ktap_text(f, s->scenario);
+		if (s->variant_key[0]) {
+			fputc(' ', f);
+			ktap_text(f, s->variant_key);
+		}
+		fputc(' ', f);
+		ktap_text(f, s->metric);
+		if (s->verdict == COMPARE_INCONCLUSIVE) {
+			fputs(" # SKIP ", f);
+			ktap_text(f, s->reason);
+		}
+		fputc('\n', f);
+		if (s->verdict == COMPARE_REGRESSION) {
+			series_summary(s, line, sizeof(line));
+			fputs("# ", f);
+			ktap_text(f, line);
+			fputs("\n# ", f);
+			ktap_text(f, s->reason);
+			fputc('\n', f);
+		}
+	}
+	/* kselftest's closing line, which its tooling reads */
+	format_counts(r, counts, sizeof(counts));
+	fprintf(f, "# %s\n# Totals: pass:%zu fail:%zu xfail:0 xpass:0 skip:%zu error:0\n", counts,
+		r->counts[COMPARE_NO_CHANGE] + r->counts[COMPARE_IMPROVEMENT],
+		r->counts[COMPARE_REGRESSION], r->counts[COMPARE_INCONCLUSIVE]);
+	return stream_status(f);
+}

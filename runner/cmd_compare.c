@@ -1,0 +1,398 @@
+/*
+ * cmd_compare.c: `mptcp-lab compare`, the regression verdict between two
+ * selections of stored runs (report_compare in report/compare.h).
+ *
+ *   mptcp-lab compare [--db PATH] --baseline SELECTOR... --candidate SELECTOR...
+ *                     [--metric M]... [--format text|json|markdown|junit|ktap]
+ *                     [--output FILE] [--alpha A] [--correction holm|bh]
+ *                     [--floor PCT] [--fail-on-inconclusive]
+ *
+ * --baseline and --candidate may be repeated; each takes selectors as
+ * `runs` does (selector.h), all of one side narrowing that side together.
+ * The chosen format goes to stdout, or to FILE with --output (the text
+ * table then still goes to stdout, so a CI log shows the verdict).
+ *
+ * JSON (written here, jansson lives in runner/):
+ *   {"baseline": "tag:side=a", "candidate": "tag:side=b", "alpha": 0.01,
+ *    "correction": "holm",
+ *    "series": [{scenario, variant, metric, higher_is_better, n_baseline,
+ *                n_candidate, median_baseline, median_candidate, ratio,
+ *                ci95: [lo, hi], p, p_adjusted, floor, verdict, reason}],
+ *    "counts": {"regression": 0, "inconclusive": 0, "improvement": 0,
+ *               "no_change": 2}}
+ * A figure that does not exist (the ratio to a median of 0, p_adjusted of
+ * a series with too few runs) is null.
+ *
+ * Exit: 0 no series regressed, 1 one did (or, with --fail-on-inconclusive,
+ * one was inconclusive), 64 usage, 65 no database there, a selection holds
+ * no ok run or no series is on both sides, 70 internal.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "compare.h"
+#include "exitcodes.h"
+#include "results.h"
+#include "selector.h"
+#include "units.h"
+
+enum compare_format { FMT_TEXT, FMT_JSON, FMT_MARKDOWN, FMT_JUNIT, FMT_KTAP };
+
+static const char *const format_names[] = {
+	[FMT_TEXT] = "text",   [FMT_JSON] = "json", [FMT_MARKDOWN] = "markdown",
+	[FMT_JUNIT] = "junit", [FMT_KTAP] = "ktap",
+};
+
+struct compare_args {
+	const char *db;
+	const char *output;
+	enum compare_format format;
+	bool fail_on_inconclusive;
+	struct selector base, cand;
+	size_t n_base_args, n_cand_args;
+	char *base_text, *cand_text; /* the selectors as given, joined by ',' */
+	const char **metrics;
+	size_t n_metrics;
+	struct compare_opts opts;
+};
+
+static void compare_args_release(struct compare_args *a)
+{
+	selector_release(&a->base);
+	selector_release(&a->cand);
+	free(a->base_text);
+	free(a->cand_text);
+	free(a->metrics);
+}
+
+/* Append arg to *text, joined by ','. */
+static int join_arg(char **text, const char *arg)
+{
+	size_t old = *text ? strlen(*text) : 0;
+	char *g = realloc(*text, old + strlen(arg) + 2);
+
+	if (!g)
+		return -ENOMEM;
+	if (old)
+		g[old++] = ',';
+	strcpy(g + old, arg);
+	*text = g;
+	return 0;
+}
+
+static int parse_probability(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0 && v < 1))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* 0, or the exit code to return. */
+static int parse_args(int argc, char **argv, struct compare_args *a)
+{
+	enum { OPT_FAIL_INCONCLUSIVE = 256 };
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "candidate", required_argument, NULL, 'c' },
+		{ "metric", required_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "alpha", required_argument, NULL, 'a' },
+		{ "correction", required_argument, NULL, 'C' },
+		{ "floor", required_argument, NULL, 'F' },
+		{ "fail-on-inconclusive", no_argument, NULL, OPT_FAIL_INCONCLUSIVE },
+		{},
+	};
+	char err[256];
+	double pct;
+	size_t k;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			a->db = optarg;
+			break;
+		case 'b':
+		case 'c':
+			if (selector_add(c == 'b' ? &a->base : &a->cand, optarg, err, sizeof(err)) < 0) {
+				say_error("--%s: %s", c == 'b' ? "baseline" : "candidate", err);
+				return EXIT_USAGE;
+			}
+			if (join_arg(c == 'b' ? &a->base_text : &a->cand_text, optarg) < 0) {
+				say_error("cannot parse the arguments: out of memory");
+				return EXIT_SOFTWARE;
+			}
+			break;
+		case 'm': {
+			const char **g = realloc(a->metrics, (a->n_metrics + 1) * sizeof(*g));
+
+			if (!g) {
+				say_error("cannot parse the arguments: out of memory");
+				return EXIT_SOFTWARE;
+			}
+			a->metrics = g;
+			g[a->n_metrics++] = optarg;
+			break;
+		}
+		case 'f':
+			for (k = 0; k < ARRAY_SIZE(format_names) && strcmp(format_names[k], optarg); k++)
+				;
+			if (k == ARRAY_SIZE(format_names)) {
+				say_error("unknown format '%s' (text, json, markdown, junit, ktap)", optarg);
+				return usage_of("compare");
+			}
+			a->format = (enum compare_format)k;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'a':
+			if (parse_probability(optarg, &a->opts.alpha) < 0) {
+				say_error("--alpha '%s': expected a probability between 0 and 1, e.g. 0.01",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'C':
+			if (!strcmp(optarg, "holm")) {
+				a->opts.correction = COMPARE_HOLM;
+			} else if (!strcmp(optarg, "bh")) {
+				a->opts.correction = COMPARE_BH;
+			} else {
+				say_error("--correction '%s': expected holm or bh", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'F':
+			if (units_parse_percent(optarg, &pct) < 0 || !(pct > 0) || !(pct < 100)) {
+				say_error("--floor '%s': expected a percentage above 0 and below 100, e.g. 2 or 2%%",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			a->opts.floor_min = pct / 100;
+			break;
+		case OPT_FAIL_INCONCLUSIVE:
+			a->fail_on_inconclusive = true;
+			break;
+		default:
+			return usage_of("compare");
+		}
+	}
+	if (optind < argc) {
+		say_error("unexpected argument '%s' (selectors go after --baseline or --candidate)",
+			  argv[optind]);
+		return usage_of("compare");
+	}
+	if (!a->base_text || !a->cand_text) {
+		say_error("'compare' needs --baseline SELECTOR and --candidate SELECTOR");
+		return usage_of("compare");
+	}
+	a->opts.metrics = a->metrics;
+	a->opts.n_metrics = a->n_metrics;
+	return 0;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* A JSON string of s. jansson takes UTF-8 only: a stored name that is not
+ * (the store keeps bytes) gets its non-ASCII bytes as '?' rather than
+ * vanishing from the output. */
+static json_t *str_json(const char *s)
+{
+	json_t *j = json_string(s);
+	char *copy;
+
+	if (j)
+		return j;
+	copy = strdup(s);
+	if (!copy)
+		return NULL;
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
+static json_t *series_json(const struct compare_series *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "scenario", str_json(s->scenario));
+	json_object_set_new(o, "variant", str_json(s->variant_key));
+	json_object_set_new(o, "metric", str_json(s->metric));
+	json_object_set_new(o, "higher_is_better", json_boolean(s->higher_is_better));
+	json_object_set_new(o, "n_baseline", json_integer((json_int_t)s->n_base));
+	json_object_set_new(o, "n_candidate", json_integer((json_int_t)s->n_cand));
+	json_object_set_new(o, "median_baseline", num_or_null(s->median_base));
+	json_object_set_new(o, "median_candidate", num_or_null(s->median_cand));
+	json_object_set_new(o, "mad_baseline", num_or_null(s->mad_base));
+	json_object_set_new(o, "mad_candidate", num_or_null(s->mad_cand));
+	json_object_set_new(o, "ratio", num_or_null(s->ratio));
+	json_object_set_new(o, "ci95", json_pack("[o, o]", num_or_null(s->ci_lo),
+						 num_or_null(s->ci_hi)));
+	json_object_set_new(o, "p", num_or_null(s->p));
+	json_object_set_new(o, "p_adjusted", num_or_null(s->p_adjusted));
+	json_object_set_new(o, "floor", num_or_null(s->floor));
+	json_object_set_new(o, "verdict", json_string(compare_verdict_name(s->verdict)));
+	json_object_set_new(o, "reason", str_json(s->reason));
+	return o;
+}
+
+static int write_json(FILE *f, const struct compare_args *a, const struct compare_result *r)
+{
+	json_t *o = json_object(), *series = json_array(), *counts = json_object();
+	int ret;
+
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(series, series_json(&r->series[i]));
+	for (int v = 0; v < COMPARE_VERDICTS_; v++)
+		json_object_set_new(counts, compare_verdict_name((enum compare_verdict)v),
+				    json_integer((json_int_t)r->counts[v]));
+	json_object_set_new(o, "baseline", str_json(a->base_text));
+	json_object_set_new(o, "candidate", str_json(a->cand_text));
+	json_object_set_new(o, "alpha", json_real(a->opts.alpha > 0 ? a->opts.alpha : 0.01));
+	json_object_set_new(o, "correction",
+			    json_string(a->opts.correction == COMPARE_BH ? "bh" : "holm"));
+	json_object_set_new(o, "series", series);
+	json_object_set_new(o, "counts", counts);
+	ret = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ? -EIO : 0;
+	json_decref(o);
+	if (!ret)
+		fputc('\n', f);
+	return ret ? ret : (ferror(f) ? -EIO : 0);
+}
+
+static int write_format(FILE *f, enum compare_format fmt, const struct compare_args *a,
+			const struct compare_result *r, const char *title, bool colour)
+{
+	switch (fmt) {
+	case FMT_JSON:
+		return write_json(f, a, r);
+	case FMT_MARKDOWN:
+		return report_write_markdown(f, r, title);
+	case FMT_JUNIT:
+		return report_write_junit(f, r, title);
+	case FMT_KTAP:
+		return report_write_ktap(f, r, title);
+	default:
+		return report_write_text(f, r, title, colour);
+	}
+}
+
+/* The file results_open() would open for path (the same rule). */
+static const char *db_path_of(const char *path)
+{
+	if (path && *path)
+		return path;
+	path = getenv(RESULTS_DB_ENV);
+	return path && *path ? path : RESULTS_DEFAULT_DB;
+}
+
+static bool stdout_colour(void)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct compare_args a = { 0 };
+	struct compare_result r = { 0 };
+	struct results *db = NULL;
+	struct diag d = DIAG_INIT;
+	const char *db_path;
+	char *title = NULL;
+	FILE *out = NULL;
+	int ret, err;
+
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		goto out;
+	ret = EXIT_SOFTWARE;
+	if (asprintf(&title, "mptcp-lab compare: baseline %s vs candidate %s", a.base_text,
+		     a.cand_text) < 0) {
+		title = NULL;
+		say_error("cannot compare: out of memory");
+		goto out;
+	}
+	/* results_open() would create a missing database: a mistyped path
+	 * must not become an empty store and a "holds no ok run" */
+	db_path = db_path_of(a.db);
+	if (access(db_path, F_OK) != 0) {
+		say_error("cannot compare: no database at '%s': %s", db_path, strerror(errno));
+		ret = EXIT_DATAERR;
+		goto out;
+	}
+	err = results_open(db_path, &db, &d);
+	if (err < 0) {
+		say_error("%s", diag_str(&d));
+		goto out;
+	}
+	err = report_compare(db, &a.base.filter, &a.cand.filter, &a.opts, &r, &d);
+	if (err == -ENODATA || err == -EINVAL) {
+		say_error("cannot compare: %s", diag_str(&d));
+		ret = EXIT_DATAERR;
+		goto out;
+	}
+	if (err < 0) {
+		say_error("cannot compare: %s", diag_str(&d));
+		goto out;
+	}
+
+	if (a.output) {
+		out = fopen(a.output, "w");
+		if (!out) {
+			say_error("cannot write '%s': %s", a.output, strerror(errno));
+			goto out;
+		}
+		err = write_format(out, a.format, &a, &r, title, false);
+		if (fclose(out) != 0 && !err)
+			err = -errno;
+		if (err < 0) {
+			say_error("cannot write '%s': %s", a.output, strerror(-err));
+			goto out;
+		}
+		err = report_write_text(stdout, &r, title, stdout_colour());
+	} else {
+		err = write_format(stdout, a.format, &a, &r, title, stdout_colour());
+	}
+	if (err < 0 || fflush(stdout) != 0) {
+		say_error("cannot write the comparison to stdout: %s",
+			  strerror(err < 0 ? -err : errno));
+		goto out;
+	}
+	ret = EXIT_OK;
+	if (r.counts[COMPARE_REGRESSION] ||
+	    (a.fail_on_inconclusive && r.counts[COMPARE_INCONCLUSIVE]))
+		ret = EXIT_FAIL;
+out:
+	compare_result_release(&r);
+	results_close(db);
+	free(title);
+	compare_args_release(&a);
+	return ret;
+}

@@ -1,0 +1,754 @@
+/*
+ * test_compare.c: report_compare() and its writers on synthetic runs
+ * stored in a temporary database (no privileges):
+ *  (a) two samples of one distribution: no change, exit 0;
+ *  (b) a candidate 5 % slower with 1 % noise, 10 runs a side: regression,
+ *      ratio and CI around 0.95, and `compare` exits 1 with JSON that says so;
+ *  (c) 3 runs a side: inconclusive, "need 5";
+ *  (d) a lower-is-better metric that rises: regression (and goodput that
+ *      rises: improvement);
+ *  (e) three series each separated completely at 5 v 5 (raw p = 0.0079):
+ *      Holm makes them inconclusive (p_adj 0.024 > 0.01, "add repetitions"),
+ *      Benjamini-Hochberg keeps them regressions; p_adjusted is checked
+ *      against Holm computed here by hand; and a series significant but
+ *      within the floor is inconclusive;
+ *  (f) the writers: JUnit is well-formed XML (a small checker here, and
+ *      xmllint as a witness when installed) with one <failure> naming the
+ *      series, a hostile variant name <&"'> escaped; KTAP has "not ok" for
+ *      the regression and "# SKIP" for the inconclusive one, every name on
+ *      one line; Markdown escapes '|';
+ *  (g) the command's exit codes: 65 for an empty selection, for no series
+ *      on both sides, for one selection twice and for a missing database
+ *      (not created), 64 for usage errors; a
+ *      baseline that also selects the candidate's runs leaves them out.
+ *
+ * Values are drawn with the seeded generator of stats.h: every run of this
+ * test sees the same numbers. Each check prints a line; the first failure
+ * exits 1.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "compare.h"
+#include "results.h"
+#include "spawn.h"
+#include "stats.h"
+
+static char tmpdir[] = "/tmp/mpl-test-compare-XXXXXX";
+static char db_file[256];
+static int checks;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void remove_tmpdir(void)
+{
+	if (tmpdir[sizeof(tmpdir) - 2] != 'X')
+		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		checks++;                                                      \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
+				#cond);                                        \
+			fprintf(stderr, __VA_ARGS__);                          \
+			fputc('\n', stderr);                                   \
+			exit(1);                                               \
+		}                                                              \
+		printf("ok %d - ", checks);                                    \
+		printf(__VA_ARGS__);                                           \
+		putchar('\n');                                                 \
+		fflush(stdout);                                                \
+	} while (0)
+
+static void must(int ret, const char *what, const struct diag *d)
+{
+	if (ret < 0) {
+		fprintf(stderr, "FAIL: %s: %s\n", what, d ? diag_str(d) : strerror(-ret));
+		exit(1);
+	}
+}
+
+static struct stats_rng rng;
+static uint64_t clock_us = 1790000000000000ULL;
+
+/* Store n ok runs of scenario "syn" tagged case=<c>, side=<side>, with
+ * metric = center x (1 + noise x N(0,1)). */
+static void add_runs(struct results *db, const char *c, const char *side, const char *variant_key,
+		     const char *metric, size_t n, double center, double noise)
+{
+	struct diag d = DIAG_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		struct results_run run;
+
+		must(results_run_init(&run), "results_run_init", NULL);
+		must(results_run_set_str(&run.scenario, "syn"), "set scenario", NULL);
+		must(results_run_set_str(&run.variant_key, variant_key), "set variant", NULL);
+		run.repetition = (int)i + 1;
+		run.started_at_us = clock_us;
+		run.finished_at_us = clock_us + 3000000;
+		clock_us += 4000000;
+		run.status = RESULTS_OK;
+		must(results_run_add_tag(&run, "case", c), "add tag", NULL);
+		must(results_run_add_tag(&run, "side", side), "add tag", NULL);
+		must(results_run_add_metric(&run, metric,
+					    center * (1 + noise * stats_rng_normal(&rng))),
+		     "add metric", NULL);
+		must(results_run_store(db, &run, &d), "store run", &d);
+		results_run_release(&run);
+	}
+}
+
+/* Store runs with the given values exactly. */
+static void add_values(struct results *db, const char *c, const char *side,
+		       const char *variant_key, const char *metric, const double *v, size_t n)
+{
+	struct diag d = DIAG_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		struct results_run run;
+
+		must(results_run_init(&run), "results_run_init", NULL);
+		must(results_run_set_str(&run.scenario, "syn"), "set scenario", NULL);
+		must(results_run_set_str(&run.variant_key, variant_key), "set variant", NULL);
+		run.repetition = (int)i + 1;
+		run.started_at_us = clock_us;
+		clock_us += 4000000;
+		run.status = RESULTS_OK;
+		must(results_run_add_tag(&run, "case", c), "add tag", NULL);
+		must(results_run_add_tag(&run, "side", side), "add tag", NULL);
+		must(results_run_add_metric(&run, metric, v[i]), "add metric", NULL);
+		must(results_run_store(db, &run, &d), "store run", &d);
+		results_run_release(&run);
+	}
+}
+
+/* A run that failed: it must never count as a measurement. */
+static void add_failed(struct results *db, const char *c, const char *side, const char *metric,
+		       double value)
+{
+	struct diag d = DIAG_INIT;
+	struct results_run run;
+
+	must(results_run_init(&run), "results_run_init", NULL);
+	must(results_run_set_str(&run.scenario, "syn"), "set scenario", NULL);
+	must(results_run_set_str(&run.variant_key, ""), "set variant", NULL);
+	run.started_at_us = clock_us;
+	clock_us += 4000000;
+	run.status = RESULTS_FAILED;
+	must(results_run_set_str(&run.reason, "iperf3 died"), "set reason", NULL);
+	must(results_run_add_tag(&run, "case", c), "add tag", NULL);
+	must(results_run_add_tag(&run, "side", side), "add tag", NULL);
+	must(results_run_add_metric(&run, metric, value), "add metric", NULL);
+	must(results_run_store(db, &run, &d), "store run", &d);
+	results_run_release(&run);
+}
+
+struct sides {
+	const char *tags_a[2], *tags_b[2];
+	struct results_filter a, b;
+};
+
+static void sides_init(struct sides *s, const char *c)
+{
+	static char bufs[8][64];
+	static int next;
+	char *ca = bufs[next++ % 8];
+
+	snprintf(ca, 64, "case=%s", c);
+	s->tags_a[0] = ca;
+	s->tags_a[1] = "side=a";
+	s->tags_b[0] = ca;
+	s->tags_b[1] = "side=b";
+	memset(&s->a, 0, sizeof(s->a));
+	memset(&s->b, 0, sizeof(s->b));
+	s->a.tags = s->tags_a;
+	s->a.n_tags = 2;
+	s->b.tags = s->tags_b;
+	s->b.n_tags = 2;
+}
+
+static void compare_case(struct results *db, const char *c, const struct compare_opts *o,
+			 struct compare_result *r)
+{
+	struct diag d = DIAG_INIT;
+	struct sides s;
+
+	sides_init(&s, c);
+	must(report_compare(db, &s.a, &s.b, o, r, &d), "report_compare", &d);
+}
+
+static const struct compare_series *find(const struct compare_result *r, const char *variant,
+					 const char *metric)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->series[i].variant_key, variant) && !strcmp(r->series[i].metric, metric))
+			return &r->series[i];
+	return NULL;
+}
+
+/* Run `mptcp-lab compare` with args (NULL-terminated) on copies, as main()
+ * would hand them over; returns its exit code. */
+static int run_cli_argv(const char *const *args)
+{
+	char *argv[32];
+	int argc = 0, ret;
+
+	for (; args[argc] && argc < 31; argc++) {
+		argv[argc] = strdup(args[argc]);
+		if (!argv[argc]) {
+			fprintf(stderr, "FAIL: out of memory\n");
+			exit(1);
+		}
+	}
+	argv[argc] = NULL;
+	fflush(stdout);
+	ret = cmd_compare(argc, argv);
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	return ret;
+}
+
+/* `mptcp-lab compare` between the case's two sides, with extra arguments. */
+static int run_cli(const char *c, const char *const *extra)
+{
+	char base[80], cand[80];
+	const char *args[32] = { "compare", "--db", db_file, "--baseline", base, "--candidate", cand };
+	int argc = 7;
+
+	snprintf(base, sizeof(base), "tag:case=%s,tag:side=a", c);
+	snprintf(cand, sizeof(cand), "tag:case=%s,tag:side=b", c);
+	for (; extra && *extra && argc < 31; extra++)
+		args[argc++] = *extra;
+	args[argc] = NULL;
+	return run_cli_argv(args);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return NULL;
+	if (getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/*
+ * A small XML well-formedness check, enough for what the JUnit writer
+ * emits: balanced and properly nested elements, attribute values in
+ * quotes without '<' or a raw '&' not starting an entity, text without a
+ * raw '<' or '&'. Returns NULL when well formed, else what is wrong.
+ */
+static const char *xml_check(const char *s)
+{
+	static char why[160];
+	char stack[16][64];
+	int depth = 0, roots = 0;
+
+	if (!strncmp(s, "<?xml", 5)) {
+		s = strstr(s, "?>");
+		if (!s)
+			return "unterminated XML declaration";
+		s += 2;
+	}
+	while (*s) {
+		if (*s == '&') {
+			if (strncmp(s, "&amp;", 5) && strncmp(s, "&lt;", 4) && strncmp(s, "&gt;", 4) &&
+			    strncmp(s, "&quot;", 6) && strncmp(s, "&apos;", 6) && strncmp(s, "&#", 2))
+				return "a raw '&' in text";
+			s++;
+			continue;
+		}
+		if (*s != '<') {
+			if (*s == '>')
+				return "a raw '>' in text";
+			s++;
+			continue;
+		}
+		if (s[1] == '/') {
+			size_t n = strcspn(s + 2, ">");
+
+			if (!depth || n != strlen(stack[depth - 1]) ||
+			    strncmp(s + 2, stack[depth - 1], n)) {
+				snprintf(why, sizeof(why), "closing tag '%.*s' does not match",
+					 (int)n, s + 2);
+				return why;
+			}
+			depth--;
+			s += n + 3;
+			continue;
+		}
+		{
+			size_t n = strcspn(s + 1, " \t\n/>");
+			const char *p = s + 1 + n;
+
+			if (!n || n >= 64)
+				return "bad element name";
+			if (depth == 16)
+				return "too deep";
+			if (!depth && roots++)
+				return "more than one root element";
+			memcpy(stack[depth], s + 1, n);
+			stack[depth][n] = '\0';
+			for (;;) {
+				while (*p == ' ' || *p == '\n' || *p == '\t')
+					p++;
+				if (*p == '>' || (p[0] == '/' && p[1] == '>'))
+					break;
+				/* name="value" */
+				p += strcspn(p, "=>");
+				if (*p != '=' || p[1] != '"')
+					return "attribute without a quoted value";
+				p += 2;
+				for (; *p && *p != '"'; p++) {
+					if (*p == '<')
+						return "a raw '<' in an attribute";
+					if (*p == '&' && strncmp(p, "&amp;", 5) && strncmp(p, "&lt;", 4) &&
+					    strncmp(p, "&gt;", 4) && strncmp(p, "&quot;", 6) &&
+					    strncmp(p, "&apos;", 6) && strncmp(p, "&#", 2))
+						return "a raw '&' in an attribute";
+				}
+				if (!*p)
+					return "unterminated attribute";
+				p++;
+			}
+			if (*p == '/') {
+				s = p + 2;
+			} else {
+				depth++;
+				s = p + 1;
+			}
+		}
+	}
+	return depth ? "unclosed element" : roots == 1 ? NULL : "no root element";
+}
+
+/* xmllint as an independent witness, when installed: 1 ok, 0 not, -1 absent. */
+static int xmllint_ok(const char *path)
+{
+	char *lint = spawn_which("xmllint");
+	const char *argv[] = { "xmllint", "--noout", path, NULL };
+	struct spawn_opts o = SPAWN_OPTS_INIT;
+	struct spawn_result r = { 0 };
+	struct diag d = DIAG_INIT;
+	int ok;
+
+	if (!lint)
+		return -1;
+	free(lint);
+	o.capture_stderr = true;
+	o.timeout_us = 10000000;
+	if (spawn_run(argv, &o, &r, &d) < 0) {
+		fprintf(stderr, "xmllint: %s\n", diag_str(&d));
+		return 0;
+	}
+	ok = !r.signaled && r.exit_code == 0;
+	if (!ok)
+		fprintf(stderr, "xmllint: %s\n", r.err ? r.err : "");
+	spawn_result_release(&r);
+	return ok;
+}
+
+static double holm_by_hand(const double *p, size_t m, size_t i)
+{
+	/* adjusted p_i = max over the p_j <= p_i (in sorted order) of (m - rank_j) p_j */
+	double best = 0;
+
+	for (size_t j = 0; j < m; j++) {
+		size_t rank = 0; /* how many are smaller (ties by index) */
+
+		for (size_t k = 0; k < m; k++)
+			rank += p[k] < p[j] || (p[k] == p[j] && k < j);
+		if (p[j] < p[i] || (p[j] == p[i] && j <= i))
+			best = fmax(best, (double)(m - rank) * p[j]);
+	}
+	return fmin(best, 1.0);
+}
+
+static void test_higher_is_better(void)
+{
+	CHECK(compare_higher_is_better("goodput_bps"), "goodput_bps: higher is better");
+	CHECK(compare_higher_is_better("efficiency"), "efficiency: higher is better");
+	CHECK(compare_higher_is_better("ideal_goodput_bps"), "*_bps: higher is better");
+	CHECK(compare_higher_is_better("tps"), "tps: higher is better");
+	CHECK(!compare_higher_is_better("retransmits"), "retransmits: lower is better");
+	CHECK(!compare_higher_is_better("completion_time_ms"), "completion_time*: lower is better");
+	CHECK(!compare_higher_is_better("rpc_latency_p99"), "*latency*: lower is better");
+	CHECK(!compare_higher_is_better("transfer_us"), "*_us: lower is better");
+	CHECK(!compare_higher_is_better("duration_s"), "duration_s: lower is better");
+	CHECK(compare_higher_is_better("mystery"), "unknown metric: higher is better");
+}
+
+int main(void)
+{
+	static const double sep_base[] = { 100, 101, 102, 103, 104 };
+	static const double sep_cand[] = { 94, 95, 96, 97, 98 };
+	struct compare_opts o = { 0 };
+	struct compare_result r = { 0 };
+	const struct compare_series *s;
+	struct results *db = NULL;
+	struct diag d = DIAG_INIT;
+	char path[300], *text;
+	int ret;
+
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	atexit(remove_tmpdir);
+	snprintf(db_file, sizeof(db_file), "%s/lab.db", tmpdir);
+	must(results_open(db_file, &db, &d), "results_open", &d);
+	stats_rng_seed(&rng, 20261125);
+
+	test_higher_is_better();
+
+	/* (a) the same distribution on both sides */
+	add_runs(db, "a", "a", "", "goodput_bps", 10, 72.8e6, 0.01);
+	add_runs(db, "a", "b", "", "goodput_bps", 10, 72.8e6, 0.01);
+	add_runs(db, "a", "a", "", "efficiency", 10, 0.95, 0.01);
+	add_runs(db, "a", "b", "", "efficiency", 10, 0.95, 0.01);
+	add_failed(db, "a", "b", "goodput_bps", 1e6); /* a failed run: ignored */
+	compare_case(db, "a", NULL, &r);
+	CHECK(r.n == 2, "(a) two series (goodput_bps, efficiency) on both sides, got %zu", r.n);
+	s = find(&r, "", "goodput_bps");
+	CHECK(s && s->verdict == COMPARE_NO_CHANGE, "(a) goodput: no change (%s: %s)",
+	      s ? compare_verdict_name(s->verdict) : "missing", s ? s->reason : "");
+	CHECK(s->n_base == 10 && s->n_cand == 10, "(a) the failed run is not a measurement (n %zu/%zu)",
+	      s->n_base, s->n_cand);
+	CHECK(s->ci_lo <= 1 && s->ci_hi >= 1 && s->ci_lo < s->ratio && s->ratio < s->ci_hi,
+	      "(a) the CI [%.4f, %.4f] holds 1 and the ratio %.4f", s->ci_lo, s->ci_hi, s->ratio);
+	CHECK(s->floor >= 0.02 - 1e-12, "(a) the floor %.4f is at least floor_min", s->floor);
+	s = find(&r, "", "efficiency");
+	CHECK(s && s->verdict == COMPARE_NO_CHANGE, "(a) efficiency: no change (%s)",
+	      s ? s->reason : "missing");
+	CHECK(r.counts[COMPARE_NO_CHANGE] == 2, "(a) counts: 2 no change");
+	compare_result_release(&r);
+	CHECK(run_cli("a", NULL) == 0, "(a) compare exits 0");
+
+	/* (b) 5 % slower, 1 % noise, 10 runs a side */
+	add_runs(db, "b", "a", "", "goodput_bps", 10, 72.8e6, 0.01);
+	add_runs(db, "b", "b", "", "goodput_bps", 10, 72.8e6 * 0.95, 0.01);
+	compare_case(db, "b", NULL, &r);
+	s = find(&r, "", "goodput_bps");
+	CHECK(s && s->verdict == COMPARE_REGRESSION, "(b) regression (%s)", s ? s->reason : "missing");
+	CHECK(fabs(s->ratio - 0.95) < 0.01, "(b) ratio %.4f is about 0.95", s->ratio);
+	CHECK(s->ci_lo < s->ratio && s->ratio < s->ci_hi && s->ci_hi < 1,
+	      "(b) the CI [%.4f, %.4f] holds the ratio and not 1", s->ci_lo, s->ci_hi);
+	CHECK(s->p < 0.001 && s->p_adjusted == s->p, "(b) p %.2g, adjusted alone: the same", s->p);
+	CHECK(strstr(s->reason, "floor") && strstr(s->reason, "Holm"),
+	      "(b) the reason has the figures: %s", s->reason);
+	CHECK(r.series[0].verdict == COMPARE_REGRESSION && r.counts[COMPARE_REGRESSION] == 1,
+	      "(b) the regression comes first, counted");
+	compare_result_release(&r);
+	{
+		const char *extra[] = { "--format", "json", "--output", NULL, NULL };
+		json_t *j, *se;
+		json_error_t je;
+
+		snprintf(path, sizeof(path), "%s/b.json", tmpdir);
+		extra[3] = path;
+		CHECK(run_cli("b", extra) == 1, "(b) compare exits 1");
+		j = json_load_file(path, 0, &je);
+		CHECK(j != NULL, "(b) the JSON output parses (%s)", j ? "ok" : je.text);
+		se = json_array_get(json_object_get(j, "series"), 0);
+		CHECK(!strcmp(json_string_value(json_object_get(se, "verdict")), "regression") &&
+			      json_integer_value(json_object_get(json_object_get(j, "counts"),
+								 "regression")) == 1 &&
+			      json_array_size(json_object_get(se, "ci95")) == 2 &&
+			      json_is_true(json_object_get(se, "higher_is_better")) &&
+			      !strcmp(json_string_value(json_object_get(j, "baseline")),
+				      "tag:case=b,tag:side=a"),
+		      "(b) JSON: verdict, counts, ci95, higher_is_better, baseline");
+		json_decref(j);
+	}
+
+	/* (c) 3 runs a side */
+	add_runs(db, "c", "a", "", "goodput_bps", 3, 72.8e6, 0.01);
+	add_runs(db, "c", "b", "", "goodput_bps", 3, 72.8e6 * 0.9, 0.01);
+	compare_case(db, "c", NULL, &r);
+	s = find(&r, "", "goodput_bps");
+	CHECK(s && s->verdict == COMPARE_INCONCLUSIVE && strstr(s->reason, "need 5"),
+	      "(c) inconclusive: %s", s ? s->reason : "missing");
+	CHECK(isnan(s->p_adjusted), "(c) too few runs: out of the correction family");
+	compare_result_release(&r);
+	add_runs(db, "c2", "a", "", "goodput_bps", 10, 72.8e6, 0.01);
+	add_runs(db, "c2", "b", "", "goodput_bps", 3, 72.8e6, 0.01);
+	compare_case(db, "c2", NULL, &r);
+	s = find(&r, "", "goodput_bps");
+	CHECK(s && s->verdict == COMPARE_INCONCLUSIVE &&
+		      !strcmp(s->reason, "only 3 runs on the candidate side, need 5"),
+	      "(c) one side short: '%s'", s ? s->reason : "missing");
+	compare_result_release(&r);
+	{
+		const char *extra[] = { "--fail-on-inconclusive", NULL };
+
+		CHECK(run_cli("c", NULL) == 0, "(c) compare exits 0 on inconclusive");
+		CHECK(run_cli("c", extra) == 1, "(c) ... and 1 with --fail-on-inconclusive");
+	}
+
+	/* (d) lower is better: completion time up 6 %; goodput up 6 % */
+	add_runs(db, "d", "a", "", "completion_time_us", 8, 4.0e6, 0.01);
+	add_runs(db, "d", "b", "", "completion_time_us", 8, 4.0e6 * 1.06, 0.01);
+	add_runs(db, "d", "a", "", "goodput_bps", 8, 72.8e6, 0.01);
+	add_runs(db, "d", "b", "", "goodput_bps", 8, 72.8e6 * 1.06, 0.01);
+	{
+		const char *metrics[] = { "completion_time_us", "goodput_bps" };
+
+		o = (struct compare_opts){ .metrics = metrics, .n_metrics = 2 };
+		compare_case(db, "d", &o, &r);
+	}
+	s = find(&r, "", "completion_time_us");
+	CHECK(s && !s->higher_is_better && s->ratio > 1.04 && s->verdict == COMPARE_REGRESSION,
+	      "(d) completion time +%.1f %%: regression (%s)", s ? (s->ratio - 1) * 100 : 0,
+	      s ? s->reason : "missing");
+	s = find(&r, "", "goodput_bps");
+	CHECK(s && s->verdict == COMPARE_IMPROVEMENT, "(d) goodput +6 %%: improvement (%s)",
+	      s ? s->reason : "missing");
+	CHECK(r.series[0].verdict == COMPARE_REGRESSION && r.series[1].verdict == COMPARE_IMPROVEMENT,
+	      "(d) sorted: regression, then improvement");
+	CHECK(r.counts[COMPARE_REGRESSION] == 1 && r.counts[COMPARE_IMPROVEMENT] == 1,
+	      "(d) counts: 1 regression, 1 improvement");
+	compare_result_release(&r);
+
+	/* (e) Holm over several series */
+	add_values(db, "e", "a", "v=1", "goodput_bps", sep_base, 5);
+	add_values(db, "e", "b", "v=1", "goodput_bps", sep_cand, 5);
+	add_values(db, "e", "a", "v=2", "goodput_bps", sep_base, 5);
+	add_values(db, "e", "b", "v=2", "goodput_bps", sep_cand, 5);
+	add_values(db, "e", "a", "v=3", "goodput_bps", sep_base, 5);
+	add_values(db, "e", "b", "v=3", "goodput_bps", sep_cand, 5);
+	add_runs(db, "e", "a", "v=4", "goodput_bps", 10, 72.8e6, 0.01);
+	add_runs(db, "e", "b", "v=4", "goodput_bps", 10, 72.8e6, 0.01);
+	add_runs(db, "e", "a", "v=5", "goodput_bps", 10, 72.8e6, 0.002);
+	add_runs(db, "e", "b", "v=5", "goodput_bps", 10, 72.8e6 * 1.1, 0.002);
+	compare_case(db, "e", NULL, &r);
+	CHECK(r.n == 5, "(e) five series");
+	{
+		double p[5], adj;
+
+		for (size_t i = 0; i < 5; i++)
+			p[i] = r.series[i].p;
+		for (size_t i = 0; i < 5; i++) {
+			adj = holm_by_hand(p, 5, i);
+			CHECK(fabs(r.series[i].p_adjusted - adj) < 1e-12,
+			      "(e) %s: p %.4g, Holm %.4g as computed by hand (%.4g)",
+			      r.series[i].variant_key, p[i], r.series[i].p_adjusted, adj);
+		}
+	}
+	s = find(&r, "v=1", "goodput_bps");
+	CHECK(s && fabs(s->p - 2.0 / 252) < 1e-9, "(e) 5 v 5 fully separated: exact p = 2/252 (%.5f)",
+	      s ? s->p : (double)NAN);
+	CHECK(s->p < 0.01 && s->p_adjusted > 0.01 && s->verdict == COMPARE_INCONCLUSIVE &&
+		      strstr(s->reason, "add repetitions") && strstr(s->reason, "after Holm"),
+	      "(e) significant alone, not after Holm: %s", s->reason);
+	s = find(&r, "v=5", "goodput_bps");
+	CHECK(s && s->verdict == COMPARE_IMPROVEMENT, "(e) v=5 +10 %%: improvement after Holm (%s)",
+	      s ? s->reason : "missing");
+	s = find(&r, "v=4", "goodput_bps");
+	CHECK(s && s->verdict == COMPARE_NO_CHANGE, "(e) v=4: no change (%s)",
+	      s ? s->reason : "missing");
+	CHECK(r.counts[COMPARE_INCONCLUSIVE] == 3, "(e) counts: 3 inconclusive");
+	compare_result_release(&r);
+	o = (struct compare_opts){ .correction = COMPARE_BH };
+	compare_case(db, "e", &o, &r);
+	s = find(&r, "v=1", "goodput_bps");
+	CHECK(s && s->verdict == COMPARE_REGRESSION && strstr(s->reason, "Benjamini-Hochberg"),
+	      "(e) Benjamini-Hochberg keeps it: %s", s ? s->reason : "missing");
+	compare_result_release(&r);
+	{
+		const char *bh[] = { "--correction", "bh", NULL };
+
+		CHECK(run_cli("e", NULL) == 0, "(e) compare (Holm) exits 0: nothing regressed");
+		CHECK(run_cli("e", bh) == 1, "(e) compare --correction bh exits 1");
+	}
+	/* significant, but within the floor: 1.5 % slower with 0.2 % noise */
+	add_runs(db, "e2", "a", "", "goodput_bps", 10, 72.8e6, 0.002);
+	add_runs(db, "e2", "b", "", "goodput_bps", 10, 72.8e6 * 0.985, 0.002);
+	compare_case(db, "e2", NULL, &r);
+	s = find(&r, "", "goodput_bps");
+	CHECK(s && s->verdict == COMPARE_INCONCLUSIVE && strstr(s->reason, "within the 2.0 % noise floor"),
+	      "(e) significant but within the floor: %s", s ? s->reason : "missing");
+	compare_result_release(&r);
+	o = (struct compare_opts){ .floor_min = 0.01 };
+	compare_case(db, "e2", &o, &r);
+	s = find(&r, "", "goodput_bps");
+	CHECK(s && s->verdict == COMPARE_REGRESSION, "(e) ... a regression with a 1 %% floor (%s)",
+	      s ? s->reason : "missing");
+	compare_result_release(&r);
+
+	/* (f) the writers, on one comparison with every verdict and a hostile name */
+	add_runs(db, "f", "a", "", "goodput_bps", 10, 72.8e6, 0.01);
+	add_runs(db, "f", "b", "", "goodput_bps", 10, 72.8e6 * 0.95, 0.01);
+	add_runs(db, "f", "a", "cc=x<&\">'y|z", "goodput_bps", 3, 72.8e6, 0.01);
+	add_runs(db, "f", "b", "cc=x<&\">'y|z", "goodput_bps", 3, 72.8e6, 0.01);
+	add_runs(db, "f", "a", "cc=line\nbreak#hash", "goodput_bps", 6, 72.8e6, 0.01);
+	add_runs(db, "f", "b", "cc=line\nbreak#hash", "goodput_bps", 6, 72.8e6, 0.01);
+	compare_case(db, "f", NULL, &r);
+	CHECK(r.n == 3 && r.counts[COMPARE_REGRESSION] == 1 && r.counts[COMPARE_INCONCLUSIVE] == 1 &&
+		      r.counts[COMPARE_NO_CHANGE] == 1,
+	      "(f) one regression, one inconclusive, one no change");
+	{
+		FILE *f;
+		const char *why;
+		int lint;
+
+		snprintf(path, sizeof(path), "%s/f.xml", tmpdir);
+		f = fopen(path, "w");
+		CHECK(f && report_write_junit(f, &r, "suite \"<f>\"") == 0 && fclose(f) == 0,
+		      "(f) JUnit written");
+		text = slurp(path);
+		CHECK(text != NULL, "(f) JUnit read back");
+		why = xml_check(text);
+		CHECK(!why, "(f) JUnit is well-formed XML (%s)", why ? why : "checked here");
+		lint = xmllint_ok(path);
+		CHECK(lint != 0, "(f) xmllint %s", lint < 0 ? "not installed: skipped" : "accepts it");
+		CHECK(count(text, "<testcase ") == 3 && count(text, "<failure ") == 1 &&
+			      count(text, "<skipped ") == 1,
+		      "(f) JUnit: 3 test cases, 1 failure, 1 skipped");
+		CHECK(strstr(text, "tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""),
+		      "(f) JUnit: the suite's counts");
+		CHECK(strstr(text, "<testcase classname=\"syn\" name=\"goodput_bps\">\n    <failure "),
+		      "(f) JUnit: the failure is in test case syn / goodput_bps");
+		CHECK(strstr(text, "message=\"syn goodput_bps regressed: -"),
+		      "(f) JUnit: the failure message names the series and the change");
+		CHECK(strstr(text, "cc=x&lt;&amp;&quot;&gt;&apos;y|z goodput_bps") &&
+			      !strstr(text, "x<&"),
+		      "(f) JUnit: the hostile variant name is escaped");
+		CHECK(strstr(text, "cc=line&#10;break#hash"), "(f) JUnit: a line break is a reference");
+		CHECK(strstr(text, "<skipped message=\"only 3 baseline and 3 candidate runs, need 5 per side\"/>"),
+		      "(f) JUnit: skipped with the reason");
+		free(text);
+
+		snprintf(path, sizeof(path), "%s/f.ktap", tmpdir);
+		f = fopen(path, "w");
+		CHECK(f && report_write_ktap(f, &r, "compare") == 0 && fclose(f) == 0,
+		      "(f) KTAP written");
+		text = slurp(path);
+		CHECK(!strncmp(text, "KTAP version 1\n1..3\n", 20), "(f) KTAP: version and plan");
+		CHECK(strstr(text, "\nnot ok 1 syn goodput_bps\n# goodput_bps: "),
+		      "(f) KTAP: not ok for the regression, with a diagnostic");
+		CHECK(strstr(text, "\nok 2 syn cc=x<&\">'y|z goodput_bps # SKIP only 3 baseline"),
+		      "(f) KTAP: # SKIP with the reason for the inconclusive one");
+		CHECK(strstr(text, "\nok 3 syn cc=line_break_hash goodput_bps\n"),
+		      "(f) KTAP: a name with a line break and '#' on one line");
+		CHECK(count(text, "\nok ") + count(text, "\nnot ok ") == 3, "(f) KTAP: 3 results");
+		CHECK(strstr(text, "# Totals: pass:1 fail:1 xfail:0 xpass:0 skip:1 error:0\n"),
+		      "(f) KTAP: kselftest totals");
+		free(text);
+
+		snprintf(path, sizeof(path), "%s/f.md", tmpdir);
+		f = fopen(path, "w");
+		CHECK(f && report_write_markdown(f, &r, "a | b") == 0 && fclose(f) == 0,
+		      "(f) Markdown written");
+		text = slurp(path);
+		CHECK(strstr(text, "1 regression, 1 inconclusive, 0 improvements, 1 no change"),
+		      "(f) Markdown: the summary line counts");
+		CHECK(strstr(text, "cc=x&lt;&amp;\"&gt;'y\\|z") && count(text, "\n| ") == 4,
+		      "(f) Markdown: '|' and HTML escaped, a header and 3 rows");
+		free(text);
+
+		snprintf(path, sizeof(path), "%s/f.txt", tmpdir);
+		f = fopen(path, "w");
+		CHECK(f && report_write_text(f, &r, "title", false) == 0 && fclose(f) == 0,
+		      "(f) text written");
+		text = slurp(path);
+		CHECK(strstr(text, "\nREGRESSION    syn") && !strchr(text, '\033') &&
+			      strstr(text, "3 series: 1 regression"),
+		      "(f) text: regression first, no colour, a count line");
+		fputs(text, stdout);
+		free(text);
+	}
+	compare_result_release(&r);
+
+	/* (g) what the command refuses */
+	{
+		const char *empty[] = { "compare", "--db", db_file, "--baseline", "tag:side=nobody",
+				  "--candidate", "tag:case=b", NULL };
+		const char *disjoint[] = { "compare", "--db", db_file, "--baseline", "tag:case=b",
+					   "--candidate", "tag:case=e", NULL };
+		const char *nocand[] = { "compare", "--db", db_file, "--baseline", "tag:case=b", NULL };
+		const char *badsel[] = { "compare", "--db", db_file, "--baseline", "tag:case",
+				   "--candidate", "tag:case=b", NULL };
+		const char *badfloor[] = { "compare", "--db", db_file, "--baseline", "tag:case=b",
+				     "--candidate", "tag:case=b", "--floor", "0", NULL };
+		const char *failed[] = { "compare", "--db", db_file, "--baseline", "status:failed",
+				   "--candidate", "tag:case=b", NULL };
+		const char *overlap[] = { "compare", "--db", db_file, "--baseline", "tag:case=b",
+					  "--candidate", "tag:side=b,tag:case=b", NULL };
+		const char *aa[] = { "compare", "--db", db_file, "--baseline", "tag:case=b",
+				     "--candidate", "tag:case=b", NULL };
+		const char *nodb[] = { "compare", "--db", "/nonexistent/mpl/lab.db", "--baseline",
+				       "tag:case=b", "--candidate", "tag:case=b", NULL };
+
+		CHECK(run_cli_argv(empty) == 65, "(g) an empty selection: exit 65");
+		CHECK(run_cli_argv(disjoint) == 65, "(g) no series on both sides: exit 65");
+		CHECK(run_cli_argv(failed) == 65, "(g) a selection of failed runs: exit 65");
+		CHECK(run_cli_argv(overlap) == 1,
+		      "(g) a baseline that holds the candidate's runs too: they count for the candidate only (regression, exit 1)");
+		CHECK(run_cli_argv(aa) == 65, "(g) the same selection on both sides: exit 65");
+		CHECK(run_cli_argv(nodb) == 65 && access("/nonexistent/mpl", F_OK) != 0,
+		      "(g) no database at --db: exit 65, nothing created");
+		CHECK(run_cli_argv(nocand) == 64, "(g) no --candidate: exit 64");
+		CHECK(run_cli_argv(badsel) == 64, "(g) a malformed selector: exit 64");
+		CHECK(run_cli_argv(badfloor) == 64, "(g) --floor 0: exit 64");
+	}
+	{
+		struct sides sd;
+
+		sides_init(&sd, "b");
+		sd.b.tags = (const char *[]){ "case=nothing" };
+		sd.b.n_tags = 1;
+		ret = report_compare(db, &sd.a, &sd.b, NULL, &r, &d);
+		CHECK(ret == -ENODATA && strstr(diag_str(&d), "candidate selection holds no ok run"),
+		      "(g) report_compare: %s", diag_str(&d));
+		/* baseline: every run of case b; candidate: its side b */
+		sides_init(&sd, "b");
+		sd.a.n_tags = 1; /* case=b only */
+		diag_clear(&d);
+		ret = report_compare(db, &sd.a, &sd.b, NULL, &r, &d);
+		s = ret < 0 ? NULL : find(&r, "", "goodput_bps");
+		CHECK(s && s->n_base == 10 && s->n_cand == 10 && s->verdict == COMPARE_REGRESSION,
+		      "(g) overlapping sides: the baseline is its selection minus the candidate (n %zu/%zu)",
+		      s ? s->n_base : 0, s ? s->n_cand : 0);
+		compare_result_release(&r);
+		sides_init(&sd, "b");
+		sd.a = sd.b;
+		diag_clear(&d);
+		ret = report_compare(db, &sd.a, &sd.b, NULL, &r, &d);
+		CHECK(ret == -ENODATA && strstr(diag_str(&d), "besides the 10 it shares with the candidate"),
+		      "(g) the same selection twice: %s", diag_str(&d));
+	}
+
+	results_close(db);
+	printf("# %d checks passed\n", checks);
+	return 0;
+}
