@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +65,40 @@ static int push_ptr(void *arr, size_t n, size_t elem)
 }
 
 /* Load every scenario of every file (suites expand to their scenarios). */
+/* FNV-1a of scenario name and variant key: which shard a series belongs
+ * to. Whole series go to one box, so its runs stay comparable. */
+static unsigned shard_of(const char *scenario, const char *key, unsigned count)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (const char *p = scenario; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return (unsigned)(h % count);
+}
+
+/* "I/N" with 1 <= I <= N: this box runs shard I of N. */
+static int parse_shard(const char *arg, unsigned *index, unsigned *count)
+{
+	char *end;
+	unsigned long i = strtoul(arg, &end, 10), n;
+
+	if (end == arg || *end != '/')
+		return -EINVAL;
+	arg = end + 1;
+	n = strtoul(arg, &end, 10);
+	if (end == arg || *end || n < 1 || n > 1000 || i < 1 || i > n)
+		return -EINVAL;
+	*index = (unsigned)i - 1;
+	*count = (unsigned)n;
+	return 0;
+}
+
 static int load_plan(char **files, int n_files, const char **sets, size_t n_sets, unsigned reps,
-		     struct plan *p, struct errlist *errs)
+		     unsigned shard_index, unsigned shard_count, struct plan *p,
+		     struct errlist *errs)
 {
 	int bad = 0;
 
@@ -106,7 +139,12 @@ static int load_plan(char **files, int n_files, const char **sets, size_t n_sets
 
 		if (variant_expand(s, &p->variants[i], &p->n_variants[i]) < 0)
 			return -ENOMEM;
-		nv = p->n_variants[i];
+		nv = 0;
+		for (size_t v = 0; v < p->n_variants[i]; v++)
+			if (shard_count <= 1 ||
+			    shard_of(s->name, p->variants[i][v].key, shard_count) == shard_index)
+				p->variants[i][nv++] = p->variants[i][v];
+		p->n_variants[i] = nv;
 		for (unsigned rep = 1; rep <= s->repetitions; rep++)
 			for (size_t v = 0; v < nv; v++) {
 				if (push_ptr(&p->jobs, p->n_jobs, sizeof(*p->jobs)) < 0)
@@ -261,6 +299,7 @@ int cmd_run(int argc, char **argv)
 		{ "until-decided", no_argument, NULL, 'U' },
 		{ "baseline", required_argument, NULL, 'B' },
 		{ "max-reps", required_argument, NULL, 'M' },
+		{ "shard", required_argument, NULL, 'h' },
 		{},
 	};
 	const char **sets = NULL, **tags = NULL;
@@ -270,7 +309,7 @@ int cmd_run(int argc, char **argv)
 	bool json = false, strict = false, interrupted = false, until_decided = false,
 	     has_baseline = false;
 	struct selector baseline = { 0 };
-	unsigned max_reps = 20;
+	unsigned max_reps = 20, shard_index = 0, shard_count = 1;
 	int decided = EXIT_OK;
 	char err[256], invocation[32], invocation_tag[48];
 	struct run_state st;
@@ -323,6 +362,13 @@ int cmd_run(int argc, char **argv)
 		case 'U':
 			until_decided = true;
 			break;
+		case 'h':
+			if (parse_shard(optarg, &shard_index, &shard_count) < 0) {
+				say_error("--shard must be I/N with 1 <= I <= N, got '%s'", optarg);
+				ret = EXIT_USAGE;
+				goto out;
+			}
+			break;
 		case 'B':
 			if (selector_add(&baseline, optarg, err, sizeof(err)) < 0) {
 				say_error("--baseline: %s", err);
@@ -358,7 +404,8 @@ int cmd_run(int argc, char **argv)
 		ret = usage_of("run");
 		goto out;
 	}
-	r = load_plan(argv + optind, argc - optind, sets, n_sets, reps, &plan, &errs);
+	r = load_plan(argv + optind, argc - optind, sets, n_sets, reps, shard_index, shard_count,
+		      &plan, &errs);
 	if (r < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msgs[i]);
@@ -389,6 +436,9 @@ int cmd_run(int argc, char **argv)
 	env.n_sets = n_sets;
 
 	runs_json = json_array();
+	if (shard_count > 1 && !json)
+		printf("shard %u/%u: %zu runs of this box\n", shard_index + 1, shard_count,
+		       plan.n_jobs);
 	progress_init(&prog, plan.n_jobs, json);
 	st = (struct run_state){ .env = &env, .db = db, .prog = &prog, .runs_json = runs_json,
 				 .counts = counts };

@@ -19,7 +19,7 @@ const struct command commands[] = {
 	  "bring a topology up or down, list and inspect labs", 1 },
 	{ "run", cmd_run,
 	  "[--db PATH] [--reps N] [--set PATH=VALUE]... [--tag KEY=VALUE]... [--json] [--strict]\n"
-	  "    [--until-decided --baseline SELECTOR... [--max-reps N]] SCENARIO|SUITE...",
+	  "    [--until-decided --baseline SELECTOR... [--max-reps N]] [--shard I/N] SCENARIO|SUITE...",
 	  "run scenarios: variants x repetitions, interleaved, each on a fresh lab, stored in SQLite", 1 },
 	{ "runs", cmd_runs, "[--db PATH] [SELECTOR...]", "list stored runs", 0 },
 	{ "export", cmd_export, "[--db PATH] --format json|csv [SELECTOR...]",
