@@ -21,6 +21,9 @@ const struct command commands[] = {
 	  "[--db PATH] [--reps N] [--set PATH=VALUE]... [--tag KEY=VALUE]... [--json] [--strict]\n"
 	  "    [--until-decided --baseline SELECTOR... [--max-reps N]] [--shard I/N] SCENARIO|SUITE...",
 	  "run scenarios: variants x repetitions, interleaved, each on a fresh lab, stored in SQLite", 1 },
+	{ "nightly", cmd_nightly,
+	  "[--suite FILE] [--db PATH] [--out DIR] [--baseline SELECTOR...] [--shard I/N] [--reps N] [--set PATH=VALUE]...",
+	  "the CI job: run the suite, compare with the history, trend, write summary, JUnit and KTAP", 1 },
 	{ "runs", cmd_runs, "[--db PATH] [SELECTOR...]", "list stored runs", 0 },
 	{ "export", cmd_export, "[--db PATH] --format json|csv [SELECTOR...]",
 	  "export stored runs (JSON contract in README)", 0 },

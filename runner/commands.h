@@ -18,6 +18,7 @@ int cmd_check(int argc, char **argv);
 int cmd_topo(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_nightly(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
