@@ -196,4 +196,51 @@ typedef int (*results_changepoint_fn)(const struct results_changepoint *cp, void
 int results_changepoints_query(struct results *r, const char *scenario,
 			       results_changepoint_fn fn, void *arg, struct diag *d);
 
+/* ---- the lab fleet: merge and the push outbox (results/merge.c,
+ * results/outbox.c; used by runner/cmd_merge.c and runner/cmd_push.c) -- */
+
+struct results_merge_counts {
+	size_t imported; /* runs copied (with every child row) */
+	size_t present;	 /* runs whose uuid the target already had */
+};
+
+/*
+ * Import every run of the database at source_path that r does not have
+ * (by uuid), with its host and kernel identity (upserted by value) and
+ * every child row, in one transaction. The source is opened read-only and
+ * never migrated; a source with a newer schema is refused (-ENOTSUP), one
+ * that is not a results database too (-EINVAL).
+ */
+int results_merge(struct results *r, const char *source_path, struct results_merge_counts *out,
+		  struct diag *d);
+
+/*
+ * The push outbox: per (run, url), whether the run was delivered and, if
+ * not, how many attempts failed and when the next one is due. A run with
+ * no row has never been tried. Several URLs each get every run.
+ */
+struct results_outbox_pending {
+	char (*uuids)[37]; /* due runs, oldest first */
+	size_t n;
+	size_t n_waiting; /* undelivered runs still inside their backoff */
+};
+
+/* Runs not yet delivered to url; with ignore_backoff those waiting for
+ * their next attempt are due too. */
+int results_outbox_pending(struct results *r, const char *url, uint64_t now_us,
+			   bool ignore_backoff, struct results_outbox_pending *out,
+			   struct diag *d);
+void results_outbox_pending_release(struct results_outbox_pending *p);
+
+/* After a 2xx: mark the runs delivered to url (one transaction). */
+int results_outbox_mark_pushed(struct results *r, const char *url, char (*uuids)[37], size_t n,
+			       uint64_t now_us, struct diag *d);
+/* After a failure: one more attempt, the next not before now plus a
+ * backoff doubling from 1 min up to 6 h; error is kept for `push`'s
+ * report. */
+int results_outbox_mark_failed(struct results *r, const char *url, char (*uuids)[37], size_t n,
+			       uint64_t now_us, const char *error, struct diag *d);
+/* The backoff after `attempts` failed attempts, in µs. */
+uint64_t results_outbox_backoff_us(int64_t attempts);
+
 #endif

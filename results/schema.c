@@ -157,6 +157,26 @@ static const char *const schema_v2[] = {
 	")",
 };
 
+/*
+ * Version 3: the push outbox (results/outbox.c). One row per (url, run)
+ * once the run was tried for that url: pushed_at_us NULL = not delivered
+ * yet, retried from next_attempt_at_us on. Keyed by url first, so a
+ * url's rows are one range and a run may be delivered to several urls;
+ * ON DELETE CASCADE keeps it from outliving its run. `merge` never copies
+ * it: delivery state belongs to the box that pushed.
+ */
+static const char *const schema_push_outbox[] = {
+	"CREATE TABLE push_outbox (\n"
+	"	url TEXT NOT NULL,\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	pushed_at_us INTEGER,\n"
+	"	attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"	next_attempt_at_us INTEGER NOT NULL DEFAULT 0,\n"
+	"	last_error TEXT,\n"
+	"	PRIMARY KEY (url, run_id)\n"
+	") WITHOUT ROWID",
+};
+
 struct results_migration {
 	const char *const *steps;
 	size_t n_steps;
@@ -165,6 +185,7 @@ struct results_migration {
 static const struct results_migration migrations[] = {
 	{ schema_v1, ARRAY_SIZE(schema_v1) }, /* 0 -> 1: the initial schema */
 	{ schema_v2, ARRAY_SIZE(schema_v2) }, /* 1 -> 2: change points */
+	{ schema_push_outbox, ARRAY_SIZE(schema_push_outbox) }, /* 2 -> 3: push outbox */
 };
 
 const int results_schema_version = (int)ARRAY_SIZE(migrations);

@@ -37,6 +37,12 @@ const struct command commands[] = {
 	  "    [--format text|json|markdown|junit|ktap] [--output FILE] [--min-size N]\n"
 	  "    [--floor PCT] [--no-store] [SELECTOR...]",
 	  "change points over each series' nightly history; exit 1 when the newest regime regressed", 0 },
+	{ "merge", cmd_merge, "[--db TARGET] SOURCE.db...",
+	  "import other lab boxes' runs (de-duplicated by uuid, host and kernel kept)", 0 },
+	{ "push", cmd_push,
+	  "[--db PATH] --url URL [--token-file F] [--insecure] [--batch N] [--now]\n"
+	  "    [--connect-timeout MS] [--timeout MS]",
+	  "send runs' metrics to a time-series database (InfluxDB line protocol), durable outbox", 0 },
 	{ "cleanup", cmd_cleanup, "--stale | NAME...",
 	  "remove what crashed runs left behind (only the lab's own namespaces)", 1 },
 };

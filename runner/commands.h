@@ -23,6 +23,8 @@ int cmd_runs(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_trend(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_push(int argc, char **argv);
 
 extern const struct command commands[];
 extern const unsigned n_commands;

@@ -7,7 +7,7 @@ packages=(
 	build-essential cmake pkg-config git
 	libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 	libsqlite3-dev sqlite3 libjansson-dev libcurl4-openssl-dev
-	iproute2 iperf3 mptcpize gnuplot-nox jq clang libxml2-utils
+	iproute2 iperf3 mptcpize gnuplot-nox jq clang libxml2-utils victoria-metrics
 )
 
 missing=()
@@ -25,3 +25,8 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# victoria-metrics is only for the push test, which starts its own instance
+# on loopback: keep the packaged service from running on the lab box.
+if command -v systemctl >/dev/null && systemctl is-enabled victoria-metrics >/dev/null 2>&1; then
+	systemctl disable --now victoria-metrics >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,174 @@
+/*
+ * outbox.c: the durable push outbox (`mptcp-lab push`): which runs each
+ * URL has received, and for those it has not, how many attempts failed and
+ * when the next one is due.
+ *
+ * One row per (url, run) once the run was tried; a run without a row for
+ * a url is simply pending, so runs stored later (by `run`, or `merge`)
+ * need no bookkeeping to be pushed. A run is marked delivered only after
+ * the server answered 2xx (the caller says so); a failure keeps it pending
+ * with a doubling backoff, so a dead server is not hammered every time a
+ * cron job runs, while `push --now` can still force it.
+ *
+ * This file neither formats nor sends anything (report/push.c does).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "results_int.h"
+
+#define OUTBOX_BACKOFF_FIRST_US (60ULL * 1000000)
+#define OUTBOX_BACKOFF_MAX_US (6ULL * 3600 * 1000000)
+
+uint64_t results_outbox_backoff_us(int64_t attempts)
+{
+	uint64_t b;
+
+	if (attempts < 1)
+		return 0;
+	if (attempts > 10)
+		return OUTBOX_BACKOFF_MAX_US;
+	b = OUTBOX_BACKOFF_FIRST_US << (attempts - 1);
+	return b < OUTBOX_BACKOFF_MAX_US ? b : OUTBOX_BACKOFF_MAX_US;
+}
+
+static int outbox_fail(struct results *r, int rc, const char *what, const char *url,
+		       struct diag *d)
+{
+	return diag_set(d, results_sqlite_errno(r->db, rc) ?: -EIO,
+			"cannot %s the push outbox of '%s' for '%s': %s", what, r->path, url,
+			sqlite3_errmsg(r->db));
+}
+
+int results_outbox_pending(struct results *r, const char *url, uint64_t now_us,
+			   bool ignore_backoff, struct results_outbox_pending *out,
+			   struct diag *d)
+{
+	static const char sql[] =
+		"SELECT r.uuid, o.pushed_at_us IS NULL AND o.next_attempt_at_us > ?2 "
+		"FROM runs AS r LEFT JOIN push_outbox AS o ON o.run_id = r.id AND o.url = ?1 "
+		"WHERE o.pushed_at_us IS NULL ORDER BY r.started_at_us, r.id";
+	struct results_outbox_pending p = { 0 };
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc, ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, (int64_t)now_us);
+	if (rc != SQLITE_OK) {
+		ret = outbox_fail(r, rc, "read", url, d);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *uuid = (const char *)sqlite3_column_text(st, 0);
+
+		if (sqlite3_column_int(st, 1) && !ignore_backoff) {
+			p.n_waiting++;
+			continue;
+		}
+		if (p.n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			void *grown = realloc(p.uuids, ncap * sizeof(*p.uuids));
+
+			if (!grown) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			p.uuids = grown;
+			cap = ncap;
+		}
+		snprintf(p.uuids[p.n], sizeof(p.uuids[p.n]), "%s", uuid ? uuid : "");
+		p.n++;
+	}
+	if (rc != SQLITE_DONE)
+		ret = outbox_fail(r, rc, "read", url, d);
+out:
+	sqlite3_finalize(st);
+	if (ret < 0) {
+		results_outbox_pending_release(&p);
+		return ret;
+	}
+	*out = p;
+	return 0;
+}
+
+void results_outbox_pending_release(struct results_outbox_pending *p)
+{
+	if (!p)
+		return;
+	free(p->uuids);
+	memset(p, 0, sizeof(*p));
+}
+
+/* One statement over every uuid, in one BEGIN IMMEDIATE transaction. */
+static int outbox_mark(struct results *r, const char *sql, const char *url, char (*uuids)[37],
+		       size_t n, uint64_t now_us, const char *error, struct diag *d)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	ret = results_exec(r, "BEGIN IMMEDIATE", d);
+	if (ret < 0)
+		return diag_prefix(d, "cannot update the push outbox for '%s'", url);
+	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		sqlite3_reset(st);
+		rc = sqlite3_bind_text(st, 1, uuids[i], -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(st, 3, (int64_t)now_us);
+		if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 4)
+			rc = sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(st);
+			if (rc == SQLITE_DONE)
+				rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		ret = outbox_fail(r, rc, "update", url, d);
+		goto out;
+	}
+	sqlite3_finalize(TAKE_PTR(st));
+	ret = results_exec(r, "COMMIT", d);
+out:
+	sqlite3_finalize(st);
+	if (!sqlite3_get_autocommit(r->db))
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+int results_outbox_mark_pushed(struct results *r, const char *url, char (*uuids)[37], size_t n,
+			       uint64_t now_us, struct diag *d)
+{
+	/* attempts are kept: they say how bumpy the delivery was */
+	static const char sql[] =
+		"INSERT INTO push_outbox (run_id, url, pushed_at_us, attempts, next_attempt_at_us) "
+		"SELECT id, ?2, ?3, 0, 0 FROM runs WHERE uuid = ?1 "
+		"ON CONFLICT (url, run_id) DO UPDATE SET pushed_at_us = excluded.pushed_at_us, "
+		"last_error = NULL";
+
+	return outbox_mark(r, sql, url, uuids, n, now_us, NULL, d);
+}
+
+int results_outbox_mark_failed(struct results *r, const char *url, char (*uuids)[37], size_t n,
+			       uint64_t now_us, const char *error, struct diag *d)
+{
+	/* the backoff of attempt k is 1 min << (k - 1), at most 6 h, as
+	 * results_outbox_backoff_us() says */
+	static const char sql[] =
+		"INSERT INTO push_outbox (run_id, url, pushed_at_us, attempts, next_attempt_at_us, "
+		"last_error) SELECT id, ?2, NULL, 1, ?3 + 60000000, ?4 FROM runs WHERE uuid = ?1 "
+		"ON CONFLICT (url, run_id) DO UPDATE SET attempts = push_outbox.attempts + 1, "
+		"next_attempt_at_us = ?3 + min(60000000 << min(push_outbox.attempts, 10), "
+		"21600000000), last_error = excluded.last_error";
+
+	return outbox_mark(r, sql, url, uuids, n, now_us, error, d);
+}
