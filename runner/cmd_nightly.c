@@ -6,6 +6,7 @@
  *        host, or a pinned --baseline)
  *     -> trend every series over this host's history
  *     -> write the summary (Markdown), JUnit and KTAP of both into --out
+ *     -> push to a time-series database when --push URL is given
  *     -> exit 0, or 1 when a series regressed (compare, or the newest regime
  *        of a trend), or the run's own failure code (interrupted, bad input)
  *
@@ -34,7 +35,7 @@
 #define NIGHTLY_DEFAULT_SUITE "scenarios/nightly.json"
 
 struct nightly {
-	const char *suite, *db, *out;
+	const char *suite, *db, *out, *push_url, *token_file;
 	const char *shard, *reps;
 	struct selector baseline;
 	bool has_baseline;
@@ -73,9 +74,9 @@ static int write_outputs(const char *dir, const char *stem, const struct compare
 	return 0;
 }
 
-/* cmd_run() takes a writable argv, as main() hands it over: give it
+/* Commands take a writable argv, as main() hands it over: give them
  * copies. */
-static int run_argv(int argc, const char *const *argv)
+static int call_argv(int (*cmd)(int, char **), int argc, const char *const *argv)
 {
 	char *copy[64] = { 0 };
 	int r = EXIT_SOFTWARE, i;
@@ -83,7 +84,7 @@ static int run_argv(int argc, const char *const *argv)
 	for (i = 0; i < argc; i++)
 		if (!(copy[i] = strdup(argv[i])))
 			goto out;
-	r = cmd_run(argc, copy);
+	r = cmd(argc, copy);
 out:
 	for (i = 0; i < argc; i++)
 		free(copy[i]);
@@ -122,7 +123,35 @@ static int run_suite(struct nightly *n)
 	}
 	argv[argc++] = n->suite;
 	argv[argc] = NULL;
-	return run_argv(argc, argv);
+	return call_argv(cmd_run, argc, argv);
+}
+
+/* Push what the outbox holds (tonight's runs and anything an earlier push
+ * could not deliver) with cmd_push(): a failure keeps them for the next
+ * night and does not fail the job. */
+static void push_runs(const struct nightly *n)
+{
+	const char *argv[12];
+	int argc = 0, r;
+
+	argv[argc++] = "push";
+	if (n->db) {
+		argv[argc++] = "--db";
+		argv[argc++] = n->db;
+	}
+	argv[argc++] = "--url";
+	argv[argc++] = n->push_url;
+	if (n->token_file) {
+		argv[argc++] = "--token-file";
+		argv[argc++] = n->token_file;
+	}
+	argv[argc] = NULL;
+	printf("\n== push to %s\n", n->push_url);
+	fflush(stdout);
+	r = call_argv(cmd_push, argc, argv);
+	if (r != EXIT_OK)
+		fprintf(stderr, "mptcp-lab: push did not deliver everything (exit %d); the outbox keeps the rest for the next push\n",
+			r);
 }
 
 int cmd_nightly(int argc, char **argv)
@@ -131,7 +160,8 @@ int cmd_nightly(int argc, char **argv)
 		{ "suite", required_argument, NULL, 'S' }, { "db", required_argument, NULL, 'd' },
 		{ "out", required_argument, NULL, 'o' },   { "baseline", required_argument, NULL, 'b' },
 		{ "shard", required_argument, NULL, 'h' }, { "reps", required_argument, NULL, 'r' },
-		{ "set", required_argument, NULL, 's' },   {},
+		{ "set", required_argument, NULL, 's' },   { "push", required_argument, NULL, 'p' },
+		{ "token-file", required_argument, NULL, 't' }, {},
 	};
 	struct nightly n = { .suite = NIGHTLY_DEFAULT_SUITE, .out = "results/nightly" };
 	struct compare_result cmp = { 0 };
@@ -168,6 +198,12 @@ int cmd_nightly(int argc, char **argv)
 			break;
 		case 'h':
 			n.shard = optarg;
+			break;
+		case 'p':
+			n.push_url = optarg;
+			break;
+		case 't':
+			n.token_file = optarg;
 			break;
 		case 'r':
 			n.reps = optarg;
@@ -258,6 +294,8 @@ int cmd_nightly(int argc, char **argv)
 		say_error("cannot write the trend into '%s': %s", n.out, strerror(-r));
 		goto out;
 	}
+	if (n.push_url)
+		push_runs(&n);
 	printf("\nsummary, JUnit and KTAP: %s/{compare,trend}.{md,junit.xml,ktap}\n", n.out);
 	ret = regressed ? EXIT_FAIL : EXIT_OK;
 out:

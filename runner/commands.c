@@ -22,7 +22,8 @@ const struct command commands[] = {
 	  "    [--until-decided --baseline SELECTOR... [--max-reps N]] [--shard I/N] SCENARIO|SUITE...",
 	  "run scenarios: variants x repetitions, interleaved, each on a fresh lab, stored in SQLite", 1 },
 	{ "nightly", cmd_nightly,
-	  "[--suite FILE] [--db PATH] [--out DIR] [--baseline SELECTOR...] [--shard I/N] [--reps N] [--set PATH=VALUE]...",
+	  "[--suite FILE] [--db PATH] [--out DIR] [--baseline SELECTOR...] [--shard I/N] [--reps N]\n"
+	  "    [--set PATH=VALUE]... [--push URL [--token-file F]]",
 	  "the CI job: run the suite, compare with the history, trend, write summary, JUnit and KTAP", 1 },
 	{ "runs", cmd_runs, "[--db PATH] [SELECTOR...]", "list stored runs", 0 },
 	{ "export", cmd_export, "[--db PATH] --format json|csv [SELECTOR...]",
@@ -43,6 +44,8 @@ const struct command commands[] = {
 	  "[--db PATH] --url URL [--token-file F] [--insecure] [--batch N] [--now]\n"
 	  "    [--connect-timeout MS] [--timeout MS]",
 	  "send runs' metrics to a time-series database (InfluxDB line protocol), durable outbox", 0 },
+	{ "report", cmd_report, "[--db PATH] --out DIR [--baseline SELECTOR...] [--timing] [SELECTOR...]",
+	  "write the static HTML report (charts by gnuplot) and report.md of the newest night", 0 },
 	{ "cleanup", cmd_cleanup, "--stale | NAME...",
 	  "remove what crashed runs left behind (only the lab's own namespaces)", 1 },
 };
