@@ -484,6 +484,18 @@ out:
 	return ret;
 }
 
+void compare_value_short(const char *metric, double v, char *buf, size_t size)
+{
+	size_t len = strlen(metric);
+
+	if (len > 4 && strcmp(metric + len - 4, "_bps") == 0 && fabs(v) >= 1e9)
+		snprintf(buf, size, "%.3f Gbit/s", v / 1e9);
+	else if (len > 4 && strcmp(metric + len - 4, "_bps") == 0)
+		snprintf(buf, size, "%.2f Mbit/s", v / 1e6);
+	else
+		snprintf(buf, size, "%.4g", v);
+}
+
 static int verdict_rank(enum compare_verdict v)
 {
 	switch (v) {
@@ -498,18 +510,28 @@ static int verdict_rank(enum compare_verdict v)
 	}
 }
 
+int compare_row_cmp(enum compare_verdict verdict_a, const char *scenario_a,
+		    const char *variant_key_a, const char *metric_a,
+		    enum compare_verdict verdict_b, const char *scenario_b,
+		    const char *variant_key_b, const char *metric_b)
+{
+	int c = verdict_rank(verdict_a) - verdict_rank(verdict_b);
+
+	if (!c)
+		c = strcmp(scenario_a, scenario_b);
+	if (!c)
+		c = strcmp(variant_key_a, variant_key_b);
+	if (!c)
+		c = strcmp(metric_a, metric_b);
+	return c;
+}
+
 static int series_cmp(const void *pa, const void *pb)
 {
 	const struct compare_series *a = pa, *b = pb;
-	int c = verdict_rank(a->verdict) - verdict_rank(b->verdict);
 
-	if (!c)
-		c = strcmp(a->scenario, b->scenario);
-	if (!c)
-		c = strcmp(a->variant_key, b->variant_key);
-	if (!c)
-		c = strcmp(a->metric, b->metric);
-	return c;
+	return compare_row_cmp(a->verdict, a->scenario, a->variant_key, a->metric, b->verdict,
+			       b->scenario, b->variant_key, b->metric);
 }
 
 /* "2 series ('smoke cc=bbr goodput_bps', ...)" on one side, so "nothing in

@@ -76,6 +76,19 @@ int report_compare(struct results *db, const struct results_filter *base,
 		   struct compare_result *out, struct diag *d);
 void compare_result_release(struct compare_result *r);
 
+/* A figure as reasons and trend histories say it: bit rates (metrics
+ * ending in _bps) in Mbit/s or Gbit/s, anything else with 4 significant
+ * digits. Shorter than the writers' table cells. */
+void compare_value_short(const char *metric, double v, char *buf, size_t size);
+
+/* The order of report rows, for compare_result and trend_result alike:
+ * regressions first, then inconclusive, improvements, no change; then by
+ * scenario, variant key and metric. <0, 0 or >0 as for qsort(). */
+int compare_row_cmp(enum compare_verdict verdict_a, const char *scenario_a,
+		    const char *variant_key_a, const char *metric_a,
+		    enum compare_verdict verdict_b, const char *scenario_b,
+		    const char *variant_key_b, const char *metric_b);
+
 /* Writers (one test case per series). title names the comparison. */
 int report_write_text(FILE *f, const struct compare_result *r, const char *title, bool colour);
 int report_write_markdown(FILE *f, const struct compare_result *r, const char *title);

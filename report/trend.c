@@ -314,20 +314,6 @@ static double trend_change(double before, double after)
 	return after / before - 1;
 }
 
-/* Bit rates in Mbit/s or Gbit/s (as compare's writers), anything else as a
- * number. */
-static void trend_value(const char *metric, double v, char *buf, size_t size)
-{
-	size_t len = strlen(metric);
-
-	if (len > 4 && strcmp(metric + len - 4, "_bps") == 0 && fabs(v) >= 1e9)
-		snprintf(buf, size, "%.3f Gbit/s", v / 1e9);
-	else if (len > 4 && strcmp(metric + len - 4, "_bps") == 0)
-		snprintf(buf, size, "%.2f Mbit/s", v / 1e6);
-	else
-		snprintf(buf, size, "%.4g", v);
-}
-
 static int trend_store(struct results *db, const struct trend_series *s,
 		       const struct trend_changepoint *cp, const struct trend_params *pp,
 		       struct diag *d)
@@ -362,8 +348,8 @@ static void trend_reason(struct trend_series *s, const struct trend_params *pp, 
 	const struct trend_changepoint *cp = &s->cps[s->n_cps - 1];
 	char before[48], after[48], where[160], verdict[64];
 
-	trend_value(s->metric, cp->median_before, before, sizeof(before));
-	trend_value(s->metric, cp->median_after, after, sizeof(after));
+	compare_value_short(s->metric, cp->median_before, before, sizeof(before));
+	compare_value_short(s->metric, cp->median_after, after, sizeof(after));
 	trend_where(&s->points[cp->index], pp->by, where, sizeof(where));
 	if (s->verdict == COMPARE_NO_CHANGE)
 		snprintf(verdict, sizeof(verdict), "within the %.1f %% floor", pp->floor * 100);
@@ -439,7 +425,7 @@ static int trend_analyse(struct results *db, struct trend_series *s,
 	}
 	if (!s->n_cps) {
 		s->verdict = COMPARE_NO_CHANGE;
-		trend_value(s->metric, all, median, sizeof(median));
+		compare_value_short(s->metric, all, median, sizeof(median));
 		snprintf(s->reason, sizeof(s->reason), "no change point in %zu %s (median %s)", n,
 			 trend_by_points(pp->by), median);
 		goto out;
@@ -524,35 +510,13 @@ static int trend_row(const struct trend_series *s, const struct trend_params *pp
 	return 0;
 }
 
-/* regressions first, then inconclusive, improvements, no change (the
- * order of compare_result), then by name */
-static int trend_rank(enum compare_verdict v)
-{
-	switch (v) {
-	case COMPARE_REGRESSION:
-		return 0;
-	case COMPARE_INCONCLUSIVE:
-		return 1;
-	case COMPARE_IMPROVEMENT:
-		return 2;
-	default:
-		return 3;
-	}
-}
-
+/* the order of compare_result: compare_row_cmp() */
 static int trend_cmp(const void *pa, const void *pb)
 {
 	const struct trend_series *a = pa, *b = pb;
-	int r;
 
-	r = trend_rank(a->verdict) - trend_rank(b->verdict);
-	if (!r)
-		r = strcmp(a->scenario, b->scenario);
-	if (!r)
-		r = strcmp(a->variant_key, b->variant_key);
-	if (!r)
-		r = strcmp(a->metric, b->metric);
-	return r;
+	return compare_row_cmp(a->verdict, a->scenario, a->variant_key, a->metric, b->verdict,
+			       b->scenario, b->variant_key, b->metric);
 }
 
 /* ---- the whole trend ----------------------------------------------------------- */

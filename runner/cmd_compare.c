@@ -30,12 +30,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdutil.h"
 #include "commands.h"
 #include "compare.h"
 #include "exitcodes.h"
@@ -43,17 +43,10 @@
 #include "selector.h"
 #include "units.h"
 
-enum compare_format { FMT_TEXT, FMT_JSON, FMT_MARKDOWN, FMT_JUNIT, FMT_KTAP };
-
-static const char *const format_names[] = {
-	[FMT_TEXT] = "text",   [FMT_JSON] = "json", [FMT_MARKDOWN] = "markdown",
-	[FMT_JUNIT] = "junit", [FMT_KTAP] = "ktap",
-};
-
 struct compare_args {
 	const char *db;
 	const char *output;
-	enum compare_format format;
+	enum cmdutil_format format;
 	bool fail_on_inconclusive;
 	struct selector base, cand;
 	size_t n_base_args, n_cand_args;
@@ -119,7 +112,6 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 	};
 	char err[256];
 	double pct;
-	size_t k;
 	int c;
 
 	optind = 1;
@@ -151,13 +143,10 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 			break;
 		}
 		case 'f':
-			for (k = 0; k < ARRAY_SIZE(format_names) && strcmp(format_names[k], optarg); k++)
-				;
-			if (k == ARRAY_SIZE(format_names)) {
+			if (cmdutil_format_parse(optarg, &a->format) < 0) {
 				say_error("unknown format '%s' (text, json, markdown, junit, ktap)", optarg);
 				return usage_of("compare");
 			}
-			a->format = (enum compare_format)k;
 			break;
 		case 'o':
 			a->output = optarg;
@@ -210,11 +199,6 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static json_t *num_or_null(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 /* A JSON string of s. jansson takes UTF-8 only: a stored name that is not
  * (the store keeps bytes) gets its non-ASCII bytes as '?' rather than
  * vanishing from the output. */
@@ -246,16 +230,16 @@ static json_t *series_json(const struct compare_series *s)
 	json_object_set_new(o, "higher_is_better", json_boolean(s->higher_is_better));
 	json_object_set_new(o, "n_baseline", json_integer((json_int_t)s->n_base));
 	json_object_set_new(o, "n_candidate", json_integer((json_int_t)s->n_cand));
-	json_object_set_new(o, "median_baseline", num_or_null(s->median_base));
-	json_object_set_new(o, "median_candidate", num_or_null(s->median_cand));
-	json_object_set_new(o, "mad_baseline", num_or_null(s->mad_base));
-	json_object_set_new(o, "mad_candidate", num_or_null(s->mad_cand));
-	json_object_set_new(o, "ratio", num_or_null(s->ratio));
-	json_object_set_new(o, "ci95", json_pack("[o, o]", num_or_null(s->ci_lo),
-						 num_or_null(s->ci_hi)));
-	json_object_set_new(o, "p", num_or_null(s->p));
-	json_object_set_new(o, "p_adjusted", num_or_null(s->p_adjusted));
-	json_object_set_new(o, "floor", num_or_null(s->floor));
+	json_object_set_new(o, "median_baseline", cmdutil_json_num(s->median_base));
+	json_object_set_new(o, "median_candidate", cmdutil_json_num(s->median_cand));
+	json_object_set_new(o, "mad_baseline", cmdutil_json_num(s->mad_base));
+	json_object_set_new(o, "mad_candidate", cmdutil_json_num(s->mad_cand));
+	json_object_set_new(o, "ratio", cmdutil_json_num(s->ratio));
+	json_object_set_new(o, "ci95", json_pack("[o, o]", cmdutil_json_num(s->ci_lo),
+						 cmdutil_json_num(s->ci_hi)));
+	json_object_set_new(o, "p", cmdutil_json_num(s->p));
+	json_object_set_new(o, "p_adjusted", cmdutil_json_num(s->p_adjusted));
+	json_object_set_new(o, "floor", cmdutil_json_num(s->floor));
 	json_object_set_new(o, "verdict", json_string(compare_verdict_name(s->verdict)));
 	json_object_set_new(o, "reason", str_json(s->reason));
 	return o;
@@ -285,20 +269,27 @@ static int write_json(FILE *f, const struct compare_args *a, const struct compar
 	return ret ? ret : (ferror(f) ? -EIO : 0);
 }
 
-static int write_format(FILE *f, enum compare_format fmt, const struct compare_args *a,
-			const struct compare_result *r, const char *title, bool colour)
+struct compare_output {
+	const struct compare_args *a;
+	const struct compare_result *r;
+	const char *title;
+};
+
+static int write_format(FILE *f, enum cmdutil_format fmt, bool colour, const void *ctx)
 {
+	const struct compare_output *o = ctx;
+
 	switch (fmt) {
-	case FMT_JSON:
-		return write_json(f, a, r);
-	case FMT_MARKDOWN:
-		return report_write_markdown(f, r, title);
-	case FMT_JUNIT:
-		return report_write_junit(f, r, title);
-	case FMT_KTAP:
-		return report_write_ktap(f, r, title);
+	case CMDUTIL_FMT_JSON:
+		return write_json(f, o->a, o->r);
+	case CMDUTIL_FMT_MARKDOWN:
+		return report_write_markdown(f, o->r, o->title);
+	case CMDUTIL_FMT_JUNIT:
+		return report_write_junit(f, o->r, o->title);
+	case CMDUTIL_FMT_KTAP:
+		return report_write_ktap(f, o->r, o->title);
 	default:
-		return report_write_text(f, r, title, colour);
+		return report_write_text(f, o->r, o->title, colour);
 	}
 }
 
@@ -311,13 +302,6 @@ static const char *db_path_of(const char *path)
 	return path && *path ? path : RESULTS_DEFAULT_DB;
 }
 
-static bool stdout_colour(void)
-{
-	const char *term = getenv("TERM");
-
-	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");
-}
-
 int cmd_compare(int argc, char **argv)
 {
 	struct compare_args a = { 0 };
@@ -325,8 +309,8 @@ int cmd_compare(int argc, char **argv)
 	struct results *db = NULL;
 	struct diag d = DIAG_INIT;
 	const char *db_path;
+	struct compare_output output;
 	char *title = NULL;
-	FILE *out = NULL;
 	int ret, err;
 
 	ret = parse_args(argc, argv, &a);
@@ -363,28 +347,9 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	}
 
-	if (a.output) {
-		out = fopen(a.output, "w");
-		if (!out) {
-			say_error("cannot write '%s': %s", a.output, strerror(errno));
-			goto out;
-		}
-		err = write_format(out, a.format, &a, &r, title, false);
-		if (fclose(out) != 0 && !err)
-			err = -errno;
-		if (err < 0) {
-			say_error("cannot write '%s': %s", a.output, strerror(-err));
-			goto out;
-		}
-		err = report_write_text(stdout, &r, title, stdout_colour());
-	} else {
-		err = write_format(stdout, a.format, &a, &r, title, stdout_colour());
-	}
-	if (err < 0 || fflush(stdout) != 0) {
-		say_error("cannot write the comparison to stdout: %s",
-			  strerror(err < 0 ? -err : errno));
+	output = (struct compare_output){ .a = &a, .r = &r, .title = title };
+	if (cmdutil_write_output(a.output, a.format, write_format, &output, "comparison") < 0)
 		goto out;
-	}
 	ret = EXIT_OK;
 	if (r.counts[COMPARE_REGRESSION] ||
 	    (a.fail_on_inconclusive && r.counts[COMPARE_INCONCLUSIVE]))

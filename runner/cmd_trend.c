@@ -25,13 +25,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "cmdutil.h"
 #include "commands.h"
 #include "compare.h"
 #include "exitcodes.h"
@@ -42,17 +41,10 @@
 
 #define TREND_MAX_METRICS 32
 
-enum trend_format { FMT_TEXT, FMT_JSON, FMT_MARKDOWN, FMT_JUNIT, FMT_KTAP };
-
-static const char *const trend_format_names[] = {
-	[FMT_TEXT] = "text", [FMT_JSON] = "json", [FMT_MARKDOWN] = "markdown",
-	[FMT_JUNIT] = "junit", [FMT_KTAP] = "ktap",
-};
-
 struct trend_args {
 	const char *db;
 	const char *output;
-	enum trend_format format;
+	enum cmdutil_format format;
 	const char *metrics[TREND_MAX_METRICS];
 	struct trend_opts opts;
 	struct selector sel;
@@ -74,7 +66,6 @@ static int trend_parse_args(int argc, char **argv, struct trend_args *a)
 	char err[256], *end;
 	unsigned long n;
 	double pct;
-	size_t i;
 	int c;
 
 	optind = 1;
@@ -101,15 +92,11 @@ static int trend_parse_args(int argc, char **argv, struct trend_args *a)
 			a->metrics[a->opts.n_metrics++] = optarg;
 			break;
 		case 'f':
-			for (i = 0; i < ARRAY_SIZE(trend_format_names); i++)
-				if (strcmp(optarg, trend_format_names[i]) == 0)
-					break;
-			if (i == ARRAY_SIZE(trend_format_names)) {
+			if (cmdutil_format_parse(optarg, &a->format) < 0) {
 				say_error("--format '%s': expected text, json, markdown, junit or ktap",
 					  optarg);
 				return usage_of("trend");
 			}
-			a->format = (enum trend_format)i;
 			break;
 		case 'o':
 			a->output = optarg;
@@ -152,19 +139,6 @@ static int trend_parse_args(int argc, char **argv, struct trend_args *a)
 
 /* ---- text ---------------------------------------------------------------------- */
 
-/* Bit rates in Mbit/s or Gbit/s, other metrics as numbers (as the reasons). */
-static void trend_fmt_value(const char *metric, double v, char *buf, size_t size)
-{
-	size_t len = strlen(metric);
-
-	if (len > 4 && strcmp(metric + len - 4, "_bps") == 0 && fabs(v) >= 1e9)
-		snprintf(buf, size, "%.3f Gbit/s", v / 1e9);
-	else if (len > 4 && strcmp(metric + len - 4, "_bps") == 0)
-		snprintf(buf, size, "%.2f Mbit/s", v / 1e6);
-	else
-		snprintf(buf, size, "%.4g", v);
-}
-
 static void trend_text_series(FILE *f, const struct trend_series *s, enum trend_by by)
 {
 	const struct trend_point *newest = &s->points[s->n_points - 1];
@@ -179,8 +153,8 @@ static void trend_text_series(FILE *f, const struct trend_series *s, enum trend_
 		const struct trend_changepoint *cp = &s->cps[i];
 		const struct trend_point *p = &s->points[cp->index];
 
-		trend_fmt_value(s->metric, cp->median_before, before, sizeof(before));
-		trend_fmt_value(s->metric, cp->median_after, after, sizeof(after));
+		compare_value_short(s->metric, cp->median_before, before, sizeof(before));
+		compare_value_short(s->metric, cp->median_after, after, sizeof(after));
 		fprintf(f, "  %s (%s %s): %s -> %s (%+.1f %%), p %.2g\n", cp->label,
 			by == TREND_BY_KERNEL ? "first run" : "kernel",
 			by == TREND_BY_KERNEL ? p->date : (p->kernel[0] ? p->kernel : "unknown"),
@@ -214,12 +188,6 @@ static int trend_write_text(FILE *f, const struct trend_result *r, const char *t
 
 /* ---- JSON ---------------------------------------------------------------------- */
 
-/* jansson has no NaN: unknown figures are null. */
-static json_t *trend_json_num(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *trend_json_time(uint64_t us)
 {
 	time_t t = (time_t)(us / 1000000);
@@ -243,7 +211,7 @@ static json_t *trend_json_series(const struct trend_series *s, const struct comp
 						      p->label, "date", p->date, "kernel", p->kernel,
 						      "at", trend_json_time(p->at_us), "runs",
 						      (json_int_t)p->n_runs, "value",
-						      trend_json_num(p->value)));
+						      cmdutil_json_num(p->value)));
 	}
 	for (i = 0; i < s->n_cps; i++) {
 		const struct trend_changepoint *cp = &s->cps[i];
@@ -251,10 +219,10 @@ static json_t *trend_json_series(const struct trend_series *s, const struct comp
 		json_array_append_new(cps, json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o}", "index",
 						     (json_int_t)cp->index, "label", cp->label, "at",
 						     trend_json_time(cp->at_us), "median_before",
-						     trend_json_num(cp->median_before), "median_after",
-						     trend_json_num(cp->median_after), "change",
-						     trend_json_num(cp->change), "p",
-						     trend_json_num(cp->p)));
+						     cmdutil_json_num(cp->median_before), "median_after",
+						     cmdutil_json_num(cp->median_after), "change",
+						     cmdutil_json_num(cp->change), "p",
+						     cmdutil_json_num(cp->p)));
 	}
 	json_object_set_new(o, "scenario", json_string(s->scenario));
 	json_object_set_new(o, "variant_key", json_string(s->variant_key));
@@ -264,10 +232,10 @@ static json_t *trend_json_series(const struct trend_series *s, const struct comp
 	json_object_set_new(o, "reason", json_string(s->reason));
 	json_object_set_new(o, "points", json_integer((json_int_t)s->n_points));
 	json_object_set_new(o, "new_regime", json_boolean(s->new_regime));
-	json_object_set_new(o, "median_base", trend_json_num(row->median_base));
-	json_object_set_new(o, "median_cand", trend_json_num(row->median_cand));
-	json_object_set_new(o, "ratio", trend_json_num(row->ratio));
-	json_object_set_new(o, "p", trend_json_num(row->p));
+	json_object_set_new(o, "median_base", cmdutil_json_num(row->median_base));
+	json_object_set_new(o, "median_cand", cmdutil_json_num(row->median_cand));
+	json_object_set_new(o, "ratio", cmdutil_json_num(row->ratio));
+	json_object_set_new(o, "p", cmdutil_json_num(row->p));
 	json_object_set_new(o, "history", hist);
 	json_object_set_new(o, "change_points", cps);
 	return o;
@@ -308,29 +276,27 @@ static int trend_write_json(FILE *f, const struct trend_result *r)
 
 /* ---- the command --------------------------------------------------------------- */
 
-static int trend_write(FILE *f, const struct trend_result *r, enum trend_format format,
-		       const char *title, bool colour)
+struct trend_output {
+	const struct trend_result *r;
+	const char *title;
+};
+
+static int trend_write(FILE *f, enum cmdutil_format format, bool colour, const void *ctx)
 {
+	const struct trend_output *o = ctx;
+
 	switch (format) {
-	case FMT_JSON:
-		return trend_write_json(f, r);
-	case FMT_MARKDOWN:
-		return report_write_markdown(f, &r->rows, title);
-	case FMT_JUNIT:
-		return report_write_junit(f, &r->rows, title);
-	case FMT_KTAP:
-		return report_write_ktap(f, &r->rows, title);
+	case CMDUTIL_FMT_JSON:
+		return trend_write_json(f, o->r);
+	case CMDUTIL_FMT_MARKDOWN:
+		return report_write_markdown(f, &o->r->rows, o->title);
+	case CMDUTIL_FMT_JUNIT:
+		return report_write_junit(f, &o->r->rows, o->title);
+	case CMDUTIL_FMT_KTAP:
+		return report_write_ktap(f, &o->r->rows, o->title);
 	default:
-		return trend_write_text(f, r, title, colour);
+		return trend_write_text(f, o->r, o->title, colour);
 	}
-}
-
-/* As compare: colour on a terminal that is not dumb, unless $NO_COLOR. */
-static bool trend_stdout_colour(void)
-{
-	const char *term = getenv("TERM");
-
-	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");
 }
 
 /* "mptcp-lab trend by night: scenario:x variant:cc=bbr" */
@@ -366,8 +332,8 @@ int cmd_trend(int argc, char **argv)
 	struct trend_result res = { 0 };
 	struct results *db = NULL;
 	struct diag d = DIAG_INIT;
+	struct trend_output output;
 	char metrics[256], title[256];
-	FILE *out;
 	int r, ret;
 
 	ret = trend_parse_args(argc, argv, &a);
@@ -393,27 +359,9 @@ int cmd_trend(int argc, char **argv)
 	}
 	trend_title(&res, argc, argv, title, sizeof(title));
 	/* as compare: the chosen format into the file, the text on stdout */
-	if (a.output) {
-		out = fopen(a.output, "w");
-		if (!out) {
-			say_error("cannot write '%s': %s", a.output, strerror(errno));
-			goto out;
-		}
-		r = trend_write(out, &res, a.format, title, false);
-		if (fclose(out) != 0 && r == 0)
-			r = -errno;
-		if (r < 0) {
-			say_error("cannot write '%s': %s", a.output, strerror(-r));
-			goto out;
-		}
-		r = trend_write(stdout, &res, FMT_TEXT, title, trend_stdout_colour());
-	} else {
-		r = trend_write(stdout, &res, a.format, title, trend_stdout_colour());
-	}
-	if (r < 0 || fflush(stdout) != 0) {
-		say_error("cannot write the trend to stdout: %s", strerror(r < 0 ? -r : errno));
+	output = (struct trend_output){ .r = &res, .title = title };
+	if (cmdutil_write_output(a.output, a.format, trend_write, &output, "trend") < 0)
 		goto out;
-	}
 	ret = res.rows.counts[COMPARE_REGRESSION] ? EXIT_FAIL : EXIT_OK;
 out:
 	trend_result_release(&res);

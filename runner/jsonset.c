@@ -245,7 +245,7 @@ static const char *find_equals(const char *a)
 	return NULL;
 }
 
-static const char *type_name(const json_t *v)
+const char *jsonset_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -328,7 +328,7 @@ int json_set_path(json_t *root, const char *assignment, char *err, size_t errlen
 		} else {
 			r = fail(err, errlen, -EINVAL,
 				 "%s: cannot descend into %s with '%s'",
-				 i ? where : "top level", type_name(cur),
+				 i ? where : "top level", jsonset_type_name(cur),
 				 g->bracket ? "[N]" : g->key);
 			goto out;
 		}
@@ -393,7 +393,7 @@ int json_set_path(json_t *root, const char *assignment, char *err, size_t errlen
 				render(&s, s.n - 2, where, sizeof(where));
 			r = fail(err, errlen, -EINVAL,
 				 "%s: cannot set '%s' in %s", s.n > 1 ? where : "top level",
-				 g->bracket ? "[N]" : g->key, type_name(cur));
+				 g->bracket ? "[N]" : g->key, jsonset_type_name(cur));
 		}
 		if (r == -1)
 			r = -ENOMEM;

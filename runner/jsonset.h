@@ -34,4 +34,8 @@
 int json_set_path(json_t *root, const char *assignment, char *err,
 		  size_t errlen);
 
+/* What a value is, for messages: "an object", "an array", "a string",
+ * "a number", "a boolean" or "null". Shared with iperf3_json.c. */
+const char *jsonset_type_name(const json_t *v);
+
 #endif

@@ -27,7 +27,6 @@
  * exits 1.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -41,120 +40,64 @@
 #include "results.h"
 #include "spawn.h"
 #include "stats.h"
+#include "check.h"
 
 static char tmpdir[] = "/tmp/mpl-test-compare-XXXXXX";
 static char db_file[256];
-static int checks;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void remove_tmpdir(void)
-{
-	if (tmpdir[sizeof(tmpdir) - 2] != 'X')
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		checks++;                                                      \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
-				#cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			exit(1);                                               \
-		}                                                              \
-		printf("ok %d - ", checks);                                    \
-		printf(__VA_ARGS__);                                           \
-		putchar('\n');                                                 \
-		fflush(stdout);                                                \
-	} while (0)
-
-static void must(int ret, const char *what, const struct diag *d)
-{
-	if (ret < 0) {
-		fprintf(stderr, "FAIL: %s: %s\n", what, d ? diag_str(d) : strerror(-ret));
-		exit(1);
-	}
-}
 
 static struct stats_rng rng;
 static uint64_t clock_us = 1790000000000000ULL;
 
-/* Store n ok runs of scenario "syn" tagged case=<c>, side=<side>, with
- * metric = center x (1 + noise x N(0,1)). */
+/* Store one run of scenario "syn" tagged case=<c>, side=<side>, started
+ * on the test clock (runs 4 s apart). duration_us 0 leaves finished_at_us
+ * unset, reason NULL leaves the reason unset. */
+static void add_run(struct results *db, const char *c, const char *side, const char *variant_key,
+		    int repetition, uint64_t duration_us, enum results_status status,
+		    const char *reason, const char *metric, double value)
+{
+	struct diag d = DIAG_INIT;
+	struct results_run run;
+
+	check_must(results_run_init(&run), "results_run_init", NULL);
+	check_must(results_run_set_str(&run.scenario, "syn"), "set scenario", NULL);
+	check_must(results_run_set_str(&run.variant_key, variant_key), "set variant", NULL);
+	run.repetition = repetition;
+	run.started_at_us = clock_us;
+	if (duration_us)
+		run.finished_at_us = clock_us + duration_us;
+	clock_us += 4000000;
+	run.status = status;
+	if (reason)
+		check_must(results_run_set_str(&run.reason, reason), "set reason", NULL);
+	check_must(results_run_add_tag(&run, "case", c), "add tag", NULL);
+	check_must(results_run_add_tag(&run, "side", side), "add tag", NULL);
+	check_must(results_run_add_metric(&run, metric, value), "add metric", NULL);
+	check_must(results_run_store(db, &run, &d), "store run", &d);
+	results_run_release(&run);
+}
+
+/* Store n ok runs with metric = center x (1 + noise x N(0,1)). */
 static void add_runs(struct results *db, const char *c, const char *side, const char *variant_key,
 		     const char *metric, size_t n, double center, double noise)
 {
-	struct diag d = DIAG_INIT;
-
-	for (size_t i = 0; i < n; i++) {
-		struct results_run run;
-
-		must(results_run_init(&run), "results_run_init", NULL);
-		must(results_run_set_str(&run.scenario, "syn"), "set scenario", NULL);
-		must(results_run_set_str(&run.variant_key, variant_key), "set variant", NULL);
-		run.repetition = (int)i + 1;
-		run.started_at_us = clock_us;
-		run.finished_at_us = clock_us + 3000000;
-		clock_us += 4000000;
-		run.status = RESULTS_OK;
-		must(results_run_add_tag(&run, "case", c), "add tag", NULL);
-		must(results_run_add_tag(&run, "side", side), "add tag", NULL);
-		must(results_run_add_metric(&run, metric,
-					    center * (1 + noise * stats_rng_normal(&rng))),
-		     "add metric", NULL);
-		must(results_run_store(db, &run, &d), "store run", &d);
-		results_run_release(&run);
-	}
+	for (size_t i = 0; i < n; i++)
+		add_run(db, c, side, variant_key, (int)i + 1, 3000000, RESULTS_OK, NULL, metric,
+			center * (1 + noise * stats_rng_normal(&rng)));
 }
 
-/* Store runs with the given values exactly. */
+/* Store ok runs with the given values exactly. */
 static void add_values(struct results *db, const char *c, const char *side,
 		       const char *variant_key, const char *metric, const double *v, size_t n)
 {
-	struct diag d = DIAG_INIT;
-
-	for (size_t i = 0; i < n; i++) {
-		struct results_run run;
-
-		must(results_run_init(&run), "results_run_init", NULL);
-		must(results_run_set_str(&run.scenario, "syn"), "set scenario", NULL);
-		must(results_run_set_str(&run.variant_key, variant_key), "set variant", NULL);
-		run.repetition = (int)i + 1;
-		run.started_at_us = clock_us;
-		clock_us += 4000000;
-		run.status = RESULTS_OK;
-		must(results_run_add_tag(&run, "case", c), "add tag", NULL);
-		must(results_run_add_tag(&run, "side", side), "add tag", NULL);
-		must(results_run_add_metric(&run, metric, v[i]), "add metric", NULL);
-		must(results_run_store(db, &run, &d), "store run", &d);
-		results_run_release(&run);
-	}
+	for (size_t i = 0; i < n; i++)
+		add_run(db, c, side, variant_key, (int)i + 1, 0, RESULTS_OK, NULL, metric, v[i]);
 }
 
 /* A run that failed: it must never count as a measurement. */
 static void add_failed(struct results *db, const char *c, const char *side, const char *metric,
 		       double value)
 {
-	struct diag d = DIAG_INIT;
-	struct results_run run;
-
-	must(results_run_init(&run), "results_run_init", NULL);
-	must(results_run_set_str(&run.scenario, "syn"), "set scenario", NULL);
-	must(results_run_set_str(&run.variant_key, ""), "set variant", NULL);
-	run.started_at_us = clock_us;
-	clock_us += 4000000;
-	run.status = RESULTS_FAILED;
-	must(results_run_set_str(&run.reason, "iperf3 died"), "set reason", NULL);
-	must(results_run_add_tag(&run, "case", c), "add tag", NULL);
-	must(results_run_add_tag(&run, "side", side), "add tag", NULL);
-	must(results_run_add_metric(&run, metric, value), "add metric", NULL);
-	must(results_run_store(db, &run, &d), "store run", &d);
-	results_run_release(&run);
+	add_run(db, c, side, "", 0, 0, RESULTS_FAILED, "iperf3 died", metric, value);
 }
 
 struct sides {
@@ -188,7 +131,7 @@ static void compare_case(struct results *db, const char *c, const struct compare
 	struct sides s;
 
 	sides_init(&s, c);
-	must(report_compare(db, &s.a, &s.b, o, r, &d), "report_compare", &d);
+	check_must(report_compare(db, &s.a, &s.b, o, r, &d), "report_compare", &d);
 }
 
 static const struct compare_series *find(const struct compare_result *r, const char *variant,
@@ -420,13 +363,9 @@ int main(void)
 	char path[300], *text;
 	int ret;
 
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	atexit(remove_tmpdir);
+	check_tmpdir_make(tmpdir);
 	snprintf(db_file, sizeof(db_file), "%s/lab.db", tmpdir);
-	must(results_open(db_file, &db, &d), "results_open", &d);
+	check_must(results_open(db_file, &db, &d), "results_open", &d);
 	stats_rng_seed(&rng, 20261125);
 
 	test_higher_is_better();
@@ -749,6 +688,6 @@ int main(void)
 	}
 
 	results_close(db);
-	printf("# %d checks passed\n", checks);
+	printf("# %u checks passed\n", check_count);
 	return 0;
 }

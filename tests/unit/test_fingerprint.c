@@ -18,27 +18,7 @@
 
 #include "fingerprint.h"
 #include "sha256.h"
-
-static unsigned n_cases;
-
-static void check(int ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(int ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!ok) {
-		printf("FAIL %s: ", what);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-		exit(1);
-	}
-	n_cases++;
-	printf("ok   %s\n", what);
-}
+#include "check.h"
 
 static bool is_hex64(const char *s)
 {
@@ -239,6 +219,6 @@ int main(void)
 	test_host();
 	test_kernel();
 	test_noise();
-	printf("%u cases passed\n", n_cases);
+	printf("%u cases passed\n", check_count);
 	return 0;
 }

@@ -23,19 +23,7 @@
 
 #include "engine.h"
 #include "iperf3_json.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
-				#cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "check.h"
 
 /* Same double up to printing precision (cJSON writes 15-17 digits). */
 static int close_to(double a, double b)
@@ -64,7 +52,7 @@ static char *load(const char *name, size_t *len)
 	f = fopen(path, "rb");
 	if (!f) {
 		fprintf(stderr, "FAIL cannot open fixture '%s'\n", path);
-		failures++;
+		check_failures++;
 		return NULL;
 	}
 	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
@@ -78,7 +66,7 @@ static char *load(const char *name, size_t *len)
 		}
 	}
 	fclose(f);
-	CHECK(buf, "cannot read fixture '%s'", path);
+	EXPECT(buf, "cannot read fixture '%s'", path);
 	return buf;
 }
 
@@ -107,9 +95,9 @@ static void expect_reject_buf(const char *label, const char *buf, size_t len,
 	char why[256] = "unset";
 	int r = iperf3_json_parse(buf, len, exp, &rep, why, sizeof(why));
 
-	CHECK(r == -EBADMSG, "%s: ret %d, why '%s'", label, r, why);
-	CHECK(strstr(why, needle), "%s: reason '%s' lacks '%s'", label, why, needle);
-	CHECK(!rep.intervals && rep.n_intervals == 0 && rep.goodput_bps == 0,
+	EXPECT(r == -EBADMSG, "%s: ret %d, why '%s'", label, r, why);
+	EXPECT(strstr(why, needle), "%s: reason '%s' lacks '%s'", label, why, needle);
+	EXPECT(!rep.intervals && rep.n_intervals == 0 && rep.goodput_bps == 0,
 	      "%s: a rejected report must leave rep empty", label);
 	iperf3_report_release(&rep);
 }
@@ -133,7 +121,7 @@ static char *patched(const char *name, const char *from, const char *to, size_t 
 	if (!buf)
 		return NULL;
 	at = strstr(buf, from);
-	CHECK(at, "'%s' not found in %s", from, name);
+	EXPECT(at, "'%s' not found in %s", from, name);
 	if (!at) {
 		free(buf);
 		return NULL;
@@ -170,41 +158,41 @@ static void test_good_upload(void)
 	char why[256] = "";
 	int r = parse_file("good-upload.json", &exp, &rep, why, sizeof(why));
 
-	CHECK(r == 0, "ret %d: %s", r, why);
-	CHECK(!strcmp(rep.version, "iperf 3.12"), "version '%s'", rep.version);
-	CHECK(rep.streams == 2 && !rep.reverse && !rep.bidir, "streams %u", rep.streams);
+	EXPECT(r == 0, "ret %d: %s", r, why);
+	EXPECT(!strcmp(rep.version, "iperf 3.12"), "version '%s'", rep.version);
+	EXPECT(rep.streams == 2 && !rep.reverse && !rep.bidir, "streams %u", rep.streams);
 	/* Receiver side: end.sum_received, not sum_sent (23844558859). */
-	CHECK(close_to(rep.goodput_bps, 23908110459.68901), "goodput %f", rep.goodput_bps);
-	CHECK(rep.bytes == 2990145536ULL, "bytes %llu", (unsigned long long)rep.bytes);
-	CHECK(close_to(rep.seconds, 1.000546), "seconds %f", rep.seconds);
-	CHECK(rep.retransmits == 0, "retransmits %lld", (long long)rep.retransmits);
-	CHECK(rep.sent.bytes == 2983198720ULL && rep.received.retransmits == -1,
+	EXPECT(close_to(rep.goodput_bps, 23908110459.68901), "goodput %f", rep.goodput_bps);
+	EXPECT(rep.bytes == 2990145536ULL, "bytes %llu", (unsigned long long)rep.bytes);
+	EXPECT(close_to(rep.seconds, 1.000546), "seconds %f", rep.seconds);
+	EXPECT(rep.retransmits == 0, "retransmits %lld", (long long)rep.retransmits);
+	EXPECT(rep.sent.bytes == 2983198720ULL && rep.received.retransmits == -1,
 	      "sent %llu, received retransmits %lld", (unsigned long long)rep.sent.bytes,
 	      (long long)rep.received.retransmits);
-	CHECK(close_to(rep.cpu_host_pct, 41.803517137349786) &&
+	EXPECT(close_to(rep.cpu_host_pct, 41.803517137349786) &&
 		      close_to(rep.cpu_remote_pct, 45.03512376147326),
 	      "cpu %f %f", rep.cpu_host_pct, rep.cpu_remote_pct);
-	CHECK(!strcmp(rep.sender_cc, "bbr") && !strcmp(rep.receiver_cc, "bbr"), "cc '%s' '%s'",
+	EXPECT(!strcmp(rep.sender_cc, "bbr") && !strcmp(rep.receiver_cc, "bbr"), "cc '%s' '%s'",
 	      rep.sender_cc, rep.receiver_cc);
 	/* Two intervals, the first omitted (-O 1). */
-	CHECK(rep.n_intervals == 1, "n_intervals %zu", rep.n_intervals);
+	EXPECT(rep.n_intervals == 1, "n_intervals %zu", rep.n_intervals);
 	if (rep.n_intervals == 1) {
 		const struct engine_interval *iv = &rep.intervals[0];
 
-		CHECK(iv->start_us == 36 && iv->end_us == 1000882, "interval %llu-%llu",
+		EXPECT(iv->start_us == 36 && iv->end_us == 1000882, "interval %llu-%llu",
 		      (unsigned long long)iv->start_us, (unsigned long long)iv->end_us);
-		CHECK(iv->bytes == 2983198720ULL && iv->retransmits == 0, "interval bytes %llu",
+		EXPECT(iv->bytes == 2983198720ULL && iv->retransmits == 0, "interval bytes %llu",
 		      (unsigned long long)iv->bytes);
-		CHECK(close_to(iv->bits_per_second, 23843700510.004345), "interval bps %f",
+		EXPECT(close_to(iv->bits_per_second, 23843700510.004345), "interval bps %f",
 		      iv->bits_per_second);
 	}
 	iperf3_report_release(&rep);
-	CHECK(!rep.intervals && !rep.n_intervals, "release must clear");
+	EXPECT(!rep.intervals && !rep.n_intervals, "release must clear");
 	iperf3_report_release(&rep); /* twice is fine */
 
 	/* Nothing expected: parses too. */
 	r = parse_file("good-upload.json", NULL, &rep, why, sizeof(why));
-	CHECK(r == 0, "no expectation: ret %d: %s", r, why);
+	EXPECT(r == 0, "no expectation: ret %d: %s", r, why);
 	iperf3_report_release(&rep);
 }
 
@@ -216,21 +204,21 @@ static void test_good_download(void)
 	char why[256] = "";
 	int r = parse_file("good-download.json", &exp, &rep, why, sizeof(why));
 
-	CHECK(r == 0, "ret %d: %s", r, why);
-	CHECK(rep.reverse && !rep.bidir, "reverse %d bidir %d", rep.reverse, rep.bidir);
+	EXPECT(r == 0, "ret %d: %s", r, why);
+	EXPECT(rep.reverse && !rep.bidir, "reverse %d bidir %d", rep.reverse, rep.bidir);
 	/* The client received: still end.sum_received. */
-	CHECK(close_to(rep.goodput_bps, 15179025760.618256), "goodput %f", rep.goodput_bps);
-	CHECK(rep.bytes == 1897332683ULL, "bytes %llu", (unsigned long long)rep.bytes);
+	EXPECT(close_to(rep.goodput_bps, 15179025760.618256), "goodput %f", rep.goodput_bps);
+	EXPECT(rep.bytes == 1897332683ULL, "bytes %llu", (unsigned long long)rep.bytes);
 	/* The server sent; the client's report carries its retransmits. */
-	CHECK(rep.retransmits == 11, "retransmits %lld", (long long)rep.retransmits);
-	CHECK(close_to(rep.cpu_host_pct, 59.7238258024017), "cpu %f", rep.cpu_host_pct);
-	CHECK(rep.n_intervals == 1, "n_intervals %zu", rep.n_intervals);
+	EXPECT(rep.retransmits == 11, "retransmits %lld", (long long)rep.retransmits);
+	EXPECT(close_to(rep.cpu_host_pct, 59.7238258024017), "cpu %f", rep.cpu_host_pct);
+	EXPECT(rep.n_intervals == 1, "n_intervals %zu", rep.n_intervals);
 	if (rep.n_intervals == 1) {
-		CHECK(rep.intervals[0].start_us == 14 && rep.intervals[0].end_us == 999976,
+		EXPECT(rep.intervals[0].start_us == 14 && rep.intervals[0].end_us == 999976,
 		      "interval %llu-%llu", (unsigned long long)rep.intervals[0].start_us,
 		      (unsigned long long)rep.intervals[0].end_us);
 		/* The receiving client has no retransmit count. */
-		CHECK(rep.intervals[0].retransmits == -1, "interval retransmits %lld",
+		EXPECT(rep.intervals[0].retransmits == -1, "interval retransmits %lld",
 		      (long long)rep.intervals[0].retransmits);
 	}
 	iperf3_report_release(&rep);
@@ -243,23 +231,23 @@ static void test_good_bidir(void)
 	char why[256] = "";
 	int r = parse_file("good-bidir.json", &exp, &rep, why, sizeof(why));
 
-	CHECK(r == 0, "ret %d: %s", r, why);
-	CHECK(rep.bidir, "bidir not seen");
-	CHECK(close_to(rep.received.bits_per_second, 13171090792.447855) &&
+	EXPECT(r == 0, "ret %d: %s", r, why);
+	EXPECT(rep.bidir, "bidir not seen");
+	EXPECT(close_to(rep.received.bits_per_second, 13171090792.447855) &&
 		      close_to(rep.received_reverse.bits_per_second, 10303208891.180569),
 	      "received %f / %f", rep.received.bits_per_second,
 	      rep.received_reverse.bits_per_second);
-	CHECK(close_to(rep.goodput_bps, 13171090792.447855 + 10303208891.180569), "goodput %f",
+	EXPECT(close_to(rep.goodput_bps, 13171090792.447855 + 10303208891.180569), "goodput %f",
 	      rep.goodput_bps);
-	CHECK(rep.bytes == 1647575040ULL + 1288830976ULL, "bytes %llu",
+	EXPECT(rep.bytes == 1647575040ULL + 1288830976ULL, "bytes %llu",
 	      (unsigned long long)rep.bytes);
-	CHECK(rep.retransmits == 0 + 1, "retransmits %lld", (long long)rep.retransmits);
-	CHECK(rep.n_intervals == 1, "n_intervals %zu", rep.n_intervals);
+	EXPECT(rep.retransmits == 0 + 1, "retransmits %lld", (long long)rep.retransmits);
+	EXPECT(rep.n_intervals == 1, "n_intervals %zu", rep.n_intervals);
 	if (rep.n_intervals == 1) {
-		CHECK(rep.intervals[0].bytes == 1647575040ULL + 1288830976ULL,
+		EXPECT(rep.intervals[0].bytes == 1647575040ULL + 1288830976ULL,
 		      "interval bytes %llu", (unsigned long long)rep.intervals[0].bytes);
 		/* Only one direction's sender is the client. */
-		CHECK(rep.intervals[0].retransmits == -1, "interval retransmits %lld",
+		EXPECT(rep.intervals[0].retransmits == -1, "interval retransmits %lld",
 		      (long long)rep.intervals[0].retransmits);
 	}
 	iperf3_report_release(&rep);
@@ -273,8 +261,8 @@ static void test_good_bytes(void)
 	char why[256] = "";
 	int r = parse_file("good-bytes.json", &exp, &rep, why, sizeof(why));
 
-	CHECK(r == 0, "ret %d: %s", r, why);
-	CHECK(rep.bytes == 203161600ULL && close_to(rep.seconds, 0.069555), "bytes %llu s %f",
+	EXPECT(r == 0, "ret %d: %s", r, why);
+	EXPECT(rep.bytes == 203161600ULL && close_to(rep.seconds, 0.069555), "bytes %llu s %f",
 	      (unsigned long long)rep.bytes, rep.seconds);
 	iperf3_report_release(&rep);
 }
@@ -288,13 +276,13 @@ static void test_good_mptcpize(void)
 	char why[256] = "";
 	int r = parse_file("good-mptcpize-upload.json", &exp, &rep, why, sizeof(why));
 
-	CHECK(r == 0, "ret %d: %s", r, why);
-	CHECK(close_to(rep.goodput_bps, 76169032.7932492), "goodput %f", rep.goodput_bps);
-	CHECK(rep.bytes == 28671176ULL && rep.retransmits == 108, "bytes %llu retransmits %lld",
+	EXPECT(r == 0, "ret %d: %s", r, why);
+	EXPECT(close_to(rep.goodput_bps, 76169032.7932492), "goodput %f", rep.goodput_bps);
+	EXPECT(rep.bytes == 28671176ULL && rep.retransmits == 108, "bytes %llu retransmits %lld",
 	      (unsigned long long)rep.bytes, (long long)rep.retransmits);
-	CHECK(rep.n_intervals == 3, "n_intervals %zu", rep.n_intervals);
+	EXPECT(rep.n_intervals == 3, "n_intervals %zu", rep.n_intervals);
 	if (rep.n_intervals == 3)
-		CHECK(rep.intervals[2].start_us == 2000076 && rep.intervals[2].end_us == 3000032 &&
+		EXPECT(rep.intervals[2].start_us == 2000076 && rep.intervals[2].end_us == 3000032 &&
 			      rep.intervals[2].bytes == 8803392ULL,
 		      "last interval %llu-%llu %llu B",
 		      (unsigned long long)rep.intervals[2].start_us,
@@ -346,7 +334,7 @@ static void test_expectations(void)
 		struct iperf3_report rep;
 		char why[256] = "";
 
-		CHECK(parse_file("good-upload.json", &d, &rep, why, sizeof(why)) == 0,
+		EXPECT(parse_file("good-upload.json", &d, &rep, why, sizeof(why)) == 0,
 		      "1.0005 s vs 0.92 s must pass: %s", why);
 		iperf3_report_release(&rep);
 	}
@@ -393,7 +381,7 @@ static void test_values(void)
 		char why[256] = "";
 
 		if (buf) {
-			CHECK(iperf3_json_parse(buf, len, &up, &rep, why, sizeof(why)) == 0 &&
+			EXPECT(iperf3_json_parse(buf, len, &up, &rep, why, sizeof(why)) == 0 &&
 				      rep.n_intervals == 2 &&
 				      rep.intervals[0].bytes == 2204631040ULL &&
 				      rep.intervals[0].retransmits == 23,
@@ -411,7 +399,7 @@ static void test_values(void)
 		char why[256] = "";
 
 		if (buf) {
-			CHECK(iperf3_json_parse(buf, len, &up, &rep, why, sizeof(why)) == 0 &&
+			EXPECT(iperf3_json_parse(buf, len, &up, &rep, why, sizeof(why)) == 0 &&
 				      rep.bytes == 2990145536ULL,
 			      "real byte count: %s", why);
 			iperf3_report_release(&rep);
@@ -445,7 +433,7 @@ static void test_length(void)
 	if (big) {
 		memcpy(big, buf, len);
 		memcpy(big + len, "{\"garbage\": 1}", 15);
-		CHECK(iperf3_json_parse(big, len, &up, &rep, why, sizeof(why)) == 0, "%s", why);
+		EXPECT(iperf3_json_parse(big, len, &up, &rep, why, sizeof(why)) == 0, "%s", why);
 		iperf3_report_release(&rep);
 		expect_reject_buf("with garbage", big, len + 14, &up, "printed twice");
 	}
@@ -458,9 +446,9 @@ static void test_engine_table(void)
 	const struct engine_ops *e = engine_find("iperf3");
 	struct engine_result res = { 0 };
 
-	CHECK(e && e->probe && e->run && !strcmp(e->name, "iperf3"), "iperf3 engine missing");
-	CHECK(!engine_find("nope") && !engine_find(NULL), "unknown engine found");
-	CHECK(!strcmp(engine_direction_name(ENGINE_BOTH), "both"), "direction name");
+	EXPECT(e && e->probe && e->run && !strcmp(e->name, "iperf3"), "iperf3 engine missing");
+	EXPECT(!engine_find("nope") && !engine_find(NULL), "unknown engine found");
+	EXPECT(!strcmp(engine_direction_name(ENGINE_BOTH), "both"), "direction name");
 	engine_result_release(&res);
 	engine_result_release(NULL);
 }
@@ -475,7 +463,7 @@ static void probe_with_fake(const char *help, const char *want_method, const cha
 	FILE *f;
 
 	if (!mkdtemp(dir)) {
-		CHECK(0, "mkdtemp: %s", strerror(errno));
+		EXPECT(0, "mkdtemp: %s", strerror(errno));
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/iperf3", dir);
@@ -510,7 +498,7 @@ static void probe_with_fake(const char *help, const char *want_method, const cha
 		}
 		_exit(0);
 	}
-	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	EXPECT(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 		      WEXITSTATUS(status) == 0,
 	      "probe with help '%s': expected method '%s'", help,
 	      want_method ? want_method : "(none)");
@@ -544,10 +532,5 @@ int main(void)
 	test_length();
 	test_engine_table();
 	test_probe();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("ok\n");
-	return 0;
+	return check_expect_done("ok");
 }

@@ -33,31 +33,11 @@
 #include "lab_mptcp.h"
 #include "mtime.h"
 #include "spawn.h"
+#include "check.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
 #endif
-
-static unsigned n_cases;
-
-static void check(int ok, const char *what, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void check(int ok, const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!ok) {
-		printf("FAIL %s: ", what);
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-		exit(1); /* atexit() removes the live test's namespace */
-	}
-	n_cases++;
-	printf("ok   %s\n", what);
-}
 
 /* ---- netstat texts ---------------------------------------------------------- */
 
@@ -711,10 +691,10 @@ int main(void)
 	      "read this namespace's counters", "%s", diag_str(&d));
 
 	if (geteuid() != 0) {
-		printf("%u cases passed; SKIP live: not root\n", n_cases);
+		printf("%u cases passed; SKIP live: not root\n", check_count);
 		return 77;
 	}
 	r = test_live();
-	printf("%u cases passed\n", n_cases);
+	printf("%u cases passed\n", check_count);
 	return r;
 }

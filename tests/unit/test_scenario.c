@@ -12,7 +12,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,36 +20,9 @@
 
 #include "scenario.h"
 #include "sha256.h"
+#include "check.h"
 
-static unsigned n_cases;
 static struct scenario sc; /* large: one static instance */
-
-static void fail(const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
-
-static void fail(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	exit(1);
-}
-
-static void pass(const char *name)
-{
-	n_cases++;
-	printf("ok   %s\n", name);
-}
-
-static void dump_errs(const struct errlist *e)
-{
-	for (size_t i = 0; i < e->n; i++)
-		printf("       | %s\n", e->msgs[i]);
-}
 
 /* A valid scenario the broken cases are derived from: shaping merged over
  * topologies/two-path.json, a variant axis, and a down / shaping / up
@@ -74,47 +46,6 @@ static const char mini[] =
 	"  \"requires\": [\"mptcp\"]\n"
 	"}\n";
 
-/* mini with the first occurrence of each `from` replaced by its `to`. */
-static char *edited(const char *name, const char *const *edits, size_t n_edits)
-{
-	char *doc = strdup(mini);
-
-	if (!doc)
-		fail(name, "out of memory");
-	for (size_t i = 0; i + 1 < n_edits; i += 2) {
-		const char *from = edits[i], *to = edits[i + 1];
-		char *at = strstr(doc, from), *grown;
-		size_t head, tail;
-
-		if (!at)
-			fail(name, "test bug: '%s' not in the base document", from);
-		head = (size_t)(at - doc);
-		tail = strlen(at + strlen(from));
-		grown = malloc(head + strlen(to) + tail + 1);
-		if (!grown)
-			fail(name, "out of memory");
-		memcpy(grown, doc, head);
-		memcpy(grown + head, to, strlen(to));
-		memcpy(grown + head + strlen(to), at + strlen(from), tail + 1);
-		free(doc);
-		doc = grown;
-	}
-	return doc;
-}
-
-static bool has_msg(const struct errlist *e, const char *const *subs)
-{
-	for (size_t i = 0; i < e->n; i++) {
-		bool all = true;
-
-		for (size_t k = 0; subs[k] && all; k++)
-			all = strstr(e->msgs[i], subs[k]) != NULL;
-		if (all)
-			return true;
-	}
-	return false;
-}
-
 /* Every message must be located: "bad.json:" then a line or a path. */
 static void check_located(const char *name, const struct errlist *e, const char *origin)
 {
@@ -128,7 +59,7 @@ static void check_located(const char *name, const struct errlist *e, const char 
 			continue;
 		if (strncmp(m, origin, ol) || m[ol] != ':' ||
 		    (m[ol + 1] != ' ' && (m[ol + 1] < '0' || m[ol + 1] > '9')))
-			fail(name, "message is not located in '%s': %s", origin, m);
+			check_failf(name, "message is not located in '%s': %s", origin, m);
 	}
 }
 
@@ -142,23 +73,15 @@ static size_t expect_error(const char *name, const char *doc, const char *const 
 	int r;
 
 	r = scenario_load_buffer("bad.json", doc, strlen(doc), sets, n_sets, &sc, &e);
-	if (r != -EINVAL) {
-		dump_errs(&e);
-		fail(name, "expected -EINVAL, got %d", r);
-	}
-	if (!has_msg(&e, want)) {
-		dump_errs(&e);
-		fail(name, "no message contains all of: '%s', '%s', '%s'", want[0],
-		     want[1] ? want[1] : "", want[1] && want[2] ? want[2] : "");
-	}
+	check_errs_want(name, r, &e, want);
 	check_located(name, &e, "bad.json");
 	if (sc.name[0] || sc.topo.spec.n_paths || sc.n_events)
-		fail(name, "scenario not cleared after failure");
+		check_failf(name, "scenario not cleared after failure");
 	for (size_t i = 0; i < e.n; i++)
 		printf("       > %s\n", e.msgs[i]);
 	n = e.n;
 	errlist_release(&e);
-	pass(name);
+	check_pass(name);
 	return n;
 }
 
@@ -189,70 +112,64 @@ static void test_base_parses(void)
 
 	r = scenario_load_buffer("mini.json", mini, strlen(mini), NULL, 0, &sc, &e);
 	if (r) {
-		dump_errs(&e);
-		fail(name, "got %d", r);
+		check_errs_dump(&e);
+		check_failf(name, "got %d", r);
 	}
 	if (strcmp(sc.name, "mini") || strcmp(sc.topo.name, "two-path") ||
 	    strcmp(sc.topology_file, "topologies/two-path.json"))
-		fail(name, "name '%s', topology '%s' from '%s'", sc.name, sc.topo.name,
+		check_failf(name, "name '%s', topology '%s' from '%s'", sc.name, sc.topo.name,
 		     sc.topology_file);
 	sha256_hex(mini, strlen(mini), want);
 	if (strcmp(sc.sha256, want) || strlen(sc.topology_sha256) != 64)
-		fail(name, "hashes wrong: '%s', '%s'", sc.sha256, sc.topology_sha256);
+		check_failf(name, "hashes wrong: '%s', '%s'", sc.sha256, sc.topology_sha256);
 	p1 = path_of(&sc, "path1");
 	p2 = path_of(&sc, "path2");
 	if (!p1 || !p2)
-		fail(name, "paths missing");
+		check_failf(name, "paths missing");
 	/* Given keys replace, others stay: path2 keeps its 30mbit down. */
 	if (p2->up.rate_bps != 20000000 || p2->down.rate_bps != 30000000 ||
 	    p2->up.delay_us != 5000 || p2->down.delay_us != 5000 || p1->up.rate_bps != 50000000 ||
 	    p1->up.delay_us)
-		fail(name, "merge wrong: path2 up %llu/%llu us, down %llu",
+		check_failf(name, "merge wrong: path2 up %llu/%llu us, down %llu",
 		     (unsigned long long)p2->up.rate_bps, (unsigned long long)p2->up.delay_us,
 		     (unsigned long long)p2->down.rate_bps);
 	if (strcmp(sc.traffic.engine, "iperf3") || sc.traffic.direction != SCENARIO_UPLOAD ||
 	    sc.traffic.duration_us != 9000000 || sc.traffic.omit_us != 1000000 ||
 	    sc.traffic.bytes || sc.traffic.streams != 2 || strcmp(sc.traffic.path, "path1") ||
 	    sc.traffic.family != AF_INET)
-		fail(name, "traffic wrong");
+		check_failf(name, "traffic wrong");
 	if (sc.n_axes != 2 || strcmp(sc.axes[0].name, "cc") || sc.axes[0].n_values != 2 ||
 	    strcmp(sc.axes[0].values[1], "reno") || strcmp(sc.axes[1].name, "limits.subflows") ||
 	    strcmp(sc.axes[1].values[0], "1"))
-		fail(name, "variants wrong");
+		check_failf(name, "variants wrong");
 	if (sc.repetitions != 3 || sc.expect.subflows != 2 || sc.expect.min_efficiency != 0.5 ||
 	    sc.expect.max_efficiency != 1.02)
-		fail(name, "repetitions or expect wrong");
+		check_failf(name, "repetitions or expect wrong");
 	if (sc.n_events != 4)
-		fail(name, "%u events", sc.n_events);
+		check_failf(name, "%u events", sc.n_events);
 	/* Shaping events are stored full, merged over what is in force. */
 	ev = &sc.events[1];
 	if (ev->action != SCENARIO_EV_SHAPING || strcmp(ev->path, "path1") ||
 	    ev->up.rate_bps != 50000000 || ev->up.loss_pct != 1.0 || ev->down.loss_pct != 1.0)
-		fail(name, "first shaping event not full");
+		check_failf(name, "first shaping event not full");
 	ev = &sc.events[2];
 	if (ev->down.rate_bps != 10000000 || ev->up.rate_bps != 50000000 ||
 	    ev->down.loss_pct != 1.0)
-		fail(name, "second shaping event not merged over the first");
+		check_failf(name, "second shaping event not merged over the first");
 	if (sc.events[0].action != SCENARIO_EV_LINK_DOWN ||
 	    sc.events[3].action != SCENARIO_EV_LINK_UP ||
 	    sc.events[3].at_us != 6000000)
-		fail(name, "link events wrong");
+		check_failf(name, "link events wrong");
 	/* The delay on path2 needs netem; no direct link, so no ifb. */
 	if (sc.n_requires != 2 || strcmp(sc.requires[0], "mptcp") ||
 	    strcmp(sc.requires[1], "qdisc.netem"))
-		fail(name, "requires: %u, expected mptcp and qdisc.netem", sc.n_requires);
+		check_failf(name, "requires: %u, expected mptcp and qdisc.netem", sc.n_requires);
 	if (e.n)
-		fail(name, "success with %zu messages", e.n);
-	pass(name);
+		check_failf(name, "success with %zu messages", e.n);
+	check_pass(name);
 }
 
-struct bad_case {
-	const char *name;
-	const char *edits[6]; /* from, to pairs */
-	const char *want[4];
-};
-
-static const struct bad_case bad_cases[] = {
+static const struct check_bad_case bad_cases[] = {
 	{ "syntax error is located",
 	  { "\"repetitions\": 3,", "\"repetitions\": 3" },
 	  { "bad.json:9:", "'}' expected" } },
@@ -370,17 +287,7 @@ static void test_bad_inputs(void)
 	};
 
 	expect_error("not an object", "[1, 2]", NULL, 0, not_object);
-	for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
-		const struct bad_case *c = &bad_cases[i];
-		size_t n_edits = 0;
-		char *doc;
-
-		while (n_edits < ARRAY_SIZE(c->edits) && c->edits[n_edits])
-			n_edits++;
-		doc = edited(c->name, c->edits, n_edits);
-		expect_error(c->name, doc, NULL, 0, c->want);
-		free(doc);
-	}
+	check_bad_cases(mini, bad_cases, ARRAY_SIZE(bad_cases), expect_error);
 }
 
 static void test_many_errors(void)
@@ -401,19 +308,19 @@ static void test_many_errors(void)
 	};
 	const char *name = "five errors in one file, all reported";
 	struct errlist e = { 0 };
-	char *doc = edited(name, edits, ARRAY_SIZE(edits));
+	char *doc = check_edited(name, mini, edits, ARRAY_SIZE(edits));
 	int r;
 
 	r = scenario_load_buffer("bad.json", doc, strlen(doc), NULL, 0, &sc, &e);
 	free(doc);
-	dump_errs(&e);
+	check_errs_dump(&e);
 	if (r != -EINVAL || e.n != 5)
-		fail(name, "expected -EINVAL and 5 messages, got %d and %zu", r, e.n);
+		check_failf(name, "expected -EINVAL and 5 messages, got %d and %zu", r, e.n);
 	for (size_t i = 0; i < ARRAY_SIZE(wants); i++)
-		if (!has_msg(&e, wants[i]))
-			fail(name, "missing '%s'", wants[i][0]);
+		if (!check_errs_have(&e, wants[i]))
+			check_failf(name, "missing '%s'", wants[i][0]);
 	errlist_release(&e);
-	pass(name);
+	check_pass(name);
 }
 
 static void load_ok(const char *name, const char *file, const char *const *sets, size_t n_sets)
@@ -422,11 +329,11 @@ static void load_ok(const char *name, const char *file, const char *const *sets,
 	int r = scenario_load_file(file, sets, n_sets, &sc, &e);
 
 	if (r) {
-		dump_errs(&e);
-		fail(name, "'%s' does not parse: %d", file, r);
+		check_errs_dump(&e);
+		check_failf(name, "'%s' does not parse: %d", file, r);
 	}
 	if (e.n)
-		fail(name, "success with %zu messages", e.n);
+		check_failf(name, "success with %zu messages", e.n);
 }
 
 static void test_sets(void)
@@ -441,14 +348,14 @@ static void test_sets(void)
 	p2 = path_of(&sc, "path2");
 	if (!p1 || !p2 || p1->up.rate_bps != 20000000 || p1->down.rate_bps != 20000000 ||
 	    p2->up.rate_bps != 30000000)
-		fail(name, "rates not overridden (path1 up %llu)",
+		check_failf(name, "rates not overridden (path1 up %llu)",
 		     p1 ? (unsigned long long)p1->up.rate_bps : 0ull);
 	if (sc.traffic.duration_us != 3000000 || sc.traffic.omit_us != 1000000)
-		fail(name, "duration %llu us", (unsigned long long)sc.traffic.duration_us);
+		check_failf(name, "duration %llu us", (unsigned long long)sc.traffic.duration_us);
 	/* The hash is the file's, overrides or not. */
 	if (sha256_file_hex("scenarios/two-path-bulk.json", want) || strcmp(want, sc.sha256))
-		fail(name, "sha256 is not the file's");
-	pass(name);
+		check_failf(name, "sha256 is not the file's");
+	check_pass(name);
 
 	{
 		const char *s1[] = { "traffic.duration=3s" };
@@ -477,7 +384,7 @@ static void test_shipped(void)
 
 	dh = opendir("scenarios");
 	if (!dh)
-		fail("shipped scenarios", "cannot open 'scenarios': %s", strerror(errno));
+		check_failf("shipped scenarios", "cannot open 'scenarios': %s", strerror(errno));
 	while ((de = readdir(dh))) {
 		size_t len = strlen(de->d_name);
 		char path[512], **files = NULL, suite[64], want[SHA256_HEX_SIZE];
@@ -491,22 +398,22 @@ static void test_shipped(void)
 		/* Every file is a suite: a scenario is a suite of one. */
 		r = suite_load_file(path, &files, &n, suite, sizeof(suite), &e);
 		if (r) {
-			dump_errs(&e);
-			fail(de->d_name, "not a suite: %d", r);
+			check_errs_dump(&e);
+			check_failf(de->d_name, "not a suite: %d", r);
 		}
 		if (strncmp(de->d_name, suite, strlen(suite)) || de->d_name[strlen(suite)] != '.')
-			fail(de->d_name, "name '%s' does not match the file name", suite);
+			check_failf(de->d_name, "name '%s' does not match the file name", suite);
 		if (n > 1)
 			n_suites++;
 		for (size_t i = 0; i < n; i++) {
 			load_ok(de->d_name, files[i], NULL, 0);
 			if (n == 1 && (strcmp(files[i], path) || strcmp(sc.name, suite)))
-				fail(de->d_name, "suite of one is '%s' named '%s'", files[i], sc.name);
+				check_failf(de->d_name, "suite of one is '%s' named '%s'", files[i], sc.name);
 			if (sha256_file_hex(files[i], want) || strcmp(want, sc.sha256))
-				fail(files[i], "sha256 is not the file's");
+				check_failf(files[i], "sha256 is not the file's");
 			if (sha256_file_hex(sc.topology_file, want) ||
 			    strcmp(want, sc.topology_sha256))
-				fail(files[i], "topology sha256 is not the file's");
+				check_failf(files[i], "topology sha256 is not the file's");
 			free(files[i]);
 		}
 		free(files);
@@ -517,11 +424,11 @@ static void test_shipped(void)
 		else
 			printf("       > %s: suite '%s' of %zu scenarios\n", de->d_name, suite, n);
 		n_files++;
-		pass(de->d_name);
+		check_pass(de->d_name);
 	}
 	closedir(dh);
 	if (n_files < 10 || n_suites < 1)
-		fail("shipped scenarios", "found %u files and %u suites, expected at least 10 and 1",
+		check_failf("shipped scenarios", "found %u files and %u suites, expected at least 10 and 1",
 		     n_files, n_suites);
 }
 
@@ -534,47 +441,47 @@ static void test_figures(void)
 	p2 = path_of(&sc, "path2");
 	if (sc.topo.spec.n_paths != 2 || !p1 || !p2 || p1->up.rate_bps != 50000000 ||
 	    p2->up.rate_bps != 30000000)
-		fail("smoke figures", "expected 2 paths of 50 and 30 Mbit/s up");
+		check_failf("smoke figures", "expected 2 paths of 50 and 30 Mbit/s up");
 	if (requires(&sc, "qdisc.netem") || requires(&sc, "link.ifb"))
-		fail("smoke figures", "smoke must run without netem and ifb");
-	pass("smoke figures");
+		check_failf("smoke figures", "smoke must run without netem and ifb");
+	check_pass("smoke figures");
 
 	load_ok("long-fat figures", "scenarios/long-fat.json", NULL, 0);
 	if (!requires(&sc, "qdisc.netem"))
-		fail("long-fat figures", "requires lacks qdisc.netem");
-	pass("long-fat figures");
+		check_failf("long-fat figures", "requires lacks qdisc.netem");
+	check_pass("long-fat figures");
 
 	load_ok("simult-flows figures", "scenarios/simult-flows.json", NULL, 0);
 	if (!requires(&sc, "qdisc.netem") || sc.traffic.bytes != 16u << 20 || sc.traffic.duration_us)
-		fail("simult-flows figures", "expected 16 MiB and qdisc.netem");
-	pass("simult-flows figures");
+		check_failf("simult-flows figures", "expected 16 MiB and qdisc.netem");
+	check_pass("simult-flows figures");
 
 	load_ok("asymmetric figures", "scenarios/asymmetric.json", NULL, 0);
 	p2 = path_of(&sc, "lte");
 	if (!requires(&sc, "link.ifb") || requires(&sc, "qdisc.netem") || !p2 ||
 	    p2->n_links != 1 || sc.traffic.direction != SCENARIO_BOTH)
-		fail("asymmetric figures", "expected link.ifb for the direct 'lte' path, no netem");
-	pass("asymmetric figures");
+		check_failf("asymmetric figures", "expected link.ifb for the direct 'lte' path, no netem");
+	check_pass("asymmetric figures");
 
 	load_ok("failover figures", "scenarios/failover.json", NULL, 0);
 	if (sc.n_events != 2 || sc.events[0].at_us > sc.events[1].at_us ||
 	    sc.events[0].action != SCENARIO_EV_LINK_DOWN ||
 	    sc.events[1].action != SCENARIO_EV_LINK_UP || strcmp(sc.events[0].path, "path2") ||
 	    sc.events[1].at_us >= sc.traffic.omit_us + sc.traffic.duration_us)
-		fail("failover figures", "expected path2 down then up, sorted, within the traffic");
-	pass("failover figures");
+		check_failf("failover figures", "expected path2 down then up, sorted, within the traffic");
+	check_pass("failover figures");
 
 	load_ok("rate-change figures", "scenarios/rate-change.json", NULL, 0);
 	if (sc.n_events != 1 || sc.events[0].action != SCENARIO_EV_SHAPING ||
 	    sc.events[0].up.rate_bps != 10000000 || sc.events[0].down.rate_bps != 10000000)
-		fail("rate-change figures", "expected path1 at 10 Mbit/s both ways");
-	pass("rate-change figures");
+		check_failf("rate-change figures", "expected path1 at 10 Mbit/s both ways");
+	check_pass("rate-change figures");
 
 	load_ok("backup-path figures", "scenarios/backup-path.json", NULL, 0);
 	if (sc.n_axes != 1 || strcmp(sc.axes[0].name, "endpoint.2.flags") ||
 	    sc.axes[0].n_values != 2 || strcmp(sc.axes[0].values[1], "subflow,backup"))
-		fail("backup-path figures", "expected the endpoint.2.flags axis");
-	pass("backup-path figures");
+		check_failf("backup-path figures", "expected the endpoint.2.flags axis");
+	check_pass("backup-path figures");
 }
 
 static void write_file(const char *path, const char *text)
@@ -582,7 +489,7 @@ static void write_file(const char *path, const char *text)
 	FILE *f = fopen(path, "w");
 
 	if (!f || fputs(text, f) < 0 || fclose(f))
-		fail("suites", "cannot write '%s'", path);
+		check_failf("suites", "cannot write '%s'", path);
 }
 
 static void test_suites(void)
@@ -594,7 +501,7 @@ static void test_suites(void)
 	int r;
 
 	if (!mkdtemp(dir) || !getcwd(cwd, sizeof(cwd)))
-		fail("suites", "cannot make a scratch directory");
+		check_failf("suites", "cannot make a scratch directory");
 
 	/* A missing file is named with the suite's JSON path. */
 	snprintf(path, sizeof(path), "%s/suite.json", dir);
@@ -602,46 +509,46 @@ static void test_suites(void)
 		 "{\"name\": \"s\", \"scenarios\": [\"%s/scenarios/smoke.json\", \"x.json\"]}", cwd);
 	write_file(path, text);
 	r = suite_load_file(path, &files, &n, name, sizeof(name), &e);
-	dump_errs(&e);
+	check_errs_dump(&e);
 	if (r != -EINVAL || e.n != 1 || files || n ||
 	    !strstr(e.msgs[0], "suite.json: scenarios[1]: cannot read 'x.json': No such file or directory"))
-		fail("suite with a missing file", "got %d and %zu messages", r, e.n);
+		check_failf("suite with a missing file", "got %d and %zu messages", r, e.n);
 	errlist_release(&e);
-	pass("suite with a missing file");
+	check_pass("suite with a missing file");
 
 	/* Relative entries are relative to the suite's directory. */
 	snprintf(path, sizeof(path), "%s/scenarios/nightly.json", cwd);
 	r = suite_load_file(path, &files, &n, name, sizeof(name), &e);
 	if (r || n != 9 || strcmp(name, "nightly") || !strstr(files[0], "/scenarios/smoke.json"))
-		fail("suite entries relative to the suite", "got %d, %zu files", r, n);
+		check_failf("suite entries relative to the suite", "got %d, %zu files", r, n);
 	for (size_t i = 0; i < n; i++)
 		free(files[i]);
 	free(files);
-	pass("suite entries relative to the suite");
+	check_pass("suite entries relative to the suite");
 
 	snprintf(path, sizeof(path), "%s/neither.json", dir);
 	write_file(path, "{\"name\": \"x\"}");
 	r = suite_load_file(path, &files, &n, name, sizeof(name), &e);
-	dump_errs(&e);
+	check_errs_dump(&e);
 	if (r != -EINVAL || e.n != 1 || !strstr(e.msgs[0], "neither.json: top level: neither a suite nor a scenario"))
-		fail("neither a suite nor a scenario", "got %d", r);
+		check_failf("neither a suite nor a scenario", "got %d", r);
 	errlist_release(&e);
-	pass("neither a suite nor a scenario");
+	check_pass("neither a suite nor a scenario");
 
 	snprintf(path, sizeof(path), "%s/broken.json", dir);
 	write_file(path, "{\"name\": \"x\",\n \"scenarios\": [\"a.json\" \"b.json\"]}");
 	r = suite_load_file(path, &files, &n, name, sizeof(name), &e);
-	dump_errs(&e);
+	check_errs_dump(&e);
 	if (r != -EINVAL || e.n != 1 || !strstr(e.msgs[0], "broken.json:2:"))
-		fail("suite syntax error is located", "got %d", r);
+		check_failf("suite syntax error is located", "got %d", r);
 	errlist_release(&e);
-	pass("suite syntax error is located");
+	check_pass("suite syntax error is located");
 
 	r = scenario_load_file("/nonexistent/x.json", NULL, 0, &sc, &e);
 	if (r != -ENOENT || e.n != 1 || !strstr(e.msgs[0], "/nonexistent/x.json: cannot open"))
-		fail("missing scenario file", "got %d, %zu messages", r, e.n);
+		check_failf("missing scenario file", "got %d, %zu messages", r, e.n);
 	errlist_release(&e);
-	pass("missing scenario file");
+	check_pass("missing scenario file");
 
 	/* A scenario outside the tree finds a topology given as a path,
 	 * relative to its own directory. */
@@ -653,8 +560,8 @@ static void test_suites(void)
 	load_ok("topology given as a path", path, NULL, 0);
 	if (strcmp(sc.topo.name, "three-path") || sc.topo.spec.paths[2].up.rate_bps != 5000000 ||
 	    sc.traffic.duration_us != 10000000 || sc.repetitions != 5)
-		fail("topology given as a path", "wrong topology or defaults");
-	pass("topology given as a path");
+		check_failf("topology given as a path", "wrong topology or defaults");
+	check_pass("topology given as a path");
 
 	/* A direct link without shaping, IPv4 only, next to the scenarios. */
 	snprintf(path, sizeof(path), "%s/direct.json", dir);
@@ -667,15 +574,15 @@ static void test_suites(void)
 	write_file(path, "{\"name\": \"plain\", \"topology\": \"direct.json\"}");
 	load_ok("unshaped direct link needs no ifb", path, NULL, 0);
 	if (sc.n_requires || strcmp(sc.traffic.path, "p"))
-		fail("unshaped direct link needs no ifb", "%u requires", sc.n_requires);
-	pass("unshaped direct link needs no ifb");
+		check_failf("unshaped direct link needs no ifb", "%u requires", sc.n_requires);
+	check_pass("unshaped direct link needs no ifb");
 	{
 		const char *sets[] = { "paths.p.rate=10mbit" };
 
 		load_ok("a shaped direct link needs ifb", path, sets, 1);
 		if (sc.n_requires != 1 || strcmp(sc.requires[0], "link.ifb"))
-			fail("a shaped direct link needs ifb", "%u requires", sc.n_requires);
-		pass("a shaped direct link needs ifb");
+			check_failf("a shaped direct link needs ifb", "%u requires", sc.n_requires);
+		check_pass("a shaped direct link needs ifb");
 	}
 	{
 		const char *sets[] = {
@@ -688,8 +595,8 @@ static void test_suites(void)
 		load_ok(what, path, sets, 1);
 		if (sc.n_requires != 2 || !requires(&sc, "qdisc.netem") || !requires(&sc, "link.ifb") ||
 		    sc.events[0].up.delay_us != 10000 || sc.events[0].up.rate_bps)
-			fail(what, "%u requires", sc.n_requires);
-		pass(what);
+			check_failf(what, "%u requires", sc.n_requires);
+		check_pass(what);
 	}
 	{
 		static const struct {
@@ -703,11 +610,11 @@ static void test_suites(void)
 
 		for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 			r = scenario_load_file(path, &cases[i].set, 1, &sc, &e);
-			dump_errs(&e);
+			check_errs_dump(&e);
 			if (r != -EINVAL || e.n != 1 || !strstr(e.msgs[0], cases[i].want))
-				fail(cases[i].name, "got %d and %zu messages", r, e.n);
+				check_failf(cases[i].name, "got %d and %zu messages", r, e.n);
 			errlist_release(&e);
-			pass(cases[i].name);
+			check_pass(cases[i].name);
 		}
 	}
 	{
@@ -717,12 +624,12 @@ static void test_suites(void)
 		write_file(path, "{\"name\": \"direct\", \"client\": \"c\"}");
 		snprintf(path, sizeof(path), "%s/plain.json", dir);
 		r = scenario_load_file(path, NULL, 0, &sc, &e);
-		dump_errs(&e);
+		check_errs_dump(&e);
 		if (r != -EINVAL || e.n < 2 || !strstr(e.msgs[0], "direct.json: ") ||
 		    !strstr(e.msgs[e.n - 1], "plain.json: topology: cannot use topology"))
-			fail(what, "got %d and %zu messages", r, e.n);
+			check_failf(what, "got %d and %zu messages", r, e.n);
 		errlist_release(&e);
-		pass(what);
+		check_pass(what);
 	}
 
 	snprintf(path, sizeof(path), "%s/direct.json", dir);
@@ -749,7 +656,7 @@ int main(void)
 		return 77;
 	}
 	if (chdir(src) < 0)
-		fail("setup", "cannot change into '%s': %s", src, strerror(errno));
+		check_failf("setup", "cannot change into '%s': %s", src, strerror(errno));
 	test_base_parses();
 	test_bad_inputs();
 	test_many_errors();
@@ -757,6 +664,6 @@ int main(void)
 	test_shipped();
 	test_figures();
 	test_suites();
-	printf("%u cases passed\n", n_cases);
+	printf("%u cases passed\n", check_count);
 	return 0;
 }

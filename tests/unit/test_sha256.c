@@ -13,25 +13,11 @@
 #include <unistd.h>
 
 #include "sha256.h"
-
-static unsigned n_cases;
-
-static void check(int ok, const char *what, const char *detail)
-{
-	if (!ok) {
-		printf("FAIL %s: %s\n", what, detail);
-		exit(1);
-	}
-	n_cases++;
-	printf("ok   %s\n", what);
-}
+#include "check.h"
 
 static void check_hex(const char *what, const char *got, const char *want)
 {
-	char detail[200];
-
-	snprintf(detail, sizeof(detail), "got %s, want %s", got, want);
-	check(!strcmp(got, want), what, detail);
+	check(!strcmp(got, want), what, "got %s, want %s", got, want);
 }
 
 static const struct {
@@ -172,6 +158,6 @@ int main(void)
 	test_million_a();
 	test_boundaries();
 	test_file();
-	printf("%u cases passed\n", n_cases);
+	printf("%u cases passed\n", check_count);
 	return 0;
 }

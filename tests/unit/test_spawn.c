@@ -17,19 +17,7 @@
 
 #include "mtime.h"
 #include "spawn.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
-				#cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "check.h"
 
 static void test_echo(void)
 {
@@ -39,16 +27,16 @@ static void test_echo(void)
 	struct diag d = DIAG_INIT;
 	int ret;
 
-	CHECK(o.netns_fd == -1, "SPAWN_OPTS_INIT must mean 'this namespace'");
+	EXPECT(o.netns_fd == -1, "SPAWN_OPTS_INIT must mean 'this namespace'");
 	o.capture_stdout = true;
 	o.capture_stderr = true;
 	ret = spawn_run(argv, &o, &r, &d);
-	CHECK(ret == 0, "ret %d: %s", ret, diag_str(&d));
-	CHECK(!r.signaled && r.exit_code == 0, "exit %d signaled %d", r.exit_code, r.signaled);
-	CHECK(!r.timed_out, "no watchdog was set");
-	CHECK(r.out && r.out_len == 12 && !strcmp(r.out, "hello world\n"), "out '%s' (%zu)",
+	EXPECT(ret == 0, "ret %d: %s", ret, diag_str(&d));
+	EXPECT(!r.signaled && r.exit_code == 0, "exit %d signaled %d", r.exit_code, r.signaled);
+	EXPECT(!r.timed_out, "no watchdog was set");
+	EXPECT(r.out && r.out_len == 12 && !strcmp(r.out, "hello world\n"), "out '%s' (%zu)",
 	      r.out ? r.out : "(null)", r.out_len);
-	CHECK(r.err_len == 0, "stderr '%s'", r.err ? r.err : "");
+	EXPECT(r.err_len == 0, "stderr '%s'", r.err ? r.err : "");
 	spawn_result_release(&r);
 }
 
@@ -60,19 +48,19 @@ static void test_exit_codes(void)
 	struct spawn_result r;
 	struct diag d = DIAG_INIT;
 
-	CHECK(spawn_run(t, &o, &r, &d) == 0 && r.exit_code == 0, "true: %d %s", r.exit_code,
+	EXPECT(spawn_run(t, &o, &r, &d) == 0 && r.exit_code == 0, "true: %d %s", r.exit_code,
 	      diag_str(&d));
 	spawn_result_release(&r);
-	CHECK(spawn_run(f, &o, &r, &d) == 0 && r.exit_code == 1, "false: %d %s", r.exit_code,
+	EXPECT(spawn_run(f, &o, &r, &d) == 0 && r.exit_code == 1, "false: %d %s", r.exit_code,
 	      diag_str(&d));
 	spawn_result_release(&r);
 
 	/* ls reports a missing operand with exit 2 and a message on stderr. */
 	o.capture_stderr = true;
-	CHECK(spawn_run(ls, &o, &r, &d) == 0, "ls: %s", diag_str(&d));
-	CHECK(r.exit_code == 2, "ls exit %d", r.exit_code);
-	CHECK(r.err && strstr(r.err, "mpl-spawn-test"), "ls stderr '%s'", r.err ? r.err : "");
-	CHECK(r.out == NULL, "stdout was not captured");
+	EXPECT(spawn_run(ls, &o, &r, &d) == 0, "ls: %s", diag_str(&d));
+	EXPECT(r.exit_code == 2, "ls exit %d", r.exit_code);
+	EXPECT(r.err && strstr(r.err, "mpl-spawn-test"), "ls stderr '%s'", r.err ? r.err : "");
+	EXPECT(r.out == NULL, "stdout was not captured");
 	spawn_result_release(&r);
 }
 
@@ -85,8 +73,8 @@ static void test_missing_program(void)
 	int ret;
 
 	ret = spawn_run(argv, &o, &r, &d);
-	CHECK(ret == -ENOENT, "ret %d", ret);
-	CHECK(!strcmp(diag_str(&d), "cannot run 'mpl-no-such-program': No such file or directory"),
+	EXPECT(ret == -ENOENT, "ret %d", ret);
+	EXPECT(!strcmp(diag_str(&d), "cannot run 'mpl-no-such-program': No such file or directory"),
 	      "message '%s'", diag_str(&d));
 	spawn_result_release(&r);
 
@@ -95,27 +83,27 @@ static void test_missing_program(void)
 	char tmp[] = "/tmp/mpl-spawn-XXXXXX";
 	int fd = mkstemp(tmp);
 
-	CHECK(fd >= 0 && write(fd, "echo shell\n", 11) == 11 && fchmod(fd, 0644) == 0, "setup");
+	EXPECT(fd >= 0 && write(fd, "echo shell\n", 11) == 11 && fchmod(fd, 0644) == 0, "setup");
 	close(fd);
 	const char *notexec[] = { tmp, NULL };
 	diag_clear(&d);
 	ret = spawn_run(notexec, &o, &r, &d);
-	CHECK(ret == -EACCES, "not executable: ret %d (%s)", ret, diag_str(&d));
+	EXPECT(ret == -EACCES, "not executable: ret %d (%s)", ret, diag_str(&d));
 	spawn_result_release(&r);
 
 	/* Executable but no #! line: execve says ENOEXEC; no shell fallback. */
-	CHECK(chmod(tmp, 0755) == 0, "chmod");
+	EXPECT(chmod(tmp, 0755) == 0, "chmod");
 	diag_clear(&d);
 	o.capture_stdout = true;
 	ret = spawn_run(notexec, &o, &r, &d);
-	CHECK(ret == -ENOEXEC, "no #!: ret %d (%s) out '%s'", ret, diag_str(&d),
+	EXPECT(ret == -ENOEXEC, "no #!: ret %d (%s) out '%s'", ret, diag_str(&d),
 	      r.out ? r.out : "");
 	spawn_result_release(&r);
 	unlink(tmp);
 
-	CHECK(spawn_which("mpl-no-such-program") == NULL, "which finds a missing program");
+	EXPECT(spawn_which("mpl-no-such-program") == NULL, "which finds a missing program");
 	char *sh = spawn_which("ls");
-	CHECK(sh && sh[0] == '/' && strstr(sh, "/ls"), "which ls: %s", sh ? sh : "(null)");
+	EXPECT(sh && sh[0] == '/' && strstr(sh, "/ls"), "which ls: %s", sh ? sh : "(null)");
 	free(sh);
 }
 
@@ -130,11 +118,11 @@ static void test_env(void)
 	setenv("HOME", "/original-home", 1);
 	o.env_add = add;
 	o.capture_stdout = true;
-	CHECK(spawn_run(argv, &o, &r, &d) == 0, "%s", diag_str(&d));
-	CHECK(r.out && strstr(r.out, "MPL_SPAWN_TEST=42\n"), "added variable missing");
-	CHECK(r.out && strstr(r.out, "HOME=/mpl-home\n") && !strstr(r.out, "original-home"),
+	EXPECT(spawn_run(argv, &o, &r, &d) == 0, "%s", diag_str(&d));
+	EXPECT(r.out && strstr(r.out, "MPL_SPAWN_TEST=42\n"), "added variable missing");
+	EXPECT(r.out && strstr(r.out, "HOME=/mpl-home\n") && !strstr(r.out, "original-home"),
 	      "HOME was not replaced: %s", r.out ? r.out : "");
-	CHECK(r.out && strstr(r.out, "PATH="), "environ not inherited");
+	EXPECT(r.out && strstr(r.out, "PATH="), "environ not inherited");
 	spawn_result_release(&r);
 }
 
@@ -149,13 +137,13 @@ static void test_watchdog(void)
 
 	o.timeout_us = 200 * USEC_PER_MSEC;
 	ret = spawn_run(argv, &o, &r, &d);
-	CHECK(ret == 0, "ret %d: %s", ret, diag_str(&d));
-	CHECK(r.timed_out, "watchdog did not fire");
-	CHECK(r.signaled && r.term_signal == SIGKILL, "signaled %d sig %d", r.signaled,
+	EXPECT(ret == 0, "ret %d: %s", ret, diag_str(&d));
+	EXPECT(r.timed_out, "watchdog did not fire");
+	EXPECT(r.signaled && r.term_signal == SIGKILL, "signaled %d sig %d", r.signaled,
 	      r.term_signal);
-	CHECK(r.wall_us >= 200 * USEC_PER_MSEC, "killed before the deadline: %llu us",
+	EXPECT(r.wall_us >= 200 * USEC_PER_MSEC, "killed before the deadline: %llu us",
 	      (unsigned long long)r.wall_us);
-	CHECK(mtime_now_us() - t0 < 5 * USEC_PER_SEC, "took %llu us",
+	EXPECT(mtime_now_us() - t0 < 5 * USEC_PER_SEC, "took %llu us",
 	      (unsigned long long)(mtime_now_us() - t0));
 	spawn_result_release(&r);
 }
@@ -191,10 +179,10 @@ static void test_grandchild(void)
 
 	o.capture_stdout = true;
 	o.timeout_us = 8 * USEC_PER_SEC;
-	CHECK(spawn_run(argv, &o, &r, &d) == 0, "%s", diag_str(&d));
-	CHECK(!r.timed_out && r.wall_us < 5 * USEC_PER_SEC, "waited for the grandchild: %llu us",
+	EXPECT(spawn_run(argv, &o, &r, &d) == 0, "%s", diag_str(&d));
+	EXPECT(!r.timed_out && r.wall_us < 5 * USEC_PER_SEC, "waited for the grandchild: %llu us",
 	      (unsigned long long)r.wall_us);
-	CHECK(r.out && strstr(r.out, "done\n"), "output '%s'", r.out ? r.out : "");
+	EXPECT(r.out && strstr(r.out, "done\n"), "output '%s'", r.out ? r.out : "");
 	if (r.out)
 		bg = strtol(r.out, NULL, 10);
 	if (bg > 0) {
@@ -203,7 +191,7 @@ static void test_grandchild(void)
 
 		while (!pid_dead((pid_t)bg) && mtime_now_us() < until)
 			mtime_sleep_us(10 * USEC_PER_MSEC);
-		CHECK(pid_dead((pid_t)bg), "grandchild %ld still running", bg);
+		EXPECT(pid_dead((pid_t)bg), "grandchild %ld still running", bg);
 	}
 	spawn_result_release(&r);
 }
@@ -220,24 +208,24 @@ static void test_cancel_and_group(void)
 	pid_t pid;
 	int ret;
 
-	CHECK(spawn_start(argv, &o, &p, &d) == 0, "%s", diag_str(&d));
+	EXPECT(spawn_start(argv, &o, &p, &d) == 0, "%s", diag_str(&d));
 	if (!p)
 		return;
 	pid = spawn_pid(p);
-	CHECK(pid > 0 && getpgid(pid) == pid, "child is not a process group leader");
+	EXPECT(pid > 0 && getpgid(pid) == pid, "child is not a process group leader");
 	ret = spawn_wait(p, &cancel, &r, &d);
-	CHECK(ret == -EINTR, "ret %d", ret);
-	CHECK(!strcmp(diag_str(&d), "'sleep' interrupted"), "message '%s'", diag_str(&d));
-	CHECK(r.signaled && r.term_signal == SIGKILL, "not killed");
-	CHECK(mtime_now_us() - t0 < 5 * USEC_PER_SEC, "cancel took too long");
+	EXPECT(ret == -EINTR, "ret %d", ret);
+	EXPECT(!strcmp(diag_str(&d), "'sleep' interrupted"), "message '%s'", diag_str(&d));
+	EXPECT(r.signaled && r.term_signal == SIGKILL, "not killed");
+	EXPECT(mtime_now_us() - t0 < 5 * USEC_PER_SEC, "cancel took too long");
 	spawn_result_release(&r);
 
 	/* spawn_kill on a running process and on NULL. */
 	p = NULL;
-	CHECK(spawn_start(argv, &o, &p, &d) == 0, "%s", diag_str(&d));
+	EXPECT(spawn_start(argv, &o, &p, &d) == 0, "%s", diag_str(&d));
 	pid = spawn_pid(p);
 	spawn_kill(p);
-	CHECK(pid > 0 && kill(pid, 0) < 0, "spawn_kill left %d (not reaped?)", (int)pid);
+	EXPECT(pid > 0 && kill(pid, 0) < 0, "spawn_kill left %d (not reaped?)", (int)pid);
 	spawn_kill(NULL);
 }
 
@@ -250,10 +238,10 @@ static void test_capture_limit(void)
 
 	o.capture_stdout = true;
 	o.capture_max = 100;
-	CHECK(spawn_run(argv, &o, &r, &d) == 0, "%s", diag_str(&d));
+	EXPECT(spawn_run(argv, &o, &r, &d) == 0, "%s", diag_str(&d));
 	/* The child was not blocked by a full pipe and exited normally. */
-	CHECK(!r.signaled && r.exit_code == 0, "exit %d", r.exit_code);
-	CHECK(r.out_len == 100, "kept %zu bytes", r.out_len);
+	EXPECT(!r.signaled && r.exit_code == 0, "exit %d", r.exit_code);
+	EXPECT(r.out_len == 100, "kept %zu bytes", r.out_len);
 	spawn_result_release(&r);
 }
 
@@ -267,11 +255,11 @@ static void test_fds(void)
 	struct diag d = DIAG_INIT;
 	int leak = open("/dev/null", O_RDONLY);
 
-	CHECK(leak >= 0 && dup2(leak, 47) == 47, "setup");
+	EXPECT(leak >= 0 && dup2(leak, 47) == 47, "setup");
 	o.capture_stdout = true;
-	CHECK(spawn_run(argv, &o, &r, &d) == 0, "%s", diag_str(&d));
+	EXPECT(spawn_run(argv, &o, &r, &d) == 0, "%s", diag_str(&d));
 	/* ls itself opens one fd (3) for the directory it lists. */
-	CHECK(r.out && !strcmp(r.out, "0\n1\n2\n3\n"), "fds in the child: '%s'",
+	EXPECT(r.out && !strcmp(r.out, "0\n1\n2\n3\n"), "fds in the child: '%s'",
 	      r.out ? r.out : "");
 	spawn_result_release(&r);
 	close(47);
@@ -287,8 +275,8 @@ static void test_signals(void)
 	struct diag d = DIAG_INIT;
 
 	o.capture_stdout = true;
-	CHECK(spawn_run(argv, &o, &r, &d) == 0, "%s", diag_str(&d));
-	CHECK(r.out && strstr(r.out, "\nSigIgn:\t0000000000000000\n"), "child ignores signals");
+	EXPECT(spawn_run(argv, &o, &r, &d) == 0, "%s", diag_str(&d));
+	EXPECT(r.out && strstr(r.out, "\nSigIgn:\t0000000000000000\n"), "child ignores signals");
 	spawn_result_release(&r);
 }
 
@@ -307,10 +295,5 @@ int main(void)
 	test_capture_limit();
 	test_fds();
 	test_signals();
-	if (failures) {
-		fprintf(stderr, "%d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_spawn: all checks passed\n");
-	return 0;
+	return check_expect_done("test_spawn: all checks passed");
 }

@@ -22,24 +22,7 @@
 
 #include "mtime.h"
 #include "stats.h"
-
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static unsigned n_checks;
-
-static void __attribute__((format(printf, 2, 3))) check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	if (!ok)
-		exit(1);
-	n_checks++;
-}
+#include "check.h"
 
 /* Test-side draw in [0, k): modulo bias (< k / 2^64) is irrelevant here. */
 static uint64_t below(struct stats_rng *r, uint64_t k)
@@ -69,16 +52,16 @@ static void test_rng(void)
 	const unsigned draws = 200000;
 	bool same = true;
 
-	for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		uint64_t got = stats_rng_next(&r);
 
-		check(got == want[i], "xoshiro256** state {1,2,3,4} output %zu = %" PRIu64
+		checkf(got == want[i], "xoshiro256** state {1,2,3,4} output %zu = %" PRIu64
 		      " (want %" PRIu64 ")", i, got, want[i]);
 	}
 	stats_rng_seed(&r, 0);
 	for (size_t i = 0; i < 4; i++)
 		same = same && r.s[i] == sm0[i];
-	check(same, "seed 0 fills the state with splitmix64(0) outputs");
+	checkf(same, "seed 0 fills the state with splitmix64(0) outputs");
 
 	stats_rng_seed(&r, 42);
 	for (unsigned i = 0; i < draws; i++) {
@@ -89,10 +72,10 @@ static void test_rng(void)
 		sum += u;
 		sum2 += u * u;
 	}
-	check(umin >= 0.0 && umax < 1.0, "uniform in [0,1): min %.3g max %.17g", umin, umax);
+	checkf(umin >= 0.0 && umax < 1.0, "uniform in [0,1): min %.3g max %.17g", umin, umax);
 	/* mean 1/2, variance 1/12; standard errors 0.00065 and 0.0002 */
-	check(close_abs(sum / draws, 0.5, 0.003), "uniform mean %.5f ~ 0.5", sum / draws);
-	check(close_abs(sum2 / draws - (sum / draws) * (sum / draws), 1.0 / 12, 0.001),
+	checkf(close_abs(sum / draws, 0.5, 0.003), "uniform mean %.5f ~ 0.5", sum / draws);
+	checkf(close_abs(sum2 / draws - (sum / draws) * (sum / draws), 1.0 / 12, 0.001),
 	      "uniform variance %.5f ~ 1/12", sum2 / draws - (sum / draws) * (sum / draws));
 
 	sum = sum2 = 0;
@@ -103,8 +86,8 @@ static void test_rng(void)
 		sum2 += z * z;
 	}
 	/* standard errors: mean 0.0022, variance 0.0032 */
-	check(close_abs(sum / draws, 0.0, 0.01), "normal mean %.5f ~ 0", sum / draws);
-	check(close_abs(sum2 / draws, 1.0, 0.015), "normal variance %.5f ~ 1", sum2 / draws);
+	checkf(close_abs(sum / draws, 0.0, 0.01), "normal mean %.5f ~ 0", sum / draws);
+	checkf(close_abs(sum2 / draws, 1.0, 0.015), "normal variance %.5f ~ 1", sum2 / draws);
 }
 
 /* --------------------------------------------------------- median, MAD */
@@ -136,16 +119,16 @@ static void test_median_mad(void)
 	struct stats_rng r;
 	unsigned bad = 0;
 
-	check(stats_median(odd, 3) == 2.0, "median {3,1,2} = 2");
-	check(stats_median(even, 4) == 2.5, "median {4,1,3,2} = 2.5");
-	check(even[0] == 4 && even[1] == 1 && even[2] == 3 && even[3] == 2,
+	checkf(stats_median(odd, 3) == 2.0, "median {3,1,2} = 2");
+	checkf(stats_median(even, 4) == 2.5, "median {4,1,3,2} = 2.5");
+	checkf(even[0] == 4 && even[1] == 1 && even[2] == 3 && even[3] == 2,
 	      "median leaves its input unchanged");
-	check(stats_median(sorted_up, 10) == 5.5, "median 1..10 = 5.5");
-	check(stats_median(one, 1) == 7.5, "median of one value");
-	check(isnan(stats_median(one, 0)), "median of nothing is NAN");
-	check(stats_mad(mad7, 7) == 1.0, "MAD {1,1,2,2,4,6,9} = 1");
-	check(stats_mad(sorted_up, 10) == 2.5, "MAD 1..10 = 2.5");
-	check(isnan(stats_mad(one, 0)), "MAD of nothing is NAN");
+	checkf(stats_median(sorted_up, 10) == 5.5, "median 1..10 = 5.5");
+	checkf(stats_median(one, 1) == 7.5, "median of one value");
+	checkf(isnan(stats_median(one, 0)), "median of nothing is NAN");
+	checkf(stats_mad(mad7, 7) == 1.0, "MAD {1,1,2,2,4,6,9} = 1");
+	checkf(stats_mad(sorted_up, 10) == 2.5, "MAD 1..10 = 2.5");
+	checkf(isnan(stats_mad(one, 0)), "MAD of nothing is NAN");
 
 	/* random lengths, with and without ties, against sorting */
 	stats_rng_seed(&r, 7);
@@ -163,7 +146,7 @@ static void test_median_mad(void)
 		if (stats_median(v, n) != med || stats_mad(v, n) != median_by_sort(dev, n))
 			bad++;
 	}
-	check(bad == 0, "median and MAD equal the sort-based definition on 2000 random arrays"
+	checkf(bad == 0, "median and MAD equal the sort-based definition on 2000 random arrays"
 	      " (%u differ)", bad);
 }
 
@@ -219,7 +202,7 @@ static void mw(const double *a, size_t na, const double *b, size_t nb, double *u
 	int ret = stats_mann_whitney(a, na, b, nb, u, p);
 
 	if (ret)
-		check(0, "stats_mann_whitney returned %d", ret);
+		checkf(0, "stats_mann_whitney returned %d", ret);
 }
 
 static void test_mw_published(void)
@@ -235,7 +218,7 @@ static void test_mw_published(void)
 		const double males[] = { 19, 22, 16, 29, 24 }, females[] = { 20, 11, 17, 12 };
 
 		mw(males, 5, females, 4, &u, &p);
-		check(u == 17.0 && close_abs(p, 0.1111111111111111, 1e-15),
+		checkf(u == 17.0 && close_abs(p, 0.1111111111111111, 1e-15),
 		      "scipy docs males/females: U %.1f (17), exact p %.16f (0.1111111111111111)", u, p);
 	}
 	/*
@@ -248,7 +231,7 @@ static void test_mw_published(void)
 		const double y[] = { 1.15, 0.88, 0.90, 0.74, 1.21 };
 
 		mw(x, 10, y, 5, &u, &p);
-		check(u == 35.0 && close_abs(p / 2, 0.1272, 5e-5),
+		checkf(u == 35.0 && close_abs(p / 2, 0.1272, 5e-5),
 		      "R wilcox.test Hollander-Wolfe: W %.1f (35), one-sided p %.5f (0.1272)", u, p / 2);
 	}
 	/*
@@ -260,7 +243,7 @@ static void test_mw_published(void)
 		const double g2[] = { 1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4 };
 
 		mw(g1, 10, g2, 10, &u, &p);
-		check(u == 25.5 && close_abs(p, 0.06933, 5e-6),
+		checkf(u == 25.5 && close_abs(p, 0.06933, 5e-6),
 		      "R wilcox.test sleep data (ties): W %.1f (25.5), p %.6f (0.06933)", u, p);
 	}
 	/*
@@ -274,10 +257,10 @@ static void test_mw_published(void)
 		const double y2[] = { 1233, 4356, 987, 39999, 1111, 200000 };
 
 		mw(x, 10, y, 12, &u, &p);
-		check(u == 51.5 && close_abs(p, 0.5966, 5e-5),
+		checkf(u == 51.5 && close_abs(p, 0.5966, 5e-5),
 		      "R endmemo example 1 (ties): W %.1f (51.5), p %.5f (0.5966)", u, p);
 		mw(x, 10, y2, 6, &u, &p);
-		check(u == 0.0 && close_abs(p, 0.001364, 5e-7),
+		checkf(u == 0.0 && close_abs(p, 0.001364, 5e-7),
 		      "R endmemo example 2 (ties): W %.1f (0), p %.7f (0.001364)", u, p);
 	}
 	/*
@@ -295,11 +278,11 @@ static void test_mw_published(void)
 		const double x[] = { 5, 1, 4, 3, 5 }, y[] = { 2, 4, 7, -1, 0, 4 };
 
 		mw(x, 5, y, 6, &u, &p);
-		check(u == 19.0 && close_abs(p, 0.5180220946, 1e-9) && close_abs(p, 0.518023, 2e-6),
+		checkf(u == 19.0 && close_abs(p, 0.5180220946, 1e-9) && close_abs(p, 0.518023, 2e-6),
 		      "DolphinDB example (ties): U %.1f (19), p %.8f (hand 0.51802209, published"
 		      " 0.518023)", u, p);
 		mw(y, 6, x, 5, &u, &p);
-		check(u == 11.0 && close_abs(p, 0.5180220946, 1e-9),
+		checkf(u == 11.0 && close_abs(p, 0.5180220946, 1e-9),
 		      "same, sides swapped: U %.1f (11), p %.8f", u, p);
 	}
 }
@@ -311,15 +294,15 @@ static void test_mw_min_runs(void)
 
 	/* fully separated: only 2 of the C(2n, n) arrangements are as extreme */
 	mw(lo5, 4, hi5, 4, &u, &p);
-	check(u == 0 && close_abs(p, 2.0 / 70, 1e-15) && p > 0.01,
+	checkf(u == 0 && close_abs(p, 2.0 / 70, 1e-15) && p > 0.01,
 	      "4 vs 4 separated: U %.0f, p %.5f = 2/70 > 0.01 (can never reach 0.01)", u, p);
 	mw(lo5, 5, hi5, 5, &u, &p);
-	check(u == 0 && close_abs(p, 2.0 / 252, 1e-15) && p < 0.01,
+	checkf(u == 0 && close_abs(p, 2.0 / 252, 1e-15) && p < 0.01,
 	      "5 vs 5 separated: U %.0f, p %.5f = 2/252 < 0.01", u, p);
 	mw(hi5, 5, lo5, 5, &u, &p);
-	check(u == 25 && close_abs(p, 2.0 / 252, 1e-15), "5 vs 5 reversed: U %.0f, p %.5f", u, p);
+	checkf(u == 25 && close_abs(p, 2.0 / 252, 1e-15), "5 vs 5 reversed: U %.0f, p %.5f", u, p);
 	mw(lo5, 3, hi5, 3, &u, &p);
-	check(close_abs(p, 0.1, 1e-15), "3 vs 3 separated: p %.3f = 2/20 (never below 0.05)", p);
+	checkf(close_abs(p, 0.1, 1e-15), "3 vs 3 separated: p %.3f = 2/20 (never below 0.05)", p);
 }
 
 static void test_mw_brute_force(void)
@@ -346,7 +329,7 @@ static void test_mw_brute_force(void)
 		bad_u += u != u_by_pairs(a, na, b, nb);
 		cases++;
 	}
-	check(bad_p == 0 && bad_u == 0,
+	checkf(bad_p == 0 && bad_u == 0,
 	      "exact p equals brute-force enumeration on %u random cases, N <= 16"
 	      " (%u p differ, %u U differ, worst relative error %.2g)", cases, bad_p, bad_u, worst);
 
@@ -364,7 +347,7 @@ static void test_mw_brute_force(void)
 		mw(a, na, b, nb, &u, &p);
 		bad_u += u != u_by_pairs(a, na, b, nb) || !(p > 0 && p <= 1);
 	}
-	check(bad_u == 0, "U with ties equals the pair count (ties 1/2) on 300 cases (%u differ)",
+	checkf(bad_u == 0, "U with ties equals the pair count (ties 1/2) on 300 cases (%u differ)",
 	      bad_u);
 }
 
@@ -384,18 +367,18 @@ static void test_mw_normal_switch(void)
 	mw(a, 20, b, 21, &u, &p);
 	sigma = sqrt(1470.0);
 	want = erfc((210 - 0.5) / sigma / sqrt(2.0));
-	check(u == 0 && close_abs(p, want, 1e-20 + 1e-12 * want),
+	checkf(u == 0 && close_abs(p, want, 1e-20 + 1e-12 * want),
 	      "20 vs 21 separated uses the normal approximation: p %.6g (%.6g)", p, want);
 	/* 20 vs 20 (N = 40): exact, 2 / C(40, 20) */
 	mw(a, 20, b, 20, &u, &p);
 	want = 2.0 / 137846528820.0;
-	check(close_abs(p, want, 1e-12 * want), "20 vs 20 separated is exact: p %.6g (2/C(40,20) = %.6g)",
+	checkf(close_abs(p, want, 1e-12 * want), "20 vs 20 separated is exact: p %.6g (2/C(40,20) = %.6g)",
 	      p, want);
 	/* all values equal: no evidence */
 	for (int i = 0; i < 10; i++)
 		a[i] = b[i] = 3.0;
 	mw(a, 10, b, 10, &u, &p);
-	check(u == 50 && p == 1.0, "all values equal: U %.1f, p %.3f", u, p);
+	checkf(u == 50 && p == 1.0, "all values equal: U %.1f, p %.3f", u, p);
 }
 
 static void test_mw_errors(void)
@@ -403,9 +386,9 @@ static void test_mw_errors(void)
 	const double a[] = { 1, 2 }, bad[] = { 1, (double)NAN };
 	double u, p;
 
-	check(stats_mann_whitney(a, 0, a, 2, &u, &p) == -EINVAL, "empty a is -EINVAL");
-	check(stats_mann_whitney(a, 2, a, 0, &u, &p) == -EINVAL, "empty b is -EINVAL");
-	check(stats_mann_whitney(a, 2, bad, 2, &u, &p) == -EINVAL, "NaN value is -EINVAL");
+	checkf(stats_mann_whitney(a, 0, a, 2, &u, &p) == -EINVAL, "empty a is -EINVAL");
+	checkf(stats_mann_whitney(a, 2, a, 0, &u, &p) == -EINVAL, "empty b is -EINVAL");
+	checkf(stats_mann_whitney(a, 2, bad, 2, &u, &p) == -EINVAL, "NaN value is -EINVAL");
 }
 
 /* ------------------------------------------------------------ bootstrap */
@@ -430,12 +413,12 @@ static void test_bootstrap(void)
 	int ret;
 
 	ret = stats_bootstrap_ratio_ci(a, 10, b, 10, 2000, 0.95, 1, &lo, &hi);
-	check(ret == 0 && lo <= point && point <= hi && lo < hi,
+	checkf(ret == 0 && lo <= point && point <= hi && lo < hi,
 	      "CI [%.4f, %.4f] contains the point estimate %.4f", lo, hi, point);
 	ret = stats_bootstrap_ratio_ci(a, 10, b, 10, 2000, 0.95, 1, &lo2, &hi2);
-	check(ret == 0 && lo2 == lo && hi2 == hi, "same seed, same CI");
+	checkf(ret == 0 && lo2 == lo && hi2 == hi, "same seed, same CI");
 	ret = stats_bootstrap_ratio_ci(a, 10, b, 10, 2000, 0.80, 1, &lo2, &hi2);
-	check(ret == 0 && lo2 >= lo && hi2 <= hi, "80%% CI [%.4f, %.4f] inside the 95%% one", lo2,
+	checkf(ret == 0 && lo2 >= lo && hi2 <= hi, "80%% CI [%.4f, %.4f] inside the 95%% one", lo2,
 	      hi2);
 	/*
 	 * a = {100}, b = {90, 110}: a resample of b has median 90, 100 or 110
@@ -446,19 +429,19 @@ static void test_bootstrap(void)
 		const double one[] = { 100 }, two[] = { 90, 110 };
 
 		ret = stats_bootstrap_ratio_ci(one, 1, two, 2, 4000, 0.95, 3, &lo2, &hi2);
-		check(ret == 0 && close_abs(lo2, 0.9, 1e-12) && close_abs(hi2, 1.1, 1e-12),
+		checkf(ret == 0 && close_abs(lo2, 0.9, 1e-12) && close_abs(hi2, 1.1, 1e-12),
 		      "a {100}, b {90,110}: 95%% CI [%.4f, %.4f] = [0.9, 1.1]", lo2, hi2);
 		ret = stats_bootstrap_ratio_ci(one, 1, two, 2, 4000, 0.40, 3, &lo2, &hi2);
-		check(ret == 0 && close_abs(lo2, 1.0, 1e-12) && close_abs(hi2, 1.0, 1e-12),
+		checkf(ret == 0 && close_abs(lo2, 1.0, 1e-12) && close_abs(hi2, 1.0, 1e-12),
 		      "a {100}, b {90,110}: 40%% CI [%.4f, %.4f] = [1, 1]", lo2, hi2);
 	}
-	check(stats_bootstrap_ratio_ci(a, 0, b, 10, 100, 0.95, 1, &lo, &hi) == -EINVAL,
+	checkf(stats_bootstrap_ratio_ci(a, 0, b, 10, 100, 0.95, 1, &lo, &hi) == -EINVAL,
 	      "empty side is -EINVAL");
-	check(stats_bootstrap_ratio_ci(zeros, 4, b, 10, 100, 0.95, 1, &lo, &hi) == -EINVAL,
+	checkf(stats_bootstrap_ratio_ci(zeros, 4, b, 10, 100, 0.95, 1, &lo, &hi) == -EINVAL,
 	      "median(a) = 0 is -EINVAL");
-	check(stats_bootstrap_ratio_ci(a, 10, b, 10, 100, 1.0, 1, &lo, &hi) == -EINVAL,
+	checkf(stats_bootstrap_ratio_ci(a, 10, b, 10, 100, 1.0, 1, &lo, &hi) == -EINVAL,
 	      "level 1.0 is -EINVAL");
-	check(stats_bootstrap_ratio_ci(a, 10, b, 10, 0, 0.95, 1, &lo, &hi) == -EINVAL,
+	checkf(stats_bootstrap_ratio_ci(a, 10, b, 10, 0, 0.95, 1, &lo, &hi) == -EINVAL,
 	      "0 iterations is -EINVAL");
 
 	/*
@@ -478,7 +461,7 @@ static void test_bootstrap(void)
 		draw_runs(&r, xb, 10, 95.0, 0.02);
 		ret = stats_bootstrap_ratio_ci(xa, 10, xb, 10, 2000, 0.95, 1000 + e, &lo, &hi);
 		if (ret)
-			check(0, "bootstrap experiment %u returned %d", e, ret);
+			checkf(0, "bootstrap experiment %u returned %d", e, ret);
 		covered += lo <= 0.95 && 0.95 <= hi;
 		below += hi < 0.95;
 		above += lo > 0.95;
@@ -487,10 +470,10 @@ static void test_bootstrap(void)
 	printf("info bootstrap: %u experiments, coverage %.3f (missed low %u, high %u), mean width"
 	       " %.4f\n", experiments, (double)covered / experiments, below, above,
 	       width / experiments);
-	check((double)covered / experiments >= 0.88 && (double)covered / experiments <= 0.99,
+	checkf((double)covered / experiments >= 0.88 && (double)covered / experiments <= 0.99,
 	      "95%% CI coverage %.3f within [0.88, 0.99]", (double)covered / experiments);
 	/* each tail should miss about 2.5 %: a lopsided interval fails here */
-	check(below <= experiments / 20 && above <= experiments / 20,
+	checkf(below <= experiments / 20 && above <= experiments / 20,
 	      "misses on each side at most 5%%: low %u, high %u of %u", below, above, experiments);
 }
 
@@ -519,9 +502,9 @@ static void test_power_and_false_alarms(void)
 	printf("info Mann-Whitney p < 0.01, 10 vs 10, CV 2%%: no change %.3f, 3%% drop %.3f, 5%%"
 	       " drop %.3f\n", (double)hits[0] / experiments, (double)hits[1] / experiments,
 	       (double)hits[2] / experiments);
-	check(hits[0] <= experiments / 50, "false alarms without a change: %u / %u (<= 2%%)",
+	checkf(hits[0] <= experiments / 50, "false alarms without a change: %u / %u (<= 2%%)",
 	      hits[0], experiments);
-	check(hits[2] >= experiments * 95 / 100, "5%% drop detected in %u / %u (>= 95%%)", hits[2],
+	checkf(hits[2] >= experiments * 95 / 100, "5%% drop detected in %u / %u (>= 95%%)", hits[2],
 	      experiments);
 }
 
@@ -564,26 +547,26 @@ static void test_adjust(void)
 	unsigned bad = 0;
 
 	stats_holm(p1, 4, got);
-	check(same_vec(got, holm1, 4), "Holm {0.01,0.04,0.03,0.005} = {%.3g,%.3g,%.3g,%.3g}",
+	checkf(same_vec(got, holm1, 4), "Holm {0.01,0.04,0.03,0.005} = {%.3g,%.3g,%.3g,%.3g}",
 	      got[0], got[1], got[2], got[3]);
 	stats_benjamini_hochberg(p1, 4, got);
-	check(same_vec(got, bh1, 4), "BH {0.01,0.04,0.03,0.005} = {%.3g,%.3g,%.3g,%.3g}", got[0],
+	checkf(same_vec(got, bh1, 4), "BH {0.01,0.04,0.03,0.005} = {%.3g,%.3g,%.3g,%.3g}", got[0],
 	      got[1], got[2], got[3]);
 	stats_holm(p2, 3, got);
-	check(same_vec(got, holm2, 3), "Holm {0.5,0.9,0.02} = {%.3g,%.3g,%.3g} (capped, monotone)",
+	checkf(same_vec(got, holm2, 3), "Holm {0.5,0.9,0.02} = {%.3g,%.3g,%.3g} (capped, monotone)",
 	      got[0], got[1], got[2]);
 	stats_benjamini_hochberg(p2, 3, got);
-	check(same_vec(got, bh2, 3), "BH {0.5,0.9,0.02} = {%.3g,%.3g,%.3g}", got[0], got[1], got[2]);
+	checkf(same_vec(got, bh2, 3), "BH {0.5,0.9,0.02} = {%.3g,%.3g,%.3g}", got[0], got[1], got[2]);
 	stats_holm(p3, 4, got);
-	check(same_vec(got, holm3, 4), "Holm with ties and NaN = {%.3g,%g,%.3g,%.3g}", got[0],
+	checkf(same_vec(got, holm3, 4), "Holm with ties and NaN = {%.3g,%g,%.3g,%.3g}", got[0],
 	      got[1], got[2], got[3]);
 	stats_benjamini_hochberg(p3, 4, got);
-	check(same_vec(got, bh3, 4), "BH with ties and NaN = {%.3g,%g,%.3g,%.3g}", got[0], got[1],
+	checkf(same_vec(got, bh3, 4), "BH with ties and NaN = {%.3g,%g,%.3g,%.3g}", got[0], got[1],
 	      got[2], got[3]);
 	stats_holm(p1, 1, got);
-	check(got[0] == 0.01, "a single p is unchanged by Holm");
+	checkf(got[0] == 0.01, "a single p is unchanged by Holm");
 	stats_benjamini_hochberg(p1, 1, got);
-	check(got[0] == 0.01, "a single p is unchanged by BH");
+	checkf(got[0] == 0.01, "a single p is unchanged by BH");
 
 	/* properties on random families: monotone, >= raw, BH <= Holm, <= 1 */
 	stats_rng_seed(&r, 5);
@@ -602,7 +585,7 @@ static void test_adjust(void)
 				bad += p[i] < p[j] && (h[i] > h[j] || b[i] > b[j]);
 		}
 	}
-	check(bad == 0, "random families: adjusted >= raw, monotone, BH <= Holm <= 1 (%u violations)",
+	checkf(bad == 0, "random families: adjusted >= raw, monotone, BH <= Holm <= 1 (%u violations)",
 	      bad);
 }
 
@@ -668,9 +651,9 @@ static void shape_sweep(enum shape sh, uint64_t base, const size_t *want, int n_
 		int k, hit = 0;
 
 		shape_draw(sh, seed, x);
-		k = ediv(x, 60, seed, cps, ARRAY_LEN(cps));
+		k = ediv(x, 60, seed, cps, ARRAY_SIZE(cps));
 		if (k < 0)
-			check(0, "stats_edivisive returned %d", k);
+			checkf(0, "stats_edivisive returned %d", k);
 		for (int j = 0; j < n_want; j++)
 			hit += cp_near(cps, k, want[j], tol);
 		*found_all += hit == n_want;
@@ -731,14 +714,14 @@ static void test_edivisive_argmax(void)
 			}
 		k = stats_edivisive(y, len, min_size, 1.0, 1, t, cps, 1);
 		if (k < 0)
-			check(0, "stats_edivisive returned %d", k);
+			checkf(0, "stats_edivisive returned %d", k);
 		if (k == 0)
 			continue;
 		compared++;
 		/* the chosen tau reaches the maximum (up to rounding: sums differ) */
 		bad += !(q_tau[cps[0]] >= best - 1e-9 * fabs(best));
 	}
-	check(compared >= 200 && bad == 0, "E-divisive split equals the argmax of Q by its"
+	checkf(compared >= 200 && bad == 0, "E-divisive split equals the argmax of Q by its"
 	      " definition on %u random series (%u differ)", compared, bad);
 }
 
@@ -755,11 +738,11 @@ static void test_edivisive(void)
 
 	/* one shift: N(100, 1) then N(95, 1) from index 30 */
 	shape_draw(STEP5, 1, x);
-	k = ediv(x, 60, 1, cps, ARRAY_LEN(cps));
-	check(k == 1 && cps[0] >= 29 && cps[0] <= 31, "one shift at 30: %d change point(s), first at"
+	k = ediv(x, 60, 1, cps, ARRAY_SIZE(cps));
+	checkf(k == 1 && cps[0] >= 29 && cps[0] <= 31, "one shift at 30: %d change point(s), first at"
 	      " %zu", k, k > 0 ? cps[0] : 0);
 	shape_sweep(STEP5, 100, at30, 1, 1, &all, &extra);
-	check(all == 20 && extra <= 1, "one shift at 30, 20 histories: found within 1 in %u,"
+	checkf(all == 20 && extra <= 1, "one shift at 30, 20 histories: found within 1 in %u,"
 	      " %u extra", all, extra);
 
 	/*
@@ -767,17 +750,17 @@ static void test_edivisive(void)
 	 * points near the step can pull the estimate a couple of indexes away
 	 */
 	shape_sweep(STEP2, 200, at30, 1, 3, &all, &extra);
-	check(all >= 18 && extra <= 1, "2-sigma shift at 30, 20 histories: found within 3 in %u,"
+	checkf(all >= 18 && extra <= 1, "2-sigma shift at 30, 20 histories: found within 3 in %u,"
 	      " %u extra", all, extra);
 
 	/* two shifts: a regression at 20 and its fix at 42 */
 	shape_draw(FIX, 2, x);
-	k = ediv(x, 60, 1, cps, ARRAY_LEN(cps));
-	check(k == 2 && cps[0] >= 19 && cps[0] <= 21 && cps[1] >= 41 && cps[1] <= 43,
+	k = ediv(x, 60, 1, cps, ARRAY_SIZE(cps));
+	checkf(k == 2 && cps[0] >= 19 && cps[0] <= 21 && cps[1] >= 41 && cps[1] <= 43,
 	      "regression at 20, fixed at 42: %d change point(s) at %zu, %zu", k,
 	      k > 0 ? cps[0] : 0, k > 1 ? cps[1] : 0);
 	shape_sweep(FIX, 300, fix, 2, 1, &all, &extra);
-	check(all == 20 && extra <= 1, "regression and fix, 20 histories: both found within 1 in"
+	checkf(all == 20 && extra <= 1, "regression and fix, 20 histories: both found within 1 in"
 	      " %u, %u extra", all, extra);
 	/*
 	 * two shifts in one direction: 100 -> 95 at 25 -> 90 at 45; within 2,
@@ -785,62 +768,62 @@ static void test_edivisive(void)
 	 * halfway between the levels and the estimate moves to 27
 	 */
 	shape_draw(STAIRS, 400, x);
-	k = ediv(x, 60, 1, cps, ARRAY_LEN(cps));
-	check(k == 2 && cps[0] >= 24 && cps[0] <= 26 && cps[1] >= 44 && cps[1] <= 46,
+	k = ediv(x, 60, 1, cps, ARRAY_SIZE(cps));
+	checkf(k == 2 && cps[0] >= 24 && cps[0] <= 26 && cps[1] >= 44 && cps[1] <= 46,
 	      "steps at 25 and 45: %d change point(s) at %zu, %zu", k, k > 0 ? cps[0] : 0,
 	      k > 1 ? cps[1] : 0);
 	shape_sweep(STAIRS, 400, stairs, 2, 2, &all, &extra);
-	check(all == 20 && extra <= 1, "steps at 25 and 45, 20 histories: both found within 2 in"
+	checkf(all == 20 && extra <= 1, "steps at 25 and 45, 20 histories: both found within 2 in"
 	      " %u, %u extra", all, extra);
 	/*
 	 * a short-lived 3-sigma regression (10 points): the search over Y's
 	 * end (kappa) is what finds it, see stats_ediv_best
 	 */
 	shape_sweep(BLIP, 500, blip, 2, 3, &all, &extra);
-	check(all >= 18 && extra <= 1, "10-point 3-sigma regression, 20 histories: both ends found"
+	checkf(all >= 18 && extra <= 1, "10-point 3-sigma regression, 20 histories: both ends found"
 	      " within 3 in %u, %u extra", all, extra);
 	shape_draw(STAIRS, 401, x);
 	k = ediv(x, 60, 1, cps, 1);
-	check(k == 1, "max_cps 1 stops after the first: %d", k);
+	checkf(k == 1, "max_cps 1 stops after the first: %d", k);
 
 	/* pure noise: at most 1 false positive over 20 seeds */
 	for (uint64_t seed = 0; seed < 20; seed++) {
 		shape_draw(FLAT, 1000 + seed, x);
-		k = ediv(x, 60, seed, cps, ARRAY_LEN(cps));
+		k = ediv(x, 60, seed, cps, ARRAY_SIZE(cps));
 		if (k < 0)
-			check(0, "stats_edivisive returned %d", k);
+			checkf(0, "stats_edivisive returned %d", k);
 		false_pos += (unsigned)k;
 		printf("info pure noise seed %" PRIu64 ": %d change point(s)\n", seed, k);
 	}
-	check(false_pos <= 1, "pure noise, 20 seeds, 60 points: %u false change point(s) (<= 1)",
+	checkf(false_pos <= 1, "pure noise, 20 seeds, 60 points: %u false change point(s) (<= 1)",
 	      false_pos);
 
 	/* constant series: no change, whatever the seed */
 	for (int i = 0; i < 60; i++)
 		x[i] = 42.0;
-	k = ediv(x, 60, 1, cps, ARRAY_LEN(cps));
-	check(k == 0, "constant series: %d change point(s)", k);
+	k = ediv(x, 60, 1, cps, ARRAY_SIZE(cps));
+	checkf(k == 0, "constant series: %d change point(s)", k);
 	/* a spike is one point, less than min_size: not a regime */
 	x[30] = 50.0;
-	k = ediv(x, 60, 1, cps, ARRAY_LEN(cps));
-	check(k == 0, "a single outlier in a constant series: %d change point(s)", k);
+	k = ediv(x, 60, 1, cps, ARRAY_SIZE(cps));
+	checkf(k == 0, "a single outlier in a constant series: %d change point(s)", k);
 	/* too short for two segments of min_size */
-	k = ediv(x, 9, 1, cps, ARRAY_LEN(cps));
-	check(k == 0, "9 points with min_size 5: %d", k);
+	k = ediv(x, 9, 1, cps, ARRAY_SIZE(cps));
+	checkf(k == 0, "9 points with min_size 5: %d", k);
 
-	check(stats_edivisive(x, 60, 1, 0.01, 199, 1, cps, 4) == -EINVAL, "min_size 1 is -EINVAL");
-	check(stats_edivisive(x, 60, 5, 0.0, 199, 1, cps, 4) == -EINVAL, "sig_level 0 is -EINVAL");
-	check(stats_edivisive(x, 60, 5, 0.01, 0, 1, cps, 4) == -EINVAL, "0 permutations is -EINVAL");
-	check(stats_edivisive(NULL, 60, 5, 0.01, 199, 1, cps, 4) == -EINVAL, "NULL x is -EINVAL");
+	checkf(stats_edivisive(x, 60, 1, 0.01, 199, 1, cps, 4) == -EINVAL, "min_size 1 is -EINVAL");
+	checkf(stats_edivisive(x, 60, 5, 0.0, 199, 1, cps, 4) == -EINVAL, "sig_level 0 is -EINVAL");
+	checkf(stats_edivisive(x, 60, 5, 0.01, 0, 1, cps, 4) == -EINVAL, "0 permutations is -EINVAL");
+	checkf(stats_edivisive(NULL, 60, 5, 0.01, 199, 1, cps, 4) == -EINVAL, "NULL x is -EINVAL");
 
 	/* a year of nightly points with two regressions: timing as info */
 	stats_rng_seed(&r, 365);
 	for (int i = 0; i < 365; i++)
 		x[i] = (i < 120 ? 100.0 : i < 250 ? 96.0 : 92.0) * (1.0 + 0.01 * stats_rng_normal(&r));
 	t0 = mtime_now_us();
-	k = ediv(x, 365, 7, cps, ARRAY_LEN(cps));
+	k = ediv(x, 365, 7, cps, ARRAY_SIZE(cps));
 	t1 = mtime_now_us();
-	check(k == 2 && cps[0] >= 119 && cps[0] <= 121 && cps[1] >= 249 && cps[1] <= 251,
+	checkf(k == 2 && cps[0] >= 119 && cps[0] <= 121 && cps[1] >= 249 && cps[1] <= 251,
 	      "365 points, 4 %% steps at 120 and 250 with 1 %% noise: %d change point(s) at %zu, %zu",
 	      k, k > 0 ? cps[0] : 0, k > 1 ? cps[1] : 0);
 	printf("info E-divisive on 365 points (199 permutations, sig 0.01, 2 changes found): %.1f ms\n",
@@ -850,7 +833,7 @@ static void test_edivisive(void)
 	for (int i = 0; i < 365; i++)
 		x[i] = 100.0 * (1.0 + 0.01 * stats_rng_normal(&r));
 	t0 = mtime_now_us();
-	k = ediv(x, 365, 7, cps, ARRAY_LEN(cps));
+	k = ediv(x, 365, 7, cps, ARRAY_SIZE(cps));
 	t1 = mtime_now_us();
 	printf("info E-divisive on 365 points of noise: %d change point(s), %.1f ms\n", k,
 	       (double)(t1 - t0) / 1000.0);
@@ -870,7 +853,7 @@ static void test_timing(void)
 	for (int i = 0; i < reps; i++) {
 		mw(a, 10, b, 10, &u, &p);
 		if (stats_bootstrap_ratio_ci(a, 10, b, 10, 2000, 0.95, (uint64_t)i, &lo, &hi))
-			check(0, "bootstrap failed");
+			checkf(0, "bootstrap failed");
 	}
 	t1 = mtime_now_us();
 	printf("info Mann-Whitney + bootstrap (2000 iters), 10 vs 10: %.3f ms per series"
@@ -892,6 +875,6 @@ int main(void)
 	test_edivisive_argmax();
 	test_edivisive();
 	test_timing();
-	printf("all %u checks passed\n", n_checks);
+	printf("all %u checks passed\n", check_count);
 	return 0;
 }

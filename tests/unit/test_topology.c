@@ -9,7 +9,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,35 +18,8 @@
 
 #include "jsonset.h"
 #include "topology.h"
+#include "check.h"
 
-static unsigned n_cases;
-
-static void fail(const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), noreturn));
-
-static void fail(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	exit(1);
-}
-
-static void pass(const char *name)
-{
-	n_cases++;
-	printf("ok   %s\n", name);
-}
-
-static void dump_errs(const struct errlist *e)
-{
-	for (size_t i = 0; i < e->n; i++)
-		printf("       | %s\n", e->msgs[i]);
-}
 
 /* A small valid topology the broken cases are derived from. */
 static const char mini[] =
@@ -77,45 +49,6 @@ static const char mini[] =
 	"  }\n"
 	"}\n";
 
-/* mini with the first occurrence of each `from` replaced by its `to`. */
-static char *variant(const char *name, const char *const *edits, size_t n_edits)
-{
-	char *doc = strdup(mini);
-
-	for (size_t i = 0; i + 1 < n_edits; i += 2) {
-		const char *from = edits[i], *to = edits[i + 1];
-		char *at = strstr(doc, from), *grown;
-		size_t head, tail;
-
-		if (!at)
-			fail(name, "test bug: '%s' not in the base document", from);
-		head = (size_t)(at - doc);
-		tail = strlen(at + strlen(from));
-		grown = malloc(head + strlen(to) + tail + 1);
-		if (!grown)
-			fail(name, "out of memory");
-		memcpy(grown, doc, head);
-		memcpy(grown + head, to, strlen(to));
-		memcpy(grown + head + strlen(to), at + strlen(from), tail + 1);
-		free(doc);
-		doc = grown;
-	}
-	return doc;
-}
-
-static bool has_msg(const struct errlist *e, const char *const *subs)
-{
-	for (size_t i = 0; i < e->n; i++) {
-		bool all = true;
-
-		for (size_t k = 0; subs[k] && all; k++)
-			all = strstr(e->msgs[i], subs[k]) != NULL;
-		if (all)
-			return true;
-	}
-	return false;
-}
-
 /* Load doc and require failure with one message holding every substring
  * of want (NULL-terminated). Returns the number of messages. */
 static size_t expect_error(const char *name, const char *doc,
@@ -128,33 +61,19 @@ static size_t expect_error(const char *name, const char *doc,
 	int r;
 
 	r = topology_load_buffer("bad.json", doc, strlen(doc), sets, n_sets, &t, &e);
-	if (r != -EINVAL) {
-		dump_errs(&e);
-		fail(name, "expected -EINVAL, got %d", r);
-	}
-	if (!has_msg(&e, want)) {
-		dump_errs(&e);
-		fail(name, "no message contains all of: '%s', '%s', '%s'", want[0],
-		     want[1] ? want[1] : "", want[1] && want[2] ? want[2] : "");
-	}
+	check_errs_want(name, r, &e, want);
 	for (size_t i = 0; i < e.n; i++)
 		if (strncmp(e.msgs[i], "bad.json", 8))
-			fail(name, "message does not start with the file name: %s",
+			check_failf(name, "message does not start with the file name: %s",
 			     e.msgs[i]);
 	printf("       > %s\n", e.msgs[0]);
 	n = e.n;
 	errlist_release(&e);
-	pass(name);
+	check_pass(name);
 	return n;
 }
 
-struct bad_case {
-	const char *name;
-	const char *edits[6]; /* from, to pairs */
-	const char *want[4];
-};
-
-static const struct bad_case bad_cases[] = {
+static const struct check_bad_case bad_cases[] = {
 	{ "syntax error is located",
 	  { "\"r1\": {\"forwarding\": true},", "\"r1\": {\"forwarding\": true}" },
 	  { "bad.json:9:12:", "'}' expected" } },
@@ -257,17 +176,7 @@ static void test_bad_inputs(void)
 	};
 
 	expect_error("not an object", "[1, 2]", NULL, 0, not_object);
-	for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
-		const struct bad_case *c = &bad_cases[i];
-		size_t n_edits = 0;
-		char *doc;
-
-		while (n_edits < ARRAY_SIZE(c->edits) && c->edits[n_edits])
-			n_edits++;
-		doc = variant(c->name, c->edits, n_edits);
-		expect_error(c->name, doc, NULL, 0, c->want);
-		free(doc);
-	}
+	check_bad_cases(mini, bad_cases, ARRAY_SIZE(bad_cases), expect_error);
 }
 
 static void test_base_parses(void)
@@ -280,44 +189,44 @@ static void test_base_parses(void)
 
 	r = topology_load_buffer("mini.json", mini, strlen(mini), NULL, 0, &t, &e);
 	if (r) {
-		dump_errs(&e);
-		fail(name, "got %d", r);
+		check_errs_dump(&e);
+		check_failf(name, "got %d", r);
 	}
 	if (t.spec.n_nodes != 3 || t.spec.n_links != 3 || t.spec.n_paths != 2 ||
 	    t.spec.n_endpoints != 2 || t.spec.n_routes != 2 || t.spec.n_limits != 1)
-		fail(name, "wrong counts: nodes %u links %u paths %u endpoints %u routes %u limits %u",
+		check_failf(name, "wrong counts: nodes %u links %u paths %u endpoints %u routes %u limits %u",
 		     t.spec.n_nodes, t.spec.n_links, t.spec.n_paths,
 		     t.spec.n_endpoints, t.spec.n_routes, t.spec.n_limits);
 	/* forwarding: true became two sysctls, after the explicit one. */
 	if (t.spec.n_sysctls != 3 || strcmp(t.spec.sysctls[1].key, "net.ipv4.ip_forward") ||
 	    strcmp(t.spec.sysctls[1].node, "r1") || strcmp(t.spec.sysctls[1].value, "1") ||
 	    strcmp(t.spec.sysctls[2].key, "net.ipv6.conf.all.forwarding"))
-		fail(name, "forwarding sysctls not derived (%u sysctls)", t.spec.n_sysctls);
+		check_failf(name, "forwarding sysctls not derived (%u sysctls)", t.spec.n_sysctls);
 	/* Limits not given keep the kernel's defaults. */
 	if (t.spec.limits[0].subflows != 1 || t.spec.limits[0].add_addr_accepted != 0)
-		fail(name, "limits %u/%u", t.spec.limits[0].subflows,
+		check_failf(name, "limits %u/%u", t.spec.limits[0].subflows,
 		     t.spec.limits[0].add_addr_accepted);
 	if (t.spec.paths[0].up.rate_bps != 50000000 ||
 	    t.spec.paths[0].down.rate_bps != 50000000 ||
 	    t.spec.paths[0].up.loss_pct != 1.0 || t.spec.paths[0].down.loss_pct != 1.0)
-		fail(name, "path1 shaping wrong");
+		check_failf(name, "path1 shaping wrong");
 	if (t.spec.paths[1].up.rate_bps != 10000000 ||
 	    t.spec.paths[1].down.rate_bps != 30000000)
-		fail(name, "path2 up/down override wrong: up %llu down %llu",
+		check_failf(name, "path2 up/down override wrong: up %llu down %llu",
 		     (unsigned long long)t.spec.paths[1].up.rate_bps,
 		     (unsigned long long)t.spec.paths[1].down.rate_bps);
 	if (t.spec.routes[0].dst.family != AF_INET || t.spec.routes[0].dst.prefixlen != 0 ||
 	    t.spec.routes[0].metric != 100 || strcmp(t.spec.routes[0].dev, "eth1"))
-		fail(name, "default route wrong");
+		check_failf(name, "default route wrong");
 	if (t.spec.endpoints[0].flags != LAB_PM_FLAG_SUBFLOW || t.spec.endpoints[0].id != 2 ||
 	    t.spec.endpoints[1].flags != LAB_PM_FLAG_SIGNAL)
-		fail(name, "endpoints wrong");
+		check_failf(name, "endpoints wrong");
 	if (strcmp(t.client, "client") || strcmp(t.spec.server, "server"))
-		fail(name, "roles wrong");
+		check_failf(name, "roles wrong");
 	snprintf(t.spec.name, sizeof(t.spec.name), "unit");
 	if (lab_spec_validate(&t.spec, &d))
-		fail(name, "lab_spec_validate: %s", diag_str(&d));
-	pass(name);
+		check_failf(name, "lab_spec_validate: %s", diag_str(&d));
+	check_pass(name);
 }
 
 static void test_many_errors(void)
@@ -332,18 +241,18 @@ static void test_many_errors(void)
 	static struct topology t;
 	struct errlist e = { 0 };
 	const char *name = "five errors in one file, all reported";
-	char *doc = variant(name, edits, ARRAY_SIZE(edits));
+	char *doc = check_edited(name, mini, edits, ARRAY_SIZE(edits));
 	int r;
 
 	r = topology_load_buffer("bad.json", doc, strlen(doc), NULL, 0, &t, &e);
 	free(doc);
-	dump_errs(&e);
+	check_errs_dump(&e);
 	if (r != -EINVAL || e.n != 5)
-		fail(name, "expected -EINVAL and 5 messages, got %d and %zu", r, e.n);
+		check_failf(name, "expected -EINVAL and 5 messages, got %d and %zu", r, e.n);
 	if (t.spec.n_nodes || t.spec.n_links)
-		fail(name, "topology not cleared after failure");
+		check_failf(name, "topology not cleared after failure");
 	errlist_release(&e);
-	pass(name);
+	check_pass(name);
 }
 
 static void test_sets(void)
@@ -364,26 +273,26 @@ static void test_sets(void)
 	r = topology_load_buffer("mini.json", mini, strlen(mini), sets,
 				 ARRAY_SIZE(sets), &t, &e);
 	if (r) {
-		dump_errs(&e);
-		fail(name, "got %d", r);
+		check_errs_dump(&e);
+		check_failf(name, "got %d", r);
 	}
 	if (t.spec.paths[0].up.rate_bps != 20000000 ||
 	    t.spec.paths[0].down.rate_bps != 20000000)
-		fail(name, "rate not overridden");
+		check_failf(name, "rate not overridden");
 	if (t.spec.links[2].mtu != 9000 || strcmp(t.spec.links[0].end[1].ifname, "r1c"))
-		fail(name, "links not overridden");
+		check_failf(name, "links not overridden");
 	if (t.spec.n_sysctls != 4 || strcmp(t.spec.sysctls[1].key, "net.ipv4.tcp_rmem") ||
 	    strcmp(t.spec.sysctls[1].value, "4096 131072 6291456"))
-		fail(name, "quoted sysctl key not set");
+		check_failf(name, "quoted sysctl key not set");
 	if (t.spec.paths[1].down.rate_bps != 25000000 ||
 	    t.spec.paths[1].down.queue_bytes != 64000 ||
 	    t.spec.paths[1].up.rate_bps != 10000000)
-		fail(name, "object value not set");
+		check_failf(name, "object value not set");
 	if (t.spec.n_limits != 2 || t.spec.limits[1].add_addr_accepted != 2 ||
 	    t.spec.limits[1].subflows != 2)
-		fail(name, "limits not created");
+		check_failf(name, "limits not created");
 	errlist_release(&e);
-	pass(name);
+	check_pass(name);
 
 	{
 		const char *s1[] = { "paths.path1.shaping.rate" };
@@ -438,22 +347,22 @@ static void test_jsonset(void)
 		dump = json_dumps(root, JSON_COMPACT);
 		if (cases[i].after) {
 			if (r)
-				fail(name, "failed: %s", err);
+				check_failf(name, "failed: %s", err);
 			/* jansson keeps insertion order: new keys come last. */
 			if (strcmp(dump, cases[i].after))
-				fail(name, "got %s, expected %s", dump, cases[i].after);
+				check_failf(name, "got %s, expected %s", dump, cases[i].after);
 		} else {
 			if (r != -EINVAL)
-				fail(name, "expected -EINVAL, got %d", r);
+				check_failf(name, "expected -EINVAL, got %d", r);
 			if (!strstr(err, cases[i].err))
-				fail(name, "message '%s' lacks '%s'", err, cases[i].err);
+				check_failf(name, "message '%s' lacks '%s'", err, cases[i].err);
 			if (strcmp(dump, base))
-				fail(name, "document changed by a failing --set: %s", dump);
+				check_failf(name, "document changed by a failing --set: %s", dump);
 			printf("       > %s\n", err);
 		}
 		free(dump);
 		json_decref(root);
-		pass(name);
+		check_pass(name);
 	}
 }
 
@@ -472,7 +381,7 @@ static void test_shipped(void)
 	snprintf(dir, sizeof(dir), "%s/topologies", src);
 	dh = opendir(dir);
 	if (!dh)
-		fail("shipped topologies", "cannot open '%s': %s", dir, strerror(errno));
+		check_failf("shipped topologies", "cannot open '%s': %s", dir, strerror(errno));
 	while ((de = readdir(dh))) {
 		static struct topology t;
 		struct errlist e = { 0 };
@@ -485,20 +394,20 @@ static void test_shipped(void)
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		r = topology_load_file(path, NULL, 0, &t, &e);
 		if (r) {
-			dump_errs(&e);
-			fail(de->d_name, "does not parse: %d", r);
+			check_errs_dump(&e);
+			check_failf(de->d_name, "does not parse: %d", r);
 		}
 		if (strncmp(de->d_name, t.name, strlen(t.name)) || de->d_name[strlen(t.name)] != '.')
-			fail(de->d_name, "\"name\" '%s' does not match the file name", t.name);
+			check_failf(de->d_name, "\"name\" '%s' does not match the file name", t.name);
 		snprintf(t.spec.name, sizeof(t.spec.name), "unit");
 		if (lab_spec_validate(&t.spec, &d))
-			fail(de->d_name, "lab_spec_validate: %s", diag_str(&d));
+			check_failf(de->d_name, "lab_spec_validate: %s", diag_str(&d));
 		/* Shipped files must run without netem: rate only. */
 		for (unsigned i = 0; i < t.spec.n_paths; i++)
 			if (lab_shaping_needs_netem(&t.spec.paths[i].up) ||
 			    lab_shaping_needs_netem(&t.spec.paths[i].down) ||
 			    !t.spec.paths[i].up.rate_bps || !t.spec.paths[i].down.rate_bps)
-				fail(de->d_name, "path '%s' is not rate-only shaping",
+				check_failf(de->d_name, "path '%s' is not rate-only shaping",
 				     t.spec.paths[i].name);
 		/* Every link carries both families. */
 		for (unsigned i = 0; i < t.spec.n_links; i++)
@@ -511,24 +420,24 @@ static void test_shipped(void)
 					v6 |= f->addrs[a].family == AF_INET6;
 				}
 				if (!v4 || !v6)
-					fail(de->d_name, "link '%s' end %u lacks IPv4 or IPv6",
+					check_failf(de->d_name, "link '%s' end %u lacks IPv4 or IPv6",
 					     t.spec.links[i].name, k);
 			}
 		/* One extra subflow per extra path, for each family. */
 		for (unsigned i = 0; i < t.spec.n_limits; i++)
 			if (t.spec.limits[i].subflows != t.spec.n_paths - 1)
-				fail(de->d_name, "limits of '%s': %u subflows for %u paths",
+				check_failf(de->d_name, "limits of '%s': %u subflows for %u paths",
 				     t.spec.limits[i].node, t.spec.limits[i].subflows,
 				     t.spec.n_paths);
 		printf("       > %s: %u nodes, %u links, %u paths, %u routes, %u endpoints\n",
 		       de->d_name, t.spec.n_nodes, t.spec.n_links, t.spec.n_paths,
 		       t.spec.n_routes, t.spec.n_endpoints);
 		n_files++;
-		pass(de->d_name);
+		check_pass(de->d_name);
 	}
 	closedir(dh);
 	if (n_files < 3)
-		fail("shipped topologies", "found %u files in '%s', expected at least 3",
+		check_failf("shipped topologies", "found %u files in '%s', expected at least 3",
 		     n_files, dir);
 
 	/* Figures the README promises. */
@@ -538,14 +447,14 @@ static void test_shipped(void)
 
 		snprintf(path, sizeof(path), "%s/asymmetric.json", dir);
 		if (topology_load_file(path, NULL, 0, &t, &e))
-			fail("asymmetric.json figures", "does not parse");
+			check_failf("asymmetric.json figures", "does not parse");
 		for (unsigned i = 0; i < t.spec.n_paths; i++)
 			if (!strcmp(t.spec.paths[i].name, "lte") &&
 			    (t.spec.paths[i].up.rate_bps != 5000000 ||
 			     t.spec.paths[i].down.rate_bps != 20000000 ||
 			     t.spec.paths[i].n_links != 1))
-				fail("asymmetric.json figures", "lte is not 5/20 Mbit/s direct");
-		pass("asymmetric.json figures");
+				check_failf("asymmetric.json figures", "lte is not 5/20 Mbit/s direct");
+		check_pass("asymmetric.json figures");
 	}
 }
 
@@ -557,10 +466,10 @@ static void test_unreadable(void)
 	int r = topology_load_file("/nonexistent/x.json", NULL, 0, &t, &e);
 
 	if (r != -ENOENT || e.n != 1 || !strstr(e.msgs[0], "/nonexistent/x.json: cannot open"))
-		fail(name, "got %d, %zu messages", r, e.n);
+		check_failf(name, "got %d, %zu messages", r, e.n);
 	printf("       > %s\n", e.msgs[0]);
 	errlist_release(&e);
-	pass(name);
+	check_pass(name);
 }
 
 int main(void)
@@ -572,6 +481,6 @@ int main(void)
 	test_jsonset();
 	test_unreadable();
 	test_shipped();
-	printf("%u cases passed\n", n_cases);
+	printf("%u cases passed\n", check_count);
 	return 0;
 }

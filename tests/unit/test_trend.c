@@ -23,7 +23,6 @@
  * failure exits 1.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -35,56 +34,12 @@
 #include "results.h"
 #include "stats.h"
 #include "trend.h"
+#include "check.h"
 
 #define DAY_US (86400ULL * 1000000ULL)
 #define NIGHT0_US (1793491200ULL * 1000000ULL) /* 2026-11-01 00:00 UTC */
 
 static char tmpdir[] = "/tmp/mpl-test-trend-XXXXXX";
-static int checks;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void remove_tmpdir(void)
-{
-	if (tmpdir[sizeof(tmpdir) - 2] != 'X')
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		checks++;                                                      \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
-				#cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			exit(1);                                               \
-		}                                                              \
-		printf("ok %d - ", checks);                                    \
-		printf(__VA_ARGS__);                                           \
-		putchar('\n');                                                 \
-	} while (0)
-
-static void must(int ret, const char *what)
-{
-	if (ret < 0) {
-		fprintf(stderr, "FAIL: %s: %s\n", what, strerror(-ret));
-		exit(1);
-	}
-}
-
-static const char *db_path(const char *name)
-{
-	static char buf[4][256];
-	static int next;
-	char *p = buf[next++ % 4];
-
-	snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, name);
-	return p;
-}
 
 static long long raw_int(const char *path, const char *sql)
 {
@@ -123,17 +78,17 @@ static void store_run(struct results *r, const char *scenario, const char *varia
 	struct results_run run;
 	struct diag d = DIAG_INIT;
 
-	must(results_run_init(&run), "init");
-	must(results_run_set_str(&run.scenario, scenario), "set");
-	must(results_run_set_str(&run.variant_key, variant_key), "set");
-	must(results_run_set_str(&run.kernel.release, release), "set");
-	must(results_run_set_str(&run.host.hostname, "box1"), "set");
+	check_must(results_run_init(&run), "init", NULL);
+	check_must(results_run_set_str(&run.scenario, scenario), "set", NULL);
+	check_must(results_run_set_str(&run.variant_key, variant_key), "set", NULL);
+	check_must(results_run_set_str(&run.kernel.release, release), "set", NULL);
+	check_must(results_run_set_str(&run.host.hostname, "box1"), "set", NULL);
 	run.started_at_us = started_at_us;
 	run.finished_at_us = started_at_us + 10 * 1000000ULL;
 	run.status = status;
 	run.repetition = 1;
-	must(results_run_add_metric(&run, "goodput_bps", goodput_bps), "metric");
-	must(results_run_store(r, &run, &d), d.msg);
+	check_must(results_run_add_metric(&run, "goodput_bps", goodput_bps), "metric", NULL);
+	check_must(results_run_store(r, &run, &d), d.msg, NULL);
 	results_run_release(&run);
 }
 
@@ -153,6 +108,18 @@ static void store_night(struct results *r, struct stats_rng *rng, const char *sc
 			  RESULTS_OK, level * (1 + sd * stats_rng_normal(rng)));
 	store_run(r, scenario, "cc=bbr", release, t + 3600 * 1000000ULL, RESULTS_INVALID,
 		  level * 0.1);
+}
+
+/* n_nights on kernel 6.18.0 at level before, then from night step on at
+ * level after, with noise sd drawn from a generator seeded with seed. */
+static void store_step(struct results *r, uint64_t seed, const char *scenario, unsigned n_nights,
+		       unsigned step, double before, double after, double sd)
+{
+	struct stats_rng rng;
+
+	stats_rng_seed(&rng, seed);
+	for (unsigned night = 0; night < n_nights; night++)
+		store_night(r, &rng, scenario, "6.18.0", night, night < step ? before : after, sd);
 }
 
 static int trend_of(struct results *r, const char *scenario, enum trend_by by, uint64_t now_us,
@@ -191,16 +158,12 @@ static void test_regression(struct results *r, const char *path)
 {
 	struct trend_result res;
 	struct diag d = DIAG_INIT;
-	struct stats_rng rng;
 	struct cp_seen seen = { 0 }, again = { 0 };
 	const struct trend_series *s;
 	const struct compare_series *row;
-	unsigned night;
 	int ret;
 
-	stats_rng_seed(&rng, 1);
-	for (night = 0; night < 40; night++)
-		store_night(r, &rng, "regress", "6.18.0", night, night < 30 ? 100e6 : 94e6, 0.01);
+	store_step(r, 1, "regress", 40, 30, 100e6, 94e6, 0.01);
 
 	ret = trend_of(r, "regress", TREND_BY_NIGHT, 1000, &res, &d);
 	CHECK(ret == 0 && res.n == 1, "one series from 40 nights (%d, %zu series): %s", ret, res.n,
@@ -228,7 +191,7 @@ static void test_regression(struct results *r, const char *path)
 	      "compare row: n %zu/%zu, ratio %.3f [%.3f, %.3f]", row->n_base, row->n_cand,
 	      row->ratio, row->ci_lo, row->ci_hi);
 	CHECK(res.n_stored == 1, "the change point was stored (%zu)", res.n_stored);
-	must(results_changepoints_query(r, "regress", collect_cp, &seen, &d), d.msg);
+	check_must(results_changepoints_query(r, "regress", collect_cp, &seen, &d), d.msg, NULL);
 	CHECK(seen.n == 1 && seen.at_us == s->cps[0].at_us && strcmp(seen.label, s->cps[0].label) == 0 &&
 		      seen.before == s->cps[0].median_before && seen.detected_at_us == 1000,
 	      "read back: '%s', id %lld, detected at %llu", seen.label, (long long)seen.id,
@@ -251,7 +214,7 @@ static void test_regression(struct results *r, const char *path)
 	ret = trend_of(r, "regress", TREND_BY_NIGHT, 2000, &res, &d);
 	CHECK(ret == 0 && res.n == 1 && res.series[0].n_cps == 1, "trend again: %s", diag_str(&d));
 	trend_result_release(&res);
-	must(results_changepoints_query(r, NULL, collect_cp, &again, &d), d.msg);
+	check_must(results_changepoints_query(r, NULL, collect_cp, &again, &d), d.msg, NULL);
 	CHECK(again.n == 1 && again.id == seen.id && again.detected_at_us == 1000,
 	      "storing it twice keeps one row (%zu), same id, first detection kept (%llu)",
 	      again.n, (unsigned long long)again.detected_at_us);
@@ -264,14 +227,10 @@ static void test_new_regime(struct results *r)
 {
 	struct trend_result res;
 	struct diag d = DIAG_INIT;
-	struct stats_rng rng;
 	const struct trend_series *s;
-	unsigned night;
 	int ret;
 
-	stats_rng_seed(&rng, 6);
-	for (night = 0; night < 33; night++)
-		store_night(r, &rng, "fresh", "6.18.0", night, night < 30 ? 100e6 : 90e6, 0.01);
+	store_step(r, 6, "fresh", 33, 30, 100e6, 90e6, 0.01);
 	ret = trend_of(r, "fresh", TREND_BY_NIGHT, 1000, &res, &d);
 	CHECK(ret == 0 && res.n == 1, "30 flat nights and 3 slower ones: %s", diag_str(&d));
 	s = &res.series[0];
@@ -285,13 +244,9 @@ static void test_improvement(struct results *r)
 {
 	struct trend_result res;
 	struct diag d = DIAG_INIT;
-	struct stats_rng rng;
-	unsigned night;
 	int ret;
 
-	stats_rng_seed(&rng, 2);
-	for (night = 0; night < 40; night++)
-		store_night(r, &rng, "improve", "6.18.0", night, night < 30 ? 100e6 : 106e6, 0.01);
+	store_step(r, 2, "improve", 40, 30, 100e6, 106e6, 0.01);
 	ret = trend_of(r, "improve", TREND_BY_NIGHT, 1000, &res, &d);
 	CHECK(ret == 0 && res.n == 1 && res.series[0].n_cps == 1 &&
 		      res.series[0].verdict == COMPARE_IMPROVEMENT,
@@ -304,14 +259,10 @@ static void test_flat(struct results *r)
 {
 	struct trend_result res;
 	struct diag d = DIAG_INIT;
-	struct stats_rng rng;
 	const struct trend_series *s;
-	unsigned night;
 	int ret;
 
-	stats_rng_seed(&rng, 3);
-	for (night = 0; night < 40; night++)
-		store_night(r, &rng, "flat", "6.18.0", night, 100e6, 0.02);
+	store_step(r, 3, "flat", 40, 40, 100e6, 100e6, 0.02);
 	ret = trend_of(r, "flat", TREND_BY_NIGHT, 1000, &res, &d);
 	CHECK(ret == 0 && res.n == 1, "flat history: one series: %s", diag_str(&d));
 	s = &res.series[0];
@@ -371,14 +322,10 @@ static void test_too_short(struct results *r)
 {
 	struct trend_result res;
 	struct diag d = DIAG_INIT;
-	struct stats_rng rng;
 	const struct trend_series *s;
-	unsigned night;
 	int ret;
 
-	stats_rng_seed(&rng, 5);
-	for (night = 0; night < 5; night++)
-		store_night(r, &rng, "short", "6.18.0", night, night < 3 ? 100e6 : 50e6, 0.01);
+	store_step(r, 5, "short", 5, 3, 100e6, 50e6, 0.01);
 	ret = trend_of(r, "short", TREND_BY_NIGHT, 1000, &res, &d);
 	CHECK(ret == 0 && res.n == 1, "short history: one series: %s", diag_str(&d));
 	s = &res.series[0];
@@ -404,8 +351,8 @@ static void test_store(struct results *r, const char *path)
 	struct diag d = DIAG_INIT;
 	int ret;
 
-	must(results_changepoint_store(r, &cp, &d), d.msg);
-	must(results_changepoints_query(r, "direct", collect_cp, &a, &d), d.msg);
+	check_must(results_changepoint_store(r, &cp, &d), d.msg, NULL);
+	check_must(results_changepoints_query(r, "direct", collect_cp, &a, &d), d.msg, NULL);
 	CHECK(a.n == 1 && isnan(a.p) && a.after == 0.8,
 	      "a change point without p reads back with p NaN");
 	CHECK(raw_int(path, "SELECT count(*) FROM changepoints WHERE scenario = 'direct' "
@@ -414,10 +361,10 @@ static void test_store(struct results *r, const char *path)
 	cp.median_after = 0.7;
 	cp.p = 0.001;
 	cp.detected_at_us = 900;
-	must(results_changepoint_store(r, &cp, &d), d.msg);
+	check_must(results_changepoint_store(r, &cp, &d), d.msg, NULL);
 	cp.detected_at_us = 100;
-	must(results_changepoint_store(r, &cp, &d), d.msg);
-	must(results_changepoints_query(r, "direct", collect_cp, &b, &d), d.msg);
+	check_must(results_changepoint_store(r, &cp, &d), d.msg, NULL);
+	check_must(results_changepoints_query(r, "direct", collect_cp, &b, &d), d.msg, NULL);
 	CHECK(b.n == 1 && b.id == a.id && b.after == 0.7 && b.p == 0.001 && b.detected_at_us == 100,
 	      "stored again: one row, same id, new figures, earliest detection (%llu)",
 	      (unsigned long long)b.detected_at_us);
@@ -432,18 +379,18 @@ static void test_store(struct results *r, const char *path)
  * is migrated on open and keeps its runs. */
 static void test_migration(void)
 {
-	const char *path = db_path("v1.db");
+	const char *path = check_tmpdir_file("v1.db");
 	struct results *r;
 	struct diag d = DIAG_INIT;
 	size_t n;
 
-	must(results_open(path, &r, &d), d.msg);
+	check_must(results_open(path, &r, &d), d.msg, NULL);
 	store_run(r, "old", "cc=bbr", "6.1.0", NIGHT0_US, RESULTS_OK, 1e6);
 	results_close(r);
 	CHECK(raw_exec(path, "DROP TABLE changepoints; PRAGMA user_version = 1") == SQLITE_OK,
 	      "turn the database back into version 1");
-	must(results_open(path, &r, &d), d.msg);
-	must(results_count(r, NULL, &n, &d), d.msg);
+	check_must(results_open(path, &r, &d), d.msg, NULL);
+	check_must(results_count(r, NULL, &n, &d), d.msg, NULL);
 	results_close(r);
 	CHECK(raw_int(path, "PRAGMA user_version") == 2 &&
 		      raw_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'changepoints'") == 1 &&
@@ -457,13 +404,9 @@ int main(void)
 	struct results *r;
 	struct diag d = DIAG_INIT;
 
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	atexit(remove_tmpdir);
-	path = db_path("trend.db");
-	must(results_open(path, &r, &d), d.msg);
+	check_tmpdir_make(tmpdir);
+	path = check_tmpdir_file("trend.db");
+	check_must(results_open(path, &r, &d), d.msg, NULL);
 
 	test_regression(r, path);
 	test_new_regime(r);
@@ -475,6 +418,6 @@ int main(void)
 	results_close(r);
 	test_migration();
 
-	printf("# %d checks passed\n", checks);
+	printf("# %u checks passed\n", check_count);
 	return 0;
 }

@@ -11,19 +11,15 @@
 #include <string.h>
 
 #include "units.h"
+#include "check.h"
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static unsigned n_cases;
-
-static void check(int ok, const char *what, const char *in, const char *detail)
+/* A case named by what is parsed or printed and its input: "<what> '<in>'". */
+static void check_in(int ok, const char *what, const char *in, const char *detail)
 {
-	if (!ok) {
-		printf("FAIL %s '%s': %s\n", what, in, detail);
-		exit(1);
-	}
-	n_cases++;
-	printf("ok   %s '%s'\n", what, in);
+	char name[200];
+
+	snprintf(name, sizeof(name), "%s '%s'", what, in);
+	check(ok, name, "%s", detail);
 }
 
 struct u64_case {
@@ -43,7 +39,7 @@ static void run_u64(const char *what, int (*parse)(const char *, uint64_t *),
 		snprintf(detail, sizeof(detail), "returned %d value %llu, expected %d value %llu",
 			 r, (unsigned long long)v, cases[i].ret,
 			 (unsigned long long)cases[i].want);
-		check(r == cases[i].ret && (r < 0 || v == cases[i].want), what,
+		check_in(r == cases[i].ret && (r < 0 || v == cases[i].want), what,
 		      cases[i].in, detail);
 	}
 }
@@ -132,14 +128,14 @@ static void test_percent(void)
 		{ "", -EINVAL, 0 },  { "five", -EINVAL, 0 },
 	};
 
-	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		double v = -1;
 		char detail[128];
 		int r = units_parse_percent(cases[i].in, &v);
 
 		snprintf(detail, sizeof(detail), "returned %d value %g, expected %d value %g",
 			 r, v, cases[i].ret, cases[i].want);
-		check(r == cases[i].ret && (r < 0 || v == cases[i].want), "percent",
+		check_in(r == cases[i].ret && (r < 0 || v == cases[i].want), "percent",
 		      cases[i].in, detail);
 	}
 }
@@ -157,30 +153,30 @@ static void test_format(void)
 	};
 	char buf[32], in[32];
 
-	for (size_t i = 0; i < ARRAY_LEN(rate_out); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(rate_out); i++) {
 		uint64_t back = 0;
 
 		snprintf(in, sizeof(in), "%llu", (unsigned long long)rate_out[i].v);
 		units_format_rate(rate_out[i].v, buf, sizeof(buf));
-		check(!strcmp(buf, rate_out[i].want), "format rate", in, buf);
+		check_in(!strcmp(buf, rate_out[i].want), "format rate", in, buf);
 		/* What is printed parses back to the same value. */
-		check(units_parse_rate_bps(buf, &back) == 0 && back == rate_out[i].v,
+		check_in(units_parse_rate_bps(buf, &back) == 0 && back == rate_out[i].v,
 		      "rate round trip", buf, "different value");
 	}
-	for (size_t i = 0; i < ARRAY_LEN(time_out); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(time_out); i++) {
 		snprintf(in, sizeof(in), "%llu", (unsigned long long)time_out[i].v);
 		units_format_time(time_out[i].v, buf, sizeof(buf));
-		check(!strcmp(buf, time_out[i].want), "format time", in, buf);
+		check_in(!strcmp(buf, time_out[i].want), "format time", in, buf);
 	}
 }
 
 int main(void)
 {
-	run_u64("rate", units_parse_rate_bps, rates, ARRAY_LEN(rates));
-	run_u64("time", units_parse_time_us, times, ARRAY_LEN(times));
-	run_u64("size", units_parse_size_bytes, sizes, ARRAY_LEN(sizes));
+	run_u64("rate", units_parse_rate_bps, rates, ARRAY_SIZE(rates));
+	run_u64("time", units_parse_time_us, times, ARRAY_SIZE(times));
+	run_u64("size", units_parse_size_bytes, sizes, ARRAY_SIZE(sizes));
 	test_percent();
 	test_format();
-	printf("%u cases passed\n", n_cases);
+	printf("%u cases passed\n", check_count);
 	return 0;
 }

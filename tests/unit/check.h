@@ -1,0 +1,288 @@
+/*
+ * check.h: the checks every unit test uses, header-only (each test is one
+ * translation unit, so the counters below are per program).
+ *
+ * Three families, one per output style the tests print:
+ *  - named cases, "ok   <name>" / "FAIL <name>: <why>": check(), checkf(),
+ *    check_pass(), check_failf();
+ *  - TAP-like numbered lines, "ok <n> - <msg>": CHECK(), fatal;
+ *  - quiet soft checks that only count failures: EXPECT(), for tests that
+ *    want every broken case in one run (main() ends with check_expect_done()).
+ * Every fatal check exits 1 (never abort), so atexit() handlers still run:
+ * the scratch directory below is removed that way, and test_mib removes its
+ * live namespace that way.
+ *
+ * Plus a scratch directory under /tmp removed at exit, check_must() for
+ * set-up calls that are not themselves under test, and what the input
+ * parsers' tests (topology, scenario) share: broken documents derived
+ * from a valid one, and the errlist a failed load leaves.
+ *
+ * Not here: anything specific to one module under test.
+ */
+#ifndef MPL_TESTS_CHECK_H
+#define MPL_TESTS_CHECK_H
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "diag.h" /* also ARRAY_SIZE() */
+#include "errlist.h"
+
+/* Passed fatal checks (all families), and failed EXPECT()s. */
+static unsigned check_count __attribute__((unused));
+static unsigned check_failures __attribute__((unused));
+
+static inline void __attribute__((noreturn)) check_vfailf(const char *what, const char *fmt,
+							  va_list ap)
+{
+	printf("FAIL %s: ", what);
+	vprintf(fmt, ap);
+	printf("\n");
+	exit(1);
+}
+
+/* Print "FAIL <what>: <message>" and exit 1. */
+static inline void __attribute__((format(printf, 2, 3), noreturn))
+check_failf(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	check_vfailf(what, fmt, ap);
+}
+
+/* Count one passed case and print "ok   <what>". */
+static inline void check_pass(const char *what)
+{
+	check_count++;
+	printf("ok   %s\n", what);
+}
+
+/* A named case: passes, or fails with the formatted reason. */
+static inline void __attribute__((format(printf, 3, 4)))
+check(int ok, const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ok) {
+		va_start(ap, fmt);
+		check_vfailf(what, fmt, ap);
+	}
+	check_pass(what);
+}
+
+/* A case whose message is its name: "ok   <msg>" or "FAIL <msg>", exit 1. */
+static inline void __attribute__((format(printf, 2, 3))) checkf(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s ", ok ? "ok  " : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!ok)
+		exit(1);
+	check_count++;
+}
+
+/* Fatal, numbered: "ok <n> - <msg>", or "FAIL file:line: cond: msg" on
+ * stderr and exit 1. stdout is flushed so the two streams interleave. */
+#define CHECK(cond, ...)                                                       \
+	do {                                                                   \
+		check_count++;                                                 \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
+				#cond);                                        \
+			fprintf(stderr, __VA_ARGS__);                          \
+			fputc('\n', stderr);                                   \
+			exit(1);                                               \
+		}                                                              \
+		printf("ok %u - ", check_count);                               \
+		printf(__VA_ARGS__);                                           \
+		putchar('\n');                                                 \
+		fflush(stdout);                                                \
+	} while (0)
+
+/* Soft: print "FAIL file:line: cond: msg" on stderr, count, go on. */
+#define EXPECT(cond, ...)                                                      \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
+				#cond);                                        \
+			fprintf(stderr, __VA_ARGS__);                          \
+			fputc('\n', stderr);                                   \
+			check_failures++;                                      \
+		}                                                              \
+	} while (0)
+
+/* End of an EXPECT() test: main()'s exit code, after the summary line. */
+static inline int check_expect_done(const char *ok_line)
+{
+	if (check_failures) {
+		fprintf(stderr, "%u check(s) failed\n", check_failures);
+		return 1;
+	}
+	printf("%s\n", ok_line);
+	return 0;
+}
+
+/* A set-up step that must work: exit 1 with the diag (or errno) if not. */
+static inline void check_must(int ret, const char *what, const struct diag *d)
+{
+	if (ret < 0) {
+		fprintf(stderr, "FAIL: %s: %s\n", what, d ? diag_str(d) : strerror(-ret));
+		exit(1);
+	}
+}
+
+/* ---- scratch directory ---------------------------------------------------- */
+
+static char *check_tmpdir_path __attribute__((unused));
+
+static inline int check_tmpdir_rm_entry(const char *path, const struct stat *st, int flag,
+					struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static inline void check_tmpdir_remove(void)
+{
+	if (check_tmpdir_path)
+		nftw(check_tmpdir_path, check_tmpdir_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* mkdtemp(tmpl) and remove the tree at exit; tmpl ("...XXXXXX") must be
+ * static, it becomes the directory's name. Exits 1 if it cannot be made. */
+static inline const char *check_tmpdir_make(char *tmpl)
+{
+	if (!mkdtemp(tmpl)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	check_tmpdir_path = tmpl;
+	atexit(check_tmpdir_remove);
+	return tmpl;
+}
+
+/* "<tmpdir>/<name>"; four rotating buffers, so a call may use a few. */
+static inline const char *check_tmpdir_file(const char *name)
+{
+	static char buf[4][256];
+	static unsigned next;
+	char *p = buf[next++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "%s/%s", check_tmpdir_path, name);
+	return p;
+}
+
+/* ---- parser errors ---------------------------------------------------------- */
+
+/* base with the first occurrence of each `from` replaced by its `to`
+ * (edits: from, to pairs); malloc'd. A `from` not in base is a bug of the
+ * test, and fails it as such. */
+static inline char *check_edited(const char *name, const char *base, const char *const *edits,
+				 size_t n_edits)
+{
+	char *doc = strdup(base);
+
+	if (!doc)
+		check_failf(name, "out of memory");
+	for (size_t i = 0; i + 1 < n_edits; i += 2) {
+		const char *from = edits[i], *to = edits[i + 1];
+		char *at = strstr(doc, from), *grown;
+		size_t head, tail;
+
+		if (!at)
+			check_failf(name, "test bug: '%s' not in the base document", from);
+		head = (size_t)(at - doc);
+		tail = strlen(at + strlen(from));
+		grown = malloc(head + strlen(to) + tail + 1);
+		if (!grown)
+			check_failf(name, "out of memory");
+		memcpy(grown, doc, head);
+		memcpy(grown + head, to, strlen(to));
+		memcpy(grown + head + strlen(to), at + strlen(from), tail + 1);
+		free(doc);
+		doc = grown;
+	}
+	return doc;
+}
+
+/* Print the messages, indented, under a failing case. */
+static inline void check_errs_dump(const struct errlist *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		printf("       | %s\n", e->msgs[i]);
+}
+
+/* Whether one message holds every substring of subs (NULL-terminated). */
+static inline bool check_errs_have(const struct errlist *e, const char *const *subs)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		bool all = true;
+
+		for (size_t k = 0; subs[k] && all; k++)
+			all = strstr(e->msgs[i], subs[k]) != NULL;
+		if (all)
+			return true;
+	}
+	return false;
+}
+
+/* A load (returned r, messages e) must have failed with -EINVAL and one
+ * message holding every substring of want (NULL-terminated; the first
+ * three are shown when none does). */
+static inline void check_errs_want(const char *name, int r, const struct errlist *e,
+				   const char *const *want)
+{
+	if (r != -EINVAL) {
+		check_errs_dump(e);
+		check_failf(name, "expected -EINVAL, got %d", r);
+	}
+	if (!check_errs_have(e, want)) {
+		check_errs_dump(e);
+		check_failf(name, "no message contains all of: '%s', '%s', '%s'", want[0],
+			    want[1] ? want[1] : "", want[1] && want[2] ? want[2] : "");
+	}
+}
+
+/* A broken document: the base with edits applied must fail to load with
+ * one message holding every substring of want. */
+struct check_bad_case {
+	const char *name;
+	const char *edits[6]; /* from, to pairs; NULL after the last */
+	const char *want[4];  /* NULL-terminated */
+};
+
+/* Loads doc and requires the failure (the test's expect_error()). */
+typedef size_t (*check_expect_fn)(const char *name, const char *doc, const char *const *sets,
+				  size_t n_sets, const char *const *want);
+
+/* Every case, derived from base, through expect. */
+static inline void check_bad_cases(const char *base, const struct check_bad_case *cases,
+				   size_t n_cases, check_expect_fn expect)
+{
+	for (size_t i = 0; i < n_cases; i++) {
+		const struct check_bad_case *c = &cases[i];
+		size_t n_edits = 0;
+		char *doc;
+
+		while (n_edits < ARRAY_SIZE(c->edits) && c->edits[n_edits])
+			n_edits++;
+		doc = check_edited(c->name, base, c->edits, n_edits);
+		expect(c->name, doc, NULL, 0, c->want);
+		free(doc);
+	}
+}
+
+#endif
