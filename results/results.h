@@ -27,6 +27,9 @@ struct results;
  * RESULTS_DEFAULT_DB; its directory is created if missing. */
 int results_open(const char *path, struct results **out, struct diag *d);
 void results_close(struct results *r);
+/* The schema version this build creates and migrates to (PRAGMA
+ * user_version of a database it has opened). */
+int results_schema_current(void);
 /* PRAGMA integrity_check == "ok": 0, else -EIO with the first complaint. */
 int results_integrity_check(struct results *r, struct diag *d);
 

@@ -190,6 +190,11 @@ static const struct results_migration migrations[] = {
 
 const int results_schema_version = (int)ARRAY_SIZE(migrations);
 
+int results_schema_current(void)
+{
+	return results_schema_version;
+}
+
 static int schema_user_version(struct results *r, int *version, struct diag *d)
 {
 	sqlite3_stmt *st = NULL;
