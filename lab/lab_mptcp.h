@@ -7,8 +7,10 @@
  *   mptcp_diag.c  the MPTCP sockets of a namespace through sock_diag
  *                 (INET_DIAG_REQ_PROTOCOL = IPPROTO_MPTCP), with the
  *                 struct mptcp_info the kernel attaches to each
+ *   pm_events.c   the path manager's events (generic netlink group
+ *                 mptcp_pm_events) of a namespace while a run lasts
  *
- * Both only read. They never print or exit; failures come back as a
+ * All only read. They never print or exit; failures come back as a
  * negative errno and a struct diag.
  */
 #ifndef MPL_LAB_MPTCP_H
@@ -109,5 +111,97 @@ int lab_mptcp_conn_from_info(const void *info, size_t len, struct lab_mptcp_conn
 /* Whether the namespace nsfd lets a process open an MPTCP socket
  * (net.mptcp.enabled, CONFIG_MPTCP): a real socket() is tried there. */
 bool lab_mptcp_socket_available(int nsfd);
+
+/* ---- pm_events.c (path-manager events) ---------------------------------- */
+
+/*
+ * The mptcp_pm_events generic-netlink multicast group of one namespace:
+ * what the in-kernel path manager did (connections created and closed,
+ * subflows joined, closed or changing priority, addresses announced and
+ * removed, listeners). The socket is created inside the namespace, so
+ * only that namespace's events arrive. Reading never blocks: it drains
+ * what the kernel has queued.
+ */
+
+/* Event numbers as in <linux/mptcp.h> (MPTCP_EVENT_*), stable uapi. */
+enum lab_pm_event_type {
+	LAB_PM_EV_CREATED = 1,
+	LAB_PM_EV_ESTABLISHED = 2,
+	LAB_PM_EV_CLOSED = 3,
+	LAB_PM_EV_ANNOUNCED = 6,
+	LAB_PM_EV_REMOVED = 7,
+	LAB_PM_EV_SUB_ESTABLISHED = 10,
+	LAB_PM_EV_SUB_CLOSED = 11,
+	LAB_PM_EV_SUB_PRIORITY = 13,
+	LAB_PM_EV_LISTENER_CREATED = 15,
+	LAB_PM_EV_LISTENER_CLOSED = 16,
+};
+
+/* Which attributes an event carried (the kernel sends a different set
+ * per event type). */
+enum lab_pm_event_attr {
+	LAB_PM_EV_HAS_TOKEN = 1u << 0,
+	LAB_PM_EV_HAS_FAMILY = 1u << 1,
+	LAB_PM_EV_HAS_LOC_ID = 1u << 2,
+	LAB_PM_EV_HAS_REM_ID = 1u << 3,
+	LAB_PM_EV_HAS_SADDR = 1u << 4,
+	LAB_PM_EV_HAS_DADDR = 1u << 5,
+	LAB_PM_EV_HAS_SPORT = 1u << 6,
+	LAB_PM_EV_HAS_DPORT = 1u << 7,
+	LAB_PM_EV_HAS_BACKUP = 1u << 8,
+	LAB_PM_EV_HAS_ERROR = 1u << 9,
+};
+
+struct lab_pm_event {
+	uint64_t t_us;	  /* CLOCK_MONOTONIC µs when it was read */
+	int type;	  /* enum lab_pm_event_type, or a number this code does not know */
+	uint32_t present; /* enum lab_pm_event_attr bits */
+	uint32_t token;
+	int family;	  /* AF_INET, AF_INET6; AF_INET for IPv4-mapped addresses */
+	uint8_t loc_id, rem_id;
+	/* "10.1.1.1:40000", "[fd00::1]:5201" (::ffff:a.b.c.d shown as
+	 * a.b.c.d, as the samples show it); the address alone when the
+	 * event has no port; "" when it has no address */
+	char local[64], remote[64];
+	uint16_t sport, dport; /* host order */
+	bool backup;
+	int error;	  /* MPTCP_ATTR_ERROR (the subflow's sk_err), 0 if none */
+};
+
+struct lab_pm_events;
+
+/*
+ * Join the mptcp_pm_events group inside namespace nsfd (-1: the current
+ * one). -EOPNOTSUPP when the kernel has no "mptcp_pm" family or no such
+ * group.
+ */
+int lab_pm_events_open(int nsfd, struct lab_pm_events **h, struct diag *d);
+
+/*
+ * Hand every event queued on h to fn, without blocking; fn returns < 0 to
+ * stop with that value. Returns the number of events handed over, or a
+ * negative errno. Messages that are not MPTCP events are skipped.
+ */
+typedef int (*lab_pm_event_fn)(const struct lab_pm_event *ev, void *arg);
+int lab_pm_events_read(struct lab_pm_events *h, lab_pm_event_fn fn, void *arg,
+		       struct diag *d);
+
+/* How many times the kernel dropped events because the socket's buffer
+ * was full (ENOBUFS): events were lost when this is not 0. */
+unsigned lab_pm_events_overruns(const struct lab_pm_events *h);
+
+/* Leave the group and free h. Accepts NULL. */
+void lab_pm_events_close(struct lab_pm_events *h);
+
+/*
+ * Parse one generic-netlink message (nlmsghdr + genlmsghdr + attributes,
+ * len bytes) into ev, stamped t_us. Pure, for tests. -EPROTO when it is
+ * not an MPTCP event or is malformed.
+ */
+int lab_pm_event_parse(const void *msg, size_t len, uint64_t t_us, struct lab_pm_event *ev);
+
+/* "created", "sub_established", ... (enum lab_pm_event_type); NULL for a
+ * type this code does not know. */
+const char *lab_pm_event_name(int type);
 
 #endif

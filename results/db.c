@@ -80,6 +80,29 @@ static const char *const stmt_sql[RESULTS_STMT_COUNT_] = {
 		"SELECT id, local, remote, bytes_sent, bytes_acked, bytes_received, retransmits, "
 		"backup FROM subflows WHERE run_id = ?1 ORDER BY idx",
 	[RESULTS_STMT_NOISE_LOAD] = "SELECT key, value FROM noise WHERE run_id = ?1 ORDER BY key",
+	[RESULTS_STMT_SAMPLE_INSERT] =
+		"INSERT INTO samples (run_id, idx, t_us, role, subflow_id, local, remote, present, "
+		"bytes_sent, bytes_acked, bytes_received, cwnd, srtt_us, rttvar_us, total_retrans, "
+		"pacing_rate_bps, delivery_rate_bps, backup) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17, ?18)",
+	[RESULTS_STMT_CONN_SAMPLE_INSERT] =
+		"INSERT INTO conn_samples (run_id, idx, t_us, role, present, bytes_retrans, "
+		"bytes_sent, bytes_acked, bytes_received, subflows_total, fallback) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[RESULTS_STMT_PM_EVENT_INSERT] =
+		"INSERT INTO pm_events (run_id, idx, t_us, role, type, local, remote, token, error, "
+		"backup) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[RESULTS_STMT_SAMPLE_LOAD] =
+		"SELECT t_us, role, subflow_id, local, remote, present, bytes_sent, bytes_acked, "
+		"bytes_received, cwnd, srtt_us, rttvar_us, total_retrans, pacing_rate_bps, "
+		"delivery_rate_bps, backup FROM samples WHERE run_id = ?1 ORDER BY idx",
+	[RESULTS_STMT_CONN_SAMPLE_LOAD] =
+		"SELECT t_us, role, present, bytes_retrans, bytes_sent, bytes_acked, bytes_received, "
+		"subflows_total, fallback FROM conn_samples WHERE run_id = ?1 ORDER BY idx",
+	[RESULTS_STMT_PM_EVENT_LOAD] =
+		"SELECT t_us, role, type, local, remote, token, error, backup FROM pm_events "
+		"WHERE run_id = ?1 ORDER BY idx",
 };
 
 int results_sqlite_errno(sqlite3 *db, int rc)

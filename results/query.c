@@ -550,6 +550,8 @@ int results_query(struct results *r, const struct results_filter *f, results_run
 			diag_set(d, ret, "cannot load run '%s': out of memory", run.uuid);
 		if (ret == 0)
 			ret = query_load_children(r, &run, d);
+		if (ret == 0 && f && (f->with_telemetry || f->with_pm_events))
+			ret = results_telemetry_load(r, &run, f->with_telemetry, d);
 		if (ret == 0) {
 			ret = fn(&run, arg);
 			if (ret < 0)

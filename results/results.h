@@ -117,6 +117,16 @@ struct results_run {
 	size_t n_noise;
 
 	int64_t id; /* database row id, set when stored or loaded */
+
+	/* Telemetry of the native engine and the path-manager events
+	 * (schema version 4, results/telemetry.c; types at the end of this
+	 * file). Stored with the run; loaded only when the filter asks. */
+	struct results_sample *samples;
+	size_t n_samples;
+	struct results_conn_sample *conn_samples;
+	size_t n_conn_samples;
+	struct results_pm_event *pm_events;
+	size_t n_pm_events;
 };
 
 /* Helpers to fill a run (all strings are copied; -ENOMEM on failure). */
@@ -151,10 +161,16 @@ struct results_filter {
 	const char **uuids;
 	size_t n_uuids;
 	uint64_t since_us, until_us; /* started_at within [since, until) */
+	/* also load samples, conn_samples and pm_events (big: off unless a
+	 * caller needs them) */
+	bool with_telemetry;
+	/* also load pm_events alone (tens of rows per run) */
+	bool with_pm_events;
 };
 
 /* Call fn for every selected run, oldest first, fully loaded (metrics,
- * tags, intervals, mibs, subflows). fn returns <0 to stop with that error.
+ * tags, intervals, mibs, subflows, noise; the telemetry too when
+ * f->with_telemetry, the PM events alone with f->with_pm_events). fn returns <0 to stop with that error.
  * The run is released after fn returns. */
 typedef int (*results_run_fn)(const struct results_run *run, void *arg);
 int results_query(struct results *r, const struct results_filter *f, results_run_fn fn,
@@ -245,5 +261,76 @@ int results_outbox_mark_failed(struct results *r, const char *url, char (*uuids)
 			       uint64_t now_us, const char *error, struct diag *d);
 /* The backoff after `attempts` failed attempts, in µs. */
 uint64_t results_outbox_backoff_us(int64_t attempts);
+
+/* ---- telemetry (schema version 4; results/telemetry.c, filled by
+ * runner/run.c, read by runner/cmd_export.c) -------------------------- */
+
+/*
+ * Which fields of a sample are real: the kernel's answer did not cover
+ * the others, and they are stored as NULL, never as 0. The bits are those
+ * of enum telemetry_field / telemetry_conn_field (runner/telemetry.h).
+ */
+enum results_sample_field {
+	RESULTS_S_BYTES_SENT = 1u << 0,
+	RESULTS_S_BYTES_ACKED = 1u << 1,
+	RESULTS_S_BYTES_RECEIVED = 1u << 2,
+	RESULTS_S_CWND = 1u << 3,
+	RESULTS_S_SRTT = 1u << 4,
+	RESULTS_S_RTTVAR = 1u << 5,
+	RESULTS_S_RETRANS = 1u << 6,
+	RESULTS_S_PACING_RATE = 1u << 7,
+	RESULTS_S_DELIVERY_RATE = 1u << 8,
+	RESULTS_S_BACKUP = 1u << 9,
+	RESULTS_S_ADDRS = 1u << 10,
+};
+
+enum results_conn_sample_field {
+	RESULTS_C_BYTES_RETRANS = 1u << 0,
+	RESULTS_C_SUBFLOWS_TOTAL = 1u << 1,
+	RESULTS_C_BYTES_SENT = 1u << 2,
+	RESULTS_C_BYTES_ACKED = 1u << 3,
+	RESULTS_C_BYTES_RECEIVED = 1u << 4,
+	RESULTS_C_FALLBACK = 1u << 5,
+};
+
+/* One subflow at one instant, as one side saw it. */
+struct results_sample {
+	uint64_t t_us;		    /* since the transfer started */
+	char role;		    /* 'c' client, 's' server ("client"/"server" in SQL) */
+	uint32_t subflow_id;
+	char local[64], remote[64]; /* "" when unknown (NULL in SQL) */
+	uint32_t present;	    /* enum results_sample_field */
+	uint64_t bytes_sent, bytes_acked, bytes_received;
+	uint32_t cwnd, srtt_us, rttvar_us, total_retrans;
+	uint64_t pacing_rate_bps, delivery_rate_bps;
+	bool backup;
+};
+
+/* One MPTCP connection at one instant. */
+struct results_conn_sample {
+	uint64_t t_us;
+	char role;
+	uint32_t present; /* enum results_conn_sample_field */
+	uint64_t bytes_retrans, bytes_sent, bytes_acked, bytes_received;
+	uint32_t subflows_total;
+	bool fallback;
+};
+
+/* A path-manager event of one namespace. */
+struct results_pm_event {
+	uint64_t t_us; /* since the transfer started */
+	char role;
+	char type[24]; /* "sub_established", ... */
+	char local[64], remote[64];
+	uint32_t token; /* 0: none (NULL in SQL) */
+	int error;	/* 0: none (NULL in SQL) */
+	bool backup;
+};
+
+/* Append one element (copied). -ENOMEM on failure. The arrays grow
+ * geometrically: a run has thousands of samples. */
+int results_run_add_sample(struct results_run *run, const struct results_sample *s);
+int results_run_add_conn_sample(struct results_run *run, const struct results_conn_sample *s);
+int results_run_add_pm_event(struct results_run *run, const struct results_pm_event *e);
 
 #endif

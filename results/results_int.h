@@ -38,6 +38,13 @@ enum results_stmt_id {
 	RESULTS_STMT_MIB_LOAD,
 	RESULTS_STMT_SUBFLOW_LOAD,
 	RESULTS_STMT_NOISE_LOAD,
+	/* telemetry (schema version 4, telemetry.c) */
+	RESULTS_STMT_SAMPLE_INSERT,
+	RESULTS_STMT_CONN_SAMPLE_INSERT,
+	RESULTS_STMT_PM_EVENT_INSERT,
+	RESULTS_STMT_SAMPLE_LOAD,
+	RESULTS_STMT_CONN_SAMPLE_LOAD,
+	RESULTS_STMT_PM_EVENT_LOAD,
 	RESULTS_STMT_COUNT_
 };
 
@@ -75,6 +82,14 @@ void results_bind_int64(struct results_bind *b, int idx, int64_t v);
  * skip it. */
 void results_bind_int64_known(struct results_bind *b, int idx, int64_t v);
 void results_bind_double(struct results_bind *b, int idx, double v);
+
+/* Telemetry rows of a run (telemetry.c): stored inside the caller's
+ * transaction by results_run_store(), loaded by results_query() when the
+ * filter asks for them (the PM events always, the samples with_samples). */
+int results_telemetry_store(struct results *r, int64_t run_id, const struct results_run *run,
+			    struct diag *d);
+int results_telemetry_load(struct results *r, struct results_run *run, bool with_samples,
+			   struct diag *d);
 
 /* Schema (schema.c). */
 extern const int results_schema_version;

@@ -258,6 +258,10 @@ void results_run_release(struct results_run *run)
 		free(run->subflows[i].remote);
 	}
 	free(run->subflows);
+	/* the telemetry elements own no memory of their own */
+	free(run->samples);
+	free(run->conn_samples);
+	free(run->pm_events);
 	/* a second release, or a release after a failed init, is harmless */
 	memset(run, 0, sizeof(*run));
 }

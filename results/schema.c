@@ -177,6 +177,67 @@ static const char *const schema_push_outbox[] = {
 	") WITHOUT ROWID",
 };
 
+/*
+ * Version 4: telemetry of the native engine and the path-manager events
+ * (results/telemetry.c). Many rows per run (a sample every 100 ms per
+ * subflow and side), so they are kept compact: a field the kernel did not
+ * report is NULL (present keeps the bits it did report), roles are
+ * 'client' / 'server' as in mibs, and the key is (run_id, idx) like the
+ * other child tables: one range scan per run, nothing else indexed.
+ */
+static const char *const schema_telemetry[] = {
+	"CREATE TABLE samples (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	idx INTEGER NOT NULL,\n"
+	"	t_us INTEGER NOT NULL,\n" /* since the transfer started */
+	"	role TEXT NOT NULL CHECK (role IN ('client', 'server')),\n"
+	"	subflow_id INTEGER NOT NULL,\n"
+	"	local TEXT,\n"
+	"	remote TEXT,\n"
+	"	present INTEGER NOT NULL,\n"
+	"	bytes_sent INTEGER,\n"
+	"	bytes_acked INTEGER,\n"
+	"	bytes_received INTEGER,\n"
+	"	cwnd INTEGER,\n"
+	"	srtt_us INTEGER,\n"
+	"	rttvar_us INTEGER,\n"
+	"	total_retrans INTEGER,\n"
+	"	pacing_rate_bps INTEGER,\n"
+	"	delivery_rate_bps INTEGER,\n"
+	"	backup INTEGER CHECK (backup IN (0, 1)),\n"
+	"	PRIMARY KEY (run_id, idx)\n"
+	") WITHOUT ROWID",
+
+	"CREATE TABLE conn_samples (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	idx INTEGER NOT NULL,\n"
+	"	t_us INTEGER NOT NULL,\n"
+	"	role TEXT NOT NULL CHECK (role IN ('client', 'server')),\n"
+	"	present INTEGER NOT NULL,\n"
+	"	bytes_retrans INTEGER,\n"
+	"	bytes_sent INTEGER,\n"
+	"	bytes_acked INTEGER,\n"
+	"	bytes_received INTEGER,\n"
+	"	subflows_total INTEGER,\n"
+	"	fallback INTEGER CHECK (fallback IN (0, 1)),\n"
+	"	PRIMARY KEY (run_id, idx)\n"
+	") WITHOUT ROWID",
+
+	"CREATE TABLE pm_events (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	idx INTEGER NOT NULL,\n"
+	"	t_us INTEGER NOT NULL,\n"
+	"	role TEXT NOT NULL CHECK (role IN ('client', 'server')),\n"
+	"	type TEXT NOT NULL,\n" /* "sub_established", ... */
+	"	local TEXT,\n"
+	"	remote TEXT,\n"
+	"	token INTEGER,\n"
+	"	error INTEGER,\n"
+	"	backup INTEGER NOT NULL CHECK (backup IN (0, 1)),\n"
+	"	PRIMARY KEY (run_id, idx)\n"
+	") WITHOUT ROWID",
+};
+
 struct results_migration {
 	const char *const *steps;
 	size_t n_steps;
@@ -186,6 +247,7 @@ static const struct results_migration migrations[] = {
 	{ schema_v1, ARRAY_SIZE(schema_v1) }, /* 0 -> 1: the initial schema */
 	{ schema_v2, ARRAY_SIZE(schema_v2) }, /* 1 -> 2: change points */
 	{ schema_push_outbox, ARRAY_SIZE(schema_push_outbox) }, /* 2 -> 3: push outbox */
+	{ schema_telemetry, ARRAY_SIZE(schema_telemetry) }, /* 3 -> 4: telemetry */
 };
 
 const int results_schema_version = (int)ARRAY_SIZE(migrations);

@@ -6,6 +6,7 @@
  *	host, kernel: INSERT OR IGNORE + SELECT id
  *	runs: INSERT                          UNIQUE(uuid) -> -EEXIST
  *	tags, metrics, intervals, mibs, subflows, noise: INSERT each
+ *	samples, conn_samples, pm_events (telemetry.c): INSERT each
  *	COMMIT
  *
  * Any failure rolls the whole transaction back, so the database holds the
@@ -336,8 +337,11 @@ static int store_rows(struct store_ctx *c)
 	ret = store_subflows(c);
 	if (ret < 0)
 		return ret;
-	return store_kvs(c, RESULTS_STMT_NOISE_INSERT, "noise indicator", c->run->noise,
-			 c->run->n_noise);
+	ret = store_kvs(c, RESULTS_STMT_NOISE_INSERT, "noise indicator", c->run->noise,
+			c->run->n_noise);
+	if (ret < 0)
+		return ret;
+	return results_telemetry_store(c->r, c->run_id, c->run, c->d);
 }
 
 static int store_validate(const struct results_run *run, struct diag *d)

@@ -7,8 +7,12 @@
  *              host{hostname, cpu_model, cores, governor}, started_at,
  *              finished_at, status, reason, engine{name, version,
  *              mptcp_method}, metrics{...}, subflows[...], mib{role:
- *              {counter: delta}}, intervals[...], noise{...}, tags{...}}]}
+ *              {counter: delta}}, intervals[...], noise{...}, tags{...},
+ *              pm_events[...]}]}
  * streamed run by run, so the size of the database does not matter.
+ * With --samples each run also has samples{subflows[...],
+ * connections[...]}, the native engine's telemetry (big: thousands of
+ * rows per run). A field the kernel did not report is null there.
  * export --format csv writes one row per run, with a column per metric.
  * runs lists the selection as an aligned table.
  */
@@ -28,6 +32,7 @@
 struct common_args {
 	const char *db;
 	const char *format;
+	bool samples; /* export: the telemetry samples too */
 	struct selector sel;
 };
 
@@ -37,6 +42,7 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "samples", no_argument, NULL, 's' },
 		{},
 	};
 	char err[256];
@@ -53,12 +59,21 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 				return usage_of(cmd);
 			a->format = optarg;
 			break;
+		case 's':
+			if (!want_format)
+				return usage_of(cmd);
+			a->samples = true;
+			break;
 		default:
 			return usage_of(cmd);
 		}
 	}
 	if (want_format && (!a->format || (strcmp(a->format, "json") && strcmp(a->format, "csv")))) {
 		say_error("'%s' needs --format json or --format csv", cmd);
+		return usage_of(cmd);
+	}
+	if (a->samples && strcmp(a->format, "json")) {
+		say_error("'%s --samples' needs --format json", cmd);
 		return usage_of(cmd);
 	}
 	for (int i = optind; i < argc; i++) {
@@ -84,7 +99,89 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *run_json(const struct results_run *run)
+static const char *role_name(char role)
+{
+	return role == 's' ? "server" : "client";
+}
+
+/* A counter the kernel reported, or null. u64 values above INT64_MAX
+ * (an unlimited pacing rate is ~0) are null too: JSON readers cannot
+ * hold them. */
+static json_t *u64_if(uint32_t present, uint32_t bit, uint64_t v)
+{
+	if (!(present & bit) || v > INT64_MAX)
+		return json_null();
+	return json_integer((json_int_t)v);
+}
+
+static json_t *pm_events_json(const struct results_run *run)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < run->n_pm_events; i++) {
+		const struct results_pm_event *e = &run->pm_events[i];
+
+		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:b}",
+			"t_us", (json_int_t)e->t_us, "role", role_name(e->role), "type", e->type,
+			"local", e->local[0] ? json_string(e->local) : json_null(),
+			"remote", e->remote[0] ? json_string(e->remote) : json_null(),
+			"token", e->token ? json_integer(e->token) : json_null(),
+			"error", e->error ? json_integer(e->error) : json_null(),
+			"backup", e->backup));
+	}
+	return a;
+}
+
+static json_t *samples_json(const struct results_run *run)
+{
+	json_t *sf = json_array(), *conns = json_array();
+
+	for (size_t i = 0; i < run->n_samples; i++) {
+		const struct results_sample *x = &run->samples[i];
+		uint32_t p = x->present;
+		json_t *o = json_pack("{s:I, s:s, s:I, s:o, s:o}", "t_us", (json_int_t)x->t_us,
+				      "role", role_name(x->role), "id", (json_int_t)x->subflow_id,
+				      "local", x->local[0] ? json_string(x->local) : json_null(),
+				      "remote", x->remote[0] ? json_string(x->remote) : json_null());
+
+		json_object_set_new(o, "bytes_sent", u64_if(p, RESULTS_S_BYTES_SENT, x->bytes_sent));
+		json_object_set_new(o, "bytes_acked", u64_if(p, RESULTS_S_BYTES_ACKED, x->bytes_acked));
+		json_object_set_new(o, "bytes_received",
+				    u64_if(p, RESULTS_S_BYTES_RECEIVED, x->bytes_received));
+		json_object_set_new(o, "cwnd", u64_if(p, RESULTS_S_CWND, x->cwnd));
+		json_object_set_new(o, "srtt_us", u64_if(p, RESULTS_S_SRTT, x->srtt_us));
+		json_object_set_new(o, "rttvar_us", u64_if(p, RESULTS_S_RTTVAR, x->rttvar_us));
+		json_object_set_new(o, "retransmits", u64_if(p, RESULTS_S_RETRANS, x->total_retrans));
+		json_object_set_new(o, "pacing_rate_bps",
+				    u64_if(p, RESULTS_S_PACING_RATE, x->pacing_rate_bps));
+		json_object_set_new(o, "delivery_rate_bps",
+				    u64_if(p, RESULTS_S_DELIVERY_RATE, x->delivery_rate_bps));
+		json_object_set_new(o, "backup",
+				    p & RESULTS_S_BACKUP ? json_boolean(x->backup) : json_null());
+		json_array_append_new(sf, o);
+	}
+	for (size_t i = 0; i < run->n_conn_samples; i++) {
+		const struct results_conn_sample *x = &run->conn_samples[i];
+		uint32_t p = x->present;
+		json_t *o = json_pack("{s:I, s:s}", "t_us", (json_int_t)x->t_us, "role",
+				      role_name(x->role));
+
+		json_object_set_new(o, "bytes_retrans",
+				    u64_if(p, RESULTS_C_BYTES_RETRANS, x->bytes_retrans));
+		json_object_set_new(o, "bytes_sent", u64_if(p, RESULTS_C_BYTES_SENT, x->bytes_sent));
+		json_object_set_new(o, "bytes_acked", u64_if(p, RESULTS_C_BYTES_ACKED, x->bytes_acked));
+		json_object_set_new(o, "bytes_received",
+				    u64_if(p, RESULTS_C_BYTES_RECEIVED, x->bytes_received));
+		json_object_set_new(o, "subflows_total",
+				    u64_if(p, RESULTS_C_SUBFLOWS_TOTAL, x->subflows_total));
+		json_object_set_new(o, "fallback",
+				    p & RESULTS_C_FALLBACK ? json_boolean(x->fallback) : json_null());
+		json_array_append_new(conns, o);
+	}
+	return json_pack("{s:o, s:o}", "subflows", sf, "connections", conns);
+}
+
+static json_t *run_json(const struct results_run *run, bool samples)
 {
 	json_t *o = json_object(), *metrics = json_object(), *tags = json_object();
 	json_t *subflows = json_array(), *mib = json_object(), *iv = json_array(), *noise = json_object();
@@ -158,17 +255,21 @@ static json_t *run_json(const struct results_run *run)
 	json_object_set_new(o, "intervals", iv);
 	json_object_set_new(o, "noise", noise);
 	json_object_set_new(o, "tags", tags);
+	json_object_set_new(o, "pm_events", pm_events_json(run));
+	if (samples)
+		json_object_set_new(o, "samples", samples_json(run));
 	return o;
 }
 
 struct json_out {
 	size_t n;
+	bool samples;
 };
 
 static int emit_json(const struct results_run *run, void *arg)
 {
 	struct json_out *j = arg;
-	json_t *o = run_json(run);
+	json_t *o = run_json(run, j->samples);
 	char *s = json_dumps(o, JSON_COMPACT);
 
 	json_decref(o);
@@ -281,8 +382,11 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(a.format, "json")) {
-		struct json_out j = { 0 };
+		struct json_out j = { .samples = a.samples };
 
+		/* the PM events always (a few per run), the samples on request */
+		a.sel.filter.with_pm_events = true;
+		a.sel.filter.with_telemetry = a.samples;
 		printf("{\"runs\": [");
 		r = results_query(db, &a.sel.filter, emit_json, &j, &d);
 		printf("%s]}\n", j.n ? "\n" : "");

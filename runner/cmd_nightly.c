@@ -5,7 +5,8 @@
  *     -> compare the new runs with the history (the previous nights on this
  *        host, or a pinned --baseline)
  *     -> trend every series over this host's history
- *     -> write the summary (Markdown), JUnit and KTAP of both into --out
+ *     -> write the summary (Markdown), JUnit and KTAP of both into --out,
+ *        and the HTML report into --out/report
  *     -> push to a time-series database when --push URL is given
  *     -> exit 0, or 1 when a series regressed (compare, or the newest regime
  *        of a trend), or the run's own failure code (interrupted, bad input)
@@ -124,6 +125,32 @@ static int run_suite(struct nightly *n)
 	argv[argc++] = n->suite;
 	argv[argc] = NULL;
 	return call_argv(cmd_run, argc, argv);
+}
+
+/* The HTML report and report.md of the newest night, with cmd_report(). A
+ * report that cannot be drawn (no gnuplot) is said, and does not change
+ * the verdict. */
+static void write_report(const struct nightly *n)
+{
+	char dir[PATH_MAX];
+	const char *argv[8];
+	int argc = 0, r;
+
+	if (xsnprintf(dir, sizeof(dir), "%s/report", n->out) < 0)
+		return;
+	argv[argc++] = "report";
+	if (n->db) {
+		argv[argc++] = "--db";
+		argv[argc++] = n->db;
+	}
+	argv[argc++] = "--out";
+	argv[argc++] = dir;
+	argv[argc] = NULL;
+	printf("\n== report into %s\n", dir);
+	fflush(stdout);
+	r = call_argv(cmd_report, argc, argv);
+	if (r != EXIT_OK)
+		fprintf(stderr, "mptcp-lab: the report was not fully written (exit %d)\n", r);
 }
 
 /* Push what the outbox holds (tonight's runs and anything an earlier push
@@ -294,9 +321,11 @@ int cmd_nightly(int argc, char **argv)
 		say_error("cannot write the trend into '%s': %s", n.out, strerror(-r));
 		goto out;
 	}
+	write_report(&n);
 	if (n.push_url)
 		push_runs(&n);
 	printf("\nsummary, JUnit and KTAP: %s/{compare,trend}.{md,junit.xml,ktap}\n", n.out);
+	printf("report: %s/report/index.html (Markdown: %s/report/report.md)\n", n.out, n.out);
 	ret = regressed ? EXIT_FAIL : EXIT_OK;
 out:
 	compare_result_release(&cmp);

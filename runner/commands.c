@@ -26,7 +26,7 @@ const struct command commands[] = {
 	  "    [--set PATH=VALUE]... [--push URL [--token-file F]]",
 	  "the CI job: run the suite, compare with the history, trend, write summary, JUnit and KTAP", 1 },
 	{ "runs", cmd_runs, "[--db PATH] [SELECTOR...]", "list stored runs", 0 },
-	{ "export", cmd_export, "[--db PATH] --format json|csv [SELECTOR...]",
+	{ "export", cmd_export, "[--db PATH] --format json|csv [--samples] [SELECTOR...]",
 	  "export stored runs (JSON contract in README)", 0 },
 	{ "compare", cmd_compare,
 	  "[--db PATH] --baseline SELECTOR... --candidate SELECTOR... [--metric M]...\n"
@@ -44,8 +44,13 @@ const struct command commands[] = {
 	  "[--db PATH] --url URL [--token-file F] [--insecure] [--batch N] [--now]\n"
 	  "    [--connect-timeout MS] [--timeout MS]",
 	  "send runs' metrics to a time-series database (InfluxDB line protocol), durable outbox", 0 },
+	{ "report", cmd_report,
+	  "[--db PATH] --out DIR [--baseline SELECTOR... | --baseline-nights N] [--timing] [SELECTOR...]",
+	  "write the static HTML report (charts by gnuplot) and report.md of the newest night", 0 },
 	{ "cleanup", cmd_cleanup, "--stale | NAME...",
 	  "remove what crashed runs left behind (only the lab's own namespaces)", 1 },
+	{ "xfer", cmd_xfer, "server|client --port P [...] (see runner/cmd_xfer.c)",
+	  "internal: the native engine's traffic server and client, spawned by 'run'", 0 },
 };
 const unsigned n_commands = sizeof(commands) / sizeof(commands[0]);
 

@@ -25,6 +25,8 @@ int cmd_trend(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_push(int argc, char **argv);
+int cmd_xfer(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 extern const struct command commands[];
 extern const unsigned n_commands;

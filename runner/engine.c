@@ -11,6 +11,7 @@
 
 const struct engine_ops *const engine_table[] = {
 	&engine_iperf3,
+	&engine_native,
 	NULL,
 };
 
@@ -44,4 +45,5 @@ void engine_result_release(struct engine_result *res)
 	free(res->intervals);
 	res->intervals = NULL;
 	res->n_intervals = 0;
+	telemetry_release(&res->telem);
 }

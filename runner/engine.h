@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "telemetry.h"
 
 enum engine_direction {
 	ENGINE_UPLOAD,	 /* client sends */
@@ -37,6 +38,14 @@ enum engine_direction {
 };
 
 const char *engine_direction_name(enum engine_direction dir);
+
+/* What the transfer is: a bulk transfer, or fixed-size request/response
+ * transactions (the native engine; an engine that cannot do ENGINE_RR
+ * must refuse it with -EOPNOTSUPP). */
+enum engine_mode {
+	ENGINE_BULK = 0,
+	ENGINE_RR,
+};
 
 struct engine_target {
 	int client_netns_fd, server_netns_fd; /* -1: the caller's namespace */
@@ -56,6 +65,14 @@ struct engine_params {
 	 * namespace's default). Set per socket: a namespace may only make
 	 * the host's allowed algorithms its default. */
 	char congestion[16];
+
+	/* Native engine. mode ENGINE_RR runs for duration_us or for
+	 * rr_transactions (one of the two); bytes is for bulk only. */
+	enum engine_mode mode;
+	uint32_t rr_request_bytes, rr_response_bytes; /* 0: 1 byte each */
+	uint64_t rr_rate_tps;	  /* transactions started per second; 0: back to back */
+	uint64_t rr_transactions; /* measured transactions; 0: by duration */
+	uint64_t sample_interval_us; /* telemetry period; 0: 100 ms */
 };
 
 struct engine_hooks {
@@ -102,6 +119,25 @@ struct engine_result {
 	size_t n_intervals;
 
 	uint64_t transfer_us; /* wall time of the client process */
+
+	/* Bulk with a byte count (native): from the client's first byte
+	 * until it knew the last one had arrived (one RTT more than the
+	 * transfer itself); 0 otherwise. */
+	uint64_t completion_us;
+
+	/* Request/response (native): measured transactions, transactions
+	 * per second, and latency percentiles by nearest rank (µs). */
+	uint64_t rr_transactions;
+	double rr_tps;
+	uint64_t rr_p50_us, rr_p90_us, rr_p99_us, rr_max_us;
+
+	/* Per-subflow and per-connection samples of both ends (native),
+	 * t_us counted from telem_start_us, the client's start on
+	 * CLOCK_MONOTONIC (mtime_now_us()), so the caller can put other
+	 * events (PM events) on the same time line. Released by
+	 * engine_result_release(). */
+	struct telemetry telem;
+	uint64_t telem_start_us;
 };
 
 void engine_result_release(struct engine_result *res);
@@ -128,5 +164,6 @@ const struct engine_ops *engine_find(const char *name);
 extern const struct engine_ops *const engine_table[];
 
 extern const struct engine_ops engine_iperf3;
+extern const struct engine_ops engine_native;
 
 #endif

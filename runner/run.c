@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "derive.h"
 #include "engine.h"
 #include "fingerprint.h"
 #include "lab_mptcp.h"
@@ -142,10 +143,17 @@ static const struct lab_cap *cap(const struct run_env *env, const char *name)
 
 /* ---- timed events and the mid-run look at the sockets ------------------------ */
 
+/* Path-manager events of one namespace while the run lasts. */
+struct pm_listener {
+	struct lab_pm_events *h; /* NULL: not available (why in noise) */
+	char role;		 /* 'c', 's' */
+};
+
 struct tick_state {
 	struct lab *lab;
 	const struct scenario *s;
 	unsigned next_event;
+	uint64_t applied_us[SCENARIO_MAX_EVENTS]; /* when each timed event was applied */
 	uint64_t look_at_us;
 	bool looked;
 	int client_fd;
@@ -153,6 +161,15 @@ struct tick_state {
 	bool fallback_seen;
 	struct diag *d;
 	char event_log[512];
+
+	/* telemetry: PM events as read, on CLOCK_MONOTONIC; the engine's
+	 * start on the same clock, from the first tick (elapsed counts from
+	 * the client's start) */
+	struct pm_listener pm[2];
+	struct telemetry_pm_event *pm_events; /* t_us still monotonic here */
+	size_t n_pm_events, cap_pm_events;
+	char pm_error[DIAG_MSG_MAX]; /* the first failure reading events */
+	uint64_t start_mono_us;
 };
 
 static void look_at_sockets(struct tick_state *t)
@@ -172,14 +189,100 @@ static void look_at_sockets(struct tick_state *t)
 	}
 }
 
+/* ---- path-manager events ------------------------------------------------------- */
+
+struct pm_collect_ctx {
+	struct tick_state *t;
+	char role;
+};
+
+static int pm_collect(const struct lab_pm_event *ev, void *arg)
+{
+	const struct pm_collect_ctx *c = arg;
+	struct tick_state *t = c->t;
+	struct telemetry_pm_event *e;
+	const char *name = lab_pm_event_name(ev->type);
+
+	if (t->n_pm_events == t->cap_pm_events) {
+		size_t want = t->cap_pm_events ? 2 * t->cap_pm_events : 32;
+
+		e = realloc(t->pm_events, want * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		t->pm_events = e;
+		t->cap_pm_events = want;
+	}
+	e = &t->pm_events[t->n_pm_events++];
+	memset(e, 0, sizeof(*e));
+	e->t_us = ev->t_us;
+	e->role = c->role;
+	if (name)
+		snprintf(e->type, sizeof(e->type), "%s", name);
+	else
+		snprintf(e->type, sizeof(e->type), "event_%d", ev->type);
+	snprintf(e->local, sizeof(e->local), "%s", ev->local);
+	snprintf(e->remote, sizeof(e->remote), "%s", ev->remote);
+	e->token = ev->token;
+	e->error = ev->error;
+	e->backup = ev->backup;
+	return 0;
+}
+
+/* Read what both namespaces queued. A failure is kept for the run's
+ * noise, never fatal: the events are evidence, not the measurement. */
+static void pm_drain(struct tick_state *t)
+{
+	for (int i = 0; i < 2; i++) {
+		struct pm_collect_ctx c = { t, t->pm[i].role };
+		struct diag d = DIAG_INIT;
+
+		if (!t->pm[i].h)
+			continue;
+		if (lab_pm_events_read(t->pm[i].h, pm_collect, &c, &d) < 0 && !t->pm_error[0])
+			snprintf(t->pm_error, sizeof(t->pm_error), "%s", diag_str(&d));
+	}
+}
+
+static void pm_open(struct tick_state *t, int cfd, int sfd)
+{
+	int fds[2] = { cfd, sfd };
+
+	for (int i = 0; i < 2; i++) {
+		struct diag d = DIAG_INIT;
+
+		t->pm[i].role = i ? 's' : 'c';
+		if (lab_pm_events_open(fds[i], &t->pm[i].h, &d) < 0 && !t->pm_error[0])
+			snprintf(t->pm_error, sizeof(t->pm_error), "%s", diag_str(&d));
+	}
+}
+
+static void pm_close(struct tick_state *t)
+{
+	for (int i = 0; i < 2; i++) {
+		lab_pm_events_close(t->pm[i].h);
+		t->pm[i].h = NULL;
+	}
+	free(t->pm_events);
+	t->pm_events = NULL;
+	t->n_pm_events = t->cap_pm_events = 0;
+}
+
 static int on_tick(uint64_t elapsed_us, void *arg)
 {
 	struct tick_state *t = arg;
 	int r = 0;
 
+	if (!t->start_mono_us) {
+		uint64_t now = mtime_now_us();
+
+		t->start_mono_us = now > elapsed_us ? now - elapsed_us : 1;
+	}
+	pm_drain(t);
 	while (t->next_event < t->s->n_events && t->s->events[t->next_event].at_us <= elapsed_us) {
-		const struct scenario_event *e = &t->s->events[t->next_event++];
+		const struct scenario_event *e = &t->s->events[t->next_event];
 		size_t len = strlen(t->event_log);
+
+		t->applied_us[t->next_event++] = elapsed_us;
 
 		switch (e->action) {
 		case SCENARIO_EV_LINK_DOWN:
@@ -358,19 +461,153 @@ static enum engine_direction engine_dir(enum scenario_direction d)
 									    ENGINE_UPLOAD;
 }
 
-static int measure(struct run_env *env, const struct scenario *s, const struct variant *v,
-		   struct lab *lab, struct results_run *run, struct diag *d)
+/* ---- telemetry ------------------------------------------------------------------- */
+
+/*
+ * Put the PM events on the engine's time line and store them, and the
+ * engine's samples when it took any (iperf3 takes none). The engine's
+ * samples count from res->telem_start_us (CLOCK_MONOTONIC); an engine
+ * without samples says nothing, and the first tick tells when its client
+ * started. An event read before that start is at 0.
+ */
+static int store_telemetry(struct tick_state *t, struct engine_result *res, uint64_t called_us,
+			   struct results_run *run)
+{
+	struct telemetry *tm = &res->telem;
+	uint64_t base = res->telem_start_us ? res->telem_start_us :
+			t->start_mono_us ? t->start_mono_us : called_us;
+	unsigned lost = lab_pm_events_overruns(t->pm[0].h) + lab_pm_events_overruns(t->pm[1].h);
+	int r = 0;
+
+	if (t->n_pm_events) {
+		struct telemetry_pm_event *e =
+			realloc(tm->events, (tm->n_events + t->n_pm_events) * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		tm->events = e;
+		for (size_t i = 0; i < t->n_pm_events; i++) {
+			e = &tm->events[tm->n_events++];
+			*e = t->pm_events[i];
+			e->t_us = e->t_us > base ? e->t_us - base : 0;
+		}
+	}
+	for (size_t i = 0; i < tm->n_events && !r; i++) {
+		const struct telemetry_pm_event *e = &tm->events[i];
+		struct results_pm_event x = { .t_us = e->t_us, .role = e->role, .token = e->token,
+					      .error = e->error, .backup = e->backup };
+
+		snprintf(x.type, sizeof(x.type), "%s", e->type);
+		snprintf(x.local, sizeof(x.local), "%s", e->local);
+		snprintf(x.remote, sizeof(x.remote), "%s", e->remote);
+		r = results_run_add_pm_event(run, &x);
+	}
+	for (size_t i = 0; i < tm->n_subflows && !r; i++) {
+		const struct telemetry_subflow_sample *a = &tm->subflows[i];
+		struct results_sample x = {
+			.t_us = a->t_us, .role = a->role, .subflow_id = a->id, .present = a->present,
+			.bytes_sent = a->bytes_sent, .bytes_acked = a->bytes_acked,
+			.bytes_received = a->bytes_received, .cwnd = a->cwnd, .srtt_us = a->srtt_us,
+			.rttvar_us = a->rttvar_us, .total_retrans = a->total_retrans,
+			.pacing_rate_bps = a->pacing_rate_bps,
+			.delivery_rate_bps = a->delivery_rate_bps, .backup = a->backup,
+		};
+
+		snprintf(x.local, sizeof(x.local), "%s", a->local);
+		snprintf(x.remote, sizeof(x.remote), "%s", a->remote);
+		r = results_run_add_sample(run, &x);
+	}
+	for (size_t i = 0; i < tm->n_conns && !r; i++) {
+		const struct telemetry_conn_sample *a = &tm->conns[i];
+		struct results_conn_sample x = {
+			.t_us = a->t_us, .role = a->role, .present = a->present,
+			.bytes_retrans = a->bytes_retrans, .bytes_sent = a->bytes_sent,
+			.bytes_acked = a->bytes_acked, .bytes_received = a->bytes_received,
+			.subflows_total = a->subflows_total, .fallback = a->fallback,
+		};
+
+		r = results_run_add_conn_sample(run, &x);
+	}
+	if (!r && t->pm_error[0])
+		r = results_run_add_noise(run, "pm_events", t->pm_error);
+	if (!r && lost) {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "%u overrun(s): events lost", lost);
+		r = results_run_add_noise(run, "pm_events", buf);
+	}
+	return r;
+}
+
+/* The sample bits are stored as they are: the two enums must agree. */
+_Static_assert((unsigned)TELEM_BYTES_SENT == (unsigned)RESULTS_S_BYTES_SENT &&
+		       (unsigned)TELEM_ADDRS == (unsigned)RESULTS_S_ADDRS &&
+		       (unsigned)TELEM_BACKUP == (unsigned)RESULTS_S_BACKUP &&
+		       (unsigned)TELEM_DELIVERY_RATE == (unsigned)RESULTS_S_DELIVERY_RATE,
+	       "telemetry_field and results_sample_field differ");
+_Static_assert((unsigned)TELEM_C_BYTES_RETRANS == (unsigned)RESULTS_C_BYTES_RETRANS &&
+		       (unsigned)TELEM_C_FALLBACK == (unsigned)RESULTS_C_FALLBACK,
+	       "telemetry_conn_field and results_conn_sample_field differ");
+
+/* Derived metrics and per-subflow totals (derive.h), for an engine that
+ * sampled its sockets. */
+static int store_derived(const struct scenario *s, const struct tick_state *t,
+			 const struct engine_result *res, struct results_run *run)
+{
+	struct derive_link_event ev[SCENARIO_MAX_EVENTS];
+	struct derive_input in = {
+		.telem = &res->telem,
+		.spec = &s->topo.spec,
+		.client_node = s->topo.client,
+		.server_node = s->topo.server,
+		.client_sends = s->traffic.direction != SCENARIO_DOWNLOAD,
+		.server_sends = s->traffic.direction != SCENARIO_UPLOAD,
+		.expected_subflows = expected_subflows(s),
+		.bytes = s->traffic.bytes,
+		.completion_us = res->completion_us,
+		.ideal_goodput_bps = run_ideal_goodput_bps(s, &s->topo.spec),
+		.rr_transactions = res->rr_transactions,
+		.rr_tps = res->rr_tps,
+		.rr_p50_us = res->rr_p50_us,
+		.rr_p90_us = res->rr_p90_us,
+		.rr_p99_us = res->rr_p99_us,
+		.rr_max_us = res->rr_max_us,
+		.events = ev,
+	};
+	struct derive_result dr;
+	int r;
+
+	/* the link events as they were applied, not as planned */
+	for (unsigned i = 0; i < t->next_event; i++) {
+		const struct scenario_event *e = &s->events[i];
+
+		if (e->action != SCENARIO_EV_LINK_DOWN && e->action != SCENARIO_EV_LINK_UP)
+			continue;
+		snprintf(ev[in.n_events].path, sizeof(ev[0].path), "%s", e->path);
+		ev[in.n_events].up = e->action == SCENARIO_EV_LINK_UP;
+		ev[in.n_events++].at_us = t->applied_us[i];
+	}
+	r = derive_run(&in, &dr);
+	if (r >= 0)
+		r = derive_store(&in, &dr, run);
+	derive_result_release(&dr);
+	return r;
+}
+
+static int measure_with(struct run_env *env, const struct scenario *s, const struct variant *v,
+			struct lab *lab, struct results_run *run, struct tick_state *t,
+			struct diag *d)
 {
 	const struct engine_ops *engine = engine_find(run->engine);
 	struct engine_target target = { 0 };
 	struct engine_params params = { 0 };
 	struct engine_result res = { 0 };
-	struct tick_state t = { .lab = lab, .s = s, .d = d };
-	struct engine_hooks hooks = { .cancel = env->cancel, .tick = on_tick, .arg = &t };
+	struct engine_hooks hooks = { .cancel = env->cancel, .tick = on_tick, .arg = t };
 	struct lab_mib cb, ca, sb, sa, cdelta, sdelta;
 	struct lab_addr addr;
 	char addr_s[64], why[512];
 	int cfd = lab_netns_fd(lab, s->topo.client), sfd = lab_netns_fd(lab, s->topo.server);
+	uint64_t called_us;
 	double ideal;
 	int r;
 
@@ -400,8 +637,8 @@ static int measure(struct run_env *env, const struct scenario *s, const struct v
 			(uint64_t)((double)s->traffic.bytes * 8 / ideal_bps * 3e6) + 10 * USEC_PER_SEC :
 			120 * USEC_PER_SEC;
 	}
-	t.client_fd = cfd;
-	t.look_at_us = s->traffic.omit_us + (s->traffic.duration_us ? s->traffic.duration_us / 2 :
+	t->client_fd = cfd;
+	t->look_at_us = s->traffic.omit_us + (s->traffic.duration_us ? s->traffic.duration_us / 2 :
 								       USEC_PER_SEC);
 
 	r = lab_mib_read(cfd, &cb, d);
@@ -410,7 +647,12 @@ static int measure(struct run_env *env, const struct scenario *s, const struct v
 	if (r < 0)
 		return finish(run, RESULTS_FAILED, "%s", diag_str(d));
 
+	/* The PM listeners join before the engine starts, so the
+	 * connection's first events are not missed. */
+	pm_open(t, cfd, sfd);
+	called_us = mtime_now_us();
 	r = engine->run(&target, &params, &hooks, &res, d);
+	pm_drain(t);
 	if (r == -EINTR) {
 		engine_result_release(&res);
 		return r;
@@ -421,8 +663,8 @@ static int measure(struct run_env *env, const struct scenario *s, const struct v
 	}
 	results_run_set_str(&run->engine_version, res.tool_version);
 	results_run_set_str(&run->mptcp_method, res.mptcp_method);
-	if (t.event_log[0])
-		results_run_add_noise(run, "events_applied", t.event_log);
+	if (t->event_log[0])
+		results_run_add_noise(run, "events_applied", t->event_log);
 	if (res.cc_sender[0])
 		results_run_add_noise(run, "cc_sender", res.cc_sender);
 	if (res.cc_receiver[0])
@@ -441,7 +683,8 @@ static int measure(struct run_env *env, const struct scenario *s, const struct v
 		engine_result_release(&res);
 		return finish(run, RESULTS_FAILED, "cannot read MPTCP counters: %s", diag_str(d));
 	}
-	if (store_mibs(run, "client", &cdelta) < 0 || store_mibs(run, "server", &sdelta) < 0) {
+	if (store_mibs(run, "client", &cdelta) < 0 || store_mibs(run, "server", &sdelta) < 0 ||
+	    store_telemetry(t, &res, called_us, run) < 0) {
 		engine_result_release(&res);
 		return -ENOMEM;
 	}
@@ -479,8 +722,8 @@ static int measure(struct run_env *env, const struct scenario *s, const struct v
 		results_run_add_metric(run, "cpu_client_pct", res.cpu_client_pct);
 	if (res.cpu_server_pct >= 0)
 		results_run_add_metric(run, "cpu_server_pct", res.cpu_server_pct);
-	if (t.looked && t.subflows_seen)
-		results_run_add_metric(run, "subflows_seen", t.subflows_seen);
+	if (t->looked && t->subflows_seen)
+		results_run_add_metric(run, "subflows_seen", t->subflows_seen);
 	results_run_add_metric(run, "mptcp_joins",
 			       (double)(mib(&sdelta, "MPJoinAckRx") + mib(&cdelta, "MPJoinAckRx")));
 	ideal = run_ideal_goodput_bps(s, &s->topo.spec);
@@ -500,11 +743,33 @@ static int measure(struct run_env *env, const struct scenario *s, const struct v
 			results_run_add_noise(run, "expectation", buf);
 		}
 	}
+	/* Only an engine that sampled its sockets (or timed its transfer or
+	 * transactions itself) has something to derive from: iperf3 runs get
+	 * the PM events alone. */
+	if ((res.telem.n_subflows || res.telem.n_conns || res.rr_transactions ||
+	     res.completion_us) &&
+	    store_derived(s, t, &res, run) < 0) {
+		engine_result_release(&res);
+		return -ENOMEM;
+	}
 	engine_result_release(&res);
 
-	if (!mptcp_evidence(&cdelta, &sdelta, expected_subflows(s), &t, why, sizeof(why)))
+	if (!mptcp_evidence(&cdelta, &sdelta, expected_subflows(s), t, why, sizeof(why)))
 		return finish(run, RESULTS_INVALID, "%s", why);
 	return finish(run, RESULTS_OK, NULL);
+}
+
+/* The engine's run with the PM-event listeners around it: whatever
+ * measure_with() returns, they are closed here. */
+static int measure(struct run_env *env, const struct scenario *s, const struct variant *v,
+		   struct lab *lab, struct results_run *run, struct diag *d)
+{
+	struct tick_state t = { .lab = lab, .s = s, .d = d };
+	int r;
+
+	r = measure_with(env, s, v, lab, run, &t, d);
+	pm_close(&t);
+	return r;
 }
 
 int run_one(struct run_env *env, const struct scenario *s, const struct variant *v,

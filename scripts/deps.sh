@@ -7,7 +7,7 @@ packages=(
 	build-essential cmake pkg-config git
 	libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 	libsqlite3-dev sqlite3 libjansson-dev libcurl4-openssl-dev
-	iproute2 iperf3 mptcpize gnuplot-nox jq clang libxml2-utils victoria-metrics
+	iproute2 iperf3 mptcpize gnuplot-nox jq clang libxml2-utils victoria-metrics chromium
 )
 
 missing=()

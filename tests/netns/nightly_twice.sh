@@ -34,5 +34,7 @@ mpl_check "compare.junit.xml is well-formed XML" xmllint --noout "$out/compare.j
 mpl_eq "JUnit: no failure" 0 "$(grep -c '<failure' "$out/compare.junit.xml")"
 mpl_check "JUnit: the smoke series are test cases" grep -q 'classname="smoke"' "$out/compare.junit.xml"
 mpl_check "KTAP header" grep -q '^KTAP version 1' "$out/compare.ktap"
+mpl_check "the HTML report is written" test -s "$out/report/index.html"
+mpl_check "and its Markdown summary" test -s "$out/report/report.md"
 mpl_check "no run namespace left" mpl_no_run_netns
 mpl_finish

@@ -23,6 +23,7 @@
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -850,6 +851,189 @@ static void test_integrity(void)
 	CHECK(ret == -EIO, "the damage is reported (%d): %s", ret, diag_str(&d));
 }
 
+/* Telemetry (schema version 4): samples with absent fields, connection
+ * samples and path-manager events stored with the run, loaded only when
+ * the filter asks, NULL in SQL for what the kernel did not report. */
+struct tm_seen {
+	size_t n, n_samples, n_conn, n_events;
+	struct results_sample s[3];
+	struct results_conn_sample c[2];
+	struct results_pm_event e[2];
+};
+
+static int tm_collect(const struct results_run *run, void *arg)
+{
+	struct tm_seen *t = arg;
+
+	t->n++;
+	t->n_samples = run->n_samples;
+	t->n_conn = run->n_conn_samples;
+	t->n_events = run->n_pm_events;
+	for (size_t i = 0; i < run->n_samples && i < 3; i++)
+		t->s[i] = run->samples[i];
+	for (size_t i = 0; i < run->n_conn_samples && i < 2; i++)
+		t->c[i] = run->conn_samples[i];
+	for (size_t i = 0; i < run->n_pm_events && i < 2; i++)
+		t->e[i] = run->pm_events[i];
+	return 0;
+}
+
+static bool tm_sample_eq(const struct results_sample *a, const struct results_sample *b)
+{
+	return a->t_us == b->t_us && a->role == b->role && a->subflow_id == b->subflow_id &&
+	       !strcmp(a->local, b->local) && !strcmp(a->remote, b->remote) &&
+	       a->present == b->present && a->bytes_sent == b->bytes_sent &&
+	       a->bytes_acked == b->bytes_acked && a->bytes_received == b->bytes_received &&
+	       a->cwnd == b->cwnd && a->srtt_us == b->srtt_us && a->rttvar_us == b->rttvar_us &&
+	       a->total_retrans == b->total_retrans && a->pacing_rate_bps == b->pacing_rate_bps &&
+	       a->delivery_rate_bps == b->delivery_rate_bps && a->backup == b->backup;
+}
+
+static bool tm_conn_eq(const struct results_conn_sample *a, const struct results_conn_sample *b)
+{
+	return a->t_us == b->t_us && a->role == b->role && a->present == b->present &&
+	       a->bytes_retrans == b->bytes_retrans && a->bytes_sent == b->bytes_sent &&
+	       a->bytes_acked == b->bytes_acked && a->bytes_received == b->bytes_received &&
+	       a->subflows_total == b->subflows_total && a->fallback == b->fallback;
+}
+
+static bool tm_event_eq(const struct results_pm_event *a, const struct results_pm_event *b)
+{
+	return a->t_us == b->t_us && a->role == b->role && !strcmp(a->type, b->type) &&
+	       !strcmp(a->local, b->local) && !strcmp(a->remote, b->remote) &&
+	       a->token == b->token && a->error == b->error && a->backup == b->backup;
+}
+
+static void test_telemetry(void)
+{
+	const char *path = db_path("telemetry.db");
+	struct results_sample full = {
+		.t_us = 100000, .role = 'c', .subflow_id = 1, .local = "10.1.1.1:40000",
+		.remote = "10.1.2.2:5201", .present = 0x7ff, .bytes_sent = 1ULL << 40,
+		.bytes_acked = (1ULL << 40) - 1448, .bytes_received = 17, .cwnd = 42,
+		.srtt_us = 2500, .rttvar_us = 300, .total_retrans = 3,
+		.pacing_rate_bps = UINT64_MAX, /* the kernel's "unlimited" */
+		.delivery_rate_bps = 49000000, .backup = true,
+	};
+	/* an older kernel: only the byte counters, no addresses */
+	struct results_sample sparse = {
+		.t_us = 200000, .role = 's', .subflow_id = 2,
+		.present = RESULTS_S_BYTES_SENT | RESULTS_S_BYTES_RECEIVED, .bytes_sent = 5,
+		.bytes_received = 6, .cwnd = 99, .backup = true, /* absent: not stored */
+	};
+	struct results_conn_sample conn = {
+		.t_us = 100000, .role = 'c', .present = RESULTS_C_BYTES_RETRANS | RESULTS_C_SUBFLOWS_TOTAL |
+			RESULTS_C_BYTES_ACKED | RESULTS_C_FALLBACK,
+		.bytes_retrans = 2896, .bytes_acked = 123456789, .subflows_total = 2,
+		.bytes_sent = 77, /* absent */
+	};
+	struct results_conn_sample conn0 = { .t_us = 0, .role = 's', .present = 0 };
+	struct results_pm_event ev = { .t_us = 12345, .role = 's', .type = "sub_established",
+				       .local = "10.2.2.2:5201", .remote = "10.2.1.1:40001",
+				       .token = 0xdeadbeef, .error = 0, .backup = false };
+	struct results_pm_event ev2 = { .t_us = 4000000, .role = 'c', .type = "sub_closed",
+					.local = "10.2.1.1:40001", .remote = "10.2.2.2:5201",
+					.token = 0, .error = 110, .backup = true };
+	struct results_filter f = { 0 };
+	struct results_run run, bad;
+	struct diag d = DIAG_INIT;
+	struct tm_seen t = { 0 };
+	struct results *r;
+	const char *uuids[1];
+	int ret;
+
+	must(results_open(path, &r, &d), d.msg);
+	CHECK(results_schema_current() >= 4 &&
+		      raw_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+				    "name IN ('samples', 'conn_samples', 'pm_events')") == 3,
+	      "schema version %d has the telemetry tables", results_schema_current());
+	fill_full(&run, "telemetry", "cc=cubic", 1700000100000000ULL, "6.18.0");
+	must(results_run_add_sample(&run, &full), "add sample");
+	must(results_run_add_sample(&run, &sparse), "add sample");
+	for (int i = 0; i < 1000; i++) { /* geometric growth past 8, 16, ... 1024 */
+		struct results_sample x = full;
+
+		x.t_us = 300000 + (uint64_t)i * 100000;
+		x.bytes_acked = (uint64_t)i;
+		must(results_run_add_sample(&run, &x), "add sample");
+	}
+	must(results_run_add_conn_sample(&run, &conn), "add conn sample");
+	must(results_run_add_conn_sample(&run, &conn0), "add conn sample");
+	must(results_run_add_pm_event(&run, &ev), "add event");
+	must(results_run_add_pm_event(&run, &ev2), "add event");
+	ret = results_run_store(r, &run, &d);
+	CHECK(ret == 0, "store a run with 1002 samples, 2 connection samples, 2 events: %s",
+	      diag_str(&d));
+
+	CHECK(raw_int(path, "SELECT count(*) FROM samples") == 1002 &&
+		      raw_int(path, "SELECT count(*) FROM conn_samples") == 2 &&
+		      raw_int(path, "SELECT count(*) FROM pm_events") == 2,
+	      "sqlite3 sees 1002 samples, 2 connection samples, 2 events");
+	CHECK(raw_int(path, "SELECT count(*) FROM samples WHERE idx = 1 AND role = 'server' AND "
+			    "local IS NULL AND remote IS NULL AND bytes_acked IS NULL AND cwnd IS NULL "
+			    "AND srtt_us IS NULL AND backup IS NULL AND bytes_sent = 5 AND "
+			    "bytes_received = 6") == 1,
+	      "absent fields are NULL in SQL, present ones stored");
+	CHECK(raw_int(path, "SELECT pacing_rate_bps FROM samples WHERE idx = 0") == -1,
+	      "an unlimited pacing rate (u64 ~0) is -1 in SQL");
+	CHECK(raw_int(path, "SELECT count(*) FROM conn_samples WHERE idx = 0 AND role = 'client' "
+			    "AND bytes_sent IS NULL AND bytes_retrans = 2896 AND fallback = 0") == 1,
+	      "connection sample: absent bytes_sent is NULL, retransmitted bytes stored");
+	CHECK(raw_int(path, "SELECT count(*) FROM pm_events WHERE (idx = 0 AND error IS NULL AND "
+			    "token = 3735928559) OR (idx = 1 AND token IS NULL AND error = 110)") == 2,
+	      "events: no token and no error are NULL");
+
+	uuids[0] = run.uuid;
+	f.uuids = uuids;
+	f.n_uuids = 1;
+	ret = results_query(r, &f, tm_collect, &t, &d);
+	CHECK(ret == 0 && t.n == 1 && t.n_samples == 0 && t.n_conn == 0 && t.n_events == 0,
+	      "a plain query does not load the telemetry (%zu samples)", t.n_samples);
+	f.with_pm_events = true;
+	memset(&t, 0, sizeof(t));
+	ret = results_query(r, &f, tm_collect, &t, &d);
+	CHECK(ret == 0 && t.n == 1 && t.n_samples == 0 && t.n_conn == 0 && t.n_events == 2,
+	      "with_pm_events loads the events alone (%zu events, %zu samples)", t.n_events,
+	      t.n_samples);
+	f.with_pm_events = false;
+	f.with_telemetry = true;
+	memset(&t, 0, sizeof(t));
+	ret = results_query(r, &f, tm_collect, &t, &d);
+	CHECK(ret == 0 && t.n == 1 && t.n_samples == 1002 && t.n_conn == 2 && t.n_events == 2,
+	      "with_telemetry loads it (%zu samples, %zu connection samples, %zu events): %s",
+	      t.n_samples, t.n_conn, t.n_events, diag_str(&d));
+	CHECK(tm_sample_eq(&t.s[0], &full), "the full sample round-trips field by field");
+	sparse.cwnd = 0;
+	sparse.backup = false;
+	CHECK(tm_sample_eq(&t.s[1], &sparse),
+	      "the sparse one too, absent fields 0 with their bit clear (present %#x)",
+	      t.s[1].present);
+	CHECK(t.s[2].t_us == 300000 && t.s[2].bytes_acked == 0, "samples keep their order");
+	conn.bytes_sent = 0;
+	CHECK(tm_conn_eq(&t.c[0], &conn) && tm_conn_eq(&t.c[1], &conn0),
+	      "connection samples round-trip");
+	CHECK(tm_event_eq(&t.e[0], &ev) && tm_event_eq(&t.e[1], &ev2),
+	      "events round-trip");
+
+	/* one bad row: nothing of the run is stored */
+	fill_full(&bad, "telemetry", "cc=cubic", 1700000200000000ULL, "6.18.0");
+	must(results_run_add_sample(&bad, &full), "add sample");
+	ev.role = 'x';
+	must(results_run_add_pm_event(&bad, &ev), "add event");
+	ret = results_run_store(r, &bad, &d);
+	CHECK(ret == -EINVAL && strstr(d.msg, "role"), "an event with an unknown role is refused: %s",
+	      diag_str(&d));
+	diag_clear(&d);
+	CHECK(raw_int(path, "SELECT count(*) FROM runs") == 1 &&
+		      raw_int(path, "SELECT count(*) FROM samples") == 1002,
+	      "and the whole run is rolled back");
+
+	results_run_release(&bad);
+	results_run_release(&run);
+	CHECK(run.samples == NULL && run.n_samples == 0, "release frees the telemetry");
+	results_close(r);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -865,6 +1049,7 @@ int main(void)
 	test_filters();
 	test_partial_failure();
 	test_migrations();
+	test_telemetry();
 	test_concurrent_writer();
 	test_integrity();
 

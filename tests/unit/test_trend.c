@@ -389,7 +389,8 @@ static void test_migration(void)
 	store_run(r, "old", "cc=bbr", "6.1.0", NIGHT0_US, RESULTS_OK, 1e6);
 	results_close(r);
 	CHECK(raw_exec(path, "DROP TABLE changepoints; DROP TABLE IF EXISTS push_outbox; "
-			     "PRAGMA user_version = 1") == SQLITE_OK,
+			     "DROP TABLE IF EXISTS samples; DROP TABLE IF EXISTS conn_samples; "
+			     "DROP TABLE IF EXISTS pm_events; PRAGMA user_version = 1") == SQLITE_OK,
 	      "turn the database back into version 1");
 	check_must(results_open(path, &r, &d), d.msg, NULL);
 	check_must(results_count(r, NULL, &n, &d), d.msg, NULL);

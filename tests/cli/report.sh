@@ -1,0 +1,244 @@
+#!/bin/bash
+# report: `mptcp-lab report` on synthetic nightly history written with
+# sqlite3 (as trend_cli.sh), with a hostile scenario name, variant value
+# and tag. Checks: every page and chart exists and is non-empty, every
+# href/src resolves to a file in DIR, every SVG parses as XML, no marker
+# file was created by a label, no <script anywhere in the HTML, hostile
+# text appears escaped; then index.html in headless Chromium: the
+# screenshot is not blank and no console message is logged. The browser
+# part is reported as SKIP (the rest still runs) without chromium.
+set -u
+command -v sqlite3 >/dev/null || { echo "SKIP: needs sqlite3"; exit 77; }
+command -v gnuplot >/dev/null || { echo "SKIP: needs gnuplot"; exit 77; }
+: "${MPL_BIN:?}"
+tmp=$(mktemp -d)
+[ -n "${KEEP:-}" ] && echo "# keeping $tmp"
+marker=/tmp/mpl-x-$$
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"; rm -f "$marker" "$marker-y" "$marker-z"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+sqlq() { printf '%s' "$1" | sed "s/'/''/g"; }
+
+db=$tmp/lab.db
+out=$tmp/out
+"$MPL_BIN" runs --db "$db" >/dev/null || { echo "FAIL: cannot create the database"; exit 1; }
+
+nl='
+'
+evil_scen="evil \`touch $marker\` \$(touch $marker-y) <script>alert(1)</script> \"dq\" 'sq' &amp;${nl}line2"
+evil_var="cc=<b>bold</b>\`touch $marker-z\`"
+evil_tag="\$(touch $marker-y) <script>alert(2)</script>"
+
+# gen SCENARIO VARIANT NIGHTS DROP_PCT: 5 runs a night, goodput around
+# 75 Mbit/s, lowered by DROP_PCT on the last night; the last run of each
+# night has 5 iperf3 intervals; the kernel changes at night 6.
+gen()
+{
+	local scen var nights=$3 pct=$4
+	scen=$(sqlq "$1")
+	var=$(sqlq "$2")
+	{
+		echo "BEGIN;"
+		echo "INSERT OR IGNORE INTO hosts (hostname, cpu_model, cores, governor) VALUES ('h', 'cpu', 2, '');"
+		echo "INSERT OR IGNORE INTO kernels (release, version, config_hash, debug, boot_mode) VALUES ('6.18', 'v', '', '', 'bare-metal');"
+		echo "INSERT OR IGNORE INTO kernels (release, version, config_hash, debug, boot_mode) VALUES ('6.19-rc1', 'v', '', '', 'bare-metal');"
+		for n in $(seq 0 $((nights - 1))); do
+			local krel=6.18
+			[ "$n" -ge 6 ] && krel=6.19-rc1
+			for r in 1 2 3 4 5; do
+				local t=$((1767225600 + n * 86400 + r * 600)) v e
+				v=$(awk -v n="$n" -v r="$r" -v last=$((nights - 1)) -v pct="$pct" \
+					'BEGIN { v = 75e6 * (1 + 0.003 * sin(n * 7 + r * 3)); if (n == last) v *= 1 - pct / 100; printf "%.0f", v }')
+				e=$(awk -v v="$v" 'BEGIN { printf "%.4f", v / 80e6 }')
+				echo "INSERT INTO runs (uuid, scenario, variant_key, variant_json, repetition, started_at_us, finished_at_us, status, host_id, kernel_id)
+				      VALUES ('$RANDOM-$n-$r-$RANDOM$RANDOM', '$scen', '$var', '{}', $r, ${t}000000, $((t + 4))000000, 'ok',
+				              (SELECT id FROM hosts), (SELECT id FROM kernels WHERE release = '$krel'));"
+				echo "INSERT INTO metrics (run_id, name, value) VALUES (last_insert_rowid(), 'goodput_bps', $v);"
+				echo "INSERT INTO metrics (run_id, name, value) SELECT max(id), 'efficiency', $e FROM runs;"
+				echo "INSERT INTO tags (run_id, key, value) SELECT max(id), 'note', '$(sqlq "$evil_tag")' FROM runs;"
+				if [ "$r" -eq 5 ]; then
+					for i in 0 1 2 3 4; do
+						echo "INSERT INTO intervals (run_id, idx, start_us, end_us, bytes, bps, retransmits)
+						      SELECT max(id), $i, $((i * 1000000)), $(((i + 1) * 1000000)), $((v / 8)), $v, 0 FROM runs;"
+					done
+				fi
+			done
+		done
+		echo "COMMIT;"
+	} | sqlite3 -batch "$db"
+}
+gen plain cc=cubic 12 10
+gen plain cc=bbr 12 0
+gen "$evil_scen" "$evil_var" 12 0
+# a skipped run on the newest night
+sqlite3 "$db" "INSERT INTO runs (uuid, scenario, variant_key, variant_json, repetition, started_at_us, finished_at_us, status, reason, host_id, kernel_id)
+	VALUES ('skipped-1', 'plain', 'cc=cubic', '{}', 6, $(((1767225600 + 11 * 86400 + 4000) * 1000000)), $(((1767225600 + 11 * 86400 + 4001) * 1000000)),
+	'skipped', 'no netem', (SELECT id FROM hosts), (SELECT max(id) FROM kernels))"
+
+# per-subflow telemetry (as the native engine stores it) for plain's newest
+# ok runs: 2 subflows x 10 samples, acked bytes, cwnd and RTT (present =
+# BYTES_ACKED | CWND | SRTT | ADDRS), and two path-manager events
+{
+	echo "BEGIN;"
+	for sfid in 1 2; do
+		for i in $(seq 0 9); do
+			echo "INSERT INTO samples (run_id, idx, t_us, role, subflow_id, local, remote, present, bytes_acked, cwnd, srtt_us)
+			      SELECT id, $((sfid * 100 + i)), $((i * 500000)), 'client', $sfid, '10.0.$sfid.1:4000', '<img src=x>$sfid', 1050,
+			             $((i * 500000 * sfid * 3)), $((10 + i * sfid)), $((20000 + sfid * 5000 + i * 100))
+			      FROM runs WHERE scenario = 'plain' AND started_at_us =
+			            (SELECT max(started_at_us) FROM runs WHERE scenario = 'plain' AND status = 'ok');"
+		done
+	done
+	for e in "0 200000 sub_established" "1 3000000 sub_closed"; do
+		set -- $e
+		echo "INSERT INTO pm_events (run_id, idx, t_us, role, type, backup)
+		      SELECT id, $1, $2, 'client', '$3', 0 FROM runs WHERE scenario = 'plain' AND started_at_us =
+		            (SELECT max(started_at_us) FROM runs WHERE scenario = 'plain' AND status = 'ok');"
+	done
+	echo "COMMIT;"
+} | sqlite3 -batch "$db" || notok "cannot write telemetry samples"
+
+# another lab box's run (merged databases): not part of host h's history
+sqlite3 "$db" "INSERT INTO hosts (hostname, cpu_model, cores, governor) VALUES ('h2', 'cpu', 2, '');
+	INSERT INTO kernels (release, version, config_hash, debug, boot_mode) VALUES ('9.9-other', 'v', '', '', 'bare-metal');
+	INSERT INTO runs (uuid, scenario, variant_key, variant_json, repetition, started_at_us, finished_at_us, status, host_id, kernel_id)
+	VALUES ('h2-run', 'plain', 'cc=bbr', '{}', 1, $(((1767225600 + 3 * 86400 + 30) * 1000000)), $(((1767225600 + 3 * 86400 + 34) * 1000000)), 'ok',
+		(SELECT id FROM hosts WHERE hostname = 'h2'), (SELECT id FROM kernels WHERE release = '9.9-other'));
+	INSERT INTO metrics (run_id, name, value) VALUES (last_insert_rowid(), 'goodput_bps', 10e6);"
+
+"$MPL_BIN" report --db "$db" --out "$out" >"$tmp/stdout" 2>"$tmp/stderr"
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "report exits 0"; else
+	notok "report exits $rc"
+	sed 's/^/#   /' "$tmp/stdout" "$tmp/stderr"
+fi
+grep -q 'warning' "$tmp/stderr" && { notok "report warned"; sed 's/^/#   /' "$tmp/stderr"; }
+
+for f in index.html report.md; do
+	[ -s "$out/$f" ] && ok "$f exists" || notok "$f missing or empty"
+done
+n_pages=$(find "$out" -maxdepth 1 -name 'scenario-*.html' -size +0 | wc -l)
+[ "$n_pages" -eq 2 ] && ok "2 scenario pages" || notok "expected 2 scenario pages, found $n_pages"
+bad=$(find "$out" -maxdepth 1 -name 'scenario-*' | sed 's|.*/||' | grep -v '^scenario-[a-z0-9_-]*\.html$')
+[ -z "$bad" ] && ok "page names are [a-z0-9_-]" || notok "unsafe page names: $bad"
+n_svg=$(find "$out/charts" -name '*.svg' | wc -l)
+# 6 series sparklines + per scenario 2 trend + 2 points, + plain's 3
+# per-subflow charts (throughput, cwnd, RTT) + the other's iperf3 total
+[ "$n_svg" -eq 18 ] && ok "18 SVG charts" || notok "expected 18 SVG charts, found $n_svg"
+[ -s "$out"/charts/run-thr-plain-*.svg ] && [ -s "$out"/charts/run-cwnd-plain-*.svg ] && [ -s "$out"/charts/run-rtt-plain-*.svg ] &&
+	grep -q '2 subflows, 20 samples' "$out"/scenario-plain-*.html && ok "per-subflow charts from the telemetry" ||
+	notok "no per-subflow charts for plain"
+grep -q 'need the lab.s own' "$out"/scenario-evil-*.html && ok "iperf3-only run: the page says per-subflow data needs the native engine" ||
+	notok "no native-engine note on the iperf3-only page"
+empty=0
+for svg in "$out"/charts/*.svg; do
+	png=${svg%.svg}.png
+	{ [ -s "$svg" ] && [ -s "$png" ]; } || { empty=$((empty + 1)); echo "# empty or missing: $svg / $png"; }
+done
+[ "$empty" -eq 0 ] && ok "every chart has a non-empty SVG and PNG" || notok "$empty charts empty or missing"
+
+if command -v xmllint >/dev/null; then
+	badxml=0
+	for svg in "$out"/charts/*.svg; do
+		xmllint --noout "$svg" 2>>"$tmp/xmllint" || badxml=$((badxml + 1))
+	done
+	[ "$badxml" -eq 0 ] && ok "every SVG parses as XML" || { notok "$badxml SVGs do not parse"; head -5 "$tmp/xmllint"; }
+	badhtml=0
+	for h in "$out"/*.html; do
+		xmllint --html --noout "$h" 2>>"$tmp/xmllint-html" || badhtml=$((badhtml + 1))
+	done
+	[ "$badhtml" -eq 0 ] && ok "every page parses as HTML" || { notok "$badhtml pages do not parse"; head -5 "$tmp/xmllint-html"; }
+else
+	echo "SKIP: xmllint not installed (Debian libxml2-utils): SVGs not parsed"
+fi
+
+unresolved=0
+links=0
+for h in "$out"/*.html; do
+	while IFS= read -r l; do
+		links=$((links + 1))
+		case $l in
+		*:* | /* | *..*) unresolved=$((unresolved + 1)); echo "# not a local relative link: $l" ;;
+		*) [ -s "$out/$l" ] || { unresolved=$((unresolved + 1)); echo "# $h: $l does not resolve"; } ;;
+		esac
+	done < <(grep -o -E '(href|src)="[^"]*"' "$h" | sed -E 's/^(href|src)="//; s/"$//')
+done
+[ "$links" -gt 20 ] && [ "$unresolved" -eq 0 ] && ok "all $links links resolve to files in DIR" ||
+	notok "$unresolved of $links links do not resolve"
+
+made=$(ls -d "$marker"* 2>/dev/null)
+[ -z "$made" ] && ok "no marker file created" || notok "a label ran a command: $made"
+if grep -qi '<script' "$out"/*.html "$out"/report.md; then notok "a <script element reached the output"; else ok "no <script in the HTML or Markdown"; fi
+grep -q '<b>bold' "$out"/*.html && notok "a <b> from a variant became markup" || ok "no injected element from the variant"
+grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$out/index.html" && ok "the hostile name is shown as text" ||
+	notok "the hostile scenario name is not in index.html as escaped text"
+grep -q '>regression<' "$out/index.html" && ok "the 10 % drop of plain cc=cubic is a regression" ||
+	notok "no regression row in index.html"
+grep -q '9.9-other' "$out"/scenario-plain-*.html && notok "another host's kernel is in plain's history" ||
+	ok "plain's history is host h's only"
+grep -q '6.19-rc1' "$out"/scenario-plain-*.html && ok "the kernel change is listed" || notok "no kernel change listed"
+grep -q 'skipped 1' "$out/index.html" && ok "the skipped run is counted" || notok "the skipped run is not counted"
+grep -q 'charts/spark-.*\.png' "$out/report.md" && ok "report.md links PNG sparklines" || notok "report.md has no PNG link"
+for l in $(grep -o -E '\]\([^)]*\)' "$out/report.md" | sed -E 's/^\]\(//; s/\)$//'); do
+	[ -s "$out/$l" ] || notok "report.md: $l does not resolve"
+done
+
+# ---- other invocations ----
+"$MPL_BIN" report --db "$db" --out "$tmp/pinned" --baseline scenario:plain,until:2026-01-06 scenario:plain >"$tmp/o" 2>&1
+rc=$?
+{ [ "$rc" -eq 0 ] && grep -q 'selected by --baseline' "$tmp/pinned/index.html"; } && ok "a pinned --baseline (exit $rc)" ||
+	{ notok "a pinned --baseline: exit $rc"; sed 's/^/#   /' "$tmp/o"; }
+"$MPL_BIN" report --db "$db" >/dev/null 2>&1
+rc=$?
+[ "$rc" -eq 64 ] && ok "no --out is a usage error (64)" || notok "no --out: exit $rc, expected 64"
+"$MPL_BIN" report --db "$tmp/none.db" --out "$tmp/x" >/dev/null 2>&1
+rc=$?
+{ [ "$rc" -eq 65 ] && [ ! -e "$tmp/none.db" ]; } && ok "a missing database is bad input (65), not created" ||
+	notok "a missing database: exit $rc, expected 65"
+"$MPL_BIN" report --db "$db" --out "$tmp/x" scenario:none >/dev/null 2>&1
+rc=$?
+[ "$rc" -eq 65 ] && ok "an empty selection is bad input (65)" || notok "an empty selection: exit $rc, expected 65"
+
+env PATH=/nonexistent "$MPL_BIN" report --db "$db" --out "$tmp/nognuplot" >/dev/null 2>"$tmp/e"
+rc=$?
+{ [ "$rc" -eq 69 ] && [ -s "$tmp/nognuplot/index.html" ] && grep -q 'chart not drawn' "$tmp"/nognuplot/scenario-*.html; } &&
+	ok "without gnuplot: pages with notes, exit 69" || { notok "without gnuplot: exit $rc"; sed 's/^/#   /' "$tmp/e" | head -3; }
+
+# ---- the page in a real browser ----
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$chromium" ]; then
+	echo "SKIP: browser check: chromium is not installed (Debian package 'chromium')"
+else
+	shot()
+	{
+		local url=$1 png=$2 log=$3
+		timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking \
+			--disable-component-update --disable-sync --no-first-run --user-data-dir="$tmp/profile" \
+			--enable-logging=stderr --v=0 --hide-scrollbars --window-size=1200,900 \
+			--screenshot="$png" "$url" >"$log" 2>&1
+	}
+	printf '<!DOCTYPE html><html><head><meta charset="utf-8"><title>blank</title></head><body></body></html>\n' >"$tmp/blank.html"
+	shot "file://$tmp/blank.html" "$tmp/blank.png" "$tmp/blank.log"
+	shot "file://$out/index.html" "$tmp/index.png" "$tmp/index.log"
+	if [ ! -s "$tmp/index.png" ] || [ ! -s "$tmp/blank.png" ]; then
+		notok "chromium wrote no screenshot"
+		sed 's/^/#   /' "$tmp/index.log" | tail -20
+	else
+		bs=$(stat -c %s "$tmp/blank.png")
+		is=$(stat -c %s "$tmp/index.png")
+		# a one-colour 1200x900 PNG compresses to a few KB; text, tables
+		# and charts make it many times larger
+		[ "$is" -gt $((bs * 4)) ] && ok "screenshot is not blank ($is bytes vs $bs blank)" ||
+			notok "screenshot looks blank ($is bytes vs $bs for a blank page)"
+		if grep -E 'CONSOLE|Uncaught|Failed to load|ERR_FILE_NOT_FOUND|Not allowed to load' "$tmp/index.log"; then
+			notok "the browser logged a console error"
+		else
+			ok "no console error logged"
+		fi
+	fi
+fi
+
+echo "# $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
