@@ -626,6 +626,12 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 	params.bytes = s->traffic.bytes;
 	params.omit_us = s->traffic.omit_us;
 	params.streams = s->traffic.streams ? s->traffic.streams : 1;
+	params.mode = s->traffic.rr ? ENGINE_RR : ENGINE_BULK;
+	params.rr_request_bytes = (uint32_t)s->traffic.request_bytes;
+	params.rr_response_bytes = (uint32_t)s->traffic.response_bytes;
+	params.rr_rate_tps = s->traffic.rate_tps;
+	params.rr_transactions = s->traffic.transactions;
+	params.sample_interval_us = s->traffic.sample_interval_us;
 	if (variant_value(v, "cc"))
 		snprintf(params.congestion, sizeof(params.congestion), "%s", variant_value(v, "cc"));
 	if (s->traffic.bytes) {
@@ -712,7 +718,10 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 			return -ENOMEM;
 		}
 	}
-	results_run_add_metric(run, "goodput_bps", res.goodput_bps);
+	/* Request/response runs are about latency: their goodput is whatever
+	 * the request rate makes it, so it is no figure of the paths. */
+	if (!s->traffic.rr)
+		results_run_add_metric(run, "goodput_bps", res.goodput_bps);
 	results_run_add_metric(run, "bytes", (double)res.bytes);
 	results_run_add_metric(run, "duration_s", res.seconds);
 	results_run_add_metric(run, "transfer_us", (double)res.transfer_us);
@@ -727,7 +736,7 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 	results_run_add_metric(run, "mptcp_joins",
 			       (double)(mib(&sdelta, "MPJoinAckRx") + mib(&cdelta, "MPJoinAckRx")));
 	ideal = run_ideal_goodput_bps(s, &s->topo.spec);
-	if (ideal > 0) {
+	if (ideal > 0 && !s->traffic.rr) {
 		double eff = res.goodput_bps / ideal;
 
 		results_run_add_metric(run, "ideal_goodput_bps", ideal);

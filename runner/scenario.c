@@ -372,8 +372,10 @@ static void check_whole_seconds(struct sctx *c, const char *path, json_t *v, uin
 
 static void parse_traffic(struct sctx *c, json_t *obj)
 {
-	static const char *const keys[] = { "engine", "direction", "duration", "bytes", "omit",
-					    "streams", "path",	    "family",	NULL };
+	static const char *const keys[] = { "engine",	"direction", "duration", "bytes",
+					    "omit",	"streams",   "path",	 "family",
+					    "mode",	"request",   "response", "rate",
+					    "transactions", "sample_interval", NULL };
 	struct scenario_traffic *tr = &c->s->traffic;
 	char show[JCHECK_SHOW_MAX];
 	const char *str;
@@ -477,6 +479,34 @@ static void parse_traffic(struct sctx *c, json_t *obj)
 				   "unknown family, expected 'inet' or 'inet6', got '%s'",
 				   jcheck_shown(v, show));
 	}
+	if ((v = json_object_get(obj, "mode")) && (str = jcheck_string(&c->jc, "traffic.mode", v))) {
+		if (!strcmp(str, "rr"))
+			tr->rr = true;
+		else if (strcmp(str, "bulk"))
+			jcheck_bad(&c->jc, "traffic.mode",
+				   "unknown mode, expected 'bulk' or 'rr', got '%s'", jcheck_shown(v, show));
+	}
+	if (tr->rr && iperf3)
+		jcheck_bad(&c->jc, "traffic.mode",
+			   "request/response needs engine 'native', got engine '%s'", tr->engine);
+	if (tr->rr && bytes)
+		jcheck_bad(&c->jc, "traffic.bytes",
+			   "request/response takes 'transactions' or 'duration', not 'bytes'");
+	if ((v = json_object_get(obj, "request")))
+		jcheck_size(&c->jc, "traffic.request", v, 64 << 20, &tr->request_bytes);
+	if ((v = json_object_get(obj, "response")))
+		jcheck_size(&c->jc, "traffic.response", v, 64 << 20, &tr->response_bytes);
+	if ((v = json_object_get(obj, "rate")))
+		jcheck_uint(&c->jc, "traffic.rate", v, 0, 10000000, &tr->rate_tps);
+	if ((v = json_object_get(obj, "transactions")))
+		jcheck_uint(&c->jc, "traffic.transactions", v, 1, 100000000, &tr->transactions);
+	if ((v = json_object_get(obj, "sample_interval")))
+		jcheck_time(&c->jc, "traffic.sample_interval", v, 10 * USEC_PER_SEC,
+			    &tr->sample_interval_us);
+	if (!tr->rr && (json_object_get(obj, "request") || json_object_get(obj, "response") ||
+			json_object_get(obj, "rate") || json_object_get(obj, "transactions")))
+		jcheck_bad(&c->jc, "traffic",
+			   "'request', 'response', 'rate' and 'transactions' need \"mode\": \"rr\"");
 	if ((v = json_object_get(obj, "path"))) {
 		path_i = ref_path(c, "traffic.path", v);
 		if (path_i >= 0)

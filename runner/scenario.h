@@ -54,6 +54,13 @@ struct scenario_traffic {
 	unsigned streams;	/* default 1 */
 	char path[LAB_NAME_MAX]; /* the server address of this path is the target (default: first path) */
 	int family;		/* AF_INET (default) or AF_INET6 */
+	/* Request/response (native engine only): fixed-size requests and
+	 * responses, back to back or at a fixed rate. */
+	bool rr;
+	uint64_t request_bytes, response_bytes; /* at most 64 MiB; default 1 */
+	uint64_t rate_tps;	     /* transactions per second; 0: back to back */
+	uint64_t transactions;	     /* 0: for the duration */
+	uint64_t sample_interval_us; /* telemetry period; 0: the engine's (100 ms) */
 };
 
 enum scenario_event_action {
