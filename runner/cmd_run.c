@@ -300,6 +300,7 @@ int cmd_run(int argc, char **argv)
 		{ "baseline", required_argument, NULL, 'B' },
 		{ "max-reps", required_argument, NULL, 'M' },
 		{ "shard", required_argument, NULL, 'h' },
+		{ "report", required_argument, NULL, 'R' },
 		{},
 	};
 	const char **sets = NULL, **tags = NULL;
@@ -310,6 +311,7 @@ int cmd_run(int argc, char **argv)
 	     has_baseline = false;
 	struct selector baseline = { 0 };
 	unsigned max_reps = 20, shard_index = 0, shard_count = 1;
+	const char *report_dir = NULL;
 	int decided = EXIT_OK;
 	char err[256], invocation[32], invocation_tag[48];
 	struct run_state st;
@@ -361,6 +363,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'U':
 			until_decided = true;
+			break;
+		case 'R':
+			report_dir = optarg;
 			break;
 		case 'h':
 			if (parse_shard(optarg, &shard_index, &shard_count) < 0) {
@@ -468,6 +473,23 @@ int cmd_run(int argc, char **argv)
 		printf("%zu ok, %zu invalid, %zu failed, %zu skipped%s\n", counts[RESULTS_OK],
 		       counts[RESULTS_INVALID], counts[RESULTS_FAILED], counts[RESULTS_SKIPPED],
 		       interrupted ? " (interrupted: the run in progress was discarded)" : "");
+	}
+	if (report_dir && !interrupted) {
+		/* The same report `mptcp-lab report` writes, over this database. */
+		char a_report[] = "report", a_out[] = "--out", a_db[] = "--db";
+		char *dir = strdup(report_dir), *dbp = db_path ? strdup(db_path) : NULL;
+		char *rargv[6] = { a_report, a_out, dir, NULL, NULL, NULL };
+		int rargc = 3, rr;
+
+		if (dbp) {
+			rargv[rargc++] = a_db;
+			rargv[rargc++] = dbp;
+		}
+		rr = dir ? cmd_report(rargc, rargv) : EXIT_SOFTWARE;
+		free(dir);
+		free(dbp);
+		if (rr != EXIT_OK)
+			say_error("the report was not fully written (exit %d)", rr);
 	}
 	if (interrupted)
 		ret = 128 + SIGINT;

@@ -19,7 +19,8 @@ const struct command commands[] = {
 	  "bring a topology up or down, list and inspect labs", 1 },
 	{ "run", cmd_run,
 	  "[--db PATH] [--reps N] [--set PATH=VALUE]... [--tag KEY=VALUE]... [--json] [--strict]\n"
-	  "    [--until-decided --baseline SELECTOR... [--max-reps N]] [--shard I/N] SCENARIO|SUITE...",
+	  "    [--until-decided --baseline SELECTOR... [--max-reps N]] [--shard I/N] [--report DIR]\n"
+	  "    SCENARIO|SUITE...",
 	  "run scenarios: variants x repetitions, interleaved, each on a fresh lab, stored in SQLite", 1 },
 	{ "nightly", cmd_nightly,
 	  "[--suite FILE] [--db PATH] [--out DIR] [--baseline SELECTOR...] [--shard I/N] [--reps N]\n"
