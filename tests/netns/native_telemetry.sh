@@ -160,9 +160,12 @@ closed=$(jq -r --argjson m "$PATHS_OF" "$JQ_DEFS"' [.runs[0].pm_events[] |
 	"$MPL_TMP/fo.json")
 mpl_check "during the outage path 2's subflow closed ($closed sub_closed) or stalled (+$((p2_b - p2_a)) bytes)" \
 	test "$closed" -gt 0 -o $((p2_b - p2_a)) -le $(((p1_b - p1_a) / 100))
-# Path 1 alone then runs at its shaped rate (80 % of it at least over the
-# 1.65 s window: the shaper's accuracy plus headers leave about 95 %).
-p1_min=$((P1_BPS / 8 * 165 / 100 * 80 / 100))
+# The connection keeps going on path 1 alone. Not always at path 1's full
+# rate: data in flight on the dead subflow holds the connection-level
+# window until the kernel reinjects it, which takes a variable time (seen
+# here: 62-100 % of path 1's rate over the window). At least 40 % of the
+# shaped rate over the 1.65 s window tells progress from a stall (~0).
+p1_min=$((P1_BPS / 8 * 165 / 100 * 40 / 100))
 mpl_check "and path 1 carried the traffic (+$((p1_b - p1_a)) bytes, at least $p1_min)" \
 	test $((p1_b - p1_a)) -ge "$p1_min"
 mpl_check "after the link-up path 2 carries traffic again (+$((p2_end - p2_b)) bytes)" \
