@@ -39,74 +39,24 @@
 #include <netlink/socket.h>
 
 #include "lab_int.h"
+#include "mptcp_uapi.h"
 #include "lab_mptcp.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
 
-/*
- * struct mptcp_info as in the 2026 uapi (include/uapi/linux/mptcp.h):
- * Debian 12's header stops at mptcpi_csum_enabled (v5.14), and the
- * program must know where newer fields sit to tell whether the running
- * kernel sent them. Fields are only ever appended, so offsets are stable;
- * holes are named so the layout reads the same as the kernel's.
- *
- *	v5.9   subflows .. rcv_nxt     v6.5  retransmits .. bytes_acked
- *	v5.12  local_addr_used/max     v6.8  subflows_total
- *	v5.14  csum_enabled            v6.10 last_data_sent .. last_ack_recv
- *	v6.18  endp_laminar_max        later endp_fullmesh_max
- */
-struct lab_mptcp_info {
-	uint8_t mptcpi_subflows; /* extra subflows, beside the initial one */
-	uint8_t mptcpi_add_addr_signal;
-	uint8_t mptcpi_add_addr_accepted;
-	uint8_t mptcpi_subflows_max;
-	uint8_t mptcpi_add_addr_signal_max;
-	uint8_t mptcpi_add_addr_accepted_max;
-	uint8_t hole16[2];
-	uint32_t mptcpi_flags;
-	uint32_t mptcpi_token;
-	uint64_t mptcpi_write_seq;
-	uint64_t mptcpi_snd_una;
-	uint64_t mptcpi_rcv_nxt;
-	uint8_t mptcpi_local_addr_used;
-	uint8_t mptcpi_local_addr_max;
-	uint8_t mptcpi_csum_enabled;
-	uint8_t hole8;
-	uint32_t mptcpi_retransmits;
-	uint64_t mptcpi_bytes_retrans;
-	uint64_t mptcpi_bytes_sent;
-	uint64_t mptcpi_bytes_received;
-	uint64_t mptcpi_bytes_acked;
-	uint8_t mptcpi_subflows_total;
-	uint8_t mptcpi_endp_laminar_max;
-	uint8_t mptcpi_endp_fullmesh_max;
-	uint8_t reserved;
-	uint32_t mptcpi_last_data_sent;
-	uint32_t mptcpi_last_data_recv;
-	uint32_t mptcpi_last_ack_recv;
-};
+/* struct mptcp_info: the newest layout is common/mptcp_uapi.h. */
 
-/* The local copy must agree with the system header where both exist. */
-_Static_assert(offsetof(struct lab_mptcp_info, mptcpi_flags) ==
-		       offsetof(struct mptcp_info, mptcpi_flags),
-	       "struct mptcp_info layout");
-_Static_assert(offsetof(struct lab_mptcp_info, mptcpi_csum_enabled) ==
-		       offsetof(struct mptcp_info, mptcpi_csum_enabled),
-	       "struct mptcp_info layout");
-_Static_assert(offsetof(struct lab_mptcp_info, mptcpi_bytes_acked) == 72,
-	       "struct mptcp_info layout");
-_Static_assert(sizeof(struct lab_mptcp_info) == 96, "struct mptcp_info layout");
 
 #define INFO_COVERS(len, field)                                                \
-	(offsetof(struct lab_mptcp_info, field) +                              \
-		 sizeof(((struct lab_mptcp_info *)NULL)->field) <=             \
+	(offsetof(struct mpl_mptcp_info, field) +                              \
+		 sizeof(((struct mpl_mptcp_info *)NULL)->field) <=             \
 	 (len))
 
 int lab_mptcp_conn_from_info(const void *info, size_t len, struct lab_mptcp_conn *c)
 {
-	struct lab_mptcp_info mi;
+	struct mpl_mptcp_info mi;
 
 	if (!INFO_COVERS(len, mptcpi_token))
 		return -EPROTO;

@@ -33,14 +33,14 @@
 _Static_assert(sizeof(struct sockinfo_subflow_data) == 16, "mptcp_subflow_data is 16 bytes");
 _Static_assert(offsetof(struct sockinfo_full_info, mptcp_info) == SOCKINFO_FULL_INFO_HDR_BYTES,
 	       "mptcp_full_info header is 40 bytes");
-_Static_assert(offsetof(struct sockinfo_mptcp_info, mptcpi_flags) == 8, "mptcpi_flags at 8");
-_Static_assert(offsetof(struct sockinfo_mptcp_info, mptcpi_retransmits) == 44,
+_Static_assert(offsetof(struct mpl_mptcp_info, mptcpi_flags) == 8, "mptcpi_flags at 8");
+_Static_assert(offsetof(struct mpl_mptcp_info, mptcpi_retransmits) == 44,
 	       "mptcpi_retransmits at 44");
-_Static_assert(offsetof(struct sockinfo_mptcp_info, mptcpi_bytes_acked) == 72,
+_Static_assert(offsetof(struct mpl_mptcp_info, mptcpi_bytes_acked) == 72,
 	       "mptcpi_bytes_acked at 72");
-_Static_assert(offsetof(struct sockinfo_mptcp_info, mptcpi_subflows_total) == 80,
+_Static_assert(offsetof(struct mpl_mptcp_info, mptcpi_subflows_total) == 80,
 	       "mptcpi_subflows_total at 80");
-_Static_assert(sizeof(struct sockinfo_mptcp_info) == 96, "mptcp_info is 96 bytes");
+_Static_assert(sizeof(struct mpl_mptcp_info) == 96, "mptcp_info is 96 bytes");
 _Static_assert(offsetof(struct sockinfo_tcp_info, tcpi_rtt) == 68, "tcpi_rtt at 68");
 _Static_assert(offsetof(struct sockinfo_tcp_info, tcpi_pacing_rate) == 104,
 	       "tcpi_pacing_rate at 104");
@@ -73,7 +73,7 @@ const char *sockinfo_source_name(enum sockinfo_source s)
 
 int sockinfo_parse_mptcp_info(const void *buf, size_t len, struct telemetry_conn_sample *c)
 {
-	typedef struct sockinfo_mptcp_info T;
+	typedef struct mpl_mptcp_info T;
 	uint32_t flags;
 
 	if (!SOCKINFO_HAS(T, mptcpi_flags, len))
@@ -215,8 +215,8 @@ int sockinfo_parse_full(const void *hdr, size_t optlen, const void *sfinfo, size
 	if (optlen > SOCKINFO_FULL_INFO_HDR_BYTES) {
 		size_t ilen = optlen - SOCKINFO_FULL_INFO_HDR_BYTES;
 
-		if (ilen > sizeof(struct sockinfo_mptcp_info))
-			ilen = sizeof(struct sockinfo_mptcp_info);
+		if (ilen > sizeof(struct mpl_mptcp_info))
+			ilen = sizeof(struct mpl_mptcp_info);
 		r = sockinfo_parse_mptcp_info((const unsigned char *)hdr +
 						      SOCKINFO_FULL_INFO_HDR_BYTES,
 					      ilen, &s->conn);
@@ -393,7 +393,7 @@ static int sockinfo_read_tcp(int fd, struct sockinfo_snapshot *s, struct diag *d
 int sockinfo_read(struct sockinfo_reader *rd, int fd, struct sockinfo_snapshot *s,
 		  struct diag *d)
 {
-	struct sockinfo_mptcp_info info;
+	struct mpl_mptcp_info info;
 	socklen_t len = sizeof(info);
 	uint32_t total_ti = 0, total_addrs = 0;
 	int r, full_err = 0;

@@ -36,6 +36,7 @@
 #include <sys/socket.h>
 
 #include "diag.h"
+#include "mptcp_uapi.h"
 #include "telemetry.h"
 
 #define SOCKINFO_SOL_MPTCP 284
@@ -46,39 +47,7 @@
 
 #define SOCKINFO_INFO_FLAG_FALLBACK (1u << 0)
 
-/* struct mptcp_info, uapi as of 2026 (field waves: v5.9, v5.12, v5.14,
- * v6.5 retransmits/bytes_*, v6.8 subflows_total, v6.10 last_*, v6.18
- * endp_laminar_max, then endp_fullmesh_max). */
-struct sockinfo_mptcp_info {
-	uint8_t mptcpi_subflows; /* ADDITIONAL subflows, not the total */
-	uint8_t mptcpi_add_addr_signal;
-	uint8_t mptcpi_add_addr_accepted;
-	uint8_t mptcpi_subflows_max;
-	uint8_t mptcpi_add_addr_signal_max;
-	uint8_t mptcpi_add_addr_accepted_max;
-	/* 16-bit hole */
-	uint32_t mptcpi_flags;
-	uint32_t mptcpi_token;
-	uint64_t mptcpi_write_seq;
-	uint64_t mptcpi_snd_una;
-	uint64_t mptcpi_rcv_nxt;
-	uint8_t mptcpi_local_addr_used;
-	uint8_t mptcpi_local_addr_max;
-	uint8_t mptcpi_csum_enabled;
-	/* 8-bit hole */
-	uint32_t mptcpi_retransmits;
-	uint64_t mptcpi_bytes_retrans;
-	uint64_t mptcpi_bytes_sent;
-	uint64_t mptcpi_bytes_received;
-	uint64_t mptcpi_bytes_acked;
-	uint8_t mptcpi_subflows_total;
-	uint8_t mptcpi_endp_laminar_max;
-	uint8_t mptcpi_endp_fullmesh_max;
-	uint8_t reserved;
-	uint32_t mptcpi_last_data_sent;
-	uint32_t mptcpi_last_data_recv;
-	uint32_t mptcpi_last_ack_recv;
-};
+/* struct mptcp_info: struct mpl_mptcp_info in common/mptcp_uapi.h. */
 
 /* struct tcp_info, uapi as of 6.18 (AccECN counters at the end). The two
  * bitfield bytes of the original are one opaque byte each here: nothing
@@ -184,7 +153,7 @@ struct sockinfo_full_info {
 	uint32_t size_arrays_user;    /* capacity of both arrays */
 	uint64_t subflow_info __attribute__((aligned(8))); /* user pointer */
 	uint64_t tcp_info __attribute__((aligned(8)));	   /* user pointer */
-	struct sockinfo_mptcp_info mptcp_info;
+	struct mpl_mptcp_info mptcp_info;
 };
 
 /* MIN_FULL_INFO_OPTLEN_SIZE: the kernel refuses a shorter optlen. */

@@ -45,9 +45,9 @@
 
 #define HAS(present, bit) (((present) & (bit)) != 0)
 
-static struct sockinfo_mptcp_info full_mptcp_info(void)
+static struct mpl_mptcp_info full_mptcp_info(void)
 {
-	struct sockinfo_mptcp_info mi;
+	struct mpl_mptcp_info mi;
 
 	/* Every byte non-zero, so an absent field read by mistake shows. */
 	memset(&mi, 0x5a, sizeof(mi));
@@ -79,7 +79,7 @@ static struct sockinfo_tcp_info full_tcp_info(uint32_t seed)
 
 static void test_mptcp_info(void)
 {
-	struct sockinfo_mptcp_info mi = full_mptcp_info();
+	struct mpl_mptcp_info mi = full_mptcp_info();
 	struct telemetry_conn_sample c;
 
 	memset(&c, 0, sizeof(c));
@@ -291,7 +291,7 @@ static void test_full_info(void)
 	      "232-byte (6.1) tcp_info: delivery rate and bytes_sent present");
 	CHECK(!strcmp(s.sf[1].local, "10.2.1.1:40001") && !strcmp(s.sf[1].remote, "10.2.2.2:5201"),
 	      "full info: addresses of the second subflow");
-	CHECK(s.tcp_info_bytes == 232 && s.mptcp_info_bytes == sizeof(struct sockinfo_mptcp_info),
+	CHECK(s.tcp_info_bytes == 232 && s.mptcp_info_bytes == sizeof(struct mpl_mptcp_info),
 	      "full info: element and struct sizes recorded");
 
 	/* More subflows than the array could hold. */
