@@ -4,10 +4,12 @@
  * Adding an engine: write engine_<name>.c exporting a struct engine_ops,
  * declare it in engine.h and list it below. Nothing here runs traffic.
  */
-#include "engine.h"
-
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "engine.h"
+#include "mtime.h"
 
 const struct engine_ops *const engine_table[] = {
 	&engine_iperf3,
@@ -46,4 +48,21 @@ void engine_result_release(struct engine_result *res)
 	res->intervals = NULL;
 	res->n_intervals = 0;
 	telemetry_release(&res->telem);
+}
+
+int engine_hooks_step(const struct engine_hooks *h, uint64_t start_us, uint64_t *next_tick_us,
+		      uint64_t period_us, const char *what, struct diag *d)
+{
+	uint64_t now_us;
+	int r;
+
+	if (h && h->cancel && *h->cancel)
+		return diag_set(d, -EINTR, "%s interrupted", what);
+	now_us = mtime_now_us();
+	if (now_us < *next_tick_us)
+		return 0;
+	*next_tick_us = now_us + period_us;
+	if (h && h->tick && (r = h->tick(now_us - start_us, h->arg)) < 0)
+		return diag_set(d, r, "%s aborted by its tick hook: %s", what, strerror(-r));
+	return 0;
 }

@@ -142,6 +142,13 @@ struct engine_result {
 
 void engine_result_release(struct engine_result *res);
 
+/* The part of an engine's wait loop that serves the hooks: -EINTR when
+ * cancelled, the hook's error when the tick aborts, else 0; the tick runs
+ * when *next_tick_us has passed, and the next one is period_us later.
+ * what names the engine in messages ("iperf3 run"). */
+int engine_hooks_step(const struct engine_hooks *h, uint64_t start_us, uint64_t *next_tick_us,
+		      uint64_t period_us, const char *what, struct diag *d);
+
 /* What an engine can tell without moving data. */
 struct engine_probe {
 	char tool_version[ENGINE_VERSION_MAX];

@@ -731,20 +731,10 @@ static int iperf3_run(const struct engine_target *t, const struct engine_params 
 	for (;;) {
 		uint64_t wait_us;
 
-		if (h && h->cancel && *h->cancel) {
-			r = diag_set(d, -EINTR, "iperf3 run interrupted");
+		r = engine_hooks_step(h, start_us, &next_tick_us, IPERF3_TICK_US, "iperf3 run", d);
+		if (r < 0)
 			goto out;
-		}
 		now_us = mtime_now_us();
-		if (now_us >= next_tick_us) {
-			next_tick_us = now_us + IPERF3_TICK_US;
-			if (h && h->tick && (r = h->tick(now_us - start_us, h->arg)) < 0) {
-				r = diag_set(d, r, "iperf3 run aborted by its tick hook: %s",
-					     strerror(-r));
-				goto out;
-			}
-			now_us = mtime_now_us();
-		}
 		if (now_us - start_us >= timeout_us) {
 			timed_out = true;
 			break;

@@ -1045,20 +1045,10 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 	for (;;) {
 		uint64_t wait_us, limit_us = timeout_us + NATIVE_SELF_GIVE_UP_US;
 
-		if (h && h->cancel && *h->cancel) {
-			r = diag_set(d, -EINTR, "native run interrupted");
+		r = engine_hooks_step(h, start_us, &next_tick_us, NATIVE_TICK_US, "native run", d);
+		if (r < 0)
 			goto out;
-		}
 		now_us = mtime_now_us();
-		if (now_us >= next_tick_us) {
-			next_tick_us = now_us + NATIVE_TICK_US;
-			if (h && h->tick && (r = h->tick(now_us - start_us, h->arg)) < 0) {
-				r = diag_set(d, r, "native run aborted by its tick hook: %s",
-					     strerror(-r));
-				goto out;
-			}
-			now_us = mtime_now_us();
-		}
 		if (proc_exited(spawn_pid(cl->proc)))
 			break;
 		if (now_us - start_us >= limit_us) {
