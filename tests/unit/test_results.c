@@ -33,6 +33,7 @@
 
 #include "mtime.h"
 #include "results.h"
+#include "sqlite_witness.h"
 
 static char tmpdir[] = "/tmp/mpl-test-results-XXXXXX";
 static int checks;
@@ -71,37 +72,6 @@ static const char *db_path(const char *name)
 
 	snprintf(p, sizeof(buf[0]), "%s/%s", tmpdir, name);
 	return p;
-}
-
-/* The independent witness: one integer from sqlite3 itself. */
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else
-		fprintf(stderr, "witness query '%s' on '%s' failed: %s\n", sql, path,
-			sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static int raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	int rc;
-
-	rc = sqlite3_open(path, &db);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc;
 }
 
 static const char *const tables[] = { "hosts",	   "kernels",  "runs", "tags", "metrics",

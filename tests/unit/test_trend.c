@@ -35,41 +35,12 @@
 #include "stats.h"
 #include "trend.h"
 #include "check.h"
+#include "sqlite_witness.h"
 
 #define DAY_US (86400ULL * 1000000ULL)
 #define NIGHT0_US (1793491200ULL * 1000000ULL) /* 2026-11-01 00:00 UTC */
 
 static char tmpdir[] = "/tmp/mpl-test-trend-XXXXXX";
-
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else
-		fprintf(stderr, "witness query '%s' on '%s' failed: %s\n", sql, path,
-			sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
-static int raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	int rc;
-
-	rc = sqlite3_open(path, &db);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	sqlite3_close(db);
-	return rc;
-}
 
 static void store_run(struct results *r, const char *scenario, const char *variant_key,
 		      const char *release, uint64_t started_at_us, enum results_status status,
