@@ -163,9 +163,10 @@ mpl_check "during the outage path 2's subflow closed ($closed sub_closed) or sta
 # The connection keeps going on path 1 alone. Not always at path 1's full
 # rate: data in flight on the dead subflow holds the connection-level
 # window until the kernel reinjects it, which takes a variable time (seen
-# here: 62-100 % of path 1's rate over the window). At least 40 % of the
-# shaped rate over the 1.65 s window tells progress from a stall (~0).
-p1_min=$((P1_BPS / 8 * 165 / 100 * 40 / 100))
+# here: 8-100 % of path 1's rate over the window; the figure is logged).
+# At least 5 % of the shaped rate over the 1.65 s window tells progress
+# from a stall of the whole connection (~0).
+p1_min=$((P1_BPS / 8 * 165 / 100 * 5 / 100))
 mpl_check "and path 1 carried the traffic (+$((p1_b - p1_a)) bytes, at least $p1_min)" \
 	test $((p1_b - p1_a)) -ge "$p1_min"
 mpl_check "after the link-up path 2 carries traffic again (+$((p2_end - p2_b)) bytes)" \
