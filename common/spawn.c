@@ -58,6 +58,7 @@ struct spawn_child_err {
 enum {
 	SPAWN_STAGE_SETUP = 1,
 	SPAWN_STAGE_NETNS,
+	SPAWN_STAGE_CWD,
 	SPAWN_STAGE_EXEC,
 };
 
@@ -158,6 +159,12 @@ spawn_child(const char *path, const char *const argv[], char **envp,
 	if (o->netns_fd >= 0) {
 		ce.stage = SPAWN_STAGE_NETNS;
 		if (setns(o->netns_fd, CLONE_NEWNET) < 0)
+			goto fail;
+		ce.stage = SPAWN_STAGE_SETUP;
+	}
+	if (o->cwd) {
+		ce.stage = SPAWN_STAGE_CWD;
+		if (chdir(o->cwd) < 0)
 			goto fail;
 		ce.stage = SPAWN_STAGE_SETUP;
 	}
@@ -286,6 +293,9 @@ int spawn_start(const char *const argv[], const struct spawn_opts *o,
 			r = diag_set(d, -ce.err,
 				     "cannot run '%s': cannot enter its network namespace: %s",
 				     argv[0], strerror(ce.err));
+		else if (ce.stage == SPAWN_STAGE_CWD)
+			r = diag_set(d, -ce.err, "cannot run '%s' in '%s': %s", argv[0], o->cwd,
+				     strerror(ce.err));
 		else
 			r = diag_set(d, -ce.err, "cannot run '%s': %s", argv[0],
 				     strerror(ce.err));
@@ -401,6 +411,36 @@ static void spawn_drain(struct spawn_proc *p)
 		spawn_buf_read(&p->err);
 }
 
+/* One wait step: block up to timeout_ms for output or the child's exit,
+ * keeping the pipes drained. 0, or -errno when poll() fails. */
+static int spawn_step(struct spawn_proc *p, int timeout_ms)
+{
+	struct pollfd pfd[3];
+	int n = 0;
+
+	if (p->out.fd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = p->out.fd, .events = POLLIN };
+	if (p->err.fd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = p->err.fd, .events = POLLIN };
+	if (p->pidfd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = p->pidfd, .events = POLLIN };
+	if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
+		return -errno;
+	if (p->out.fd >= 0)
+		spawn_buf_read(&p->out);
+	if (p->err.fd >= 0)
+		spawn_buf_read(&p->err);
+	return 0;
+}
+
+bool spawn_poll(struct spawn_proc *p, int timeout_ms)
+{
+	if (!p || spawn_exited(p))
+		return true;
+	spawn_step(p, timeout_ms);
+	return spawn_exited(p);
+}
+
 int spawn_wait(struct spawn_proc *p, const volatile int *cancel,
 	       struct spawn_result *r, struct diag *d)
 {
@@ -414,8 +454,7 @@ int spawn_wait(struct spawn_proc *p, const volatile int *cancel,
 		deadline_us = p->start_us + p->timeout_us;
 
 	for (;;) {
-		struct pollfd pfd[3];
-		int n = 0, timeout_ms = SPAWN_TICK_MS, pr;
+		int timeout_ms = SPAWN_TICK_MS, pr;
 		uint64_t now;
 
 		if (cancel && *cancel) {
@@ -432,23 +471,11 @@ int spawn_wait(struct spawn_proc *p, const volatile int *cancel,
 			break;
 		if (deadline_us && deadline_us - now < (uint64_t)timeout_ms * USEC_PER_MSEC)
 			timeout_ms = (int)((deadline_us - now + USEC_PER_MSEC - 1) / USEC_PER_MSEC);
-
-		if (p->out.fd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = p->out.fd, .events = POLLIN };
-		if (p->err.fd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = p->err.fd, .events = POLLIN };
-		if (p->pidfd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = p->pidfd, .events = POLLIN };
-		pr = poll(pfd, (nfds_t)n, timeout_ms);
-		if (pr < 0 && errno != EINTR) {
-			ret = diag_set(d, -errno, "cannot wait for '%s': poll: %s", p->prog,
-				       strerror(errno));
+		pr = spawn_step(p, timeout_ms);
+		if (pr < 0) {
+			ret = diag_set(d, pr, "cannot wait for '%s': poll: %s", p->prog, strerror(-pr));
 			break;
 		}
-		if (p->out.fd >= 0)
-			spawn_buf_read(&p->out);
-		if (p->err.fd >= 0)
-			spawn_buf_read(&p->err);
 	}
 
 	spawn_reap(p, r);

@@ -15,6 +15,7 @@
 
 struct spawn_opts {
 	int netns_fd;		   /* -1: stay in the caller's namespace */
+	const char *cwd;	   /* NULL: the caller's working directory */
 	const char *const *env_add; /* NULL-terminated "KEY=VALUE" added to environ */
 	uint64_t timeout_us;	   /* 0: no watchdog */
 	size_t capture_max;	   /* bytes kept per stream; 0: 1 MiB */
@@ -46,6 +47,11 @@ int spawn_start(const char *const argv[], const struct spawn_opts *o,
 int spawn_wait(struct spawn_proc *p, const volatile int *cancel,
 	       struct spawn_result *r, struct diag *d);
 pid_t spawn_pid(const struct spawn_proc *p);
+/* Block up to timeout_ms for the process's exit, collecting its output
+ * meanwhile; true once it has exited. Does not reap: spawn_wait() or
+ * spawn_kill() still must. For callers that watch something else (a log
+ * file, a deadline of their own) between steps. */
+bool spawn_poll(struct spawn_proc *p, int timeout_ms);
 /* Kill the process group and reap it; frees p. Accepts NULL. */
 void spawn_kill(struct spawn_proc *p);
 
