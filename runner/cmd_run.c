@@ -21,6 +21,7 @@
 #include "progress.h"
 #include "results.h"
 #include "run.h"
+#include "run_vm.h"
 #include "scenario.h"
 #include "selector.h"
 #include "variant.h"
@@ -290,6 +291,34 @@ static int until_decided_loop(struct run_state *st, struct plan *plan, struct se
 	}
 }
 
+enum {
+	OPT_KERNEL = 1000,
+	OPT_MODULES,
+	OPT_INITRD,
+	OPT_VM_MEMORY,
+	OPT_VM_CPUS,
+	OPT_ACCEL,
+	OPT_VM_TIMEOUT,
+	OPT_VM_CONSOLE,
+};
+
+/* A whole number in [lo, hi] for option name, or -EINVAL (said). */
+static int parse_uint_opt(const char *name, const char *arg, unsigned long lo, unsigned long hi,
+			  unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi) {
+		say_error("--%s must be %lu-%lu, got '%s'", name, lo, hi, arg);
+		return -EINVAL;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -301,8 +330,18 @@ int cmd_run(int argc, char **argv)
 		{ "max-reps", required_argument, NULL, 'M' },
 		{ "shard", required_argument, NULL, 'h' },
 		{ "report", required_argument, NULL, 'R' },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "modules", required_argument, NULL, OPT_MODULES },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "vm-memory", required_argument, NULL, OPT_VM_MEMORY },
+		{ "vm-cpus", required_argument, NULL, OPT_VM_CPUS },
+		{ "accel", required_argument, NULL, OPT_ACCEL },
+		{ "vm-timeout", required_argument, NULL, OPT_VM_TIMEOUT },
+		{ "vm-console", no_argument, NULL, OPT_VM_CONSOLE },
 		{},
 	};
+	struct vm_opts vm = { 0 };
+	const char *shard_arg = NULL;
 	const char **sets = NULL, **tags = NULL;
 	size_t n_sets = 0, n_tags = 0, counts[4] = { 0 };
 	const char *db_path = NULL;
@@ -367,7 +406,49 @@ int cmd_run(int argc, char **argv)
 		case 'R':
 			report_dir = optarg;
 			break;
+		case OPT_KERNEL:
+			vm.image = optarg;
+			break;
+		case OPT_MODULES:
+			vm.modules_dir = optarg;
+			break;
+		case OPT_INITRD:
+			vm.initrd = optarg;
+			break;
+		case OPT_VM_MEMORY:
+			if (parse_uint_opt("vm-memory", optarg, 256, 65536, &vm.memory_mib) < 0) {
+				ret = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case OPT_VM_CPUS:
+			if (parse_uint_opt("vm-cpus", optarg, 1, 64, &vm.cpus) < 0) {
+				ret = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case OPT_VM_TIMEOUT: {
+			unsigned s;
+
+			if (parse_uint_opt("vm-timeout", optarg, 1, 7 * 86400, &s) < 0) {
+				ret = EXIT_USAGE;
+				goto out;
+			}
+			vm.timeout_us = (uint64_t)s * 1000000ULL;
+			break;
+		}
+		case OPT_ACCEL:
+			if (vm_accel_parse(optarg, &vm.accel) < 0) {
+				say_error("--accel must be auto, kvm or tcg, got '%s'", optarg);
+				ret = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case OPT_VM_CONSOLE:
+			vm.verbose = true;
+			break;
 		case 'h':
+			shard_arg = optarg;
 			if (parse_shard(optarg, &shard_index, &shard_count) < 0) {
 				say_error("--shard must be I/N with 1 <= I <= N, got '%s'", optarg);
 				ret = EXIT_USAGE;
@@ -417,6 +498,27 @@ int cmd_run(int argc, char **argv)
 		if (r == -EINVAL)
 			fprintf(stderr, "mptcp-lab: %zu error(s), nothing was run\n", errs.n);
 		ret = r == -EINVAL ? EXIT_DATAERR : EXIT_SOFTWARE;
+		goto out;
+	}
+	if (vm.image) {
+		struct run_vm_args va = {
+			.vm = vm, .db_path = db_path, .sets = sets, .n_sets = n_sets,
+			.tags = tags, .n_tags = n_tags, .reps = reps, .shard = shard_arg,
+			.json = json, .strict = strict, .files = argv + optind,
+			.n_files = argc - optind,
+		};
+
+		if (until_decided || report_dir) {
+			say_error("--until-decided and --report are not available with --kernel (use bisect-run, and report on the host database)");
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		ret = run_vm(&va);
+		goto out;
+	}
+	if (vm.modules_dir || vm.initrd || vm.memory_mib || vm.cpus || vm.timeout_us || vm.verbose) {
+		say_error("--modules, --initrd, --vm-* go with --kernel IMAGE");
+		ret = EXIT_USAGE;
 		goto out;
 	}
 	r = results_open(db_path, &db, &d);

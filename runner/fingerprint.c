@@ -15,6 +15,7 @@
  * prints nothing.
  */
 #include "fingerprint.h"
+#include "guest_proto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -454,6 +455,7 @@ int fingerprint_kernel(struct results_kernel *k, struct diag *d)
 	struct results_kernel out = { 0 };
 	char version[1024], hash[SHA256_HEX_SIZE], path[320], cmdline[4096];
 	char vendor[128], signature[13], debug[160], mode[160];
+	const char *accel;
 	struct cpuinfo ci;
 	struct utsname u;
 	unsigned mask = 0;
@@ -506,6 +508,11 @@ int fingerprint_kernel(struct results_kernel *k, struct diag *d)
 		kernel_release(&out);
 		return diag_set(d, r, "cannot record the boot mode of vendor '%s'", vendor);
 	}
+	/* Our own guest init says which accelerator booted it: CPUID does
+	 * not tell TCG from KVM on every qemu version. */
+	accel = getenv(GUEST_ENV_ACCEL);
+	if (accel && (!strcmp(accel, "kvm") || !strcmp(accel, "tcg")))
+		snprintf(mode, sizeof(mode), "qemu-%s", accel);
 	out.boot_mode = strdup(mode);
 	if (!out.boot_mode)
 		goto nomem;

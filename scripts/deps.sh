@@ -8,6 +8,7 @@ packages=(
 	libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 	libsqlite3-dev sqlite3 libjansson-dev libcurl4-openssl-dev
 	iproute2 iperf3 mptcpize gnuplot-nox jq clang libxml2-utils victoria-metrics chromium
+	qemu-system-x86 kmod
 )
 
 missing=()
