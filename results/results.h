@@ -333,4 +333,32 @@ int results_run_add_sample(struct results_run *run, const struct results_sample 
 int results_run_add_conn_sample(struct results_run *run, const struct results_conn_sample *s);
 int results_run_add_pm_event(struct results_run *run, const struct results_pm_event *e);
 
+/* ---- the kernels of the database (results/kernels.c, used by
+ * runner/cmd_kernels.c) ------------------------------------------------- */
+
+/*
+ * One kernel identity (release, version, config_hash, debug, boot_mode:
+ * the columns of a kernels row) and the runs made on it within a filter.
+ * A release booted bare-metal and the same release under qemu are two
+ * kernels: their timings are not comparable.
+ */
+struct results_kernel_summary {
+	struct results_kernel kernel; /* config_hash NULL when unknown */
+	size_t n_runs, n_ok;
+	char **hosts;		      /* sorted, distinct */
+	size_t n_hosts;
+	uint64_t first_us, last_us;   /* started_at of the first and last run */
+};
+
+struct results_kernel_list {
+	struct results_kernel_summary *k; /* by release, then boot_mode, version */
+	size_t n;
+};
+
+/* The kernels of the runs f selects (NULL: every run); a kernel without a
+ * selected run is not listed. */
+int results_kernels(struct results *r, const struct results_filter *f,
+		    struct results_kernel_list *out, struct diag *d);
+void results_kernel_list_release(struct results_kernel_list *l);
+
 #endif

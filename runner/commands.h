@@ -27,6 +27,9 @@ int cmd_merge(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_xfer(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_bisect_run(int argc, char **argv);
+int cmd_kernels(int argc, char **argv);
+int cmd_kernel(int argc, char **argv);
 
 extern const struct command commands[];
 extern const unsigned n_commands;

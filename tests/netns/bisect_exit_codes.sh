@@ -1,0 +1,130 @@
+#!/bin/bash
+# bisect_exit_codes: `mptcp-lab bisect-run` only ever exits 0 (good), 1 (bad)
+# or 125 (skip), with the right one for each case, and stores nothing for a
+# commit it could not measure.
+#
+# Scenario: two paths 80 + 10 Mbit/s (topo.json in the temp dir), the
+# native engine, 2 s + 1 s warm-up. Baseline: 6 runs tagged side=base.
+#   --build false                          125, nothing stored
+#   --build no-such-program                125, nothing stored
+#   --build "sleep 30" --build-timeout 2   125 within 15 s, nothing stored
+#   --timeout 3, the transfer lasting 20 s 125 "timed out", no partial run,
+#                                          no run namespace left (mpl-run-*:
+#                                          other tests' labs may exist)
+#   SIGTERM to bisect-run while it runs    125 "interrupted", nothing partial
+#   path1 at 60 % (48 Mbit/s)              1, its runs tagged commit=<--commit>
+#   the baseline's configuration again     0
+#   a missing scenario file                125
+#   an unknown option, no --baseline       125
+#   a baseline with no runs                125, nothing measured
+# The expected verdicts come from the rates (-40 % of path 1 is -36 % of
+# the total), not from a run.
+# About 6 + 5 + 5 runs of ~3 s plus the timeouts: ~70 s.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=run_lib.sh
+. "$(dirname "$0")/run_lib.sh"
+mpl_run_init
+
+cd "$MPL_TMP" || mpl_die "cannot enter $MPL_TMP"
+jq '.paths.path1.shaping.rate = "80mbit" | .paths.path2.shaping.rate = "10mbit"' \
+	"$MPL_SOURCE_DIR/topologies/two-path.json" >topo.json || mpl_die "cannot write topo.json"
+cat >scenario.json <<'EOF'
+{
+  "name": "bisect-codes",
+  "topology": "topo.json",
+  "traffic": {"engine": "native", "direction": "upload", "duration": "2s", "omit": "1s"},
+  "variants": {"cc": ["cubic"]},
+  "expect": {"subflows": 2}
+}
+EOF
+SC="$MPL_TMP/scenario.json"
+BR=("$MPL_BIN" bisect-run --db "$MPL_DB" --baseline tag:side=base)
+
+nruns() { mpl_sql "SELECT count(*) FROM runs"; }
+
+# expect_code DESCRIPTION CODE ARGS...: run bisect-run, check the exact code
+# and the final line; the output stays in $MPL_TMP/last.out.
+expect_code()
+{
+	local what=$1 want=$2 rc
+	shift 2
+	"$@" >"$MPL_TMP/last.out" 2>&1
+	rc=$?
+	grep -E 'bisect-run:|mptcp-lab:' "$MPL_TMP/last.out" | sed "s/^/#   [$what] /"
+	mpl_eq "$what: exit code" "$want" "$rc"
+	case $want in
+	0) mpl_check "$what: says GOOD (exit 0)" grep -q '^bisect-run: GOOD (exit 0)' "$MPL_TMP/last.out" ;;
+	1) mpl_check "$what: says BAD (exit 1)" grep -q '^bisect-run: BAD (exit 1)' "$MPL_TMP/last.out" ;;
+	125) mpl_check "$what: says SKIP (exit 125)" grep -q '^bisect-run: SKIP (exit 125)' "$MPL_TMP/last.out" ;;
+	esac
+}
+
+mpl_snapshot before
+
+# Cheap refusals first: nothing measured, nothing stored.
+expect_code "unknown option" 125 "${BR[@]}" --no-such-option "$SC"
+expect_code "no --baseline" 125 "$MPL_BIN" bisect-run --db "$MPL_DB" "$SC"
+expect_code "missing scenario file" 125 "${BR[@]}" "$MPL_TMP/no-such-scenario.json"
+expect_code "empty baseline" 125 "${BR[@]}" "$SC"
+mpl_check "empty baseline: says how to store one" \
+	grep -q "mptcp-lab run --db $MPL_DB --reps 10 --tag commit=<good>" "$MPL_TMP/last.out"
+mpl_eq "no run stored by the refusals" 0 "$(nruns)"
+
+"$MPL_BIN" run --db "$MPL_DB" --reps 6 --tag side=base "$SC" >"$MPL_TMP/base.out" 2>&1
+rc=$?
+sed 's/^/#   [baseline] /' "$MPL_TMP/base.out"
+[ "$rc" -le 1 ] || mpl_die "the baseline run exited $rc"
+base=$(nruns)
+[ "$(mpl_sql "SELECT count(*) FROM runs WHERE status = 'ok'")" -ge 5 ] ||
+	mpl_die "the baseline has fewer than 5 ok runs"
+
+expect_code "--build false" 125 "${BR[@]}" --build false "$SC"
+mpl_check "--build false: says the build failed" grep -q 'the build failed (exit 1)' "$MPL_TMP/last.out"
+expect_code "--build no-such-program" 125 "${BR[@]}" --build "mpl-no-such-program --flag" "$SC"
+expect_code "--build with an unterminated quote" 125 "${BR[@]}" --build "make 'x" "$SC"
+t=$SECONDS
+expect_code "--build 'sleep 30' --build-timeout 2" 125 "${BR[@]}" --build "sleep 30" \
+	--build-timeout 2 "$SC"
+mpl_check "--build-timeout 2: over within 15 s ($((SECONDS - t)) s)" test $((SECONDS - t)) -le 15
+mpl_check "--build-timeout: says it timed out" grep -q 'timed out after 2 s' "$MPL_TMP/last.out"
+mpl_eq "no run stored by a failed build" "$base" "$(nruns)"
+
+t=$SECONDS
+expect_code "--timeout 3 on a 20 s transfer" 125 "${BR[@]}" --timeout 3 \
+	--set traffic.duration=20s "$SC"
+mpl_check "--timeout 3: over within 20 s ($((SECONDS - t)) s)" test $((SECONDS - t)) -le 20
+mpl_check "--timeout: says 'timed out after 3 s'" grep -q 'timed out after 3 s' "$MPL_TMP/last.out"
+mpl_eq "--timeout: no partial run stored" "$base" "$(nruns)"
+mpl_check "--timeout: no run namespace left" mpl_no_run_netns
+
+# SIGTERM to bisect-run (the parent): forwarded, the run discarded, 125.
+"${BR[@]}" --set traffic.duration=20s "$SC" >"$MPL_TMP/term.out" 2>&1 &
+pid=$!
+MPL_RUN_PIDS+=("$pid")
+mpl_wait_until 20 bash -c '[ -n "$(ip netns list | grep "^mpl-run-")" ]' ||
+	mpl_notok "SIGTERM: no run lab came up within 20 s"
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+grep 'bisect-run:' "$MPL_TMP/term.out" | sed 's/^/#   [SIGTERM] /'
+mpl_eq "SIGTERM: exit code" 125 "$rc"
+mpl_check "SIGTERM: says interrupted" grep -q '^bisect-run: SKIP (exit 125): interrupted' "$MPL_TMP/term.out"
+mpl_eq "SIGTERM: no partial run stored" "$base" "$(nruns)"
+mpl_check "SIGTERM: no run namespace left" mpl_wait_until 10 mpl_no_run_netns
+
+expect_code "path1 at 60 %" 1 "${BR[@]}" --commit slowtest --set paths.path1.rate=48mbit "$SC"
+mpl_check "path1 at 60 %: the batch line shows the figures" \
+	grep -qE 'batch 1 \(5 runs\): goodput_bps median [0-9.]+ Mbit/s vs baseline [0-9.]+ Mbit/s \(-[0-9.]+ %, CI' \
+	"$MPL_TMP/last.out"
+mpl_eq "path1 at 60 %: 5 runs tagged commit=slowtest" 5 \
+	"$(mpl_sql "SELECT count(*) FROM tags WHERE key = 'commit' AND value = 'slowtest'")"
+mpl_eq "path1 at 60 %: all under one bisect= id" 1 \
+	"$(mpl_sql "SELECT count(DISTINCT b.value) FROM tags b JOIN tags c ON c.run_id = b.run_id AND c.key = 'commit' AND c.value = 'slowtest' WHERE b.key = 'bisect'")"
+
+expect_code "the baseline's configuration" 0 "${BR[@]}" --commit sametest "$SC"
+
+mpl_check "no run namespace left" mpl_no_run_netns
+mpl_snapshot_check before
+mpl_finish
