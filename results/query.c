@@ -133,7 +133,7 @@ static int where_build(const struct results_filter *f, const char *head, const c
 	if (ret < 0)
 		return ret;
 	w->n = 0;
-	w->p = calloc(6 + f->n_variant_kv + 2 * f->n_tags + f->n_uuids, sizeof(*w->p));
+	w->p = calloc(7 + f->n_variant_kv + 2 * f->n_tags + f->n_uuids, sizeof(*w->p));
 	if (!w->p)
 		return -ENOMEM;
 	sql = sqlite3_str_new(NULL);
@@ -144,6 +144,8 @@ static int where_build(const struct results_filter *f, const char *head, const c
 	if (f->kernel_release)
 		where_text(sql, w, " AND k.release = ?", f->kernel_release,
 			   strlen(f->kernel_release));
+	if (f->boot_mode)
+		where_text(sql, w, " AND k.boot_mode = ?", f->boot_mode, strlen(f->boot_mode));
 	if (f->host)
 		where_text(sql, w, " AND h.hostname = ?", f->host, strlen(f->host));
 	if (f->status)

@@ -152,6 +152,7 @@ int results_run_store(struct results *r, struct results_run *run, struct diag *d
 struct results_filter {
 	const char *scenario;
 	const char *kernel_release;
+	const char *boot_mode; /* "bare-metal", "qemu-tcg", ... */
 	const char *host;
 	const char *status; /* "ok", ... */
 	const char **variant_kv; /* "cc=bbr" items matched inside variant_key */

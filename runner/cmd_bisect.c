@@ -74,6 +74,7 @@ struct bisect_state {
 	struct scenario *s;
 	unsigned reps_done, batch;
 	size_t seen[4];	 /* runs of this invocation by status, so far */
+	char base_mode[64]; /* the baseline's boot mode (bare-metal, qemu-tcg, ...) */
 };
 
 static volatile sig_atomic_t bisect_timed_out;
@@ -445,6 +446,38 @@ static int tally_run(const struct results_run *run, void *arg)
 	return 0;
 }
 
+/* The boot modes of a selection's runs: timings of bare metal, KVM and
+ * TCG are not comparable, so a baseline and a candidate must share one. */
+struct boot_modes {
+	char mode[4][64];
+	size_t n;
+	bool more; /* a fifth one */
+};
+
+static int collect_mode(const struct results_run *run, void *arg)
+{
+	struct boot_modes *m = arg;
+	const char *mode = run->kernel.boot_mode ? run->kernel.boot_mode : "unknown";
+
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->mode[i], mode))
+			return 0;
+	if (m->n < 4)
+		snprintf(m->mode[m->n++], sizeof(m->mode[0]), "%s", mode);
+	else
+		m->more = true;
+	return 0;
+}
+
+static void modes_join(const struct boot_modes *m, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < m->n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", m->mode[i]);
+}
+
 /* The runs of this invocation: after a batch, the new ones are checked. */
 static int check_batch(struct bisect_state *st, const struct results_filter *cand,
 		       size_t *ok_total)
@@ -468,6 +501,19 @@ static int check_batch(struct bisect_state *st, const struct results_filter *can
 	*ok_total = t.counts[RESULTS_OK];
 	if (!all)
 		return skip("batch %u stored no run", st->batch);
+	if (st->base_mode[0]) {
+		struct boot_modes m = { 0 };
+		char list[300];
+
+		r = results_query(st->db, cand, collect_mode, &m, &d);
+		if (r < 0)
+			return skip("cannot read this commit's runs back: %s", diag_str(&d));
+		if (m.n != 1 || m.more || strcmp(m.mode[0], st->base_mode)) {
+			modes_join(&m, list, sizeof(list));
+			return skip("the baseline was measured under %s, this commit under %s: their timings are not comparable (measure the baseline the way the bisection boots, e.g. both with --kernel --accel tcg)",
+				    st->base_mode, list);
+		}
+	}
 	if (!bisect_batch_usable(ok, all))
 		return skip("only %zu of the %zu runs of batch %u are ok (%s)", ok, all, st->batch,
 			    t.reasons[0] ? t.reasons : "no reason stored");
@@ -662,6 +708,23 @@ static int bisect_work(const struct bisect_opts *o)
 			   n_base, n_base == 1 ? "" : "s", st.s->name, BISECT_MIN_BASELINE,
 			   o->db ? " --db " : "", o->db ? o->db : "", o->scenario);
 		goto out;
+	}
+	{
+		struct boot_modes m = { 0 };
+		char list[300];
+
+		ret = results_query(st.db, &base, collect_mode, &m, &d);
+		if (ret < 0) {
+			ret = skip("cannot read the baseline's runs: %s", diag_str(&d));
+			goto out;
+		}
+		if (m.n != 1 || m.more) {
+			modes_join(&m, list, sizeof(list));
+			ret = skip("the baseline mixes boot modes (%s%s): narrow it with boot:MODE", list,
+				   m.more ? ", ..." : "");
+			goto out;
+		}
+		snprintf(st.base_mode, sizeof(st.base_mode), "%s", m.mode[0]);
 	}
 	base.status = NULL; /* compare keeps only ok runs itself */
 	say("commit %s: bisect=%s, baseline: %zu ok runs of %s", st.short_commit, st.id, n_base,

@@ -54,7 +54,7 @@ int selector_parse_date(const char *s, uint64_t *us)
 
 static int add_one(struct selector *sel, const char *item, size_t len, char *err, size_t errlen)
 {
-	static const char *const forms = "scenario:, kernel:, host:, status:, variant:K=V, tag:K=V, run:UUID, since:DATE, until:DATE";
+	static const char *const forms = "scenario:, kernel:, boot:, host:, status:, variant:K=V, tag:K=V, run:UUID, since:DATE, until:DATE";
 	struct results_filter *f = &sel->filter;
 	const char *colon = memchr(item, ':', len);
 	size_t klen;
@@ -75,6 +75,8 @@ static int add_one(struct selector *sel, const char *item, size_t len, char *err
 		f->scenario = value;
 	} else if (IS("kernel")) {
 		f->kernel_release = value;
+	} else if (IS("boot")) {
+		f->boot_mode = value;
 	} else if (IS("host")) {
 		f->host = value;
 	} else if (IS("status")) {

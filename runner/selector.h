@@ -4,6 +4,7 @@
  *
  *   scenario:NAME        runs of that scenario
  *   kernel:RELEASE       runs on that kernel release (uname -r)
+ *   boot:MODE            bare-metal | qemu-kvm | qemu-tcg | vm:<hypervisor>
  *   host:HOSTNAME        runs on that host
  *   status:ok            ok | failed | skipped | invalid
  *   variant:KEY=VALUE    runs whose variant has that value (repeatable)

@@ -17,6 +17,7 @@
 #   a missing scenario file                125
 #   an unknown option, no --baseline       125
 #   a baseline with no runs                125, nothing measured
+#   runs of another boot mode (qemu-tcg)   125, "not comparable"
 # The expected verdicts come from the rates (-40 % of path 1 is -36 % of
 # the total), not from a run.
 # About 6 + 5 + 5 runs of ~3 s plus the timeouts: ~70 s.
@@ -124,6 +125,12 @@ mpl_eq "path1 at 60 %: all under one bisect= id" 1 \
 	"$(mpl_sql "SELECT count(DISTINCT b.value) FROM tags b JOIN tags c ON c.run_id = b.run_id AND c.key = 'commit' AND c.value = 'slowtest' WHERE b.key = 'bisect'")"
 
 expect_code "the baseline's configuration" 0 "${BR[@]}" --commit sametest "$SC"
+
+# Runs of another boot mode (what a guest under TCG records) are not
+# compared with a bare-metal baseline: skip, after the first batch.
+expect_code "another boot mode" 125 env MPL_VM_ACCEL=tcg "${BR[@]}" --commit modetest --reps 1 \
+	"$SC"
+mpl_check "another boot mode: says why" grep -q 'not comparable' "$MPL_TMP/last.out"
 
 mpl_check "no run namespace left" mpl_no_run_netns
 mpl_snapshot_check before
