@@ -24,6 +24,9 @@
  * guest's /run is a tmpfs, so the mount point can be created. */
 #define GUEST_SCRATCH_DIR "/run/mpl-scratch"
 
+/* The guest's writable temporary directory (its /tmp is the host's, read-only). */
+#define GUEST_TMP_DIR "/run/tmp"
+
 /* Kernel command-line parameters the init reads from /proc/cmdline. */
 #define GUEST_PARAM_MODROOT "mpl.modroot=" /* dir holding lib/modules/<release>; optional */
 #define GUEST_PARAM_ACCEL "mpl.accel="	   /* "kvm" or "tcg", exported as MPL_VM_ACCEL */
@@ -54,7 +57,7 @@
 #define GUEST_MARK_ERROR "mpl-guest-init: error:"
 
 /* The environment the command gets in the guest, besides GUEST_FILE_ENV:
- * MPL_VM_ACCEL=<kvm|tcg>, MPL_GUEST=1, PATH, HOME=/tmp. */
+ * MPL_VM_ACCEL=<kvm|tcg>, MPL_GUEST=1, PATH, HOME and TMPDIR=GUEST_TMP_DIR. */
 #define GUEST_ENV_ACCEL "MPL_VM_ACCEL"
 
 #endif

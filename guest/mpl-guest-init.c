@@ -302,7 +302,6 @@ static void mount_newroot(void)
 		{ "/proc", "proc", NULL },	      { "/sys", "sysfs", NULL },
 		{ "/dev", "devtmpfs", NULL },	      { "/dev/pts", "devpts", "ptmxmode=0666" },
 		{ "/dev/shm", "tmpfs", "mode=1777" }, { "/run", "tmpfs", "mode=0755" },
-		{ "/tmp", "tmpfs", "mode=1777" },
 	};
 	char dst[300];
 
@@ -314,6 +313,12 @@ static void mount_newroot(void)
 			fail("cannot create '%s': %s", dst, strerror(errno));
 		mount_or_fail(api[i].type, dst, api[i].type, MS_NOSUID, api[i].data);
 	}
+	/* The host's /tmp stays visible (read-only, like the rest: scenarios
+	 * and working directories may live there); temporary files go to a
+	 * directory of the guest's /run, named by TMPDIR. */
+	snprintf(dst, sizeof(dst), NEWROOT "%s", GUEST_TMP_DIR);
+	if ((mkdir(dst, 01777) < 0 && errno != EEXIST) || chmod(dst, 01777) < 0)
+		fail("cannot create '%s': %s", dst, strerror(errno));
 	snprintf(dst, sizeof(dst), NEWROOT "%s", GUEST_SCRATCH_DIR);
 	if (mkdir(dst, 0755) < 0 && errno != EEXIST)
 		fail("cannot create '%s': %s", dst, strerror(errno));
@@ -369,7 +374,7 @@ static pid_t start_command(void)
 	static char *argv[1024], *env[1024 + 8];
 	static char accel[64], accel_var[80], cwd_path[PATH_MAX];
 	static char mpl_guest_var[] = "MPL_GUEST=1", path_var[] = "PATH=" GUEST_PATH,
-		    home_var[] = "HOME=/tmp";
+		    home_var[] = "HOME=" GUEST_TMP_DIR, tmpdir_var[] = "TMPDIR=" GUEST_TMP_DIR;
 	char path[300], *args, *envs, *cwd;
 	size_t len, n_env = 0;
 	int report[2], err = 0;
@@ -411,6 +416,8 @@ static pid_t start_command(void)
 		env[n_env++] = path_var;
 	if (!env_has(env, n_env, "HOME"))
 		env[n_env++] = home_var;
+	if (!env_has(env, n_env, "TMPDIR"))
+		env[n_env++] = tmpdir_var;
 	env[n_env] = NULL;
 
 	/* exec's errno comes back through a close-on-exec pipe. */
