@@ -2,16 +2,12 @@
  * kernels.c: which kernels the database holds runs of (results_kernels of
  * results.h), for `mptcp-lab kernels`.
  *
- * The runs go through results_query(), so a struct results_filter selects
- * them exactly as it does for `runs`, `export` and `compare` (one WHERE
- * builder, in query.c), and the counts come from one read snapshot. Each
- * selected run is folded into the summary of its kernel identity: the
- * (release, version, config_hash, debug, boot_mode) of its kernels row.
- *
- * The price: results_query() loads each run's children (metrics, tags,
- * subflows, ...) that this listing does not need; about a millisecond per
- * run. A grouped SELECT would need the WHERE builder exported from
- * query.c.
+ * One grouped SELECT over the runs a struct results_filter selects (the
+ * WHERE builder of query.c, shared with `runs`, `export` and `compare`),
+ * one row per kernels row: its identity (release, version, config_hash,
+ * debug, boot_mode), the run counts, the first and last start, and the
+ * distinct host names. Nothing but those columns is read, so the listing
+ * costs one index walk, not a load of every run.
  *
  * This file does not write.
  */
@@ -20,18 +16,6 @@
 #include <string.h>
 
 #include "results_int.h"
-
-static bool same_str(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && !strcmp(a, b));
-}
-
-static bool same_kernel(const struct results_kernel *a, const struct results_kernel *b)
-{
-	return same_str(a->release, b->release) && same_str(a->version, b->version) &&
-	       same_str(a->config_hash, b->config_hash) && same_str(a->debug, b->debug) &&
-	       same_str(a->boot_mode, b->boot_mode);
-}
 
 static int dup_or_null(const char *s, char **out)
 {
@@ -65,35 +49,6 @@ void results_kernel_list_release(struct results_kernel_list *l)
 	l->n = 0;
 }
 
-/* The summary of run's kernel, appended when new; NULL when out of memory. */
-static struct results_kernel_summary *summary_of(struct results_kernel_list *l,
-						 const struct results_kernel *k)
-{
-	struct results_kernel_summary *s, *grown;
-	int r = 0;
-
-	for (size_t i = 0; i < l->n; i++)
-		if (same_kernel(&l->k[i].kernel, k))
-			return &l->k[i];
-	grown = realloc(l->k, (l->n + 1) * sizeof(*grown));
-	if (!grown)
-		return NULL;
-	l->k = grown;
-	s = &l->k[l->n];
-	memset(s, 0, sizeof(*s));
-	r |= dup_or_null(k->release, &s->kernel.release);
-	r |= dup_or_null(k->version, &s->kernel.version);
-	r |= dup_or_null(k->config_hash, &s->kernel.config_hash);
-	r |= dup_or_null(k->debug, &s->kernel.debug);
-	r |= dup_or_null(k->boot_mode, &s->kernel.boot_mode);
-	if (r) {
-		summary_release(s);
-		return NULL;
-	}
-	l->n++;
-	return s;
-}
-
 /* hostname into the sorted set of hosts. */
 static int add_host(struct results_kernel_summary *s, const char *hostname)
 {
@@ -123,60 +78,80 @@ static int add_host(struct results_kernel_summary *s, const char *hostname)
 	return 0;
 }
 
-static int fold_run(const struct results_run *run, void *arg)
+/* "a,b,c" (group_concat of distinct names) into the sorted set. */
+static int add_hosts(struct results_kernel_summary *s, const char *list)
 {
-	struct results_kernel_summary *s = summary_of(arg, &run->kernel);
+	while (list && *list) {
+		size_t len = strcspn(list, ",");
+		char *name = strndup(list, len);
+		int r;
 
-	if (!s)
-		return -ENOMEM;
-	if (!s->n_runs || run->started_at_us < s->first_us)
-		s->first_us = run->started_at_us;
-	if (run->started_at_us > s->last_us)
-		s->last_us = run->started_at_us;
-	s->n_runs++;
-	if (run->status == RESULTS_OK)
-		s->n_ok++;
-	return add_host(s, run->host.hostname);
-}
-
-static int str_cmp_null(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "");
-}
-
-static int summary_cmp(const void *pa, const void *pb)
-{
-	const struct results_kernel_summary *a = pa, *b = pb;
-	int c;
-
-	c = str_cmp_null(a->kernel.release, b->kernel.release);
-	if (!c)
-		c = str_cmp_null(a->kernel.boot_mode, b->kernel.boot_mode);
-	if (!c)
-		c = str_cmp_null(a->kernel.version, b->kernel.version);
-	if (!c)
-		c = str_cmp_null(a->kernel.config_hash, b->kernel.config_hash);
-	if (!c)
-		c = str_cmp_null(a->kernel.debug, b->kernel.debug);
-	return c;
+		if (!name)
+			return -ENOMEM;
+		r = add_host(s, name);
+		free(name);
+		if (r < 0)
+			return r;
+		list += len + (list[len] == ',');
+	}
+	return 0;
 }
 
 int results_kernels(struct results *r, const struct results_filter *f,
 		    struct results_kernel_list *out, struct diag *d)
 {
+	/* host names have no ',' (RFC 1123), so group_concat's separator
+	 * cannot be ambiguous */
+	static const char head[] =
+		"SELECT k.release, k.version, k.config_hash, k.debug, k.boot_mode, count(*), "
+		"sum(r.status = 'ok'), min(r.started_at_us), max(r.started_at_us), "
+		"group_concat(DISTINCT h.hostname)" RESULTS_QUERY_FROM;
+	static const char tail[] =
+		" GROUP BY k.id ORDER BY k.release, k.boot_mode, k.version, k.config_hash, k.debug";
 	struct results_kernel_list l = { NULL, 0 };
-	int ret;
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
 
-	ret = results_query(r, f, fold_run, &l, d);
-	if (ret == -ENOMEM)
-		diag_set(d, -ENOMEM, "cannot list the kernels of '%s': out of memory",
-			       r->path);
-	if (ret < 0) {
-		results_kernel_list_release(&l);
+	ret = results_query_prepare(r, f, head, tail, &st, d);
+	if (ret < 0)
 		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct results_kernel_summary *s, *grown;
+		const char *hash;
+
+		grown = realloc(l.k, (l.n + 1) * sizeof(*grown));
+		if (!grown)
+			goto nomem;
+		l.k = grown;
+		s = &l.k[l.n++];
+		memset(s, 0, sizeof(*s));
+		ret = dup_or_null((const char *)sqlite3_column_text(st, 0), &s->kernel.release);
+		ret |= dup_or_null((const char *)sqlite3_column_text(st, 1), &s->kernel.version);
+		/* stored as '' when unknown (it is part of a UNIQUE key) */
+		hash = (const char *)sqlite3_column_text(st, 2);
+		ret |= dup_or_null(hash && *hash ? hash : NULL, &s->kernel.config_hash);
+		ret |= dup_or_null((const char *)sqlite3_column_text(st, 3), &s->kernel.debug);
+		ret |= dup_or_null((const char *)sqlite3_column_text(st, 4), &s->kernel.boot_mode);
+		s->n_runs = (size_t)sqlite3_column_int64(st, 5);
+		s->n_ok = (size_t)sqlite3_column_int64(st, 6);
+		s->first_us = (uint64_t)sqlite3_column_int64(st, 7);
+		s->last_us = (uint64_t)sqlite3_column_int64(st, 8);
+		ret |= add_hosts(s, (const char *)sqlite3_column_text(st, 9));
+		if (ret)
+			goto nomem;
 	}
-	if (l.n > 1)
-		qsort(l.k, l.n, sizeof(*l.k), summary_cmp);
+	if (rc != SQLITE_DONE) {
+		ret = diag_set(d, results_sqlite_errno(r->db, rc),
+			       "cannot list the kernels of '%s': %s", r->path, sqlite3_errmsg(r->db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
 	*out = l;
 	return 0;
+nomem:
+	ret = diag_set(d, -ENOMEM, "cannot list the kernels of '%s': out of memory", r->path);
+fail:
+	sqlite3_finalize(st);
+	results_kernel_list_release(&l);
+	return ret;
 }

@@ -62,9 +62,7 @@ enum query_col {
 	QC_BOOT_MODE,
 };
 
-#define QUERY_FROM                                                             \
-	" FROM runs r JOIN hosts h ON h.id = r.host_id"                        \
-	" JOIN kernels k ON k.id = r.kernel_id"
+#define QUERY_FROM RESULTS_QUERY_FROM
 
 /* One value to bind, in the order the placeholders appear. */
 struct query_param {
@@ -186,9 +184,8 @@ static int where_build(const struct results_filter *f, const char *head, const c
 	return 0;
 }
 
-/* Prepare the SELECT for f and bind its values. */
-static int query_prepare(struct results *r, const struct results_filter *f, const char *head,
-			 const char *tail, sqlite3_stmt **out, struct diag *d)
+int results_query_prepare(struct results *r, const struct results_filter *f, const char *head,
+			  const char *tail, sqlite3_stmt **out, struct diag *d)
 {
 	static const struct results_filter any;
 	struct query_where w = { NULL, 0 };
@@ -541,7 +538,7 @@ int results_query(struct results *r, const struct results_filter *f, results_run
 	sqlite3_stmt *st = NULL;
 	int rc, ret;
 
-	ret = query_prepare(r, f, "SELECT " QUERY_RUN_COLUMNS QUERY_FROM,
+	ret = results_query_prepare(r, f, "SELECT " QUERY_RUN_COLUMNS QUERY_FROM,
 			    " ORDER BY r.started_at_us, r.id", &st, d);
 	if (ret < 0)
 		return ret;
@@ -580,7 +577,7 @@ int results_count(struct results *r, const struct results_filter *f, size_t *n,
 	sqlite3_stmt *st = NULL;
 	int rc, ret;
 
-	ret = query_prepare(r, f, "SELECT count(*)" QUERY_FROM, "", &st, d);
+	ret = results_query_prepare(r, f, "SELECT count(*)" QUERY_FROM, "", &st, d);
 	if (ret < 0)
 		return ret;
 	rc = sqlite3_step(st);

@@ -91,6 +91,16 @@ int results_telemetry_store(struct results *r, int64_t run_id, const struct resu
 int results_telemetry_load(struct results *r, struct results_run *run, bool with_samples,
 			   struct diag *d);
 
+/* The selection of a struct results_filter (query.c): head (a SELECT
+ * ending with RESULTS_QUERY_FROM, whose aliases r, h, k the WHERE uses) +
+ * WHERE + tail, prepared with the filter's values bound (f NULL: every
+ * run). One WHERE builder for every reader of the store. */
+#define RESULTS_QUERY_FROM                                                     \
+	" FROM runs r JOIN hosts h ON h.id = r.host_id"                        \
+	" JOIN kernels k ON k.id = r.kernel_id"
+int results_query_prepare(struct results *r, const struct results_filter *f, const char *head,
+			  const char *tail, sqlite3_stmt **out, struct diag *d);
+
 /* Schema (schema.c). */
 extern const int results_schema_version;
 int results_schema_migrate(struct results *r, struct diag *d);

@@ -7,7 +7,8 @@
 #     $MPL_KERNEL_DIR (default /var/tmp/mptcp-lab-kernels) between runs;
 #   - `run --kernel IMAGE --accel tcg tests/vm/vm-netem.json` exits 0;
 #   - the host database has the scenario's 2 runs: status ok, kernel
-#     release = the image's, boot mode qemu-tcg, 2 subflows seen each;
+#     release = the image's, boot mode qemu-tcg, the host's name, 2
+#     subflows seen each;
 #   - errors are clear and leave nothing: an image that is not a bzImage
 #     (exit 65), a guest that outlives --vm-timeout (exit 70, qemu gone);
 #   - no qemu process and no scratch directory is left behind.
@@ -60,6 +61,8 @@ mpl_eq "kernel release is the guest's" "$RELEASE $RELEASE" \
 	"$(jq -r '[.runs[].kernel.release] | join(" ")' "$MPL_TMP/runs.json")"
 mpl_eq "boot mode is recorded" "qemu-tcg qemu-tcg" \
 	"$(jq -r '[.runs[].kernel.boot_mode] | join(" ")' "$MPL_TMP/runs.json")"
+mpl_eq "the guest takes the host's name" "$(hostname) $(hostname)" \
+	"$(jq -r '[.runs[].host.hostname] | join(" ")' "$MPL_TMP/runs.json")"
 mpl_eq "each run saw 2 subflows" "2 2" \
 	"$(jq -r '[.runs[].metrics.subflows_seen] | join(" ")' "$MPL_TMP/runs.json")"
 mpl_check "each run moved data" jq -e '[.runs[].metrics.goodput_bps > 1e6] | all' "$MPL_TMP/runs.json"
