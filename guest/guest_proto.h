@@ -59,5 +59,9 @@
 /* The environment the command gets in the guest, besides GUEST_FILE_ENV:
  * MPL_VM_ACCEL=<kvm|tcg>, MPL_GUEST=1, PATH, HOME and TMPDIR=GUEST_TMP_DIR. */
 #define GUEST_ENV_ACCEL "MPL_VM_ACCEL"
+/* Set by the host in GUEST_FILE_ENV when it found the image's kernel
+ * config (a host path, read through the shared root): the guest's runs
+ * then record its hash and debug markers like a bare-metal run does. */
+#define GUEST_ENV_CONFIG "MPL_KERNEL_CONFIG"
 
 #endif

@@ -467,8 +467,14 @@ int fingerprint_kernel(struct results_kernel *k, struct diag *d)
 	r = read_small("/proc/version", version, sizeof(version));
 	if (r < 0)
 		return diag_set(d, r, "cannot read '/proc/version': %s", strerror(-r));
-	if (xsnprintf(path, sizeof(path), "/boot/config-%s", u.release) < 0)
+	/* A guest's config is not on the host root it sees: the host names
+	 * the file it found next to the image (vm.c). */
+	if (getenv(GUEST_ENV_CONFIG) && getenv(GUEST_ENV_CONFIG)[0] == '/') {
+		if (xsnprintf(path, sizeof(path), "%s", getenv(GUEST_ENV_CONFIG)) < 0)
+			return diag_set(d, -ENAMETOOLONG, "%s is too long", GUEST_ENV_CONFIG);
+	} else if (xsnprintf(path, sizeof(path), "/boot/config-%s", u.release) < 0) {
 		return diag_set(d, -ENAMETOOLONG, "kernel release '%s' is too long", u.release);
+	}
 
 	out.release = strdup(u.release);
 	out.version = strdup(version);

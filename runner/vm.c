@@ -574,6 +574,41 @@ static int boot_once(const struct boot_args *a, enum vm_accel accel, struct vm_r
 	return 0;
 }
 
+/*
+ * The image's kernel config, where the two usual layouts keep it: next to
+ * it as config-<release> (Debian packages, `kernel fetch`, /boot), or at
+ * the top of the kernel tree it was built in (arch/x86/boot/bzImage ->
+ * .config three levels up). "" when neither exists.
+ */
+static void find_config(const char *image, const char *release, char *out, size_t size)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	out[0] = '\0';
+	if (!realpath(image, dir))
+		return;
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	if (xsnprintf(out, size, "%s/config-%s", dir, release) == 0 && stat(out, &st) == 0 &&
+	    S_ISREG(st.st_mode))
+		return;
+	for (int up = 0; up < 3 && (slash = strrchr(dir, '/')); up++)
+		*slash = '\0';
+	if (xsnprintf(out, size, "%s/.config", dir) == 0 && stat(out, &st) == 0 &&
+	    S_ISREG(st.st_mode)) {
+		char makefile[PATH_MAX + 16];
+
+		snprintf(makefile, sizeof(makefile), "%s/Makefile", dir);
+		if (stat(makefile, &st) == 0)
+			return;
+	}
+	out[0] = '\0';
+}
+
 static bool kvm_usable(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -655,11 +690,30 @@ int vm_run(const struct vm_opts *o, const char *const *argv, const char *const *
 	ret = build_initrd(o, init, modules_dir[0] ? modules_dir : NULL, initrd, d);
 	if (ret < 0)
 		goto fail;
+	find_config(o->image, r->release, r->config, sizeof(r->config));
 	snprintf(path, sizeof(path), "%s/" GUEST_FILE_ARGV, share);
 	ret = write_strings(path, argv);
 	if (!ret) {
-		snprintf(path, sizeof(path), "%s/" GUEST_FILE_ENV, share);
-		ret = write_strings(path, env);
+		const char **all = NULL;
+		char config_var[sizeof(r->config) + 32];
+		size_t n = 0;
+
+		while (env && env[n])
+			n++;
+		all = calloc(n + 2, sizeof(*all));
+		if (!all) {
+			ret = -ENOMEM;
+		} else {
+			if (n)
+				memcpy(all, env, n * sizeof(*all));
+			if (r->config[0]) {
+				snprintf(config_var, sizeof(config_var), GUEST_ENV_CONFIG "=%s", r->config);
+				all[n] = config_var;
+			}
+			snprintf(path, sizeof(path), "%s/" GUEST_FILE_ENV, share);
+			ret = write_strings(path, all);
+			free(all);
+		}
 	}
 	if (!ret) {
 		snprintf(path, sizeof(path), "%s/" GUEST_FILE_CWD, share);

@@ -41,6 +41,8 @@ struct vm_opts {
 
 struct vm_result {
 	char release[128];	 /* of the image */
+	char config[4096];	 /* its kernel config found next to it, "" if none
+				  * (the guest records its hash and debug markers) */
 	enum vm_accel accel;	 /* what booted it */
 	char kvm_failure[256];	 /* why KVM was given up for TCG, "" if it was not */
 	int exit_code;		 /* the command's, valid when !signaled */

@@ -1,16 +1,20 @@
 #!/bin/bash
 # vm_netem: a Debian 6.1 kernel, booted under TCG, runs a netem scenario
-# this host cannot run, and its runs land in the host database.
+# this host cannot run, its runs land in the host database, and bisect-run
+# drives the same VM path.
 #
 #   - `kernel fetch` gets linux-image-6.1.0-*-amd64-unsigned (skip, with
 #     apt's reason, when it cannot be fetched); cached in
 #     $MPL_KERNEL_DIR (default /var/tmp/mptcp-lab-kernels) between runs;
-#   - `run --kernel IMAGE --accel tcg tests/vm/vm-netem.json` exits 0;
-#   - the host database has the scenario's 2 runs: status ok, kernel
-#     release = the image's, boot mode qemu-tcg, the host's name, 2
-#     subflows seen each;
+#   - `run --kernel IMAGE --accel tcg --reps 5 tests/vm/vm-netem.json`
+#     exits 0, and the host database has 5 runs: status ok, kernel release
+#     = the image's, boot mode qemu-tcg, the config hash of the package's
+#     config, the host's name, 2 subflows seen, data moved;
+#   - `bisect-run --kernel IMAGE --accel tcg` against those 5 runs says
+#     GOOD (exit 0) and stores its runs, tagged with the commit given;
 #   - errors are clear and leave nothing: an image that is not a bzImage
-#     (exit 65), a guest that outlives --vm-timeout (exit 70, qemu gone);
+#     (exit 65), modules without 9p/virtio (exit 65, the module named), a
+#     guest that outlives --vm-timeout (exit 70, qemu gone);
 #   - no qemu process and no scratch directory is left behind.
 # shellcheck source=../netns/lib.sh
 . "$(dirname "$0")/../netns/lib.sh"
@@ -26,6 +30,8 @@ mkdir -p "$TMPDIR"
 
 no_qemu_left() { ! pgrep -f 'qemu-system-x86_64 .*mptcp-lab-guest' >/dev/null; }
 no_scratch_left() { [ -z "$(ls -A "$TMPDIR")" ]; }
+runs_json() { "$MPL_BIN" export --db "$DB" --format json "$@" >"$MPL_TMP/runs.json" || mpl_die "export failed"; }
+all_runs() { jq -e "[.runs[] | $1] | length > 0 and all" "$MPL_TMP/runs.json" >/dev/null; }
 
 # An image that is not a kernel: a clear error before anything boots.
 "$MPL_BIN" run --db "$DB" --kernel /etc/hostname "$SCEN" >"$MPL_TMP/out" 2>"$MPL_TMP/err"
@@ -41,10 +47,20 @@ fi
 IMAGE=$(awk '/^image: / { print $2 }' "$MPL_TMP/fetch")
 RELEASE=$(basename "$IMAGE" | sed 's/^vmlinuz-//')
 [ -r "$IMAGE" ] || mpl_die "kernel fetch printed no readable image: $(cat "$MPL_TMP/fetch")"
+CONFIG_HASH=$(sha256sum "$(dirname "$IMAGE")/config-$RELEASE" | cut -d' ' -f1)
 mpl_log "guest kernel $RELEASE from $IMAGE"
 
+# Modules that cannot mount the host root: named before anything boots.
+mkdir -p "$MPL_TMP/mods/lib/modules/$RELEASE"
+: >"$MPL_TMP/mods/lib/modules/$RELEASE/modules.dep"
+: >"$MPL_TMP/mods/lib/modules/$RELEASE/modules.builtin"
+"$MPL_BIN" run --db "$DB" --kernel "$IMAGE" --modules "$MPL_TMP/mods/lib/modules/$RELEASE" \
+	"$SCEN" >"$MPL_TMP/out" 2>"$MPL_TMP/err"
+mpl_eq "modules without 9p/virtio exit 65" 65 "$?"
+mpl_check "the error names the missing module" grep -q "no 'virtio_pci'" "$MPL_TMP/err"
+
 start=$(date +%s.%N)
-"$MPL_BIN" run --db "$DB" --kernel "$IMAGE" --accel tcg --vm-timeout 600 \
+"$MPL_BIN" run --db "$DB" --kernel "$IMAGE" --accel tcg --vm-timeout 600 --reps 5 \
 	--tag test=vm_netem "$SCEN" >"$MPL_TMP/out" 2>"$MPL_TMP/err"
 rc=$?
 end=$(date +%s.%N)
@@ -53,23 +69,29 @@ sed 's/^/#   err: /' "$MPL_TMP/err"
 mpl_eq "run --kernel exits 0" 0 "$rc"
 mpl_log "wall time $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
 
-"$MPL_BIN" export --db "$DB" --format json tag:test=vm_netem >"$MPL_TMP/runs.json" ||
-	mpl_die "export failed"
-mpl_eq "runs stored in the host database" 2 "$(jq '.runs | length' "$MPL_TMP/runs.json")"
-mpl_eq "every run is ok" "ok ok" "$(jq -r '[.runs[].status] | join(" ")' "$MPL_TMP/runs.json")"
-mpl_eq "kernel release is the guest's" "$RELEASE $RELEASE" \
-	"$(jq -r '[.runs[].kernel.release] | join(" ")' "$MPL_TMP/runs.json")"
-mpl_eq "boot mode is recorded" "qemu-tcg qemu-tcg" \
-	"$(jq -r '[.runs[].kernel.boot_mode] | join(" ")' "$MPL_TMP/runs.json")"
-mpl_eq "the guest takes the host's name" "$(hostname) $(hostname)" \
-	"$(jq -r '[.runs[].host.hostname] | join(" ")' "$MPL_TMP/runs.json")"
-mpl_eq "each run saw 2 subflows" "2 2" \
-	"$(jq -r '[.runs[].metrics.subflows_seen] | join(" ")' "$MPL_TMP/runs.json")"
-mpl_check "each run moved data" jq -e '[.runs[].metrics.goodput_bps > 1e6] | all' "$MPL_TMP/runs.json"
+runs_json tag:test=vm_netem
+mpl_eq "runs stored in the host database" 5 "$(jq '.runs | length' "$MPL_TMP/runs.json")"
+mpl_check "every run is ok" all_runs '.status == "ok"'
+mpl_check "kernel release is the guest's ($RELEASE)" all_runs ".kernel.release == \"$RELEASE\""
+mpl_check "boot mode is qemu-tcg" all_runs '.kernel.boot_mode == "qemu-tcg"'
+mpl_check "the config hash is the package's config" all_runs ".kernel.config_hash == \"$CONFIG_HASH\""
+mpl_check "the guest takes the host's name" all_runs ".host.hostname == \"$(hostname)\""
+mpl_check "each run saw 2 subflows" all_runs '.metrics.subflows_seen == 2'
+mpl_check "each run moved data" all_runs '.metrics.goodput_bps > 1e6'
 mpl_check "the kernels listing shows the guest kernel" \
-	bash -c "'$MPL_BIN' kernels --db '$DB' | grep -q -- '$RELEASE'"
+	bash -c "'$MPL_BIN' kernels --db '$DB' | grep -q -- '$RELEASE *qemu-tcg'"
 mpl_check "no qemu is left" no_qemu_left
 mpl_check "no scratch directory is left" no_scratch_left
+
+# bisect-run through the VM path: the same kernel against its own runs.
+"$MPL_BIN" bisect-run --db "$DB" --baseline "tag:test=vm_netem" --commit vmsame --kernel "$IMAGE" \
+	--accel tcg --vm-timeout 600 "$SCEN" >"$MPL_TMP/out" 2>&1
+rc=$?
+grep -E '^bisect-run:|vm:' "$MPL_TMP/out" | sed 's/^/#   /'
+mpl_eq "bisect-run --kernel on the same kernel exits 0" 0 "$rc"
+runs_json tag:commit=vmsame
+mpl_check "bisect-run's runs are the guest's, under TCG" \
+	all_runs ".kernel.release == \"$RELEASE\" and .kernel.boot_mode == \"qemu-tcg\""
 
 # A guest that outlives --vm-timeout is stopped, with a clear error.
 "$MPL_BIN" run --db "$DB" --kernel "$IMAGE" --accel tcg --vm-timeout 3 --tag test=timeout \
