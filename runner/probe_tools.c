@@ -432,8 +432,9 @@ static void probe_kvm(struct lab_cap *cap)
 	else if (!rep.ok)
 		cap_set(cap, false, "%s", rep.why);
 	else
-		cap_set(cap, true, "a test guest ran to hlt%s%s%s", mod ? " (" : "", mod ? mod : "",
-			mod ? ")" : "");
+		cap_set(cap, true,
+			"a test guest ran to hlt%s%s%s; a Linux guest that does not start under it is booted again under TCG (run --kernel --accel auto)",
+			mod ? " (" : "", mod ? mod : "", mod ? ")" : "");
 #else
 	cap_set(cap, false, "the KVM probe knows only x86 guests");
 #endif
