@@ -12,11 +12,12 @@
  * the VM too: it never hangs and never returns from main (pid 1 exiting
  * panics the kernel).
  *
- * With mpl.modroot=DIR on the kernel command line it also installs itself
- * (mpl.init=PATH, its own path inside the host root) as
- * /proc/sys/kernel/modprobe. The kernel runs it as `PATH -q -- MODULE` to
- * autoload a module (netem, veth, ...); it then execs the host's kmod
- * modprobe with `-d DIR`, so the modules come from the guest kernel's tree.
+ * It also installs itself (mpl.init=PATH, its own path inside the host
+ * root) as /proc/sys/kernel/modprobe. The kernel runs it as
+ * `PATH -q -- MODULE` to autoload a module (netem, veth, ...); with
+ * mpl.modroot=DIR on the kernel command line it execs the host's kmod
+ * modprobe with `-d DIR`, so the modules come from the guest kernel's
+ * tree; without, it refuses (the host's /lib/modules is not the guest's).
  * The chroot happens in pid 1 itself on purpose: pid 1 shares its fs_struct
  * with kthreadd, so the usermode helper sees the same root.
  *
@@ -114,9 +115,11 @@ static void __attribute__((noreturn)) power_off(void)
 	sync();
 	if (scratch[0])
 		umount2(scratch, MNT_DETACH);
-	reboot(RB_POWER_OFF);
-	/* Nothing else to do: exiting panics, and the host boots with
-	 * panic=-1 and -no-reboot, which ends the VM as well. */
+	/* A reset, not a power-off: the host runs qemu with -no-reboot, so
+	 * a reset ends it on every machine, while a power-off without a
+	 * power-off driver (no ACPI) only halts the CPU and qemu would stay.
+	 * Were both to fail, exiting panics, and panic=-1 resets too. */
+	reboot(RB_AUTOBOOT);
 	_exit(1);
 }
 
@@ -207,11 +210,18 @@ static int modprobe_helper(int argc, char **argv)
 	if (!args)
 		return 1;
 	cmdline_get(GUEST_PARAM_MODROOT, modroot, sizeof(modroot));
-	args[n++] = arg0;
-	if (modroot[0]) {
-		args[n++] = opt_d;
-		args[n++] = modroot;
+	if (!modroot[0]) {
+		/* The host's /lib/modules is for the host's kernel (or, in a
+		 * bisection, for another commit's build of the same release):
+		 * loading from it would be wrong, so nothing is loaded. */
+		fprintf(stderr, "mpl-guest-init: no modules for this kernel ('%s' must be built in, or pass --modules)\n",
+			argv[argc - 1]);
+		free(args);
+		return 1;
 	}
+	args[n++] = arg0;
+	args[n++] = opt_d;
+	args[n++] = modroot;
 	for (int i = 1; i < argc; i++)
 		args[n++] = argv[i];
 	args[n] = NULL;
@@ -240,7 +250,8 @@ static void load_modules(void)
 		size_t len = strlen(name);
 		int flags = 0, fd;
 
-		if (len > 3 && (!strcmp(name + len - 3, ".xz") || !strcmp(name + len - 4, ".zst")))
+		if ((len > 3 && (!strcmp(name + len - 3, ".xz") || !strcmp(name + len - 3, ".gz"))) ||
+		    (len > 4 && !strcmp(name + len - 4, ".zst")))
 			flags = MODULE_INIT_COMPRESSED_FILE;
 		snprintf(path, sizeof(path), "/modules/%s", name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -248,9 +259,10 @@ static void load_modules(void)
 			fail("cannot open the module '%s': %s", path, strerror(errno));
 		if (syscall(SYS_finit_module, fd, "", flags) < 0 && errno != EEXIST)
 			fail("cannot load the module '%s': %s (%s)", name, strerror(errno),
+			     flags && (errno == EINVAL || errno == EOPNOTSUPP) ?
+				     "this kernel cannot load compressed modules itself (CONFIG_MODULE_DECOMPRESS): install them uncompressed" :
 			     errno == ENOEXEC || errno == EINVAL ?
 				     "built for another kernel? --modules must match the image" :
-			     flags ? "this kernel may not load compressed modules itself" :
 				     "see the kernel's messages above");
 		close(fd);
 	}
@@ -344,17 +356,16 @@ static void take_host_name(void)
 	free(name);
 }
 
+/* Always, with or without a module root: without one the helper refuses,
+ * rather than the kernel running the host's modprobe on the host's tree. */
 static void install_modprobe_helper(void)
 {
-	char modroot[512], init[512], inside[600];
+	char init[512], inside[600];
 	int fd;
 
-	cmdline_get(GUEST_PARAM_MODROOT, modroot, sizeof(modroot));
-	if (!modroot[0])
-		return;
 	cmdline_get(GUEST_PARAM_INIT, init, sizeof(init));
 	if (init[0] != '/')
-		fail("'" GUEST_PARAM_MODROOT "' needs '" GUEST_PARAM_INIT "<absolute path>' on the kernel command line");
+		fail("the kernel command line needs '" GUEST_PARAM_INIT "<absolute path>' (the modprobe helper)");
 	snprintf(inside, sizeof(inside), NEWROOT "%s", init);
 	if (access(inside, X_OK) < 0)
 		fail("cannot use '%s' as the modprobe helper: %s", init, strerror(errno));

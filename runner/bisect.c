@@ -169,9 +169,9 @@ const char *bisect_run_failure(int run_exit)
 	case EXIT_USAGE:
 		return "'run' refused its command line (exit 64)";
 	case EXIT_DATAERR:
-		return "the scenario or its topology is not valid (exit 65)";
+		return "'run' refused its input: the scenario, its topology, or a --kernel image or modules (exit 65, said above)";
 	case EXIT_UNAVAILABLE:
-		return "a capability the scenario needs is missing (exit 69)";
+		return "a capability is missing: a kernel feature the scenario needs, or a tool such as qemu (exit 69, said above)";
 	case EXIT_SOFTWARE:
 		return "the runner failed: lab, tool or database (exit 70)";
 	case 128 + 2: /* SIGINT */

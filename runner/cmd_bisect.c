@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,7 @@ struct bisect_state {
 	const struct bisect_opts *o;
 	struct results *db;
 	char id[32];	  /* bisect=<id> */
-	char commit[64];  /* commit=<commit> */
+	char commit[72];  /* commit=<commit>: a SHA-256 object name has 64 digits */
 	char short_commit[16];
 	struct scenario *s;
 	unsigned reps_done, batch;
@@ -234,8 +235,8 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 				return -ENOMEM;
 			break;
 		case OPT_COMMIT:
-			if (!*optarg || strlen(optarg) > 40) {
-				say_error("--commit must be 1-40 characters, got '%s'", optarg);
+			if (!*optarg || strlen(optarg) > 64) {
+				say_error("--commit must be 1-64 characters, got '%s'", optarg);
 				return -EINVAL;
 			}
 			o->commit = optarg;
@@ -314,7 +315,8 @@ static void find_commit(struct bisect_state *st)
 	}
 	/* a full hash is shortened as git shows it; a name (--commit v6.1)
 	 * is kept as given */
-	if (strlen(st->commit) == 40 && strspn(st->commit, "0123456789abcdef") == 40)
+	if ((strlen(st->commit) == 40 || strlen(st->commit) == 64) &&
+	    strspn(st->commit, "0123456789abcdef") == strlen(st->commit))
 		snprintf(st->short_commit, sizeof(st->short_commit), "%.7s", st->commit);
 	else
 		snprintf(st->short_commit, sizeof(st->short_commit), "%.15s", st->commit);
@@ -670,7 +672,15 @@ static int bisect_work(const struct bisect_opts *o)
 		sigaction(SIGALRM, &sa, NULL);
 		alarm((unsigned)((o->timeout_us + 999999) / 1000000));
 	}
-	lab_random_name("", st.id, sizeof(st.id));
+	/* 48 random bits: the id selects this invocation's runs among every
+	 * bisection a long-lived database has seen */
+	{
+		char a[16], b[16];
+
+		if (lab_random_name("", a, sizeof(a)) < 0 || lab_random_name("", b, sizeof(b)) < 0)
+			return skip("cannot draw a random id for this invocation");
+		snprintf(st.id, sizeof(st.id), "%s%s", a, b);
+	}
 	find_commit(&st);
 
 	st.s = calloc(1, sizeof(*st.s));
@@ -783,7 +793,7 @@ static int wait_child(pid_t pid, const struct bisect_opts *o)
 		if (bisect_parent_deadline) {
 			bisect_parent_deadline = 0;
 			kill(pid, SIGKILL);
-			say_error("the measuring process did not stop within %d s of the timeout: killed it ('mptcp-lab cleanup --stale' removes what it left)",
+			say_error("the measuring process did not stop within %d s of the timeout: killed it ('mptcp-lab cleanup --stale' removes the labs it left; a VM's scratch directory mptcp-lab-vm.* may stay in $TMPDIR)",
 				  BISECT_GRACE_S);
 		}
 	}
@@ -817,6 +827,10 @@ int cmd_bisect_run(int argc, char **argv)
 		goto out;
 	}
 	if (pid == 0) {
+		/* The measuring process (and through it the lab and any VM)
+		 * must not outlive bisect-run, even if that is SIGKILLed. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
+			_exit(BISECT_SKIP);
 		ret = bisect_work(&o);
 		fflush(stdout);
 		fflush(stderr);

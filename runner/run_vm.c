@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "run_vm.h"
 
 #define GUEST_DB GUEST_SCRATCH_DIR "/guest.db"
+#define RUN_VM_DEFAULT_TIMEOUT_US (4 * 3600 * 1000000ULL) /* --vm-timeout */
 
 static int push(const char ***v, size_t *n, const char *s)
 {
@@ -112,6 +114,7 @@ int run_vm(const struct run_vm_args *a)
 	struct stat st;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	size_t imported = 0;
+	bool keep = false;
 	int r, ret = EXIT_SOFTWARE;
 
 	if (n <= 0 || !getcwd(cwd, sizeof(cwd))) {
@@ -122,6 +125,9 @@ int run_vm(const struct run_vm_args *a)
 	snprintf(reps, sizeof(reps), "%u", a->reps);
 	if (guest_argv(a, self, reps, &argv) < 0)
 		return EXIT_SOFTWARE;
+	/* A guest kernel that deadlocks must not hold the command forever. */
+	if (!vo.timeout_us)
+		vo.timeout_us = RUN_VM_DEFAULT_TIMEOUT_US;
 	vo.relay_out = stdout;
 	vo.relay_err = stderr;
 	vo.cancel = &mpl_interrupted;
@@ -133,28 +139,34 @@ int run_vm(const struct run_vm_args *a)
 			res.kvm_failure);
 	if (r < 0) {
 		say_error("%s", diag_str(&d));
-		if (res.scratch[0] && r != -EINTR)
-			fprintf(stderr, "mptcp-lab: the guest console is kept in '%s/console.log'\n",
-				res.scratch);
 		ret = r == -EINTR	       ? 128 + SIGINT :
 		      r == -EOPNOTSUPP	       ? EXIT_UNAVAILABLE :
 		      r == -EINVAL || r == -ENOENT ? EXIT_DATAERR :
 						 EXIT_SOFTWARE;
-		if (r != -EINTR)
-			goto out;
+		/* A failed guest's console is the evidence (an oops, a hang):
+		 * it stays, with whatever else the scratch holds. */
+		if (res.scratch[0] && r != -EINTR) {
+			fprintf(stderr, "mptcp-lab: the guest console is kept in '%s/console.log'\n",
+				res.scratch);
+			keep = true;
+		}
 	}
+	/* Runs the guest completed are stored whatever happened after them. */
 	snprintf(guest_db, sizeof(guest_db), "%s/share/guest.db", res.scratch);
 	if (res.scratch[0] && stat(guest_db, &st) == 0) {
 		diag_clear(&d);
 		if (import_runs(guest_db, a->db_path, &imported, &d) < 0) {
 			say_error("%s", diag_str(&d));
 			fprintf(stderr, "mptcp-lab: the guest's database is kept in '%s'\n", guest_db);
-			res.scratch[0] = '\0'; /* keep it: it holds runs not yet imported */
+			keep = true; /* it holds runs not yet imported */
 			ret = EXIT_SOFTWARE;
 			goto out;
 		}
+		if (r < 0 && imported)
+			fprintf(stderr, "mptcp-lab: the %zu run(s) the guest completed were imported\n",
+				imported);
 	}
-	if (r == -EINTR)
+	if (r < 0)
 		goto out;
 	fprintf(stderr,
 		"mptcp-lab: vm: %s under %s: init at %.1f s, command at %.1f s, first result at %.1f s, VM ended at %.1f s; %zu run(s) imported\n",
@@ -167,6 +179,7 @@ int run_vm(const struct run_vm_args *a)
 		ret = res.exit_code;
 	}
 out:
-	vm_scratch_remove(&res);
+	if (!keep)
+		vm_scratch_remove(&res);
 	return ret;
 }

@@ -31,9 +31,15 @@
 
 #define VM_POLL_MS 100
 #define VM_TAIL_LINES 25
-/* A KVM guest reaches its init in 1-3 s; one that hangs is not worth more. */
-#define VM_KVM_BOOT_TIMEOUT_US (15 * USEC_PER_SEC)
-#define VM_TCG_BOOT_TIMEOUT_US (180 * USEC_PER_SEC)
+/* Until the guest init starts, under either accelerator (a debug kernel
+ * under TCG is slow). */
+#define VM_BOOT_TIMEOUT_US (180 * USEC_PER_SEC)
+/* A kernel under KVM prints its banner within a second or two: a console
+ * still empty after this means KVM does not run this guest at all (some
+ * nested or PVM hosts open /dev/kvm and never run a Linux guest). */
+#define VM_KVM_SILENT_US (15 * USEC_PER_SEC)
+/* After the init said it is done, the reset should end qemu at once. */
+#define VM_DONE_GRACE_US (10 * USEC_PER_SEC)
 
 int vm_accel_parse(const char *s, enum vm_accel *out)
 {
@@ -383,7 +389,8 @@ struct boot {
 	struct follow console, out, err;
 	enum boot_state state;
 	char error[512]; /* the init's GUEST_MARK_ERROR text */
-	uint64_t t0_us, started_us, running_us, first_out_us;
+	uint64_t t0_us, started_us, running_us, first_out_us, done_us;
+	bool console_any; /* the kernel printed something */
 };
 
 static void console_line(struct boot *b, const char *line, const struct vm_opts *o)
@@ -400,8 +407,9 @@ static void console_line(struct boot *b, const char *line, const struct vm_opts 
 	} else if (strstr(line, GUEST_MARK_RUNNING) && b->state < BOOT_RUNNING) {
 		b->state = BOOT_RUNNING;
 		b->running_us = mtime_now_us() - b->t0_us;
-	} else if (strstr(line, GUEST_MARK_DONE)) {
+	} else if (strstr(line, GUEST_MARK_DONE) && b->state < BOOT_DONE) {
 		b->state = BOOT_DONE;
+		b->done_us = mtime_now_us() - b->t0_us;
 	}
 }
 
@@ -411,6 +419,7 @@ static void console_scan(struct boot *b, const struct vm_opts *o)
 	size_t n;
 
 	while ((n = follow_read(&b->console, buf, sizeof(buf))) > 0) {
+		b->console_any = true;
 		for (size_t i = 0; i < n; i++) {
 			struct follow *c = &b->console;
 
@@ -452,19 +461,16 @@ static int boot_once(const struct boot_args *a, enum vm_accel accel, struct vm_r
 	struct spawn_result sr = { 0 };
 	struct spawn_proc *p = NULL;
 	struct boot b = { 0 };
-	uint64_t boot_timeout_us = o->boot_timeout_us;
+	uint64_t boot_timeout_us = o->boot_timeout_us ? o->boot_timeout_us : VM_BOOT_TIMEOUT_US;
 	int n = 0, r;
 
-	if (!boot_timeout_us)
-		boot_timeout_us = accel == VM_ACCEL_KVM ? VM_KVM_BOOT_TIMEOUT_US :
-							  VM_TCG_BOOT_TIMEOUT_US;
 	unlink(a->console);
 	snprintf(b.console.path, sizeof(b.console.path), "%s", a->console);
 	snprintf(b.out.path, sizeof(b.out.path), "%s/" GUEST_FILE_STDOUT, a->share);
 	snprintf(b.err.path, sizeof(b.err.path), "%s/" GUEST_FILE_STDERR, a->share);
 
 	if (xsnprintf(append, sizeof(append),
-		      "console=ttyS0 rdinit=/init panic=-1 oops=panic quiet loglevel=4 " GUEST_PARAM_ACCEL
+		      "console=ttyS0 rdinit=/init panic=-1 oops=panic softlockup_panic=1 loglevel=5 " GUEST_PARAM_ACCEL
 		      "%s " GUEST_PARAM_INIT "%s%s%s",
 		      vm_accel_name(accel), a->append_fmt_init, a->modroot ? " " GUEST_PARAM_MODROOT : "",
 		      a->modroot ? a->modroot : "") < 0 ||
@@ -529,18 +535,25 @@ static int boot_once(const struct boot_args *a, enum vm_accel accel, struct vm_r
 			spawn_kill(p);
 			return diag_set(d, -EINTR, "interrupted: the VM was stopped");
 		}
+		if (accel == VM_ACCEL_KVM && !b.console_any && now > VM_KVM_SILENT_US) {
+			spawn_kill(p);
+			return diag_set(d, -EAGAIN,
+					"the guest printed nothing on its console within %.0f s under KVM",
+					(double)VM_KVM_SILENT_US / USEC_PER_SEC);
+		}
 		if (b.state < BOOT_STARTED && now > boot_timeout_us) {
 			spawn_kill(p);
 			tail_lines(a->console, VM_TAIL_LINES, tail, sizeof(tail));
-			if (tail[0])
-				diag_set(d, -EAGAIN,
-					 "the guest (%s) did not start its init within %.0f s; console ends with:\n%s",
-					 vm_accel_name(accel), (double)boot_timeout_us / USEC_PER_SEC, tail);
-			else
-				diag_set(d, -EAGAIN,
-					 "the guest (%s) did not start its init within %.0f s and printed nothing on its console",
-					 vm_accel_name(accel), (double)boot_timeout_us / USEC_PER_SEC);
-			return -EAGAIN;
+			return diag_set(d, -ETIMEDOUT,
+					"the guest (%s) did not start its init within %.0f s; console ends with:\n%s",
+					vm_accel_name(accel), (double)boot_timeout_us / USEC_PER_SEC,
+					tail[0] ? tail : "(nothing)");
+		}
+		if (b.state == BOOT_DONE && now > b.done_us + VM_DONE_GRACE_US) {
+			/* the init wrote the status; the reset did not end qemu */
+			spawn_kill(p);
+			p = NULL;
+			break;
 		}
 		if (o->timeout_us && now > o->timeout_us) {
 			spawn_kill(p);
@@ -548,7 +561,8 @@ static int boot_once(const struct boot_args *a, enum vm_accel accel, struct vm_r
 					(double)o->timeout_us / USEC_PER_SEC);
 		}
 	}
-	spawn_wait(p, NULL, &sr, NULL);
+	if (p)
+		spawn_wait(p, NULL, &sr, NULL);
 	res->total_us = mtime_now_us() - b.t0_us;
 	res->boot_us = b.started_us;
 	res->start_us = b.running_us;
@@ -559,14 +573,16 @@ static int boot_once(const struct boot_args *a, enum vm_accel accel, struct vm_r
 		snprintf(qerr, sizeof(qerr), "%s", sr.err ? sr.err : "");
 		qerr[strcspn(qerr, "\n")] = '\0';
 		tail_lines(a->console, VM_TAIL_LINES, tail, sizeof(tail));
-		if (qerr[0])
-			diag_set(d, -EAGAIN, "qemu (%s) failed: %s", vm_accel_name(accel), qerr);
+		/* Only a guest that never printed can be the accelerator's
+		 * fault; a kernel that printed and stopped failed on its own. */
+		r = b.console_any ? -EIO : -EAGAIN;
+		if (qerr[0] && !b.console_any)
+			diag_set(d, r, "qemu (%s) failed: %s", vm_accel_name(accel), qerr);
 		else
-			diag_set(d, -EAGAIN,
-				 "the guest (%s) stopped before its init started; console ends with:\n%s",
+			diag_set(d, r, "the guest (%s) stopped before its init started; console ends with:\n%s",
 				 vm_accel_name(accel), tail[0] ? tail : "(nothing)");
 		spawn_result_release(&sr);
-		return -EAGAIN;
+		return r;
 	}
 	spawn_result_release(&sr);
 	if (b.error[0])
@@ -620,15 +636,21 @@ static bool kvm_usable(void)
 }
 
 /* The status file: "exit N" or "signal N". */
-static int read_status(const char *share, struct vm_result *r, struct diag *d)
+static int read_status(const char *share, const char *console, struct vm_result *r,
+		       struct diag *d)
 {
-	char path[PATH_MAX + 32], line[600] = "";
+	char path[PATH_MAX + 32], line[600] = "", tail[4096];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/" GUEST_FILE_STATUS, share);
 	f = fopen(path, "re");
-	if (!f)
-		return diag_set(d, -EIO, "the guest ended without reporting the command's status");
+	if (!f) {
+		/* the kernel died under the command (an oops, a panic) */
+		tail_lines(console, VM_TAIL_LINES, tail, sizeof(tail));
+		return diag_set(d, -EIO,
+				"the guest ended without reporting the command's status; console ends with:\n%s",
+				tail[0] ? tail : "(nothing)");
+	}
 	if (!fgets(line, sizeof(line), f))
 		line[0] = '\0';
 	fclose(f);
@@ -749,7 +771,7 @@ int vm_run(const struct vm_opts *o, const char *const *argv, const char *const *
 	}
 	if (ret < 0)
 		return ret; /* the scratch stays: its console.log tells more */
-	return read_status(share, r, d);
+	return read_status(share, a.console, r, d);
 fail:
 	vm_scratch_remove(r);
 	return ret;

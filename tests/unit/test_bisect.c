@@ -112,7 +112,7 @@ int main(void)
 	CHECK(bisect_run_failure(64) && bisect_run_failure(65) && bisect_run_failure(69) &&
 		      bisect_run_failure(70) && bisect_run_failure(130) && bisect_run_failure(2),
 	      "run 64, 65, 69, 70, 130 and anything else are skips");
-	CHECK(strstr(bisect_run_failure(65), "not valid"), "65 says the input is not valid");
+	CHECK(strstr(bisect_run_failure(65), "refused its input"), "65 says the input was refused");
 
 	CHECK(!bisect_batch_usable(0, 5), "no ok run: unusable");
 	CHECK(!bisect_batch_usable(2, 5), "2 of 5 ok: unusable");
