@@ -14,7 +14,8 @@
 #     GOOD (exit 0) and stores its runs, tagged with the commit given;
 #   - errors are clear and leave nothing: an image that is not a bzImage
 #     (exit 65), modules without 9p/virtio (exit 65, the module named), a
-#     guest that outlives --vm-timeout (exit 70, qemu gone);
+#     guest that outlives --vm-timeout (exit 70, qemu gone, its console
+#     log kept and named);
 #   - no qemu process and no scratch directory is left behind.
 # shellcheck source=../netns/lib.sh
 . "$(dirname "$0")/../netns/lib.sh"
@@ -98,6 +99,8 @@ mpl_check "bisect-run's runs are the guest's, under TCG" \
 	"$SCEN" >"$MPL_TMP/out" 2>"$MPL_TMP/err"
 mpl_eq "a guest over --vm-timeout exits 70" 70 "$?"
 mpl_check "the error names the timeout" grep -q "vm-timeout" "$MPL_TMP/err"
+console=$(sed -n "s/.*the guest console is kept in '\(.*\)'.*/\1/p" "$MPL_TMP/err")
+mpl_check "the console log of the stopped guest is kept" test -f "$console"
 mpl_check "no qemu is left after the timeout" no_qemu_left
 rm -rf "${TMPDIR:?}"/*
 mpl_finish
