@@ -5,6 +5,9 @@
  * declare it in engine.h and list it below. Nothing here runs traffic.
  */
 #include <errno.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,4 +68,20 @@ int engine_hooks_step(const struct engine_hooks *h, uint64_t start_us, uint64_t 
 	if (h && h->tick && (r = h->tick(now_us - start_us, h->arg)) < 0)
 		return diag_set(d, r, "%s aborted by its tick hook: %s", what, strerror(-r));
 	return 0;
+}
+
+int engine_proc_pidfd(pid_t pid)
+{
+	return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+}
+
+bool engine_proc_exited(pid_t pid)
+{
+	siginfo_t si = { 0 };
+
+	if (pid <= 0)
+		return true;
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return errno == ECHILD;
+	return si.si_pid == pid;
 }

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "diag.h"
 #include "telemetry.h"
@@ -148,6 +149,13 @@ void engine_result_release(struct engine_result *res);
  * what names the engine in messages ("iperf3 run"). */
 int engine_hooks_step(const struct engine_hooks *h, uint64_t start_us, uint64_t *next_tick_us,
 		      uint64_t period_us, const char *what, struct diag *d);
+
+/* The engines' processes are spawn.h's, but their wait loops also watch
+ * pipes and sockets of their own: these look at a child without reaping
+ * it (WNOWAIT), so spawn_wait()/spawn_kill() still own the reaping. A
+ * pidfd (-1 before Linux 5.3) lets poll() wake on the exit. */
+int engine_proc_pidfd(pid_t pid);
+bool engine_proc_exited(pid_t pid);
 
 /* What an engine can tell without moving data. */
 struct engine_probe {

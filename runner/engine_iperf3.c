@@ -52,7 +52,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,25 +200,7 @@ static int iperf3_probe(struct engine_probe *out, struct diag *d)
 
 /* ---- waiting on processes ------------------------------------------------- */
 
-/* spawn.h waits only to the end; these look at a child without reaping it
- * (WNOWAIT), so spawn_wait()/spawn_kill() still own the reaping. */
-static bool proc_exited(pid_t pid)
-{
-	siginfo_t si = { 0 };
-
-	if (pid <= 0)
-		return true;
-	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
-		return errno == ECHILD;
-	return si.si_pid == pid;
-}
-
-static int proc_pidfd(pid_t pid)
-{
-	return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-}
-
-/* Block for at most timeout_ms or until the process exits. */
+/* Block for at most timeout_ms or until the process exits (not reaped). */
 static bool proc_wait_ms(pid_t pid, int pidfd, int timeout_ms)
 {
 	if (pidfd >= 0) {
@@ -231,7 +212,7 @@ static bool proc_wait_ms(pid_t pid, int pidfd, int timeout_ms)
 		/* No pidfd (kernel < 5.3): a short poll interval instead. */
 		mtime_sleep_us((uint64_t)(timeout_ms < 1 ? 1 : timeout_ms) * USEC_PER_MSEC);
 	}
-	return proc_exited(pid);
+	return engine_proc_exited(pid);
 }
 
 static void close_fd(int *fd)
@@ -343,7 +324,7 @@ static int iperf3_wait_listening(pid_t pid, int pidfd, uint16_t port, bool *fore
 			break;
 		}
 		*foreign = n > 0;
-		if (proc_exited(pid)) {
+		if (engine_proc_exited(pid)) {
 			r = -ECHILD;
 			break;
 		}
@@ -645,7 +626,7 @@ static int iperf3_run(const struct engine_target *t, const struct engine_params 
 		diag_prefix(d, "cannot start the iperf3 server");
 		goto out;
 	}
-	spidfd = proc_pidfd(spawn_pid(server));
+	spidfd = engine_proc_pidfd(spawn_pid(server));
 	r = iperf3_wait_listening(spawn_pid(server), spidfd, t->port, &foreign, d);
 	if (r == -ECHILD) {
 		char why[200];
@@ -723,7 +704,7 @@ static int iperf3_run(const struct engine_target *t, const struct engine_params 
 		diag_prefix(d, "cannot start the iperf3 client");
 		goto out;
 	}
-	cpidfd = proc_pidfd(spawn_pid(client));
+	cpidfd = engine_proc_pidfd(spawn_pid(client));
 
 	/* Ticks are paced from the start of the previous one, so a slow hook
 	 * does not stretch the interval between two calls. */

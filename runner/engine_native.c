@@ -51,7 +51,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -207,22 +206,6 @@ static int native_pipe_drain(struct native_end *e)
 	if (e->text)
 		e->text[e->len] = '\0';
 	return 0;
-}
-
-static int proc_pidfd(pid_t pid)
-{
-	return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-}
-
-static bool proc_exited(pid_t pid)
-{
-	siginfo_t si = { 0 };
-
-	if (pid <= 0)
-		return true;
-	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
-		return errno == ECHILD;
-	return si.si_pid == pid;
 }
 
 /* Wait up to timeout_ms for output on any of the ends' pipes or for the
@@ -918,7 +901,7 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 		diag_prefix(d, "cannot start the xfer server");
 		goto out;
 	}
-	sv->pidfd = proc_pidfd(spawn_pid(sv->proc));
+	sv->pidfd = engine_proc_pidfd(spawn_pid(sv->proc));
 
 	/* Ready: its first line, or its exit. */
 	{
@@ -927,7 +910,7 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 		for (;;) {
 			/* Exited? Asked before the last look at the pipe, so
 			 * what it wrote before exiting is seen. */
-			bool gone = proc_exited(spawn_pid(sv->proc));
+			bool gone = engine_proc_exited(spawn_pid(sv->proc));
 
 			r = native_pipe_drain(sv);
 			if (r < 0) {
@@ -1037,7 +1020,7 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 		diag_prefix(d, "cannot start the xfer client");
 		goto out;
 	}
-	cl->pidfd = proc_pidfd(spawn_pid(cl->proc));
+	cl->pidfd = engine_proc_pidfd(spawn_pid(cl->proc));
 
 	/* Ticks are paced from the start of the previous one; the client's
 	 * own --timeout fires before this watchdog, with a message. */
@@ -1049,7 +1032,7 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 		if (r < 0)
 			goto out;
 		now_us = mtime_now_us();
-		if (proc_exited(spawn_pid(cl->proc)))
+		if (engine_proc_exited(spawn_pid(cl->proc)))
 			break;
 		if (now_us - start_us >= limit_us) {
 			timed_out = true;
@@ -1086,7 +1069,7 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 			mtime_now_us() +
 			(cl->sr.signaled || cl->sr.exit_code ? 0 : NATIVE_SERVER_GRACE_US);
 
-		while (!proc_exited(spawn_pid(sv->proc)) && mtime_now_us() < until_us &&
+		while (!engine_proc_exited(spawn_pid(sv->proc)) && mtime_now_us() < until_us &&
 		       !(h && h->cancel && *h->cancel)) {
 			r = native_poll(ends, 2, sv, (int)(NATIVE_TICK_US / USEC_PER_MSEC));
 			if (r < 0) {
