@@ -290,10 +290,11 @@ static void kernel_say_done(const char *release, const char *image, const char *
 	printf("release: %s\nimage: %s\nmodules: %s\n", release, image, modules);
 }
 
-/* Run argv; on failure say what failed with the program's own words.
- * Exit code. */
+/* Run argv; on failure say what failed with the program's own words,
+ * then the hint (may be NULL). Exit code: fail_code when the program ran
+ * and failed or timed out, 69 when it is missing. */
 static int kernel_run(const char *const argv[], const char *cwd, uint64_t timeout_us,
-		      const char *what)
+		      const char *what, int fail_code, const char *hint)
 {
 	struct spawn_opts o = SPAWN_OPTS_INIT;
 	struct spawn_result res = { 0 };
@@ -305,7 +306,7 @@ static int kernel_run(const char *const argv[], const char *cwd, uint64_t timeou
 	o.timeout_us = timeout_us;
 	r = spawn_run(argv, &o, &res, &d);
 	if (r == -EINTR) {
-		say_error("interrupted while %s", what);
+		say_error("interrupted while trying to %s", what);
 		ret = EXIT_SOFTWARE;
 	} else if (r < 0) {
 		say_error("cannot %s: %s", what, diag_str(&d));
@@ -313,7 +314,7 @@ static int kernel_run(const char *const argv[], const char *cwd, uint64_t timeou
 	} else if (res.timed_out) {
 		say_error("cannot %s: '%s' did not finish within %llu s", what, argv[0],
 			  (unsigned long long)(timeout_us / 1000000));
-		ret = EXIT_SOFTWARE;
+		ret = fail_code;
 	} else if (res.signaled || res.exit_code) {
 		const char *msg = res.err && res.err[0] ? res.err : res.out ? res.out : "";
 		size_t len = strlen(msg);
@@ -326,7 +327,9 @@ static int kernel_run(const char *const argv[], const char *cwd, uint64_t timeou
 		else
 			say_error("cannot %s: '%s' exited with %d: %.*s", what, argv[0],
 				  res.exit_code, (int)len, msg);
-		ret = EXIT_SOFTWARE;
+		if (hint)
+			fprintf(stderr, "hint: %s\n", hint);
+		ret = fail_code;
 	}
 	spawn_result_release(&res);
 	return ret;
@@ -403,39 +406,11 @@ static const char *kernel_depmod_path(void)
 static int kernel_download(const char *pkg, const char *cwd)
 {
 	const char *const argv[] = { "apt-get", "download", "-q", pkg, NULL };
-	struct spawn_opts o = SPAWN_OPTS_INIT;
-	struct spawn_result res = { 0 };
-	struct diag d = DIAG_INIT;
-	int ret = EXIT_OK, r;
+	char what[300];
 
-	o.cwd = cwd;
-	o.capture_stdout = o.capture_stderr = true;
-	o.timeout_us = KERNEL_APT_TIMEOUT_US;
-	r = spawn_run(argv, &o, &res, &d);
-	if (r == -EINTR) {
-		say_error("interrupted while downloading '%s'", pkg);
-		ret = EXIT_SOFTWARE;
-	} else if (r < 0) {
-		say_error("cannot download '%s': %s (apt-get is in the Debian package 'apt')", pkg,
-			  diag_str(&d));
-		ret = EXIT_UNAVAILABLE;
-	} else if (res.timed_out) {
-		say_error("cannot download '%s': apt-get did not finish within %llu s", pkg,
-			  KERNEL_APT_TIMEOUT_US / 1000000);
-		ret = EXIT_UNAVAILABLE;
-	} else if (res.signaled || res.exit_code) {
-		const char *msg = res.err && res.err[0] ? res.err : res.out ? res.out : "";
-		size_t len = strlen(msg);
-
-		while (len && msg[len - 1] == '\n')
-			len--;
-		say_error("cannot download '%s': %.*s", pkg, (int)len, msg);
-		fprintf(stderr,
-			"hint: run 'apt-get update' (as root) so apt knows the current kernel packages; 'apt-cache search linux-image-6.1.0' lists them\n");
-		ret = EXIT_UNAVAILABLE;
-	}
-	spawn_result_release(&res);
-	return ret;
+	snprintf(what, sizeof(what), "download '%s'", pkg);
+	return kernel_run(argv, cwd, KERNEL_APT_TIMEOUT_US, what, EXIT_UNAVAILABLE,
+			  "run 'apt-get update' (as root) so apt knows the current kernel packages; 'apt-cache search linux-image-6.1.0' lists them");
 }
 
 static int kernel_fetch(const char *dir, const char *arg)
@@ -511,7 +486,8 @@ static int kernel_fetch(const char *dir, const char *arg)
 	{
 		const char *const argv[] = { "dpkg-deb", "-x", deb, root, NULL };
 
-		ret = kernel_run(argv, NULL, KERNEL_TOOL_TIMEOUT_US, "unpack the kernel package");
+		ret = kernel_run(argv, NULL, KERNEL_TOOL_TIMEOUT_US, "unpack the kernel package",
+				 EXIT_SOFTWARE, NULL);
 		if (ret != EXIT_OK)
 			goto out;
 	}
@@ -550,7 +526,8 @@ static int kernel_fetch(const char *dir, const char *arg)
 	{
 		const char *const argv[] = { depmod, "-b", root, release, NULL };
 
-		ret = kernel_run(argv, NULL, KERNEL_TOOL_TIMEOUT_US, "index the kernel's modules with depmod");
+		ret = kernel_run(argv, NULL, KERNEL_TOOL_TIMEOUT_US,
+				 "index the kernel's modules with depmod", EXIT_SOFTWARE, NULL);
 		if (ret != EXIT_OK)
 			goto out;
 	}
