@@ -27,6 +27,9 @@ rc=$?
 sed 's/^/#   2: /' "$MPL_TMP/night2.log" | tail -n 20
 mpl_eq "night 2 exits 0" 0 "$rc"
 mpl_eq "10 ok runs stored" 10 "$(mpl_sql "SELECT count(*) FROM runs WHERE status = 'ok'")"
+# what a run that was not ok said, so a rare one can be told from a bug
+mpl_sql "SELECT 'not ok: rep ' || repetition || ' ' || status || ': ' || coalesce(reason, '')
+	FROM runs WHERE status != 'ok'" | sed 's/^/#   /'
 for f in compare.md compare.junit.xml compare.ktap trend.md trend.junit.xml trend.ktap; do
 	mpl_check "$f written and not empty" test -s "$out/$f"
 done
