@@ -56,9 +56,9 @@
 
 #include <jansson.h>
 
-#include "commands.h"
 #include "mtime.h"
 #include "spawn.h"
+#include "version.h"
 #include "xfer.h"
 
 #define NATIVE_READY_TIMEOUT_US (2 * USEC_PER_SEC)

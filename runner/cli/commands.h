@@ -44,9 +44,8 @@ int usage_of(const char *name);
 #include <signal.h>
 extern volatile sig_atomic_t mpl_interrupted;
 
+#include "version.h"
 
-
-const char *mpl_version(void);
 /* Install signal handlers, check privileges, run the command. */
 int command_run(const struct command *c, int argc, char **argv);
 #endif

@@ -66,11 +66,6 @@ const struct command commands[] = {
 };
 const unsigned n_commands = sizeof(commands) / sizeof(commands[0]);
 
-const char *mpl_version(void)
-{
-	return MPL_VERSION;
-}
-
 void say_error(const char *fmt, ...)
 {
 	va_list ap;
