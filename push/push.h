@@ -13,12 +13,15 @@
  * a run without one has no line. InfluxDB 1.x/2.x, VictoriaMetrics and
  * Telegraf all read this.
  *
- * libcurl is linked PRIVATE to mpl_report and used only in push.c.
- * Nothing here touches the outbox (results/outbox.c) nor prints.
+ * The module: line.c formats, client.c POSTs (libcurl, linked PRIVATE to
+ * mpl_push and used nowhere else), flush.c sends what the store's outbox
+ * (results/outbox.c) says is not yet delivered and records the outcome.
+ * Nothing here prints.
  */
 #ifndef MPL_PUSH_H
 #define MPL_PUSH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -29,6 +32,8 @@
 #define PUSH_TOKEN_ENV "MPTCP_LAB_PUSH_TOKEN"
 #define PUSH_CONNECT_TIMEOUT_MS_DEFAULT 5000
 #define PUSH_TIMEOUT_MS_DEFAULT 30000
+#define PUSH_BATCH_DEFAULT 500
+#define PUSH_TOKEN_MAX 4096
 
 /* A growing text buffer for the request body. */
 struct push_buf {
@@ -64,5 +69,43 @@ void push_global_cleanup(void);
  * -EMSGSIZE (413), -EAGAIN (429, 5xx), -EIO otherwise.
  */
 int push_post(const struct push_opts *o, const char *body, size_t len, struct diag *d);
+
+/*
+ * The token for --token-file PATH (its first line, surrounding blanks
+ * stripped), or with path NULL from $MPTCP_LAB_PUSH_TOKEN; *out is NULL
+ * when neither gives one. 0, -ENOMEM, or a negative errno with the reason
+ * in d (unreadable, empty or too long a file). Free with push_token_free.
+ */
+int push_token_read(const char *path, char **out, struct diag *d);
+void push_token_free(char *token);
+
+struct push_flush_opts {
+	struct push_opts http;
+	size_t batch;	/* runs per POST; 0: PUSH_BATCH_DEFAULT */
+	bool now;	/* also the runs still waiting for their backoff */
+	const volatile sig_atomic_t *cancel; /* may be NULL */
+	/* A batch that failed: its runs stay in the outbox. May be NULL. */
+	void (*batch_failed)(void *arg, const char *why, size_t runs);
+	void *arg;
+};
+
+struct push_summary {
+	size_t runs, lines;	/* delivered */
+	size_t failed, untried;	/* kept in the outbox for the next push */
+	size_t waiting;		/* skipped: their backoff has not expired */
+};
+
+/*
+ * Send the runs of db that o->http.url has not yet received, oldest
+ * first, o->batch per POST. A batch is marked delivered only after a 2xx
+ * answer; a failed one is kept with one more attempt and a backoff, and
+ * after a failure of the way to the server (timeout, refused, TLS, auth)
+ * the remaining batches are left untried. Returns 0 with *out filled
+ * (whatever was delivered), -EINVAL when the URL is rejected (nothing
+ * recorded), or another negative errno for a database failure; d says
+ * why.
+ */
+int push_flush(struct results *db, const struct push_flush_opts *o, struct push_summary *out,
+	       struct diag *d);
 
 #endif
