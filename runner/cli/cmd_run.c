@@ -21,140 +21,11 @@
 #include "progress.h"
 #include "results.h"
 #include "run.h"
+#include "plan.h"
 #include "run_vm.h"
 #include "scenario.h"
 #include "selector.h"
 #include "variant.h"
-
-struct job {
-	const struct scenario *s;
-	const struct variant *v;
-	unsigned rep;
-};
-
-struct plan {
-	struct scenario **scenarios;
-	size_t n_scenarios;
-	struct variant **variants; /* per scenario */
-	size_t *n_variants;
-	struct job *jobs;
-	size_t n_jobs;
-};
-
-static void plan_release(struct plan *p)
-{
-	for (size_t i = 0; i < p->n_scenarios; i++) {
-		free(p->scenarios[i]);
-		free(p->variants[i]);
-	}
-	free(p->scenarios);
-	free(p->variants);
-	free(p->n_variants);
-	free(p->jobs);
-	memset(p, 0, sizeof(*p));
-}
-
-static int push_ptr(void *arr, size_t n, size_t elem)
-{
-	void **a = arr;
-	void *g = realloc(*a, (n + 1) * elem);
-
-	if (!g)
-		return -ENOMEM;
-	*a = g;
-	return 0;
-}
-
-/* Load every scenario of every file (suites expand to their scenarios). */
-/* FNV-1a of scenario name and variant key: which shard a series belongs
- * to. Whole series go to one box, so its runs stay comparable. */
-static unsigned shard_of(const char *scenario, const char *key, unsigned count)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (const char *p = scenario; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (const char *p = key; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return (unsigned)(h % count);
-}
-
-/* "I/N" with 1 <= I <= N: this box runs shard I of N. */
-static int parse_shard(const char *arg, unsigned *index, unsigned *count)
-{
-	char *end;
-	unsigned long i = strtoul(arg, &end, 10), n;
-
-	if (end == arg || *end != '/')
-		return -EINVAL;
-	arg = end + 1;
-	n = strtoul(arg, &end, 10);
-	if (end == arg || *end || n < 1 || n > 1000 || i < 1 || i > n)
-		return -EINVAL;
-	*index = (unsigned)i - 1;
-	*count = (unsigned)n;
-	return 0;
-}
-
-static int load_plan(char **files, int n_files, const char **sets, size_t n_sets, unsigned reps,
-		     unsigned shard_index, unsigned shard_count, struct plan *p,
-		     struct errlist *errs)
-{
-	int bad = 0;
-
-	for (int f = 0; f < n_files; f++) {
-		char **list = NULL, suite[64];
-		size_t n_list = 0;
-
-		if (suite_load_file(files[f], &list, &n_list, suite, sizeof(suite), errs) < 0) {
-			bad = 1;
-			continue;
-		}
-		for (size_t i = 0; i < n_list; i++) {
-			struct scenario *s = calloc(1, sizeof(*s));
-
-			if (!s || push_ptr(&p->scenarios, p->n_scenarios, sizeof(*p->scenarios)) < 0 ||
-			    push_ptr(&p->variants, p->n_scenarios, sizeof(*p->variants)) < 0 ||
-			    push_ptr(&p->n_variants, p->n_scenarios, sizeof(*p->n_variants)) < 0) {
-				free(s);
-				return -ENOMEM;
-			}
-			p->scenarios[p->n_scenarios] = s;
-			p->variants[p->n_scenarios] = NULL;
-			p->n_variants[p->n_scenarios] = 0;
-			p->n_scenarios++;
-			if (scenario_load_file(list[i], sets, n_sets, s, errs) < 0)
-				bad = 1;
-			else if (reps)
-				s->repetitions = reps;
-			free(list[i]);
-		}
-		free(list);
-	}
-	if (bad)
-		return -EINVAL;
-	for (size_t i = 0; i < p->n_scenarios; i++) {
-		const struct scenario *s = p->scenarios[i];
-		size_t nv;
-
-		if (variant_expand(s, &p->variants[i], &p->n_variants[i]) < 0)
-			return -ENOMEM;
-		nv = 0;
-		for (size_t v = 0; v < p->n_variants[i]; v++)
-			if (shard_count <= 1 ||
-			    shard_of(s->name, p->variants[i][v].key, shard_count) == shard_index)
-				p->variants[i][nv++] = p->variants[i][v];
-		p->n_variants[i] = nv;
-		for (unsigned rep = 1; rep <= s->repetitions; rep++)
-			for (size_t v = 0; v < nv; v++) {
-				if (push_ptr(&p->jobs, p->n_jobs, sizeof(*p->jobs)) < 0)
-					return -ENOMEM;
-				p->jobs[p->n_jobs++] = (struct job){ s, &p->variants[i][v], rep };
-			}
-	}
-	return 0;
-}
 
 static json_t *run_summary_json(const struct results_run *run)
 {
@@ -179,116 +50,36 @@ static int add_str(const char ***arr, size_t *n, const char *s)
 	return 0;
 }
 
-struct run_state {
-	struct run_env *env;
-	struct results *db;
+/* What `run` shows while it works: the progress lines and bar, and the
+ * --json summary. */
+struct run_view {
 	struct progress *prog;
 	json_t *runs_json;
-	size_t *counts;
 };
 
-/* Run jobs in order, storing each complete run. -EINTR when interrupted
- * (the run in progress is discarded), another negative errno when a run
- * could not be done or stored (already said). */
-static int execute(struct run_state *st, const struct job *jobs, size_t n)
+static void run_view_begin(void *arg, const struct plan_job *j)
 {
-	struct diag d = DIAG_INIT;
+	struct run_view *v = arg;
+	char what[1400];
 
-	for (size_t i = 0; i < n; i++) {
-		const struct job *j = &jobs[i];
-		struct results_run run;
-		char what[1400];
-		int r;
-
-		if (mpl_interrupted)
-			return -EINTR;
-		snprintf(what, sizeof(what), "%s %s rep %u", j->s->name, j->v->key, j->rep);
-		progress_begin(st->prog, what);
-		diag_clear(&d);
-		r = run_one(st->env, j->s, j->v, j->rep, &run, &d);
-		if (r == -EINTR)
-			return r;
-		if (r < 0) {
-			progress_clear(st->prog);
-			say_error("%s: %s", what, diag_str(&d));
-			return r;
-		}
-		diag_clear(&d);
-		r = results_run_store(st->db, &run, &d);
-		if (r < 0) {
-			progress_clear(st->prog);
-			say_error("cannot store run %s: %s", run.uuid, diag_str(&d));
-			results_run_release(&run);
-			return r;
-		}
-		st->counts[run.status]++;
-		progress_end(st->prog, &run);
-		json_array_append_new(st->runs_json, run_summary_json(&run));
-		results_run_release(&run);
-	}
-	return 0;
+	snprintf(what, sizeof(what), "%s %s rep %u", j->s->name, j->v->key, j->rep);
+	progress_begin(v->prog, what);
 }
 
-/*
- * --until-decided: compare this invocation's runs with the baseline; while
- * a series is inconclusive, add one interleaved round (every variant of
- * every scenario once more) and compare again, up to max_reps repetitions.
- * *verdict gets the final comparison's exit status (0 no regression, 1).
- */
-static int until_decided_loop(struct run_state *st, struct plan *plan, struct selector *baseline,
-			      const char *invocation, unsigned max_reps, int *verdict)
+static void run_view_end(void *arg, const struct results_run *run)
 {
-	struct compare_opts copts = { 0 };
-	struct results_filter cand = { 0 };
-	const char *tags[1];
-	char tag[64];
-	unsigned rep = 0;
-	int r;
+	struct run_view *v = arg;
 
-	snprintf(tag, sizeof(tag), "invocation=%s", invocation);
-	tags[0] = tag;
-	cand.tags = tags;
-	cand.n_tags = 1;
-	for (size_t i = 0; i < plan->n_scenarios; i++)
-		rep = plan->scenarios[i]->repetitions > rep ? plan->scenarios[i]->repetitions : rep;
-	for (;;) {
-		struct compare_result cmp = { 0 };
-		struct diag d = DIAG_INIT;
-		struct job *round = NULL;
-		size_t n_round = 0;
+	progress_end(v->prog, run);
+	json_array_append_new(v->runs_json, run_summary_json(run));
+}
 
-		r = report_compare(st->db, &baseline->filter, &cand, &copts, &cmp, &d);
-		if (r < 0) {
-			progress_clear(st->prog);
-			say_error("cannot compare with the baseline: %s", diag_str(&d));
-			return r;
-		}
-		if (!cmp.counts[COMPARE_INCONCLUSIVE] || rep >= max_reps) {
-			progress_clear(st->prog);
-			if (cmp.counts[COMPARE_INCONCLUSIVE])
-				printf("still inconclusive after %u repetitions (--max-reps)\n", rep);
-			report_write_text(stdout, &cmp, "this run vs the baseline", false);
-			*verdict = cmp.counts[COMPARE_REGRESSION] ? EXIT_FAIL : EXIT_OK;
-			compare_result_release(&cmp);
-			return 0;
-		}
-		compare_result_release(&cmp);
-		rep++;
-		for (size_t i = 0; i < plan->n_scenarios; i++) {
-			for (size_t v = 0; v < plan->n_variants[i]; v++) {
-				if (push_ptr(&round, n_round, sizeof(*round)) < 0) {
-					free(round);
-					return -ENOMEM;
-				}
-				round[n_round++] = (struct job){ plan->scenarios[i], &plan->variants[i][v], rep };
-			}
-		}
-		st->prog->total += n_round;
-		r = execute(st, round, n_round);
-		free(round);
-		if (r < 0)
-			return r;
-	}
+static void run_view_round(void *arg, unsigned rep, size_t n)
+{
+	struct run_view *v = arg;
+
+	(void)rep;
+	v->prog->total += n;
 }
 
 enum {
@@ -343,7 +134,7 @@ int cmd_run(int argc, char **argv)
 	struct vm_opts vm = { 0 };
 	const char *shard_arg = NULL;
 	const char **sets = NULL, **tags = NULL;
-	size_t n_sets = 0, n_tags = 0, counts[4] = { 0 };
+	size_t n_sets = 0, n_tags = 0;
 	const char *db_path = NULL;
 	unsigned reps = 0;
 	bool json = false, strict = false, interrupted = false, until_decided = false,
@@ -352,8 +143,12 @@ int cmd_run(int argc, char **argv)
 	unsigned max_reps = 20, shard_index = 0, shard_count = 1;
 	const char *report_dir = NULL;
 	int decided = EXIT_OK;
-	char err[256], invocation[32], invocation_tag[48];
-	struct run_state st;
+	char err[256];
+	struct plan_opts popts;
+	struct plan_exec x = { 0 };
+	struct run_view view;
+	const struct plan_observer obs = { .run_begin = run_view_begin, .run_end = run_view_end,
+					   .round = run_view_round, .arg = &view };
 	struct errlist errs = { 0 };
 	struct plan plan = { 0 };
 	struct results *db = NULL;
@@ -449,7 +244,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'h':
 			shard_arg = optarg;
-			if (parse_shard(optarg, &shard_index, &shard_count) < 0) {
+			if (plan_parse_shard(optarg, &shard_index, &shard_count) < 0) {
 				say_error("--shard must be I/N with 1 <= I <= N, got '%s'", optarg);
 				ret = EXIT_USAGE;
 				goto out;
@@ -490,8 +285,11 @@ int cmd_run(int argc, char **argv)
 		ret = usage_of("run");
 		goto out;
 	}
-	r = load_plan(argv + optind, argc - optind, sets, n_sets, reps, shard_index, shard_count,
-		      &plan, &errs);
+	popts = (struct plan_opts){ .files = (const char *const *)argv + optind,
+				    .n_files = (size_t)(argc - optind), .sets = sets,
+				    .n_sets = n_sets, .reps = reps, .shard_index = shard_index,
+				    .shard_count = shard_count };
+	r = plan_load(&popts, &plan, &errs);
 	if (r < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.msgs[i]);
@@ -531,12 +329,6 @@ int cmd_run(int argc, char **argv)
 		say_error("cannot probe this host: %s", diag_str(&d));
 		goto out;
 	}
-	/* Every run of this invocation carries its id, so it can be
-	 * selected as one candidate (--until-decided, bisect-run). */
-	lab_random_name("", invocation, sizeof(invocation));
-	snprintf(invocation_tag, sizeof(invocation_tag), "invocation=%s", invocation);
-	if (add_str(&tags, &n_tags, invocation_tag) < 0)
-		goto out;
 	env.tags = tags;
 	env.n_tags = n_tags;
 	env.sets = sets;
@@ -547,33 +339,48 @@ int cmd_run(int argc, char **argv)
 		printf("shard %u/%u: %zu runs of this box\n", shard_index + 1, shard_count,
 		       plan.n_jobs);
 	progress_init(&prog, plan.n_jobs, json);
-	st = (struct run_state){ .env = &env, .db = db, .prog = &prog, .runs_json = runs_json,
-				 .counts = counts };
-	r = execute(&st, plan.jobs, plan.n_jobs);
-	if (r < 0 && r != -EINTR)
+	view = (struct run_view){ .prog = &prog, .runs_json = runs_json };
+	x = (struct plan_exec){ .env = &env, .db = db, .obs = &obs };
+	r = plan_execute(&x, plan.jobs, plan.n_jobs, &d);
+	if (r < 0 && r != -EINTR) {
+		progress_clear(&prog);
+		say_error("%s", diag_str(&d));
 		goto out;
+	}
 	interrupted = r == -EINTR;
 	if (until_decided && !interrupted) {
-		r = until_decided_loop(&st, &plan, &baseline, invocation, max_reps, &decided);
-		if (r < 0 && r != -EINTR)
+		struct plan_decision dec;
+
+		r = plan_until_decided(&x, &plan, &baseline.filter, max_reps, &dec, &d);
+		progress_clear(&prog);
+		if (r < 0 && r != -EINTR) {
+			say_error("%s", diag_str(&d));
 			goto out;
+		}
 		interrupted = r == -EINTR;
+		if (r == 0) {
+			if (dec.capped)
+				printf("still inconclusive after %u repetitions (--max-reps)\n", dec.reps);
+			report_write_text(stdout, &dec.cmp, "this run vs the baseline", false);
+			decided = dec.cmp.counts[COMPARE_REGRESSION] ? EXIT_FAIL : EXIT_OK;
+			compare_result_release(&dec.cmp);
+		}
 	}
 	progress_clear(&prog);
 	interrupted |= mpl_interrupted != 0;
 	if (json) {
 		json_t *sum = json_pack("{s:O, s:{s:i, s:i, s:i, s:i}, s:b}", "runs", runs_json,
-					"counts", "ok", (int)counts[RESULTS_OK], "failed",
-					(int)counts[RESULTS_FAILED], "skipped",
-					(int)counts[RESULTS_SKIPPED], "invalid",
-					(int)counts[RESULTS_INVALID], "interrupted", interrupted);
+					"counts", "ok", (int)x.counts[RESULTS_OK], "failed",
+					(int)x.counts[RESULTS_FAILED], "skipped",
+					(int)x.counts[RESULTS_SKIPPED], "invalid",
+					(int)x.counts[RESULTS_INVALID], "interrupted", interrupted);
 
 		json_dumpf(sum, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(sum);
 	} else {
-		printf("%zu ok, %zu invalid, %zu failed, %zu skipped%s\n", counts[RESULTS_OK],
-		       counts[RESULTS_INVALID], counts[RESULTS_FAILED], counts[RESULTS_SKIPPED],
+		printf("%zu ok, %zu invalid, %zu failed, %zu skipped%s\n", x.counts[RESULTS_OK],
+		       x.counts[RESULTS_INVALID], x.counts[RESULTS_FAILED], x.counts[RESULTS_SKIPPED],
 		       interrupted ? " (interrupted: the run in progress was discarded)" : "");
 	}
 	if (report_dir && !interrupted) {
@@ -597,9 +404,9 @@ int cmd_run(int argc, char **argv)
 		ret = 128 + SIGINT;
 	else if (until_decided)
 		ret = decided;
-	else if (counts[RESULTS_INVALID] || counts[RESULTS_FAILED])
+	else if (x.counts[RESULTS_INVALID] || x.counts[RESULTS_FAILED])
 		ret = EXIT_FAIL;
-	else if (strict && counts[RESULTS_SKIPPED])
+	else if (strict && x.counts[RESULTS_SKIPPED])
 		ret = EXIT_UNAVAILABLE;
 	else
 		ret = EXIT_OK;

@@ -47,6 +47,8 @@ int run_env_init(struct run_env *env, struct diag *d)
 	r = fingerprint_host(&env->host, d);
 	if (r >= 0)
 		r = fingerprint_kernel(&env->kernel, d);
+	if (r >= 0 && lab_random_name("", env->invocation, sizeof(env->invocation)) < 0)
+		r = diag_set(d, -EIO, "cannot draw a random id for this invocation");
 	return r;
 }
 
@@ -402,6 +404,8 @@ static int fill_identity(const struct run_env *env, const struct scenario *s,
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - env->tags[i]), env->tags[i]);
 		r |= results_run_add_tag(run, key, eq + 1);
 	}
+	if (env->invocation[0] && !r)
+		r |= results_run_add_tag(run, "invocation", env->invocation);
 	for (size_t i = 0; i < env->n_sets && !r; i++) {
 		char key[32];
 

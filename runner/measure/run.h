@@ -30,6 +30,10 @@ struct run_env {
 	struct results_kernel kernel;
 	const char *const *tags; /* "key=value" stored with every run */
 	size_t n_tags;
+	/* Drawn by run_env_init: every run made with this env is also
+	 * tagged invocation=<id>, so one invocation's runs can be selected
+	 * as one candidate (until-decided, bisect-run). */
+	char invocation[32];
 	const char *const *sets; /* --set overrides, stored with every run (the
 				  * scenario hash is of the file alone) */
 	size_t n_sets;
