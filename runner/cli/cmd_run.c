@@ -23,6 +23,7 @@
 #include "run.h"
 #include "plan.h"
 #include "run_vm.h"
+#include "vm_view.h"
 #include "scenario.h"
 #include "selector.h"
 #include "variant.h"
@@ -302,16 +303,22 @@ int cmd_run(int argc, char **argv)
 		struct run_vm_args va = {
 			.vm = vm, .db_path = db_path, .sets = sets, .n_sets = n_sets,
 			.tags = tags, .n_tags = n_tags, .reps = reps, .shard = shard_arg,
-			.json = json, .strict = strict, .files = argv + optind,
-			.n_files = argc - optind,
+			.json = json, .strict = strict,
+			.files = (const char *const *)argv + optind,
+			.n_files = (size_t)(argc - optind),
 		};
+		struct run_vm_result res;
 
 		if (until_decided || report_dir) {
 			say_error("--until-decided and --report are not available with --kernel (use bisect-run, and report on the host database)");
 			ret = EXIT_USAGE;
 			goto out;
 		}
-		ret = run_vm(&va);
+		va.vm.relay_out = stdout;
+		va.vm.relay_err = stderr;
+		va.vm.cancel = &mpl_interrupted;
+		r = run_vm(&va, &res, &d);
+		ret = vm_view_outcome(r, &res, &d);
 		goto out;
 	}
 	if (vm.modules_dir || vm.initrd || vm.memory_mib || vm.cpus || vm.timeout_us || vm.verbose) {
