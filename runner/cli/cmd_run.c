@@ -23,7 +23,7 @@
 #include "run.h"
 #include "plan.h"
 #include "run_vm.h"
-#include "vm_view.h"
+#include "vm_cli.h"
 #include "scenario.h"
 #include "selector.h"
 #include "variant.h"
@@ -75,40 +75,11 @@ static void run_view_end(void *arg, const struct results_run *run)
 	json_array_append_new(v->runs_json, run_summary_json(run));
 }
 
-static void run_view_round(void *arg, unsigned rep, size_t n)
+static void run_view_batch(void *arg, size_t n)
 {
 	struct run_view *v = arg;
 
-	(void)rep;
 	v->prog->total += n;
-}
-
-enum {
-	OPT_KERNEL = 1000,
-	OPT_MODULES,
-	OPT_INITRD,
-	OPT_VM_MEMORY,
-	OPT_VM_CPUS,
-	OPT_ACCEL,
-	OPT_VM_TIMEOUT,
-	OPT_VM_CONSOLE,
-};
-
-/* A whole number in [lo, hi] for option name, or -EINVAL (said). */
-static int parse_uint_opt(const char *name, const char *arg, unsigned long lo, unsigned long hi,
-			  unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || v < lo || v > hi) {
-		say_error("--%s must be %lu-%lu, got '%s'", name, lo, hi, arg);
-		return -EINVAL;
-	}
-	*out = (unsigned)v;
-	return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -122,14 +93,7 @@ int cmd_run(int argc, char **argv)
 		{ "max-reps", required_argument, NULL, 'M' },
 		{ "shard", required_argument, NULL, 'h' },
 		{ "report", required_argument, NULL, 'R' },
-		{ "kernel", required_argument, NULL, OPT_KERNEL },
-		{ "modules", required_argument, NULL, OPT_MODULES },
-		{ "initrd", required_argument, NULL, OPT_INITRD },
-		{ "vm-memory", required_argument, NULL, OPT_VM_MEMORY },
-		{ "vm-cpus", required_argument, NULL, OPT_VM_CPUS },
-		{ "accel", required_argument, NULL, OPT_ACCEL },
-		{ "vm-timeout", required_argument, NULL, OPT_VM_TIMEOUT },
-		{ "vm-console", no_argument, NULL, OPT_VM_CONSOLE },
+		VM_CLI_OPTIONS,
 		{},
 	};
 	struct vm_opts vm = { 0 };
@@ -148,8 +112,8 @@ int cmd_run(int argc, char **argv)
 	struct plan_opts popts;
 	struct plan_exec x = { 0 };
 	struct run_view view;
-	const struct plan_observer obs = { .run_begin = run_view_begin, .run_end = run_view_end,
-					   .round = run_view_round, .arg = &view };
+	const struct plan_observer obs = { .batch = run_view_batch, .run_begin = run_view_begin,
+					   .run_end = run_view_end, .arg = &view };
 	struct errlist errs = { 0 };
 	struct plan plan = { 0 };
 	struct results *db = NULL;
@@ -202,46 +166,11 @@ int cmd_run(int argc, char **argv)
 		case 'R':
 			report_dir = optarg;
 			break;
-		case OPT_KERNEL:
-			vm.image = optarg;
-			break;
-		case OPT_MODULES:
-			vm.modules_dir = optarg;
-			break;
-		case OPT_INITRD:
-			vm.initrd = optarg;
-			break;
-		case OPT_VM_MEMORY:
-			if (parse_uint_opt("vm-memory", optarg, 256, 65536, &vm.memory_mib) < 0) {
+		case VM_OPT_KERNEL ... VM_OPT_CONSOLE:
+			if (vm_cli_option(c, optarg, &vm) < 0) {
 				ret = EXIT_USAGE;
 				goto out;
 			}
-			break;
-		case OPT_VM_CPUS:
-			if (parse_uint_opt("vm-cpus", optarg, 1, 64, &vm.cpus) < 0) {
-				ret = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case OPT_VM_TIMEOUT: {
-			unsigned s;
-
-			if (parse_uint_opt("vm-timeout", optarg, 1, 7 * 86400, &s) < 0) {
-				ret = EXIT_USAGE;
-				goto out;
-			}
-			vm.timeout_us = (uint64_t)s * 1000000ULL;
-			break;
-		}
-		case OPT_ACCEL:
-			if (vm_accel_parse(optarg, &vm.accel) < 0) {
-				say_error("--accel must be auto, kvm or tcg, got '%s'", optarg);
-				ret = EXIT_USAGE;
-				goto out;
-			}
-			break;
-		case OPT_VM_CONSOLE:
-			vm.verbose = true;
 			break;
 		case 'h':
 			shard_arg = optarg;
@@ -318,11 +247,10 @@ int cmd_run(int argc, char **argv)
 		va.vm.relay_err = stderr;
 		va.vm.cancel = &mpl_interrupted;
 		r = run_vm(&va, &res, &d);
-		ret = vm_view_outcome(r, &res, &d);
+		ret = vm_cli_outcome(r, &res, &d);
 		goto out;
 	}
-	if (vm.modules_dir || vm.initrd || vm.memory_mib || vm.cpus || vm.timeout_us || vm.verbose) {
-		say_error("--modules, --initrd, --vm-* go with --kernel IMAGE");
+	if (vm_cli_check(&vm) < 0) {
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -345,7 +273,7 @@ int cmd_run(int argc, char **argv)
 	if (shard_count > 1 && !json)
 		printf("shard %u/%u: %zu runs of this box\n", shard_index + 1, shard_count,
 		       plan.n_jobs);
-	progress_init(&prog, plan.n_jobs, json);
+	progress_init(&prog, 0, json);
 	view = (struct run_view){ .prog = &prog, .runs_json = runs_json };
 	x = (struct plan_exec){ .env = &env, .db = db, .obs = &obs };
 	r = plan_execute(&x, plan.jobs, plan.n_jobs, &d);

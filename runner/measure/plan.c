@@ -141,6 +141,25 @@ int plan_load(const struct plan_opts *o, struct plan *p, struct errlist *errs)
 	return 0;
 }
 
+int plan_rounds(const struct plan *p, unsigned first_rep, unsigned n_reps,
+		struct plan_job **jobs, size_t *n)
+{
+	*jobs = NULL;
+	*n = 0;
+	for (unsigned rep = first_rep; rep < first_rep + n_reps; rep++)
+		for (size_t i = 0; i < p->n_scenarios; i++)
+			for (size_t v = 0; v < p->n_variants[i]; v++)
+				if (plan_add_job(jobs, n, (struct plan_job){ p->scenarios[i],
+									     &p->variants[i][v],
+									     rep }) < 0) {
+					free(*jobs);
+					*jobs = NULL;
+					*n = 0;
+					return -ENOMEM;
+				}
+	return 0;
+}
+
 static bool plan_cancelled(const struct plan_exec *x)
 {
 	return x->env->cancel && *x->env->cancel;
@@ -150,6 +169,8 @@ int plan_execute(struct plan_exec *x, const struct plan_job *jobs, size_t n, str
 {
 	const struct plan_observer *obs = x->obs;
 
+	if (obs && obs->batch)
+		obs->batch(obs->arg, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct plan_job *j = &jobs[i];
 		struct results_run run;
@@ -210,16 +231,8 @@ int plan_until_decided(struct plan_exec *x, const struct plan *p,
 		}
 		compare_result_release(&out->cmp);
 		rep++;
-		for (size_t i = 0; i < p->n_scenarios; i++)
-			for (size_t v = 0; v < p->n_variants[i]; v++)
-				if (plan_add_job(&round, &n_round,
-						 (struct plan_job){ p->scenarios[i], &p->variants[i][v],
-								    rep }) < 0) {
-					free(round);
-					return diag_set(d, -ENOMEM, "out of memory");
-				}
-		if (x->obs && x->obs->round)
-			x->obs->round(x->obs->arg, rep, n_round);
+		if (plan_rounds(p, rep, 1, &round, &n_round) < 0)
+			return diag_set(d, -ENOMEM, "out of memory");
 		r = plan_execute(x, round, n_round, d);
 		free(round);
 		if (r < 0)

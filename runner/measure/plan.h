@@ -63,15 +63,22 @@ int plan_parse_shard(const char *arg, unsigned *index, unsigned *count);
 int plan_load(const struct plan_opts *o, struct plan *p, struct errlist *errs);
 void plan_release(struct plan *p);
 
+/* Jobs for repetitions first_rep .. first_rep + n_reps - 1 of every
+ * variant of every scenario of p, round by round (every variant once per
+ * repetition). *jobs is malloc'd. 0 or -ENOMEM. */
+int plan_rounds(const struct plan *p, unsigned first_rep, unsigned n_reps,
+		struct plan_job **jobs, size_t *n);
+
 /* What executing a plan tells its caller, as it happens. Each callback
  * may be NULL. */
 struct plan_observer {
+	/* plan_execute is about to make n runs (until-decided: one more
+	 * round) */
+	void (*batch)(void *arg, size_t n);
 	/* before a run starts */
 	void (*run_begin)(void *arg, const struct plan_job *job);
 	/* after a run was stored, whatever its status */
 	void (*run_end)(void *arg, const struct results_run *run);
-	/* until-decided adds a round of n runs (repetition rep) */
-	void (*round)(void *arg, unsigned rep, size_t n);
 	void *arg;
 };
 

@@ -1,0 +1,104 @@
+/* vm_cli.c: the VM options and outcome of vm_cli.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "vm_cli.h"
+
+/* A whole number in [lo, hi] for option name, or -EINVAL (said). */
+static int vm_cli_uint(const char *name, const char *arg, unsigned long lo, unsigned long hi,
+		       unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi) {
+		say_error("--%s must be %lu-%lu, got '%s'", name, lo, hi, arg);
+		return -EINVAL;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int vm_cli_option(int c, const char *arg, struct vm_opts *vm)
+{
+	unsigned s;
+
+	switch (c) {
+	case VM_OPT_KERNEL:
+		vm->image = arg;
+		return 0;
+	case VM_OPT_MODULES:
+		vm->modules_dir = arg;
+		return 0;
+	case VM_OPT_INITRD:
+		vm->initrd = arg;
+		return 0;
+	case VM_OPT_MEMORY:
+		return vm_cli_uint("vm-memory", arg, 256, 65536, &vm->memory_mib);
+	case VM_OPT_CPUS:
+		return vm_cli_uint("vm-cpus", arg, 1, 64, &vm->cpus);
+	case VM_OPT_TIMEOUT:
+		if (vm_cli_uint("vm-timeout", arg, 1, 7 * 86400, &s) < 0)
+			return -EINVAL;
+		vm->timeout_us = (uint64_t)s * 1000000ULL;
+		return 0;
+	case VM_OPT_ACCEL:
+		if (vm_accel_parse(arg, &vm->accel) < 0) {
+			say_error("--accel must be auto, kvm or tcg, got '%s'", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case VM_OPT_CONSOLE:
+		vm->verbose = true;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int vm_cli_check(const struct vm_opts *vm)
+{
+	if (!vm->image && (vm->modules_dir || vm->initrd || vm->memory_mib || vm->cpus ||
+			   vm->timeout_us || vm->verbose)) {
+		say_error("--modules, --initrd, --vm-* go with --kernel IMAGE");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vm_cli_outcome(int r, const struct run_vm_result *res, const struct diag *d)
+{
+	const struct vm_result *vm = &res->vm;
+
+	if (vm->kvm_failure[0])
+		fprintf(stderr, "mptcp-lab: KVM did not boot the guest, TCG was used: %s\n",
+			vm->kvm_failure);
+	if (r < 0) {
+		say_error("%s", diag_str(d));
+		if (res->console_kept)
+			fprintf(stderr, "mptcp-lab: the guest console is kept in '%s/console.log'\n",
+				vm->scratch);
+	}
+	if (res->db_kept) {
+		say_error("%s", diag_str(&res->import));
+		fprintf(stderr, "mptcp-lab: the guest's database is kept in '%s'\n", res->guest_db);
+		return run_vm_exit_code(r, res);
+	}
+	if (r < 0) {
+		if (res->imported)
+			fprintf(stderr, "mptcp-lab: the %zu run(s) the guest completed were imported\n",
+				res->imported);
+		return run_vm_exit_code(r, res);
+	}
+	fprintf(stderr,
+		"mptcp-lab: vm: %s under %s: init at %.1f s, command at %.1f s, first result at %.1f s, VM ended at %.1f s; %zu run(s) imported\n",
+		vm->release, vm_accel_name(vm->accel), vm->boot_us / 1e6, vm->start_us / 1e6,
+		vm->first_out_us / 1e6, vm->total_us / 1e6, res->imported);
+	if (vm->signaled)
+		say_error("the command in the guest was killed by signal %d", vm->term_signal);
+	return run_vm_exit_code(r, res);
+}
