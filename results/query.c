@@ -412,7 +412,7 @@ static int query_load_metrics(struct results *r, struct results_run *run, struct
 
 static int query_load_intervals(struct results *r, struct results_run *run, struct diag *d)
 {
-	struct results_interval *iv;
+	struct telemetry_interval *iv;
 	sqlite3_stmt *st;
 	size_t cap = 0;
 	int ret;

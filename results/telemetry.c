@@ -2,11 +2,8 @@
  * telemetry.c: the telemetry rows of a run (schema version 4): per-subflow
  * samples, per-connection samples and path-manager events.
  *
- * In memory they are three arrays of struct results_run (results.h) that
- * grow geometrically without a capacity field: the capacity is implied by
- * the count (0, then 8, 16, 32, ...), so growing is one realloc each time
- * the count reaches a power of two. results_query() loads arrays with the
- * same sizes, so a loaded run can be appended to as well.
+ * In memory they are the struct telemetry of the run (common/telemetry.h),
+ * stored and loaded as they are.
  *
  * In the database, a field the kernel did not report is NULL, never 0:
  * `present` says which were reported, and loading sets only those. Roles
@@ -28,55 +25,6 @@
 #include <string.h>
 
 #include "results_int.h"
-
-/* ---- in memory ------------------------------------------------------------ */
-
-/* Room for element n of *arr: realloc when n is 0, or a power of two of
- * at least 8 (the implied capacity is then full). */
-static void *tm_grow(void *arr, size_t n, size_t size)
-{
-	size_t want;
-
-	if (n && (n < 8 || (n & (n - 1))))
-		return arr;
-	want = n ? 2 * n : 8;
-	if (want > SIZE_MAX / size)
-		return NULL;
-	return realloc(arr, want * size);
-}
-
-int results_run_add_sample(struct results_run *run, const struct results_sample *s)
-{
-	struct results_sample *p = tm_grow(run->samples, run->n_samples, sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	run->samples = p;
-	p[run->n_samples++] = *s;
-	return 0;
-}
-
-int results_run_add_conn_sample(struct results_run *run, const struct results_conn_sample *s)
-{
-	struct results_conn_sample *p = tm_grow(run->conn_samples, run->n_conn_samples, sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	run->conn_samples = p;
-	p[run->n_conn_samples++] = *s;
-	return 0;
-}
-
-int results_run_add_pm_event(struct results_run *run, const struct results_pm_event *e)
-{
-	struct results_pm_event *p = tm_grow(run->pm_events, run->n_pm_events, sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	run->pm_events = p;
-	p[run->n_pm_events++] = *e;
-	return 0;
-}
 
 static const char *tm_role_sql(char role)
 {
@@ -151,8 +99,8 @@ static int tm_store_samples(struct tm_store *c)
 	struct results_bind b;
 	int ret;
 
-	for (size_t i = 0; i < c->run->n_samples; i++) {
-		const struct results_sample *s = &c->run->samples[i];
+	for (size_t i = 0; i < c->run->telem.n_subflows; i++) {
+		const struct telemetry_subflow_sample *s = &c->run->telem.subflows[i];
 		const char *role = tm_role_sql(s->role);
 
 		if (!role)
@@ -169,16 +117,16 @@ static int tm_store_samples(struct tm_store *c)
 		tm_bind_addr(&b, 6, s->local);
 		tm_bind_addr(&b, 7, s->remote);
 		results_bind_int64(&b, 8, s->present);
-		tm_bind_if(&b, 9, s->present, RESULTS_S_BYTES_SENT, s->bytes_sent);
-		tm_bind_if(&b, 10, s->present, RESULTS_S_BYTES_ACKED, s->bytes_acked);
-		tm_bind_if(&b, 11, s->present, RESULTS_S_BYTES_RECEIVED, s->bytes_received);
-		tm_bind_if(&b, 12, s->present, RESULTS_S_CWND, s->cwnd);
-		tm_bind_if(&b, 13, s->present, RESULTS_S_SRTT, s->srtt_us);
-		tm_bind_if(&b, 14, s->present, RESULTS_S_RTTVAR, s->rttvar_us);
-		tm_bind_if(&b, 15, s->present, RESULTS_S_RETRANS, s->total_retrans);
-		tm_bind_if(&b, 16, s->present, RESULTS_S_PACING_RATE, s->pacing_rate_bps);
-		tm_bind_if(&b, 17, s->present, RESULTS_S_DELIVERY_RATE, s->delivery_rate_bps);
-		tm_bind_if(&b, 18, s->present, RESULTS_S_BACKUP, s->backup ? 1 : 0);
+		tm_bind_if(&b, 9, s->present, TELEM_BYTES_SENT, s->bytes_sent);
+		tm_bind_if(&b, 10, s->present, TELEM_BYTES_ACKED, s->bytes_acked);
+		tm_bind_if(&b, 11, s->present, TELEM_BYTES_RECEIVED, s->bytes_received);
+		tm_bind_if(&b, 12, s->present, TELEM_CWND, s->cwnd);
+		tm_bind_if(&b, 13, s->present, TELEM_SRTT, s->srtt_us);
+		tm_bind_if(&b, 14, s->present, TELEM_RTTVAR, s->rttvar_us);
+		tm_bind_if(&b, 15, s->present, TELEM_RETRANS, s->total_retrans);
+		tm_bind_if(&b, 16, s->present, TELEM_PACING_RATE, s->pacing_rate_bps);
+		tm_bind_if(&b, 17, s->present, TELEM_DELIVERY_RATE, s->delivery_rate_bps);
+		tm_bind_if(&b, 18, s->present, TELEM_BACKUP, s->backup ? 1 : 0);
 		ret = tm_step(c, &b, "sample %zu", i);
 		if (ret < 0)
 			return ret;
@@ -191,8 +139,8 @@ static int tm_store_conn_samples(struct tm_store *c)
 	struct results_bind b;
 	int ret;
 
-	for (size_t i = 0; i < c->run->n_conn_samples; i++) {
-		const struct results_conn_sample *s = &c->run->conn_samples[i];
+	for (size_t i = 0; i < c->run->telem.n_conns; i++) {
+		const struct telemetry_conn_sample *s = &c->run->telem.conns[i];
 		const char *role = tm_role_sql(s->role);
 
 		if (!role)
@@ -206,12 +154,12 @@ static int tm_store_conn_samples(struct tm_store *c)
 		results_bind_int64(&b, 3, (int64_t)s->t_us);
 		results_bind_text(&b, 4, role);
 		results_bind_int64(&b, 5, s->present);
-		tm_bind_if(&b, 6, s->present, RESULTS_C_BYTES_RETRANS, s->bytes_retrans);
-		tm_bind_if(&b, 7, s->present, RESULTS_C_BYTES_SENT, s->bytes_sent);
-		tm_bind_if(&b, 8, s->present, RESULTS_C_BYTES_ACKED, s->bytes_acked);
-		tm_bind_if(&b, 9, s->present, RESULTS_C_BYTES_RECEIVED, s->bytes_received);
-		tm_bind_if(&b, 10, s->present, RESULTS_C_SUBFLOWS_TOTAL, s->subflows_total);
-		tm_bind_if(&b, 11, s->present, RESULTS_C_FALLBACK, s->fallback ? 1 : 0);
+		tm_bind_if(&b, 6, s->present, TELEM_C_BYTES_RETRANS, s->bytes_retrans);
+		tm_bind_if(&b, 7, s->present, TELEM_C_BYTES_SENT, s->bytes_sent);
+		tm_bind_if(&b, 8, s->present, TELEM_C_BYTES_ACKED, s->bytes_acked);
+		tm_bind_if(&b, 9, s->present, TELEM_C_BYTES_RECEIVED, s->bytes_received);
+		tm_bind_if(&b, 10, s->present, TELEM_C_SUBFLOWS_TOTAL, s->subflows_total);
+		tm_bind_if(&b, 11, s->present, TELEM_C_FALLBACK, s->fallback ? 1 : 0);
 		ret = tm_step(c, &b, "connection sample %zu", i);
 		if (ret < 0)
 			return ret;
@@ -224,8 +172,8 @@ static int tm_store_pm_events(struct tm_store *c)
 	struct results_bind b;
 	int ret;
 
-	for (size_t i = 0; i < c->run->n_pm_events; i++) {
-		const struct results_pm_event *e = &c->run->pm_events[i];
+	for (size_t i = 0; i < c->run->telem.n_events; i++) {
+		const struct telemetry_pm_event *e = &c->run->telem.events[i];
 		const char *role = tm_role_sql(e->role);
 
 		if (!role)
@@ -334,7 +282,7 @@ static int tm_load_samples(struct results *r, struct results_run *run, struct di
 	if (ret < 0)
 		return ret;
 	while ((ret = tm_load_step(r, st, "samples", run, d)) > 0) {
-		struct results_sample s = { 0 };
+		struct telemetry_subflow_sample s = { 0 };
 		/* the bits that say which columns were stored; each column
 		 * read back adds its bit again */
 		uint32_t stored = (uint32_t)sqlite3_column_int64(st, 5);
@@ -344,21 +292,21 @@ static int tm_load_samples(struct results *r, struct results_run *run, struct di
 		s.subflow_id = (uint32_t)sqlite3_column_int64(st, 2);
 		tm_col_text(st, 3, s.local, sizeof(s.local));
 		tm_col_text(st, 4, s.remote, sizeof(s.remote));
-		s.present = stored & RESULTS_S_ADDRS;
-		tm_col_u64(st, 6, RESULTS_S_BYTES_SENT, &s.present, &s.bytes_sent);
-		tm_col_u64(st, 7, RESULTS_S_BYTES_ACKED, &s.present, &s.bytes_acked);
-		tm_col_u64(st, 8, RESULTS_S_BYTES_RECEIVED, &s.present, &s.bytes_received);
-		tm_col_u32(st, 9, RESULTS_S_CWND, &s.present, &s.cwnd);
-		tm_col_u32(st, 10, RESULTS_S_SRTT, &s.present, &s.srtt_us);
-		tm_col_u32(st, 11, RESULTS_S_RTTVAR, &s.present, &s.rttvar_us);
-		tm_col_u32(st, 12, RESULTS_S_RETRANS, &s.present, &s.total_retrans);
-		tm_col_u64(st, 13, RESULTS_S_PACING_RATE, &s.present, &s.pacing_rate_bps);
-		tm_col_u64(st, 14, RESULTS_S_DELIVERY_RATE, &s.present, &s.delivery_rate_bps);
+		s.present = stored & TELEM_ADDRS;
+		tm_col_u64(st, 6, TELEM_BYTES_SENT, &s.present, &s.bytes_sent);
+		tm_col_u64(st, 7, TELEM_BYTES_ACKED, &s.present, &s.bytes_acked);
+		tm_col_u64(st, 8, TELEM_BYTES_RECEIVED, &s.present, &s.bytes_received);
+		tm_col_u32(st, 9, TELEM_CWND, &s.present, &s.cwnd);
+		tm_col_u32(st, 10, TELEM_SRTT, &s.present, &s.srtt_us);
+		tm_col_u32(st, 11, TELEM_RTTVAR, &s.present, &s.rttvar_us);
+		tm_col_u32(st, 12, TELEM_RETRANS, &s.present, &s.total_retrans);
+		tm_col_u64(st, 13, TELEM_PACING_RATE, &s.present, &s.pacing_rate_bps);
+		tm_col_u64(st, 14, TELEM_DELIVERY_RATE, &s.present, &s.delivery_rate_bps);
 		if (sqlite3_column_type(st, 15) != SQLITE_NULL) {
 			s.backup = sqlite3_column_int(st, 15) != 0;
-			s.present |= RESULTS_S_BACKUP;
+			s.present |= TELEM_BACKUP;
 		}
-		if (results_run_add_sample(run, &s) < 0) {
+		if (telemetry_add_subflow(&run->telem, &s) < 0) {
 			ret = tm_oom(d, "samples", run);
 			break;
 		}
@@ -376,20 +324,20 @@ static int tm_load_conn_samples(struct results *r, struct results_run *run, stru
 	if (ret < 0)
 		return ret;
 	while ((ret = tm_load_step(r, st, "connection samples", run, d)) > 0) {
-		struct results_conn_sample s = { 0 };
+		struct telemetry_conn_sample s = { 0 };
 
 		s.t_us = (uint64_t)sqlite3_column_int64(st, 0);
 		s.role = tm_role_c(sqlite3_column_text(st, 1));
-		tm_col_u64(st, 3, RESULTS_C_BYTES_RETRANS, &s.present, &s.bytes_retrans);
-		tm_col_u64(st, 4, RESULTS_C_BYTES_SENT, &s.present, &s.bytes_sent);
-		tm_col_u64(st, 5, RESULTS_C_BYTES_ACKED, &s.present, &s.bytes_acked);
-		tm_col_u64(st, 6, RESULTS_C_BYTES_RECEIVED, &s.present, &s.bytes_received);
-		tm_col_u32(st, 7, RESULTS_C_SUBFLOWS_TOTAL, &s.present, &s.subflows_total);
+		tm_col_u64(st, 3, TELEM_C_BYTES_RETRANS, &s.present, &s.bytes_retrans);
+		tm_col_u64(st, 4, TELEM_C_BYTES_SENT, &s.present, &s.bytes_sent);
+		tm_col_u64(st, 5, TELEM_C_BYTES_ACKED, &s.present, &s.bytes_acked);
+		tm_col_u64(st, 6, TELEM_C_BYTES_RECEIVED, &s.present, &s.bytes_received);
+		tm_col_u32(st, 7, TELEM_C_SUBFLOWS_TOTAL, &s.present, &s.subflows_total);
 		if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
 			s.fallback = sqlite3_column_int(st, 8) != 0;
-			s.present |= RESULTS_C_FALLBACK;
+			s.present |= TELEM_C_FALLBACK;
 		}
-		if (results_run_add_conn_sample(run, &s) < 0) {
+		if (telemetry_add_conn(&run->telem, &s) < 0) {
 			ret = tm_oom(d, "connection samples", run);
 			break;
 		}
@@ -407,7 +355,7 @@ static int tm_load_pm_events(struct results *r, struct results_run *run, struct 
 	if (ret < 0)
 		return ret;
 	while ((ret = tm_load_step(r, st, "path-manager events", run, d)) > 0) {
-		struct results_pm_event e = { 0 };
+		struct telemetry_pm_event e = { 0 };
 
 		e.t_us = (uint64_t)sqlite3_column_int64(st, 0);
 		e.role = tm_role_c(sqlite3_column_text(st, 1));
@@ -417,7 +365,7 @@ static int tm_load_pm_events(struct results *r, struct results_run *run, struct 
 		e.token = (uint32_t)sqlite3_column_int64(st, 5); /* NULL reads as 0 */
 		e.error = sqlite3_column_int(st, 6);
 		e.backup = sqlite3_column_int(st, 7) != 0;
-		if (results_run_add_pm_event(run, &e) < 0) {
+		if (telemetry_add_event(&run->telem, &e) < 0) {
 			ret = tm_oom(d, "path-manager events", run);
 			break;
 		}

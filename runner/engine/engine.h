@@ -17,8 +17,8 @@
  *   - every process it started is gone when it returns, on every path.
  *
  * This header knows nothing about iperf3 or the results store: the
- * interval layout matches struct results_interval field by field so the
- * caller copies it with results_run_add_interval().
+ * intervals and the telemetry are the types of common/telemetry.h, which
+ * results/ stores as they are, so the caller hands them over.
  */
 #ifndef MPL_ENGINE_H
 #define MPL_ENGINE_H
@@ -85,14 +85,6 @@ struct engine_hooks {
 	void *arg;
 };
 
-/* One sample of the transfer, as struct results_interval. */
-struct engine_interval {
-	uint64_t start_us, end_us; /* from the start of the measured part */
-	uint64_t bytes;
-	double bits_per_second;
-	int64_t retransmits; /* -1: unknown */
-};
-
 #define ENGINE_VERSION_MAX 64
 #define ENGINE_METHOD_MAX 16
 #define ENGINE_CC_MAX 32
@@ -116,7 +108,8 @@ struct engine_result {
 	 * really in effect ("" when the tool did not say). */
 	char cc_sender[ENGINE_CC_MAX], cc_receiver[ENGINE_CC_MAX];
 
-	struct engine_interval *intervals; /* malloc'd; engine_result_release() */
+	/* malloc'd; engine_result_release() */
+	struct telemetry_interval *intervals;
 	size_t n_intervals;
 
 	uint64_t transfer_us; /* wall time of the client process */
@@ -135,7 +128,8 @@ struct engine_result {
 	/* Per-subflow and per-connection samples of both ends (native),
 	 * t_us counted from telem_start_us, the client's start on
 	 * CLOCK_MONOTONIC (mtime_now_us()), so the caller can put other
-	 * events (PM events) on the same time line. Released by
+	 * events on the same time line: the engines leave telem.events
+	 * empty for the caller's PM events. Released by
 	 * engine_result_release(). */
 	struct telemetry telem;
 	uint64_t telem_start_us;

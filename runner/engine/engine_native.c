@@ -489,7 +489,7 @@ static int native_parse_subflow(struct native_parse *ps, struct native_end *e, j
 
 	if (get_u64(o, "id", UINT32_MAX, &v) != 1)
 		return BAD(ps, "subflow sample without an id");
-	s.id = (uint32_t)v;
+	s.subflow_id = (uint32_t)v;
 	kl = get_str(o, "local", s.local, sizeof(s.local));
 	kr = get_str(o, "remote", s.remote, sizeof(s.remote));
 	if (kl < 0 || kr < 0 || kl != kr)
@@ -693,7 +693,7 @@ static int native_intervals(struct engine_result *res, const struct native_end *
 
 	for (size_t i = 1; i < rx_end->n_rx; i++) {
 		const struct native_rx *a = &rx_end->rx[i - 1], *b = &rx_end->rx[i];
-		struct engine_interval *iv;
+		struct telemetry_interval *iv;
 
 		if (b->t_us <= from_us || b->t_us <= a->t_us || b->rx < a->rx)
 			continue;
@@ -723,7 +723,8 @@ static int64_t native_retransmits(const struct telemetry *t, bool client_sends,
 		    (s->role == 's' && !server_sends))
 			continue;
 		for (size_t k = i + 1; k < t->n_subflows && !later; k++)
-			later = t->subflows[k].role == s->role && t->subflows[k].id == s->id;
+			later = t->subflows[k].role == s->role &&
+				t->subflows[k].subflow_id == s->subflow_id;
 		if (later)
 			continue;
 		sum = (sum < 0 ? 0 : sum) + s->total_retrans;

@@ -306,7 +306,7 @@ static void xfer_emit_sample(struct xfer_run *r, uint64_t now_us)
 		fprintf(f,
 			"{\"type\":\"subflow\",\"role\":\"%c\",\"t_us\":%llu,\"mono_us\":%llu,"
 			"\"id\":%u",
-			r->role, t, (unsigned long long)now_us, sf->id);
+			r->role, t, (unsigned long long)now_us, sf->subflow_id);
 		if (sf->present & TELEM_ADDRS)
 			fprintf(f, ",\"local\":\"%s\",\"remote\":\"%s\"", sf->local, sf->remote);
 		if (sf->present & TELEM_BYTES_SENT)

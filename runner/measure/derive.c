@@ -98,7 +98,7 @@ int derive_path_of(const struct lab_spec *spec, const char *client_node,
 
 static bool derive_same(const struct derive_subflow *d, const struct telemetry_subflow_sample *s)
 {
-	return d->role == s->role && d->id == s->id && !strcmp(d->local, s->local) &&
+	return d->role == s->role && d->id == s->subflow_id && !strcmp(d->local, s->local) &&
 	       !strcmp(d->remote, s->remote);
 }
 
@@ -153,7 +153,7 @@ static int derive_subflows(const struct derive_input *in, struct derive_result *
 			d = &r->subflows[r->n_subflows];
 			memset(d, 0, sizeof(*d));
 			d->role = s->role;
-			d->id = s->id;
+			d->id = s->subflow_id;
 			snprintf(d->local, sizeof(d->local), "%s", s->local);
 			snprintf(d->remote, sizeof(d->remote), "%s", s->remote);
 			d->path = derive_path_of(in->spec, in->client_node, in->server_node, s->local,
