@@ -137,6 +137,11 @@ struct engine_result {
 
 void engine_result_release(struct engine_result *res);
 
+/* A transfer that was attempted but cannot be trusted: res->valid false
+ * and the reason in res->reason. Returns 0, what run() then returns. */
+int engine_result_invalid(struct engine_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* The part of an engine's wait loop that serves the hooks: -EINTR when
  * cancelled, the hook's error when the tick aborts, else 0; the tick runs
  * when *next_tick_us has passed, and the next one is period_us later.

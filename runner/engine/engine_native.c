@@ -47,7 +47,6 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,20 +329,6 @@ static struct xfer_params native_xfer_params(const struct engine_params *p)
 }
 
 /* ---- parsing the output --------------------------------------------------------- */
-
-static int invalid(struct engine_result *res, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int invalid(struct engine_result *res, const char *fmt, ...)
-{
-	va_list ap;
-
-	res->valid = false;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-	return 0;
-}
 
 /* 1 present and valid, 0 absent, -1 present but not an integer in
  * [0, max]. */
@@ -737,45 +722,43 @@ static int native_judge(struct native_end *cl, struct native_end *sv,
 			struct engine_result *res)
 {
 	struct native_parse ps = { .res = res };
+	struct native_end *ends[2] = { cl, sv };
 	bool up = x->direction != XFER_DOWNLOAD, down = x->direction != XFER_UPLOAD;
 	char why[200];
 	int r;
 
-	if (cl->sr.signaled)
-		return invalid(res, "xfer client was killed by signal %d (%s)", cl->sr.term_signal,
-			       strsignal(cl->sr.term_signal));
-	if (cl->sr.exit_code) {
-		native_complaint(cl, why, sizeof(why));
-		return invalid(res, "xfer client exited with status %d: %s", cl->sr.exit_code,
-			       why[0] ? why : "no message");
+	/* The client first: its failure is the reason given. */
+	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
+		const struct native_end *e = ends[i];
+
+		if (e->sr.signaled)
+			return engine_result_invalid(res, "xfer %s was killed by signal %d (%s)",
+						     e->name, e->sr.term_signal,
+						     strsignal(e->sr.term_signal));
+		if (e->sr.exit_code) {
+			native_complaint(e, why, sizeof(why));
+			return engine_result_invalid(res, "xfer %s exited with status %d: %s",
+						     e->name, e->sr.exit_code,
+						     why[0] ? why : "no message");
+		}
 	}
-	if (sv->sr.signaled)
-		return invalid(res, "xfer server was killed by signal %d (%s)", sv->sr.term_signal,
-			       strsignal(sv->sr.term_signal));
-	if (sv->sr.exit_code) {
-		native_complaint(sv, why, sizeof(why));
-		return invalid(res, "xfer server exited with status %d: %s", sv->sr.exit_code,
-			       why[0] ? why : "no message");
+	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
+		r = native_parse_end(&ps, ends[i], x);
+		if (r == -EBADMSG)
+			return engine_result_invalid(res, "xfer %s output rejected: %s",
+						     ends[i]->name, ps.why);
+		if (r < 0)
+			return r;
 	}
-	r = native_parse_end(&ps, cl, x);
-	if (r == -EBADMSG)
-		return invalid(res, "xfer client output rejected: %s", ps.why);
-	if (r < 0)
-		return r;
-	r = native_parse_end(&ps, sv, x);
-	if (r == -EBADMSG)
-		return invalid(res, "xfer server output rejected: %s", ps.why);
-	if (r < 0)
-		return r;
 	if (!cl->proto_mptcp || !sv->proto_mptcp) {
 		const struct native_end *e = !cl->proto_mptcp ? cl : sv;
 
-		return invalid(res, "xfer %s used plain TCP: %s", e->name,
-			       e->no_mptcp[0] ? e->no_mptcp : "asked to");
+		return engine_result_invalid(res, "xfer %s used plain TCP: %s", e->name,
+					     e->no_mptcp[0] ? e->no_mptcp : "asked to");
 	}
 	if (x->mode == XFER_BULK && x->bytes &&
 	    ((up && sv->bytes != x->bytes) || (down && cl->bytes != x->bytes)))
-		return invalid(
+		return engine_result_invalid(
 			res, "byte count not met: the receiver got %llu of %llu bytes",
 			(unsigned long long)(up && sv->bytes != x->bytes ? sv->bytes : cl->bytes),
 			(unsigned long long)x->bytes);
@@ -1052,8 +1035,9 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 	if (timed_out) {
 		spawn_kill(cl->proc);
 		cl->proc = NULL;
-		r = invalid(res, "xfer client was killed by the watchdog after %.1f s",
-			    (double)res->transfer_us / 1e6);
+		r = engine_result_invalid(res,
+					  "xfer client was killed by the watchdog after %.1f s",
+					  (double)res->transfer_us / 1e6);
 		goto out;
 	}
 	r = native_end_wait(cl, d);
