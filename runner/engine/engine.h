@@ -85,6 +85,14 @@ struct engine_hooks {
 	void *arg;
 };
 
+/* The figures of a request/response transfer: measured transactions,
+ * transactions per second, and latency percentiles by nearest rank. */
+struct engine_rr {
+	uint64_t transactions; /* 0: not a request/response transfer */
+	double tps;
+	uint64_t p50_us, p90_us, p99_us, max_us;
+};
+
 #define ENGINE_VERSION_MAX 64
 #define ENGINE_METHOD_MAX 16
 #define ENGINE_CC_MAX 32
@@ -119,11 +127,7 @@ struct engine_result {
 	 * transfer itself); 0 otherwise. */
 	uint64_t completion_us;
 
-	/* Request/response (native): measured transactions, transactions
-	 * per second, and latency percentiles by nearest rank (µs). */
-	uint64_t rr_transactions;
-	double rr_tps;
-	uint64_t rr_p50_us, rr_p90_us, rr_p99_us, rr_max_us;
+	struct engine_rr rr; /* request/response (native) */
 
 	/* Per-subflow and per-connection samples of both ends (native),
 	 * t_us counted from telem_start_us, the client's start on

@@ -90,8 +90,7 @@ struct native_end {
 	uint64_t bytes, bytes_sent, measured_bytes, measured_us, completion_us;
 	uint64_t start_mono_us, wall_us, cpu_us;
 	double goodput_bps;
-	uint64_t rr_n, p50, p90, p99, pmax;
-	double tps;
+	struct engine_rr rr;
 	bool proto_mptcp;
 	char cc[ENGINE_CC_MAX];
 	char no_mptcp[160];
@@ -573,20 +572,24 @@ static int native_parse_summary(struct native_parse *ps, struct native_end *e, j
 	    get_u64(o, "completion_us", UINT64_MAX, &e->completion_us) != 1)
 		return BAD(ps, "client summary without completion_us");
 	if (x->mode == XFER_RR) {
-		if (get_u64(o, "n", UINT64_MAX, &e->rr_n) != 1 || get_num(o, "tps", &e->tps) != 1)
+		if (get_u64(o, "n", UINT64_MAX, &e->rr.transactions) != 1 ||
+		    get_num(o, "tps", &e->rr.tps) != 1)
 			return BAD(ps, "rr summary without n/tps");
 		if (e->role == 'c') {
-			if (get_u64(o, "p50_us", UINT32_MAX, &e->p50) != 1 ||
-			    get_u64(o, "p90_us", UINT32_MAX, &e->p90) != 1 ||
-			    get_u64(o, "p99_us", UINT32_MAX, &e->p99) != 1 ||
-			    get_u64(o, "max_us", UINT32_MAX, &e->pmax) != 1)
+			if (get_u64(o, "p50_us", UINT32_MAX, &e->rr.p50_us) != 1 ||
+			    get_u64(o, "p90_us", UINT32_MAX, &e->rr.p90_us) != 1 ||
+			    get_u64(o, "p99_us", UINT32_MAX, &e->rr.p99_us) != 1 ||
+			    get_u64(o, "max_us", UINT32_MAX, &e->rr.max_us) != 1)
 				return BAD(ps, "rr summary without its percentiles");
-			if (!(e->p50 <= e->p90 && e->p90 <= e->p99 && e->p99 <= e->pmax))
+			if (!(e->rr.p50_us <= e->rr.p90_us && e->rr.p90_us <= e->rr.p99_us &&
+			      e->rr.p99_us <= e->rr.max_us))
 				return BAD(ps, "rr percentiles out of order (p50 %llu, p90 %llu, "
 					       "p99 %llu, max %llu us)",
-					   (unsigned long long)e->p50, (unsigned long long)e->p90,
-					   (unsigned long long)e->p99, (unsigned long long)e->pmax);
-			if (!e->rr_n)
+					   (unsigned long long)e->rr.p50_us,
+					   (unsigned long long)e->rr.p90_us,
+					   (unsigned long long)e->rr.p99_us,
+					   (unsigned long long)e->rr.max_us);
+			if (!e->rr.transactions)
 				return BAD(ps, "no transaction was measured");
 		}
 	}
@@ -770,12 +773,7 @@ static int native_judge(struct native_end *cl, struct native_end *sv,
 	res->cpu_client_pct = cl->wall_us ? (double)cl->cpu_us * 100.0 / (double)cl->wall_us : -1;
 	res->cpu_server_pct = sv->wall_us ? (double)sv->cpu_us * 100.0 / (double)sv->wall_us : -1;
 	if (x->mode == XFER_RR) {
-		res->rr_transactions = cl->rr_n;
-		res->rr_tps = cl->tps;
-		res->rr_p50_us = cl->p50;
-		res->rr_p90_us = cl->p90;
-		res->rr_p99_us = cl->p99;
-		res->rr_max_us = cl->pmax;
+		res->rr = cl->rr;
 		res->bytes = cl->bytes + sv->bytes;
 		res->seconds = (double)cl->wall_us / 1e6;
 		snprintf(res->cc_sender, sizeof(res->cc_sender), "%s", cl->cc);

@@ -446,13 +446,13 @@ int derive_store(const struct derive_input *in, const struct derive_result *r,
 		ret = derive_metric(run, "completion_ratio", r->completion_ratio);
 	if (!ret)
 		ret = derive_metric(run, "recover_us", r->recover_us);
-	if (!ret && in->rr_transactions) {
-		ret |= results_run_add_metric(run, "transactions", (double)in->rr_transactions);
-		ret |= results_run_add_metric(run, "tps", in->rr_tps);
-		ret |= results_run_add_metric(run, "latency_p50_us", (double)in->rr_p50_us);
-		ret |= results_run_add_metric(run, "latency_p90_us", (double)in->rr_p90_us);
-		ret |= results_run_add_metric(run, "latency_p99_us", (double)in->rr_p99_us);
-		ret |= results_run_add_metric(run, "latency_max_us", (double)in->rr_max_us);
+	if (!ret && in->rr.transactions) {
+		ret |= results_run_add_metric(run, "transactions", (double)in->rr.transactions);
+		ret |= results_run_add_metric(run, "tps", in->rr.tps);
+		ret |= results_run_add_metric(run, "latency_p50_us", (double)in->rr.p50_us);
+		ret |= results_run_add_metric(run, "latency_p90_us", (double)in->rr.p90_us);
+		ret |= results_run_add_metric(run, "latency_p99_us", (double)in->rr.p99_us);
+		ret |= results_run_add_metric(run, "latency_max_us", (double)in->rr.max_us);
 	}
 	if (ret)
 		return -ENOMEM;

@@ -486,12 +486,7 @@ static int store_derived(const struct scenario *s, const struct tick_state *t,
 		.bytes = s->traffic.bytes,
 		.completion_us = res->completion_us,
 		.ideal_goodput_bps = run_ideal_goodput_bps(s, &s->topo.spec),
-		.rr_transactions = res->rr_transactions,
-		.rr_tps = res->rr_tps,
-		.rr_p50_us = res->rr_p50_us,
-		.rr_p90_us = res->rr_p90_us,
-		.rr_p99_us = res->rr_p99_us,
-		.rr_max_us = res->rr_max_us,
+		.rr = res->rr,
 		.events = ev,
 	};
 	struct derive_result dr;
@@ -670,7 +665,7 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 	/* Only an engine that sampled its sockets (or timed its transfer or
 	 * transactions itself) has something to derive from: iperf3 runs get
 	 * the PM events alone. */
-	if ((run->telem.n_subflows || run->telem.n_conns || res.rr_transactions ||
+	if ((run->telem.n_subflows || run->telem.n_conns || res.rr.transactions ||
 	     res.completion_us) &&
 	    store_derived(s, t, &res, run) < 0) {
 		engine_result_release(&res);

@@ -292,12 +292,8 @@ static void test_completion_and_rr(void)
 	CHECK(derive_run(&in, &r) == 0 && near(r.completion_us, 2900000) &&
 		      near(r.completion_ratio, 2900000 / ideal_us),
 	      "16 MiB in 2.9 s over 76.8 Mbit/s: ratio %.4f", r.completion_ratio);
-	in.rr_transactions = 12345;
-	in.rr_tps = 2469.0;
-	in.rr_p50_us = 400;
-	in.rr_p90_us = 650;
-	in.rr_p99_us = 900;
-	in.rr_max_us = 4100;
+	in.rr = (struct engine_rr){ .transactions = 12345, .tps = 2469.0, .p50_us = 400,
+				    .p90_us = 650, .p99_us = 900, .max_us = 4100 };
 	must_init(&run);
 	CHECK(derive_store(&in, &r, &run) == 0, "store");
 	m = results_run_metric(&run, "completion_ratio");

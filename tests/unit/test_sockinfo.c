@@ -716,13 +716,13 @@ static void test_engine_loopback(void)
 	p.rr_response_bytes = 4096;
 	t.port = free_port();
 	r = engine_native.run(&t, &p, NULL, &res, &d);
-	CHECK(r == 0 && res.valid && res.rr_transactions == 300 && res.rr_tps > 0 &&
-		      res.rr_p50_us <= res.rr_p90_us && res.rr_p90_us <= res.rr_p99_us &&
-		      res.rr_p99_us <= res.rr_max_us,
+	CHECK(r == 0 && res.valid && res.rr.transactions == 300 && res.rr.tps > 0 &&
+		      res.rr.p50_us <= res.rr.p90_us && res.rr.p90_us <= res.rr.p99_us &&
+		      res.rr.p99_us <= res.rr.max_us,
 	      "loopback rr: %llu transactions, %.0f/s, p50 %llu p90 %llu p99 %llu max %llu us %s%s",
-	      (unsigned long long)res.rr_transactions, res.rr_tps,
-	      (unsigned long long)res.rr_p50_us, (unsigned long long)res.rr_p90_us,
-	      (unsigned long long)res.rr_p99_us, (unsigned long long)res.rr_max_us, res.reason,
+	      (unsigned long long)res.rr.transactions, res.rr.tps,
+	      (unsigned long long)res.rr.p50_us, (unsigned long long)res.rr.p90_us,
+	      (unsigned long long)res.rr.p99_us, (unsigned long long)res.rr.max_us, res.reason,
 	      r ? diag_str(&d) : "");
 	engine_result_release(&res);
 	unsetenv("MPL_BIN");
