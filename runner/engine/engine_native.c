@@ -55,6 +55,7 @@
 
 #include <jansson.h>
 
+#include "array.h"
 #include "mtime.h"
 #include "spawn.h"
 #include "version.h"
@@ -98,8 +99,8 @@ struct native_end {
 	/* "rx" of each conn sample, for the intervals. */
 	struct native_rx {
 		uint64_t t_us, rx;
-	} *rx;
-	size_t n_rx, cap_rx;
+	} *rx; /* array_grow() */
+	size_t n_rx;
 };
 
 /* The binary that has the xfer command: this one when it is mptcp-lab
@@ -383,27 +384,9 @@ static int get_bool(json_t *o, const char *key, bool *v)
 	return 1;
 }
 
-/* Grow an array of n elements of size sz to hold one more. */
-static int grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	void *na;
-	size_t c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 256;
-	na = realloc(*arr, c * sz);
-	if (!na)
-		return -ENOMEM;
-	*arr = na;
-	*cap = c;
-	return 0;
-}
-
 /* Parser state shared by both ends' lines. */
 struct native_parse {
 	struct engine_result *res;
-	size_t cap_sf, cap_conn;
 	char why[200];
 };
 
@@ -412,8 +395,8 @@ struct native_parse {
 static int native_parse_conn(struct native_parse *ps, struct native_end *e, json_t *o,
 			     uint64_t mono_us)
 {
-	struct telemetry *t = &ps->res->telem;
 	struct telemetry_conn_sample c = { .t_us = mono_us, .role = e->role };
+	struct native_rx *rxs;
 	uint64_t v, rx = 0, tx = 0;
 	bool b;
 	int k;
@@ -454,18 +437,17 @@ static int native_parse_conn(struct native_parse *ps, struct native_end *e, json
 			c.present |= u64s[i].bit;
 		}
 	}
-	if (grow((void **)&t->conns, &ps->cap_conn, t->n_conns, sizeof(c)) < 0 ||
-	    grow((void **)&e->rx, &e->cap_rx, e->n_rx, sizeof(*e->rx)) < 0)
+	rxs = array_grow(e->rx, e->n_rx, sizeof(*rxs));
+	if (!rxs)
 		return -ENOMEM;
-	t->conns[t->n_conns++] = c;
+	e->rx = rxs;
 	e->rx[e->n_rx++] = (struct native_rx){ .t_us = mono_us, .rx = rx };
-	return 0;
+	return telemetry_add_conn(&ps->res->telem, &c);
 }
 
 static int native_parse_subflow(struct native_parse *ps, struct native_end *e, json_t *o,
 				uint64_t mono_us)
 {
-	struct telemetry *t = &ps->res->telem;
 	struct telemetry_subflow_sample s = { .t_us = mono_us, .role = e->role };
 	uint64_t v;
 	bool b;
@@ -525,10 +507,7 @@ static int native_parse_subflow(struct native_parse *ps, struct native_end *e, j
 		}
 		s.present |= fields[i].bit;
 	}
-	if (grow((void **)&t->subflows, &ps->cap_sf, t->n_subflows, sizeof(s)) < 0)
-		return -ENOMEM;
-	t->subflows[t->n_subflows++] = s;
-	return 0;
+	return telemetry_add_subflow(&ps->res->telem, &s);
 }
 
 static int native_parse_summary(struct native_parse *ps, struct native_end *e, json_t *o,
@@ -677,7 +656,6 @@ static int native_intervals(struct engine_result *res, const struct native_end *
 			    uint64_t omit_us)
 {
 	uint64_t from_us = rx_end->start_mono_us + omit_us;
-	size_t cap = 0;
 
 	for (size_t i = 1; i < rx_end->n_rx; i++) {
 		const struct native_rx *a = &rx_end->rx[i - 1], *b = &rx_end->rx[i];
@@ -685,8 +663,10 @@ static int native_intervals(struct engine_result *res, const struct native_end *
 
 		if (b->t_us <= from_us || b->t_us <= a->t_us || b->rx < a->rx)
 			continue;
-		if (grow((void **)&res->intervals, &cap, res->n_intervals, sizeof(*iv)) < 0)
+		iv = array_grow(res->intervals, res->n_intervals, sizeof(*iv));
+		if (!iv)
 			return -ENOMEM;
+		res->intervals = iv;
 		iv = &res->intervals[res->n_intervals++];
 		iv->start_us = a->t_us > from_us ? a->t_us - from_us : 0;
 		iv->end_us = b->t_us - from_us;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "derive.h"
+#include "array.h"
 
 /* ---- addresses to paths ------------------------------------------------------ */
 
@@ -132,7 +133,6 @@ static void derive_update(struct derive_subflow *d, const struct telemetry_subfl
 static int derive_subflows(const struct derive_input *in, struct derive_result *r)
 {
 	const struct telemetry *t = in->telem;
-	size_t cap = 0;
 
 	for (size_t i = 0; i < t->n_subflows; i++) {
 		const struct telemetry_subflow_sample *s = &t->subflows[i];
@@ -141,17 +141,11 @@ static int derive_subflows(const struct derive_input *in, struct derive_result *
 		if (k < 0) {
 			struct derive_subflow *d;
 
-			if (r->n_subflows == cap) {
-				size_t want = cap ? 2 * cap : 8;
-
-				d = realloc(r->subflows, want * sizeof(*d));
-				if (!d)
-					return -ENOMEM;
-				r->subflows = d;
-				cap = want;
-			}
+			d = array_grow(r->subflows, r->n_subflows, sizeof(*d));
+			if (!d)
+				return -ENOMEM;
+			r->subflows = d;
 			d = &r->subflows[r->n_subflows];
-			memset(d, 0, sizeof(*d));
 			d->role = s->role;
 			d->id = s->subflow_id;
 			snprintf(d->local, sizeof(d->local), "%s", s->local);
