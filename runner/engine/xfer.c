@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "mtime.h"
 #include "xfer_int.h"
 
@@ -342,21 +343,15 @@ static int xfer_read_exact(struct xfer_run *r, uint64_t n, bool eof_ok, bool *eo
 
 static int xfer_rr_record(struct xfer_run *r, uint32_t lat_us, struct diag *d)
 {
-	if (r->n_lat == r->cap_lat) {
-		size_t cap = r->cap_lat ? r->cap_lat * 2 : 4096;
-		uint32_t *nl;
+	uint32_t *lat;
 
-		if (cap > XFER_RR_MAX_SAMPLES)
-			cap = XFER_RR_MAX_SAMPLES;
-		if (cap <= r->n_lat)
-			return diag_set(d, -E2BIG, "more than %u transactions to keep",
-					XFER_RR_MAX_SAMPLES);
-		nl = realloc(r->lat_us, cap * sizeof(*nl));
-		if (!nl)
-			return diag_set(d, -ENOMEM, "out of memory for latencies");
-		r->lat_us = nl;
-		r->cap_lat = cap;
-	}
+	if (r->n_lat >= XFER_RR_MAX_SAMPLES)
+		return diag_set(d, -E2BIG, "more than %u transactions to keep",
+				XFER_RR_MAX_SAMPLES);
+	lat = array_grow(r->lat_us, r->n_lat, sizeof(*lat));
+	if (!lat)
+		return diag_set(d, -ENOMEM, "out of memory for latencies");
+	r->lat_us = lat;
 	r->lat_us[r->n_lat++] = lat_us;
 	return 0;
 }

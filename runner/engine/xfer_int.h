@@ -42,8 +42,8 @@ struct xfer_run {
 	size_t buf_len;
 
 	/* rr */
-	uint32_t *lat_us;
-	size_t n_lat, cap_lat;
+	uint32_t *lat_us; /* array_grow() */
+	size_t n_lat;
 	uint64_t rr_first_us, rr_last_us, rr_done;
 	unsigned long rr_late;
 };
