@@ -291,16 +291,15 @@ static void tm_col_text(sqlite3_stmt *st, int col, char *buf, size_t size)
 	snprintf(buf, size, "%s", s ? (const char *)s : "");
 }
 
-/* One row of each table into t: 0 or -ENOMEM. */
-static int tm_load_subflow(sqlite3_stmt *st, struct telemetry *t)
+/* One row of each table into t, after its t_us and role (columns 0 and
+ * 1 of every telemetry table): 0 or -ENOMEM. */
+static int tm_load_subflow(sqlite3_stmt *st, uint64_t t_us, char role, struct telemetry *t)
 {
-	struct telemetry_subflow_sample s = { 0 };
+	struct telemetry_subflow_sample s = { .t_us = t_us, .role = role };
 	/* the bits that say which columns were stored; each column read
 	 * back adds its bit again */
 	uint32_t stored = (uint32_t)sqlite3_column_int64(st, 5);
 
-	s.t_us = (uint64_t)sqlite3_column_int64(st, 0);
-	s.role = tm_role_c(sqlite3_column_text(st, 1));
 	s.subflow_id = (uint32_t)sqlite3_column_int64(st, 2);
 	tm_col_text(st, 3, s.local, sizeof(s.local));
 	tm_col_text(st, 4, s.remote, sizeof(s.remote));
@@ -309,22 +308,18 @@ static int tm_load_subflow(sqlite3_stmt *st, struct telemetry *t)
 	return telemetry_add_subflow(t, &s);
 }
 
-static int tm_load_conn(sqlite3_stmt *st, struct telemetry *t)
+static int tm_load_conn(sqlite3_stmt *st, uint64_t t_us, char role, struct telemetry *t)
 {
-	struct telemetry_conn_sample s = { 0 };
+	struct telemetry_conn_sample s = { .t_us = t_us, .role = role };
 
-	s.t_us = (uint64_t)sqlite3_column_int64(st, 0);
-	s.role = tm_role_c(sqlite3_column_text(st, 1));
 	tm_col_read(st, 3, tm_conn_cols, ARRAY_SIZE(tm_conn_cols), &s, &s.present);
 	return telemetry_add_conn(t, &s);
 }
 
-static int tm_load_event(sqlite3_stmt *st, struct telemetry *t)
+static int tm_load_event(sqlite3_stmt *st, uint64_t t_us, char role, struct telemetry *t)
 {
-	struct telemetry_pm_event e = { 0 };
+	struct telemetry_pm_event e = { .t_us = t_us, .role = role };
 
-	e.t_us = (uint64_t)sqlite3_column_int64(st, 0);
-	e.role = tm_role_c(sqlite3_column_text(st, 1));
 	tm_col_text(st, 2, e.type, sizeof(e.type));
 	tm_col_text(st, 3, e.local, sizeof(e.local));
 	tm_col_text(st, 4, e.remote, sizeof(e.remote));
@@ -334,10 +329,11 @@ static int tm_load_event(sqlite3_stmt *st, struct telemetry *t)
 	return telemetry_add_event(t, &e);
 }
 
+typedef int (*tm_row_fn)(sqlite3_stmt *st, uint64_t t_us, char role, struct telemetry *t);
+
 /* Every row of statement id into run->telem, one row_fn call each. */
 static int tm_load(struct results *r, struct results_run *run, enum results_stmt_id id,
-		   const char *what, int (*row_fn)(sqlite3_stmt *st, struct telemetry *t),
-		   struct diag *d)
+		   const char *what, tm_row_fn row_fn, struct diag *d)
 {
 	sqlite3_stmt *st;
 	int ret;
@@ -346,7 +342,10 @@ static int tm_load(struct results *r, struct results_run *run, enum results_stmt
 	if (ret < 0)
 		return ret;
 	while ((ret = results_child_step(r, st, what, run, d)) > 0) {
-		if (row_fn(st, &run->telem) < 0) {
+		uint64_t t_us = (uint64_t)sqlite3_column_int64(st, 0);
+		char role = tm_role_c(sqlite3_column_text(st, 1));
+
+		if (row_fn(st, t_us, role, &run->telem) < 0) {
 			ret = diag_set(d, -ENOMEM, "cannot load the %s of run '%s': out of memory",
 				       what, run->uuid);
 			break;
