@@ -2,9 +2,12 @@
  * engine: traffic engines behind one vtable.
  *
  * An engine moves data between a client and a server that live in two
- * network namespaces of a lab and reports what the receiver got. Today
- * there is iperf3 (engine_iperf3.c); a native MPTCP engine is one more
- * file and one more entry in the table of engine.c.
+ * network namespaces of a lab and reports what the receiver got: iperf3
+ * (engine_iperf3.c, its report parsed by iperf3_json.c) and the native
+ * MPTCP engine (engine_native.c running two `mptcp-lab xfer` processes,
+ * native_output.c reading what they wrote; xfer*.c the processes
+ * themselves, sockinfo.c their socket telemetry). Another engine is one
+ * more file and one more entry in the table of engine.c.
  *
  * Contract of run():
  *   - returns < 0 only when the measurement could not be attempted or was
