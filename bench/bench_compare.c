@@ -82,7 +82,7 @@ static int bench_fill(struct results_run *run, size_t i, struct stats_rng *rng)
 	for (size_t k = 0; k < ARRAY_SIZE(metric_names); k++)
 		ret |= results_run_add_metric(run, metric_names[k], (double)k + 1);
 	for (uint64_t k = 0; k < 3; k++) {
-		struct results_interval iv = {
+		struct telemetry_interval iv = {
 			.start_us = k * 1000000, .end_us = (k + 1) * 1000000,
 			.bytes = (uint64_t)(goodput / 8), .bits_per_second = goodput,
 			.retransmits = 0,

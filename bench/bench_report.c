@@ -167,7 +167,7 @@ static int bench_store(const struct bench_gen *g, struct results *db)
 		ret |= results_run_add_metric(&run, "goodput_bps", gp);
 		ret |= results_run_add_metric(&run, "efficiency", gp / 80e6);
 		for (int k = 0; k < 5; k++) {
-			struct results_interval iv = { (uint64_t)k * 1000000,
+			struct telemetry_interval iv = { (uint64_t)k * 1000000,
 						       (uint64_t)(k + 1) * 1000000,
 						       (uint64_t)(gp / 8), gp, 0 };
 

@@ -44,7 +44,7 @@ static int bench_fill(struct results_run *run, size_t i)
 		"goodput_bps", "efficiency", "retransmits", "rtt_us", "cwnd",
 		"cpu_pct",     "jitter_us",  "loss_pct",    "join_ms", "fairness",
 	};
-	struct results_interval iv;
+	struct telemetry_interval iv;
 	struct results_subflow sf = { 0 };
 	char local[] = "10.0.1.1:40000", remote[] = "10.0.1.2:5201";
 	int ret = 0;
@@ -75,7 +75,7 @@ static int bench_fill(struct results_run *run, size_t i)
 	for (k = 0; k < ARRAY_SIZE(metric_names); k++)
 		ret |= results_run_add_metric(run, metric_names[k], 1e6 * (double)(k + 1) + (double)i);
 	for (k = 0; k < 30; k++) {
-		iv = (struct results_interval){ k * 100000, (k + 1) * 100000, 900000 + k,
+		iv = (struct telemetry_interval){ k * 100000, (k + 1) * 100000, 900000 + k,
 						72e6 + (double)k, (int64_t)(k % 3) };
 		ret |= results_run_add_interval(run, &iv);
 	}

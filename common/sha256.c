@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "fdio.h"
 
 static const uint32_t sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -181,17 +182,10 @@ int sha256_file_hex(const char *path, char out[SHA256_HEX_SIZE])
 	if (fd < 0)
 		return -errno;
 	sha256_init(&c);
-	for (;;) {
-		got = read(fd, buf, sizeof(buf));
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (got == 0)
-			break;
+	while ((got = fdio_read(fd, buf, sizeof(buf))) > 0)
 		sha256_update(&c, buf, (size_t)got);
-	}
+	if (got < 0)
+		return (int)got;
 	sha256_final(&c, digest);
 	to_hex(digest, out);
 	return 0;

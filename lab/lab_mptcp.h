@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "telemetry.h"
 
 /* ---- mib.c ----------------------------------------------------------------- */
 
@@ -137,52 +138,25 @@ enum lab_pm_event_type {
 	LAB_PM_EV_LISTENER_CLOSED = 16,
 };
 
-/* Which attributes an event carried (the kernel sends a different set
- * per event type). */
-enum lab_pm_event_attr {
-	LAB_PM_EV_HAS_TOKEN = 1u << 0,
-	LAB_PM_EV_HAS_FAMILY = 1u << 1,
-	LAB_PM_EV_HAS_LOC_ID = 1u << 2,
-	LAB_PM_EV_HAS_REM_ID = 1u << 3,
-	LAB_PM_EV_HAS_SADDR = 1u << 4,
-	LAB_PM_EV_HAS_DADDR = 1u << 5,
-	LAB_PM_EV_HAS_SPORT = 1u << 6,
-	LAB_PM_EV_HAS_DPORT = 1u << 7,
-	LAB_PM_EV_HAS_BACKUP = 1u << 8,
-	LAB_PM_EV_HAS_ERROR = 1u << 9,
-};
-
-struct lab_pm_event {
-	uint64_t t_us;	  /* CLOCK_MONOTONIC µs when it was read */
-	int type;	  /* enum lab_pm_event_type, or a number this code does not know */
-	uint32_t present; /* enum lab_pm_event_attr bits */
-	uint32_t token;
-	int family;	  /* AF_INET, AF_INET6; AF_INET for IPv4-mapped addresses */
-	uint8_t loc_id, rem_id;
-	/* "10.1.1.1:40000", "[fd00::1]:5201" (::ffff:a.b.c.d shown as
-	 * a.b.c.d, as the samples show it); the address alone when the
-	 * event has no port; "" when it has no address */
-	char local[64], remote[64];
-	uint16_t sport, dport; /* host order */
-	bool backup;
-	int error;	  /* MPTCP_ATTR_ERROR (the subflow's sk_err), 0 if none */
-};
+/* An event is a struct telemetry_pm_event (common/telemetry.h): the
+ * listener fills it, results/ stores it as it is. */
 
 struct lab_pm_events;
 
 /*
  * Join the mptcp_pm_events group inside namespace nsfd (-1: the current
- * one). -EOPNOTSUPP when the kernel has no "mptcp_pm" family or no such
- * group.
+ * one); every event read from h carries role ('c', 's': which end of the
+ * transfer the namespace holds). -EOPNOTSUPP when the kernel has no
+ * "mptcp_pm" family or no such group.
  */
-int lab_pm_events_open(int nsfd, struct lab_pm_events **h, struct diag *d);
+int lab_pm_events_open(int nsfd, char role, struct lab_pm_events **h, struct diag *d);
 
 /*
  * Hand every event queued on h to fn, without blocking; fn returns < 0 to
  * stop with that value. Returns the number of events handed over, or a
  * negative errno. Messages that are not MPTCP events are skipped.
  */
-typedef int (*lab_pm_event_fn)(const struct lab_pm_event *ev, void *arg);
+typedef int (*lab_pm_event_fn)(const struct telemetry_pm_event *ev, void *arg);
 int lab_pm_events_read(struct lab_pm_events *h, lab_pm_event_fn fn, void *arg,
 		       struct diag *d);
 
@@ -195,10 +169,12 @@ void lab_pm_events_close(struct lab_pm_events *h);
 
 /*
  * Parse one generic-netlink message (nlmsghdr + genlmsghdr + attributes,
- * len bytes) into ev, stamped t_us. Pure, for tests. -EPROTO when it is
- * not an MPTCP event or is malformed.
+ * len bytes) into ev, stamped t_us, its type named by lab_pm_event_name()
+ * ("event_<n>" for a number it does not know); the role is left 0. Pure,
+ * for tests. -EPROTO when it is not an MPTCP event or is malformed.
  */
-int lab_pm_event_parse(const void *msg, size_t len, uint64_t t_us, struct lab_pm_event *ev);
+int lab_pm_event_parse(const void *msg, size_t len, uint64_t t_us,
+		       struct telemetry_pm_event *ev);
 
 /* "created", "sub_established", ... (enum lab_pm_event_type); NULL for a
  * type this code does not know. */

@@ -24,8 +24,10 @@
  * integer attributes are read by their length, not by the type the header
  * announces, so a kernel that widens one is still read right.
  *
- * It does not print, keep events, or know about runs: the caller stamps
- * and stores them.
+ * Events are struct telemetry_pm_event (common/telemetry.h), filled here
+ * with the role the caller gave the listener; the run puts them on its
+ * time line and results/ stores them as they are. It does not print, keep
+ * events, or know about runs.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,6 +69,7 @@
 struct lab_pm_events {
 	struct nl_sock *sk;
 	int family;
+	char role; /* stamped on every event read */
 	unsigned overruns;
 };
 
@@ -141,7 +144,8 @@ static void pm_format(char *buf, size_t size, const char *ip, int family, bool h
 		snprintf(buf, size, "%s:%u", ip, port);
 }
 
-int lab_pm_event_parse(const void *msg, size_t len, uint64_t t_us, struct lab_pm_event *ev)
+int lab_pm_event_parse(const void *msg, size_t len, uint64_t t_us,
+		       struct telemetry_pm_event *ev)
 {
 	/* libnl's parsers take non-const pointers but only read */
 	struct nlmsghdr *nlh = (struct nlmsghdr *)(uintptr_t)msg;
@@ -149,6 +153,7 @@ int lab_pm_event_parse(const void *msg, size_t len, uint64_t t_us, struct lab_pm
 	char saddr[INET6_ADDRSTRLEN] = "", daddr[INET6_ADDRSTRLEN] = "";
 	bool mapped = false;
 	struct genlmsghdr *gh;
+	const char *name;
 	uint32_t v;
 
 	memset(ev, 0, sizeof(*ev));
@@ -157,59 +162,63 @@ int lab_pm_event_parse(const void *msg, size_t len, uint64_t t_us, struct lab_pm
 	if (genlmsg_parse(nlh, 0, tb, PM_EV_ATTR_MAX, NULL) < 0)
 		return -EPROTO;
 	gh = genlmsg_hdr(nlh);
-	ev->t_us = t_us;
-	ev->type = gh->cmd;
-	if (ev->type == MPTCP_EVENT_UNSPEC)
+	if (gh->cmd == MPTCP_EVENT_UNSPEC)
 		return -EPROTO;
+	ev->t_us = t_us;
+	name = lab_pm_event_name(gh->cmd);
+	if (name)
+		snprintf(ev->type, sizeof(ev->type), "%s", name);
+	else
+		snprintf(ev->type, sizeof(ev->type), "event_%d", (int)gh->cmd);
 
 	if (tb[MPTCP_ATTR_TOKEN] && pm_attr_uint(tb[MPTCP_ATTR_TOKEN], false, &ev->token))
-		ev->present |= LAB_PM_EV_HAS_TOKEN;
+		ev->present |= TELEM_PM_TOKEN;
 	if (tb[MPTCP_ATTR_FAMILY] && pm_attr_uint(tb[MPTCP_ATTR_FAMILY], false, &v)) {
 		ev->family = (int)v;
-		ev->present |= LAB_PM_EV_HAS_FAMILY;
+		ev->present |= TELEM_PM_FAMILY;
 	}
 	if (tb[MPTCP_ATTR_LOC_ID] && pm_attr_uint(tb[MPTCP_ATTR_LOC_ID], false, &v)) {
 		ev->loc_id = (uint8_t)v;
-		ev->present |= LAB_PM_EV_HAS_LOC_ID;
+		ev->present |= TELEM_PM_LOC_ID;
 	}
 	if (tb[MPTCP_ATTR_REM_ID] && pm_attr_uint(tb[MPTCP_ATTR_REM_ID], false, &v)) {
 		ev->rem_id = (uint8_t)v;
-		ev->present |= LAB_PM_EV_HAS_REM_ID;
+		ev->present |= TELEM_PM_REM_ID;
 	}
 	if (tb[MPTCP_ATTR_BACKUP] && pm_attr_uint(tb[MPTCP_ATTR_BACKUP], false, &v)) {
 		ev->backup = v != 0;
-		ev->present |= LAB_PM_EV_HAS_BACKUP;
+		ev->present |= TELEM_PM_BACKUP;
 	}
 	if (tb[MPTCP_ATTR_ERROR] && pm_attr_uint(tb[MPTCP_ATTR_ERROR], false, &v)) {
 		ev->error = (int)v;
-		ev->present |= LAB_PM_EV_HAS_ERROR;
+		ev->present |= TELEM_PM_ERROR;
 	}
 	if (tb[MPTCP_ATTR_SPORT] && pm_attr_uint(tb[MPTCP_ATTR_SPORT], true, &v)) {
 		ev->sport = (uint16_t)v;
-		ev->present |= LAB_PM_EV_HAS_SPORT;
+		ev->present |= TELEM_PM_SPORT;
 	}
 	if (tb[MPTCP_ATTR_DPORT] && pm_attr_uint(tb[MPTCP_ATTR_DPORT], true, &v)) {
 		ev->dport = (uint16_t)v;
-		ev->present |= LAB_PM_EV_HAS_DPORT;
+		ev->present |= TELEM_PM_DPORT;
 	}
 	/* The address attribute tells the family when FAMILY is missing. */
 	if (tb[MPTCP_ATTR_SADDR4] && pm_attr_addr(tb[MPTCP_ATTR_SADDR4], AF_INET, saddr, &mapped)) {
-		ev->present |= LAB_PM_EV_HAS_SADDR;
+		ev->present |= TELEM_PM_SADDR;
 		if (!ev->family)
 			ev->family = AF_INET;
 	} else if (tb[MPTCP_ATTR_SADDR6] &&
 		   pm_attr_addr(tb[MPTCP_ATTR_SADDR6], AF_INET6, saddr, &mapped)) {
-		ev->present |= LAB_PM_EV_HAS_SADDR;
+		ev->present |= TELEM_PM_SADDR;
 		if (!ev->family)
 			ev->family = AF_INET6;
 	}
 	if (tb[MPTCP_ATTR_DADDR4] && pm_attr_addr(tb[MPTCP_ATTR_DADDR4], AF_INET, daddr, &mapped)) {
-		ev->present |= LAB_PM_EV_HAS_DADDR;
+		ev->present |= TELEM_PM_DADDR;
 		if (!ev->family)
 			ev->family = AF_INET;
 	} else if (tb[MPTCP_ATTR_DADDR6] &&
 		   pm_attr_addr(tb[MPTCP_ATTR_DADDR6], AF_INET6, daddr, &mapped)) {
-		ev->present |= LAB_PM_EV_HAS_DADDR;
+		ev->present |= TELEM_PM_DADDR;
 		if (!ev->family)
 			ev->family = AF_INET6;
 	}
@@ -217,9 +226,9 @@ int lab_pm_event_parse(const void *msg, size_t len, uint64_t t_us, struct lab_pm
 	if (mapped)
 		ev->family = AF_INET;
 	pm_format(ev->local, sizeof(ev->local), saddr, ev->family,
-		  ev->present & LAB_PM_EV_HAS_SPORT, ev->sport);
+		  ev->present & TELEM_PM_SPORT, ev->sport);
 	pm_format(ev->remote, sizeof(ev->remote), daddr, ev->family,
-		  ev->present & LAB_PM_EV_HAS_DPORT, ev->dport);
+		  ev->present & TELEM_PM_DPORT, ev->dport);
 	return 0;
 }
 
@@ -238,7 +247,7 @@ static int pm_connect_here(void *arg)
 	return c->err < 0 ? lab_nl_errno(c->err) : 0;
 }
 
-int lab_pm_events_open(int nsfd, struct lab_pm_events **out, struct diag *d)
+int lab_pm_events_open(int nsfd, char role, struct lab_pm_events **out, struct diag *d)
 {
 	struct pm_connect c = { 0 };
 	struct lab_pm_events *h;
@@ -248,6 +257,7 @@ int lab_pm_events_open(int nsfd, struct lab_pm_events **out, struct diag *d)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return diag_set(d, -ENOMEM, "out of memory");
+	h->role = role;
 	c.sk = h->sk = nl_socket_alloc();
 	if (!h->sk) {
 		r = diag_set(d, -ENOMEM, "cannot allocate a netlink socket");
@@ -327,12 +337,13 @@ int lab_pm_events_read(struct lab_pm_events *h, lab_pm_event_fn fn, void *arg, s
 		now = mtime_now_us();
 		left = n;
 		for (nlh = (struct nlmsghdr *)buf; nlmsg_ok(nlh, left); nlh = nlmsg_next(nlh, &left)) {
-			struct lab_pm_event ev;
+			struct telemetry_pm_event ev;
 
 			if (nlh->nlmsg_type != h->family)
 				continue; /* NLMSG_NOOP, NLMSG_ERROR, ... */
 			if (lab_pm_event_parse(nlh, nlh->nlmsg_len, now, &ev) < 0)
 				continue;
+			ev.role = h->role;
 			count++;
 			r = fn ? fn(&ev, arg) : 0;
 			if (r < 0)

@@ -155,6 +155,30 @@ int results_stmt(struct results *r, enum results_stmt_id id, sqlite3_stmt **out,
 	return 0;
 }
 
+int results_child_stmt(struct results *r, enum results_stmt_id id,
+		       const struct results_run *run, sqlite3_stmt **out, struct diag *d)
+{
+	int ret = results_stmt(r, id, out, d);
+
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(*out, 1, run->id);
+	return 0;
+}
+
+int results_child_step(struct results *r, sqlite3_stmt *st, const char *what,
+		       const struct results_run *run, struct diag *d)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return diag_set(d, results_sqlite_errno(r->db, rc), "cannot load the %s of run '%s': %s",
+			what, run->uuid, sqlite3_errmsg(r->db));
+}
+
 int results_exec(struct results *r, const char *sql, struct diag *d)
 {
 	int rc;

@@ -320,32 +320,6 @@ static void *query_reserve(void *arr, size_t *cap, size_t n, size_t size)
 	return grown;
 }
 
-/* Step a child-load statement: 1 for a row, 0 when done, or <0. A loader
- * loops while this is > 0 and breaks out of the loop with ret < 0. */
-static int query_child_step(struct results *r, sqlite3_stmt *st, const char *what,
-			    const struct results_run *run, struct diag *d)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return diag_set(d, results_sqlite_errno(r->db, rc), "cannot load the %s of run '%s': %s",
-			what, run->uuid, sqlite3_errmsg(r->db));
-}
-
-static int query_child_stmt(struct results *r, enum results_stmt_id id,
-			    const struct results_run *run, sqlite3_stmt **st, struct diag *d)
-{
-	int ret = results_stmt(r, id, st, d);
-
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_int64(*st, 1, run->id);
-	return 0;
-}
-
 static int query_load_kvs(struct results *r, enum results_stmt_id id, const char *what,
 			  const struct results_run *run, struct results_kv **arr, size_t *n,
 			  struct diag *d)
@@ -355,10 +329,10 @@ static int query_load_kvs(struct results *r, enum results_stmt_id id, const char
 	size_t cap = 0;
 	int ret;
 
-	ret = query_child_stmt(r, id, run, &st, d);
+	ret = results_child_stmt(r, id, run, &st, d);
 	if (ret < 0)
 		return ret;
-	while ((ret = query_child_step(r, st, what, run, d)) > 0) {
+	while ((ret = results_child_step(r, st, what, run, d)) > 0) {
 		kv = query_reserve(*arr, &cap, *n, sizeof(**arr));
 		if (!kv) {
 			ret = -ENOMEM;
@@ -386,10 +360,10 @@ static int query_load_metrics(struct results *r, struct results_run *run, struct
 	size_t cap = 0;
 	int ret;
 
-	ret = query_child_stmt(r, RESULTS_STMT_METRIC_LOAD, run, &st, d);
+	ret = results_child_stmt(r, RESULTS_STMT_METRIC_LOAD, run, &st, d);
 	if (ret < 0)
 		return ret;
-	while ((ret = query_child_step(r, st, "metrics", run, d)) > 0) {
+	while ((ret = results_child_step(r, st, "metrics", run, d)) > 0) {
 		m = query_reserve(run->metrics, &cap, run->n_metrics, sizeof(*m));
 		if (!m) {
 			ret = -ENOMEM;
@@ -412,15 +386,15 @@ static int query_load_metrics(struct results *r, struct results_run *run, struct
 
 static int query_load_intervals(struct results *r, struct results_run *run, struct diag *d)
 {
-	struct results_interval *iv;
+	struct telemetry_interval *iv;
 	sqlite3_stmt *st;
 	size_t cap = 0;
 	int ret;
 
-	ret = query_child_stmt(r, RESULTS_STMT_INTERVAL_LOAD, run, &st, d);
+	ret = results_child_stmt(r, RESULTS_STMT_INTERVAL_LOAD, run, &st, d);
 	if (ret < 0)
 		return ret;
-	while ((ret = query_child_step(r, st, "intervals", run, d)) > 0) {
+	while ((ret = results_child_step(r, st, "intervals", run, d)) > 0) {
 		iv = query_reserve(run->intervals, &cap, run->n_intervals, sizeof(*iv));
 		if (!iv) {
 			ret = -ENOMEM;
@@ -447,10 +421,10 @@ static int query_load_mibs(struct results *r, struct results_run *run, struct di
 	size_t cap = 0;
 	int ret;
 
-	ret = query_child_stmt(r, RESULTS_STMT_MIB_LOAD, run, &st, d);
+	ret = results_child_stmt(r, RESULTS_STMT_MIB_LOAD, run, &st, d);
 	if (ret < 0)
 		return ret;
-	while ((ret = query_child_step(r, st, "mib counters", run, d)) > 0) {
+	while ((ret = results_child_step(r, st, "mib counters", run, d)) > 0) {
 		m = query_reserve(run->mibs, &cap, run->n_mibs, sizeof(*m));
 		if (!m) {
 			ret = -ENOMEM;
@@ -479,10 +453,10 @@ static int query_load_subflows(struct results *r, struct results_run *run, struc
 	size_t cap = 0;
 	int ret;
 
-	ret = query_child_stmt(r, RESULTS_STMT_SUBFLOW_LOAD, run, &st, d);
+	ret = results_child_stmt(r, RESULTS_STMT_SUBFLOW_LOAD, run, &st, d);
 	if (ret < 0)
 		return ret;
-	while ((ret = query_child_step(r, st, "subflows", run, d)) > 0) {
+	while ((ret = results_child_step(r, st, "subflows", run, d)) > 0) {
 		sf = query_reserve(run->subflows, &cap, run->n_subflows, sizeof(*sf));
 		if (!sf) {
 			ret = -ENOMEM;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "telemetry.h"
 
 #define RESULTS_DEFAULT_DB "results/lab.db"
 #define RESULTS_DB_ENV "MPTCP_LAB_DB"
@@ -49,14 +50,6 @@ struct results_kv {
 struct results_metric {
 	char *name; /* "goodput_bps", "efficiency", "retransmits", ... */
 	double value;
-};
-
-/* One per-interval sample (iperf3 intervals; later the lab's own sampler). */
-struct results_interval {
-	uint64_t start_us, end_us; /* from the transfer's start */
-	uint64_t bytes;
-	double bits_per_second;
-	int64_t retransmits; /* -1: unknown */
 };
 
 struct results_mib {
@@ -107,7 +100,9 @@ struct results_run {
 	size_t n_tags;
 	struct results_metric *metrics;
 	size_t n_metrics;
-	struct results_interval *intervals;
+	/* common/telemetry.h; malloc'd, so an engine's array can be
+	 * handed over as it is */
+	struct telemetry_interval *intervals;
 	size_t n_intervals;
 	struct results_mib *mibs;
 	size_t n_mibs;
@@ -118,15 +113,11 @@ struct results_run {
 
 	int64_t id; /* database row id, set when stored or loaded */
 
-	/* Telemetry of the native engine and the path-manager events
-	 * (schema version 4, results/telemetry.c; types at the end of this
-	 * file). Stored with the run; loaded only when the filter asks. */
-	struct results_sample *samples;
-	size_t n_samples;
-	struct results_conn_sample *conn_samples;
-	size_t n_conn_samples;
-	struct results_pm_event *pm_events;
-	size_t n_pm_events;
+	/* The samples of the native engine and the path-manager events
+	 * (common/telemetry.h; schema version 4, results/telemetry.c), stored
+	 * as they are with the run; loaded only when the filter asks. Added
+	 * to with telemetry_add_*(), freed by results_run_release(). */
+	struct telemetry telem;
 };
 
 /* Helpers to fill a run (all strings are copied; -ENOMEM on failure). */
@@ -134,7 +125,7 @@ int results_run_init(struct results_run *run); /* zero + fresh random uuid v4 */
 int results_run_set_str(char **field, const char *value);
 int results_run_add_tag(struct results_run *run, const char *key, const char *value);
 int results_run_add_metric(struct results_run *run, const char *name, double value);
-int results_run_add_interval(struct results_run *run, const struct results_interval *iv);
+int results_run_add_interval(struct results_run *run, const struct telemetry_interval *iv);
 int results_run_add_mib(struct results_run *run, const char *role, const char *counter,
 			int64_t delta);
 int results_run_add_subflow(struct results_run *run, const struct results_subflow *sf);
@@ -162,10 +153,10 @@ struct results_filter {
 	const char **uuids;
 	size_t n_uuids;
 	uint64_t since_us, until_us; /* started_at within [since, until) */
-	/* also load samples, conn_samples and pm_events (big: off unless a
-	 * caller needs them) */
+	/* also load the telemetry: samples, connection samples and PM
+	 * events (big: off unless a caller needs them) */
 	bool with_telemetry;
-	/* also load pm_events alone (tens of rows per run) */
+	/* also load the PM events alone (tens of rows per run) */
 	bool with_pm_events;
 };
 
@@ -262,77 +253,6 @@ int results_outbox_mark_failed(struct results *r, const char *url, char (*uuids)
 			       uint64_t now_us, const char *error, struct diag *d);
 /* The backoff after `attempts` failed attempts, in µs. */
 uint64_t results_outbox_backoff_us(int64_t attempts);
-
-/* ---- telemetry (schema version 4; results/telemetry.c, filled by
- * runner/run.c, read by runner/cmd_export.c) -------------------------- */
-
-/*
- * Which fields of a sample are real: the kernel's answer did not cover
- * the others, and they are stored as NULL, never as 0. The bits are those
- * of enum telemetry_field / telemetry_conn_field (runner/telemetry.h).
- */
-enum results_sample_field {
-	RESULTS_S_BYTES_SENT = 1u << 0,
-	RESULTS_S_BYTES_ACKED = 1u << 1,
-	RESULTS_S_BYTES_RECEIVED = 1u << 2,
-	RESULTS_S_CWND = 1u << 3,
-	RESULTS_S_SRTT = 1u << 4,
-	RESULTS_S_RTTVAR = 1u << 5,
-	RESULTS_S_RETRANS = 1u << 6,
-	RESULTS_S_PACING_RATE = 1u << 7,
-	RESULTS_S_DELIVERY_RATE = 1u << 8,
-	RESULTS_S_BACKUP = 1u << 9,
-	RESULTS_S_ADDRS = 1u << 10,
-};
-
-enum results_conn_sample_field {
-	RESULTS_C_BYTES_RETRANS = 1u << 0,
-	RESULTS_C_SUBFLOWS_TOTAL = 1u << 1,
-	RESULTS_C_BYTES_SENT = 1u << 2,
-	RESULTS_C_BYTES_ACKED = 1u << 3,
-	RESULTS_C_BYTES_RECEIVED = 1u << 4,
-	RESULTS_C_FALLBACK = 1u << 5,
-};
-
-/* One subflow at one instant, as one side saw it. */
-struct results_sample {
-	uint64_t t_us;		    /* since the transfer started */
-	char role;		    /* 'c' client, 's' server ("client"/"server" in SQL) */
-	uint32_t subflow_id;
-	char local[64], remote[64]; /* "" when unknown (NULL in SQL) */
-	uint32_t present;	    /* enum results_sample_field */
-	uint64_t bytes_sent, bytes_acked, bytes_received;
-	uint32_t cwnd, srtt_us, rttvar_us, total_retrans;
-	uint64_t pacing_rate_bps, delivery_rate_bps;
-	bool backup;
-};
-
-/* One MPTCP connection at one instant. */
-struct results_conn_sample {
-	uint64_t t_us;
-	char role;
-	uint32_t present; /* enum results_conn_sample_field */
-	uint64_t bytes_retrans, bytes_sent, bytes_acked, bytes_received;
-	uint32_t subflows_total;
-	bool fallback;
-};
-
-/* A path-manager event of one namespace. */
-struct results_pm_event {
-	uint64_t t_us; /* since the transfer started */
-	char role;
-	char type[24]; /* "sub_established", ... */
-	char local[64], remote[64];
-	uint32_t token; /* 0: none (NULL in SQL) */
-	int error;	/* 0: none (NULL in SQL) */
-	bool backup;
-};
-
-/* Append one element (copied). -ENOMEM on failure. The arrays grow
- * geometrically: a run has thousands of samples. */
-int results_run_add_sample(struct results_run *run, const struct results_sample *s);
-int results_run_add_conn_sample(struct results_run *run, const struct results_conn_sample *s);
-int results_run_add_pm_event(struct results_run *run, const struct results_pm_event *e);
 
 /* ---- the kernels of the database (results/kernels.c, used by
  * runner/cmd_kernels.c) ------------------------------------------------- */

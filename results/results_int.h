@@ -65,6 +65,16 @@ int results_sqlite_errno(sqlite3 *db, int rc);
 int results_stmt(struct results *r, enum results_stmt_id id, sqlite3_stmt **out,
 		 struct diag *d);
 
+/* Loading the children of a run (its tags, metrics, ..., samples): the
+ * cached statement id with the run's id bound to ?1; then one step of it,
+ * 1 for a row, 0 when done, or <0 with "cannot load the <what> of run
+ * '<uuid>': <SQLite's reason>" in d. A loader loops while the step is > 0
+ * and resets the statement after. */
+int results_child_stmt(struct results *r, enum results_stmt_id id,
+		       const struct results_run *run, sqlite3_stmt **out, struct diag *d);
+int results_child_step(struct results *r, sqlite3_stmt *st, const char *what,
+		       const struct results_run *run, struct diag *d);
+
 /* Run one statement of plain SQL without parameters (pragmas, schema
  * steps); rows are ignored. */
 int results_exec(struct results *r, const char *sql, struct diag *d);

@@ -145,9 +145,9 @@ int results_run_add_metric(struct results_run *run, const char *name, double val
 	return 0;
 }
 
-int results_run_add_interval(struct results_run *run, const struct results_interval *iv)
+int results_run_add_interval(struct results_run *run, const struct telemetry_interval *iv)
 {
-	struct results_interval *p = results_grow(run->intervals, run->n_intervals, sizeof(*p));
+	struct telemetry_interval *p = results_grow(run->intervals, run->n_intervals, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
@@ -258,10 +258,7 @@ void results_run_release(struct results_run *run)
 		free(run->subflows[i].remote);
 	}
 	free(run->subflows);
-	/* the telemetry elements own no memory of their own */
-	free(run->samples);
-	free(run->conn_samples);
-	free(run->pm_events);
+	telemetry_release(&run->telem);
 	/* a second release, or a release after a failed init, is harmless */
 	memset(run, 0, sizeof(*run));
 }

@@ -224,7 +224,7 @@ static int store_metrics(struct store_ctx *c)
 static int store_intervals(struct store_ctx *c)
 {
 	const struct results_run *run = c->run;
-	const struct results_interval *iv;
+	const struct telemetry_interval *iv;
 	struct results_bind b;
 	size_t i;
 	int ret;

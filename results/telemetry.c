@@ -1,20 +1,18 @@
 /*
  * telemetry.c: the telemetry rows of a run (schema version 4): per-subflow
- * samples, per-connection samples and path-manager events.
- *
- * In memory they are three arrays of struct results_run (results.h) that
- * grow geometrically without a capacity field: the capacity is implied by
- * the count (0, then 8, 16, 32, ...), so growing is one realloc each time
- * the count reaches a power of two. results_query() loads arrays with the
- * same sizes, so a loaded run can be appended to as well.
+ * samples, per-connection samples and path-manager events, stored from and
+ * loaded into the struct telemetry of the run (common/telemetry.h) as they
+ * are.
  *
  * In the database, a field the kernel did not report is NULL, never 0:
- * `present` says which were reported, and loading sets only those. Roles
- * are 'c'/'s' in C and 'client'/'server' in SQL, as in the mibs table.
- * Counters are u64 in C and SQLite integers are signed: they are stored
- * as their two's complement, so the one value above INT64_MAX the kernel
- * sends (tcpi_pacing_rate ~0, "unlimited") reads back as itself and shows
- * as -1 in SQL.
+ * `present` says which were reported, and loading sets only those. Which
+ * column holds which field, and under which bit, is said once per table
+ * (tm_subflow_cols, tm_conn_cols) for both directions. Roles are 'c'/'s'
+ * in C and 'client'/'server' in SQL, as in the mibs table. Counters are
+ * u64 in C and SQLite integers are signed: they are stored as their two's
+ * complement, so the one value above INT64_MAX the kernel sends
+ * (tcpi_pacing_rate ~0, "unlimited") reads back as itself and shows as -1
+ * in SQL.
  *
  * Storing runs inside results_run_store()'s transaction (store.c), with
  * the connection's cached statements (db.c); loading runs inside
@@ -29,53 +27,77 @@
 
 #include "results_int.h"
 
-/* ---- in memory ------------------------------------------------------------ */
+/* ---- the optional columns ----------------------------------------------------- */
 
-/* Room for element n of *arr: realloc when n is 0, or a power of two of
- * at least 8 (the implied capacity is then full). */
-static void *tm_grow(void *arr, size_t n, size_t size)
+/* One field a sample may lack: its presence bit and where it lives (a
+ * u64, a u32 or a bool). The tables list them in the order of the
+ * INSERT's parameters and of the SELECT's columns (db.c). */
+struct tm_col {
+	uint32_t bit;
+	unsigned short off;
+	unsigned char size;
+};
+
+#define TM_COL(type, field, b) { (b), offsetof(type, field), sizeof(((type *)0)->field) }
+#define TM_SF(field, b) TM_COL(struct telemetry_subflow_sample, field, b)
+#define TM_CONN(field, b) TM_COL(struct telemetry_conn_sample, field, b)
+
+static const struct tm_col tm_subflow_cols[] = {
+	TM_SF(bytes_sent, TELEM_BYTES_SENT),
+	TM_SF(bytes_acked, TELEM_BYTES_ACKED),
+	TM_SF(bytes_received, TELEM_BYTES_RECEIVED),
+	TM_SF(cwnd, TELEM_CWND),
+	TM_SF(srtt_us, TELEM_SRTT),
+	TM_SF(rttvar_us, TELEM_RTTVAR),
+	TM_SF(total_retrans, TELEM_RETRANS),
+	TM_SF(pacing_rate_bps, TELEM_PACING_RATE),
+	TM_SF(delivery_rate_bps, TELEM_DELIVERY_RATE),
+	TM_SF(backup, TELEM_BACKUP),
+};
+
+static const struct tm_col tm_conn_cols[] = {
+	TM_CONN(bytes_retrans, TELEM_C_BYTES_RETRANS),
+	TM_CONN(bytes_sent, TELEM_C_BYTES_SENT),
+	TM_CONN(bytes_acked, TELEM_C_BYTES_ACKED),
+	TM_CONN(bytes_received, TELEM_C_BYTES_RECEIVED),
+	TM_CONN(subflows_total, TELEM_C_SUBFLOWS_TOTAL),
+	TM_CONN(fallback, TELEM_C_FALLBACK),
+};
+
+static uint64_t tm_col_get(const void *obj, const struct tm_col *c)
 {
-	size_t want;
+	const char *p = (const char *)obj + c->off;
+	uint64_t v64;
+	uint32_t v32;
+	bool b;
 
-	if (n && (n < 8 || (n & (n - 1))))
-		return arr;
-	want = n ? 2 * n : 8;
-	if (want > SIZE_MAX / size)
-		return NULL;
-	return realloc(arr, want * size);
+	switch (c->size) {
+	case sizeof(v64):
+		memcpy(&v64, p, sizeof(v64));
+		return v64;
+	case sizeof(v32):
+		memcpy(&v32, p, sizeof(v32));
+		return v32;
+	}
+	memcpy(&b, p, sizeof(b));
+	return b ? 1 : 0;
 }
 
-int results_run_add_sample(struct results_run *run, const struct results_sample *s)
+static void tm_col_set(void *obj, const struct tm_col *c, uint64_t v)
 {
-	struct results_sample *p = tm_grow(run->samples, run->n_samples, sizeof(*p));
+	char *p = (char *)obj + c->off;
+	uint32_t v32 = (uint32_t)v;
+	bool b = v != 0;
 
-	if (!p)
-		return -ENOMEM;
-	run->samples = p;
-	p[run->n_samples++] = *s;
-	return 0;
-}
-
-int results_run_add_conn_sample(struct results_run *run, const struct results_conn_sample *s)
-{
-	struct results_conn_sample *p = tm_grow(run->conn_samples, run->n_conn_samples, sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	run->conn_samples = p;
-	p[run->n_conn_samples++] = *s;
-	return 0;
-}
-
-int results_run_add_pm_event(struct results_run *run, const struct results_pm_event *e)
-{
-	struct results_pm_event *p = tm_grow(run->pm_events, run->n_pm_events, sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	run->pm_events = p;
-	p[run->n_pm_events++] = *e;
-	return 0;
+	switch (c->size) {
+	case sizeof(v):
+		memcpy(p, &v, sizeof(v));
+		return;
+	case sizeof(v32):
+		memcpy(p, &v32, sizeof(v32));
+		return;
+	}
+	memcpy(p, &b, sizeof(b));
 }
 
 static const char *tm_role_sql(char role)
@@ -96,6 +118,46 @@ struct tm_store {
 	int64_t run_id;
 	struct diag *d;
 };
+
+/* Row i of a telemetry table: its statement, with what every such row
+ * starts with bound (run_id, idx, t_us, role). */
+static int tm_row(struct tm_store *c, struct results_bind *b, enum results_stmt_id id,
+		  const char *what, size_t i, uint64_t t_us, char role)
+{
+	const char *sql_role = tm_role_sql(role);
+	int ret;
+
+	if (!sql_role)
+		return diag_set(c->d, -EINVAL,
+				"cannot store run '%s': %s %zu has role '%c' (not 'c' or 's')",
+				c->run->uuid, what, i, role ? role : '?');
+	*b = (struct results_bind){ NULL, SQLITE_OK };
+	ret = results_stmt(c->r, id, &b->stmt, c->d);
+	if (ret < 0)
+		return ret;
+	results_bind_int64(b, 1, c->run_id);
+	results_bind_int64(b, 2, (int64_t)i);
+	results_bind_int64(b, 3, (int64_t)t_us);
+	results_bind_text(b, 4, sql_role);
+	return 0;
+}
+
+/* The optional columns of obj from parameter first on; an absent field
+ * stays NULL. */
+static void tm_bind_cols(struct results_bind *b, int first, const struct tm_col *cols,
+			 size_t n, const void *obj, uint32_t present)
+{
+	for (size_t i = 0; i < n; i++)
+		if (present & cols[i].bit)
+			results_bind_int64(b, first + (int)i, (int64_t)tm_col_get(obj, &cols[i]));
+}
+
+/* "" is unknown: NULL in SQL. */
+static void tm_bind_addr(struct results_bind *b, int idx, const char *s)
+{
+	if (s[0])
+		results_bind_text(b, idx, s);
+}
 
 /* Step one bound insert; on failure "cannot store run '<uuid>' in '<db>':
  * cannot insert <what> <i>: <SQLite's reason>". */
@@ -126,118 +188,58 @@ tm_step(struct tm_store *c, struct results_bind *b, const char *fmt, ...)
 	return err ? err : -EIO;
 }
 
-static int tm_bad_role(struct tm_store *c, const char *what, size_t i, char role)
-{
-	return diag_set(c->d, -EINVAL, "cannot store run '%s': %s %zu has role '%c' (not 'c' or 's')",
-			c->run->uuid, what, i, role ? role : '?');
-}
-
-/* "" is unknown: NULL in SQL. */
-static void tm_bind_addr(struct results_bind *b, int idx, const char *s)
-{
-	if (s[0])
-		results_bind_text(b, idx, s);
-}
-
-static void tm_bind_if(struct results_bind *b, int idx, uint32_t present, uint32_t bit,
-		       uint64_t v)
-{
-	if (present & bit)
-		results_bind_int64(b, idx, (int64_t)v);
-}
-
-static int tm_store_samples(struct tm_store *c)
+static int tm_store_subflows(struct tm_store *c, const struct telemetry *t)
 {
 	struct results_bind b;
-	int ret;
+	int ret = 0;
 
-	for (size_t i = 0; i < c->run->n_samples; i++) {
-		const struct results_sample *s = &c->run->samples[i];
-		const char *role = tm_role_sql(s->role);
+	for (size_t i = 0; i < t->n_subflows && ret >= 0; i++) {
+		const struct telemetry_subflow_sample *s = &t->subflows[i];
 
-		if (!role)
-			return tm_bad_role(c, "sample", i, s->role);
-		b = (struct results_bind){ NULL, SQLITE_OK };
-		ret = results_stmt(c->r, RESULTS_STMT_SAMPLE_INSERT, &b.stmt, c->d);
+		ret = tm_row(c, &b, RESULTS_STMT_SAMPLE_INSERT, "sample", i, s->t_us, s->role);
 		if (ret < 0)
-			return ret;
-		results_bind_int64(&b, 1, c->run_id);
-		results_bind_int64(&b, 2, (int64_t)i);
-		results_bind_int64(&b, 3, (int64_t)s->t_us);
-		results_bind_text(&b, 4, role);
+			break;
 		results_bind_int64(&b, 5, s->subflow_id);
 		tm_bind_addr(&b, 6, s->local);
 		tm_bind_addr(&b, 7, s->remote);
 		results_bind_int64(&b, 8, s->present);
-		tm_bind_if(&b, 9, s->present, RESULTS_S_BYTES_SENT, s->bytes_sent);
-		tm_bind_if(&b, 10, s->present, RESULTS_S_BYTES_ACKED, s->bytes_acked);
-		tm_bind_if(&b, 11, s->present, RESULTS_S_BYTES_RECEIVED, s->bytes_received);
-		tm_bind_if(&b, 12, s->present, RESULTS_S_CWND, s->cwnd);
-		tm_bind_if(&b, 13, s->present, RESULTS_S_SRTT, s->srtt_us);
-		tm_bind_if(&b, 14, s->present, RESULTS_S_RTTVAR, s->rttvar_us);
-		tm_bind_if(&b, 15, s->present, RESULTS_S_RETRANS, s->total_retrans);
-		tm_bind_if(&b, 16, s->present, RESULTS_S_PACING_RATE, s->pacing_rate_bps);
-		tm_bind_if(&b, 17, s->present, RESULTS_S_DELIVERY_RATE, s->delivery_rate_bps);
-		tm_bind_if(&b, 18, s->present, RESULTS_S_BACKUP, s->backup ? 1 : 0);
+		tm_bind_cols(&b, 9, tm_subflow_cols, ARRAY_SIZE(tm_subflow_cols), s, s->present);
 		ret = tm_step(c, &b, "sample %zu", i);
-		if (ret < 0)
-			return ret;
 	}
-	return 0;
+	return ret;
 }
 
-static int tm_store_conn_samples(struct tm_store *c)
+static int tm_store_conns(struct tm_store *c, const struct telemetry *t)
 {
 	struct results_bind b;
-	int ret;
+	int ret = 0;
 
-	for (size_t i = 0; i < c->run->n_conn_samples; i++) {
-		const struct results_conn_sample *s = &c->run->conn_samples[i];
-		const char *role = tm_role_sql(s->role);
+	for (size_t i = 0; i < t->n_conns && ret >= 0; i++) {
+		const struct telemetry_conn_sample *s = &t->conns[i];
 
-		if (!role)
-			return tm_bad_role(c, "connection sample", i, s->role);
-		b = (struct results_bind){ NULL, SQLITE_OK };
-		ret = results_stmt(c->r, RESULTS_STMT_CONN_SAMPLE_INSERT, &b.stmt, c->d);
+		ret = tm_row(c, &b, RESULTS_STMT_CONN_SAMPLE_INSERT, "connection sample", i,
+			     s->t_us, s->role);
 		if (ret < 0)
-			return ret;
-		results_bind_int64(&b, 1, c->run_id);
-		results_bind_int64(&b, 2, (int64_t)i);
-		results_bind_int64(&b, 3, (int64_t)s->t_us);
-		results_bind_text(&b, 4, role);
+			break;
 		results_bind_int64(&b, 5, s->present);
-		tm_bind_if(&b, 6, s->present, RESULTS_C_BYTES_RETRANS, s->bytes_retrans);
-		tm_bind_if(&b, 7, s->present, RESULTS_C_BYTES_SENT, s->bytes_sent);
-		tm_bind_if(&b, 8, s->present, RESULTS_C_BYTES_ACKED, s->bytes_acked);
-		tm_bind_if(&b, 9, s->present, RESULTS_C_BYTES_RECEIVED, s->bytes_received);
-		tm_bind_if(&b, 10, s->present, RESULTS_C_SUBFLOWS_TOTAL, s->subflows_total);
-		tm_bind_if(&b, 11, s->present, RESULTS_C_FALLBACK, s->fallback ? 1 : 0);
+		tm_bind_cols(&b, 6, tm_conn_cols, ARRAY_SIZE(tm_conn_cols), s, s->present);
 		ret = tm_step(c, &b, "connection sample %zu", i);
-		if (ret < 0)
-			return ret;
 	}
-	return 0;
+	return ret;
 }
 
-static int tm_store_pm_events(struct tm_store *c)
+static int tm_store_events(struct tm_store *c, const struct telemetry *t)
 {
 	struct results_bind b;
-	int ret;
+	int ret = 0;
 
-	for (size_t i = 0; i < c->run->n_pm_events; i++) {
-		const struct results_pm_event *e = &c->run->pm_events[i];
-		const char *role = tm_role_sql(e->role);
+	for (size_t i = 0; i < t->n_events && ret >= 0; i++) {
+		const struct telemetry_pm_event *e = &t->events[i];
 
-		if (!role)
-			return tm_bad_role(c, "path-manager event", i, e->role);
-		b = (struct results_bind){ NULL, SQLITE_OK };
-		ret = results_stmt(c->r, RESULTS_STMT_PM_EVENT_INSERT, &b.stmt, c->d);
+		ret = tm_row(c, &b, RESULTS_STMT_PM_EVENT_INSERT, "path-manager event", i, e->t_us,
+			     e->role);
 		if (ret < 0)
-			return ret;
-		results_bind_int64(&b, 1, c->run_id);
-		results_bind_int64(&b, 2, (int64_t)i);
-		results_bind_int64(&b, 3, (int64_t)e->t_us);
-		results_bind_text(&b, 4, role);
+			break;
 		results_bind_text(&b, 5, e->type);
 		tm_bind_addr(&b, 6, e->local);
 		tm_bind_addr(&b, 7, e->remote);
@@ -247,10 +249,8 @@ static int tm_store_pm_events(struct tm_store *c)
 			results_bind_int64(&b, 9, e->error);
 		results_bind_int64(&b, 10, e->backup ? 1 : 0);
 		ret = tm_step(c, &b, "path-manager event %zu (%s)", i, e->type);
-		if (ret < 0)
-			return ret;
 	}
-	return 0;
+	return ret;
 }
 
 int results_telemetry_store(struct results *r, int64_t run_id, const struct results_run *run,
@@ -259,46 +259,29 @@ int results_telemetry_store(struct results *r, int64_t run_id, const struct resu
 	struct tm_store c = { r, run, run_id, d };
 	int ret;
 
-	ret = tm_store_samples(&c);
+	ret = tm_store_subflows(&c, &run->telem);
 	if (ret >= 0)
-		ret = tm_store_conn_samples(&c);
+		ret = tm_store_conns(&c, &run->telem);
 	if (ret >= 0)
-		ret = tm_store_pm_events(&c);
+		ret = tm_store_events(&c, &run->telem);
 	return ret;
 }
 
 /* ---- loading -------------------------------------------------------------------- */
 
-/* Step a load statement: 1 for a row, 0 when done, <0 with the diag set. */
-static int tm_load_step(struct results *r, sqlite3_stmt *st, const char *what,
-			const struct results_run *run, struct diag *d)
+/* The optional columns of a row from column first on into obj, adding
+ * the bit of each that is not NULL to *present. */
+static void tm_col_read(sqlite3_stmt *st, int first, const struct tm_col *cols, size_t n,
+			void *obj, uint32_t *present)
 {
-	int rc = sqlite3_step(st);
+	for (size_t i = 0; i < n; i++) {
+		int col = first + (int)i;
 
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return diag_set(d, results_sqlite_errno(r->db, rc), "cannot load the %s of run '%s': %s",
-			what, run->uuid, sqlite3_errmsg(r->db));
-}
-
-/* Column col into *v and bit into *present, unless it is NULL. */
-static void tm_col_u64(sqlite3_stmt *st, int col, uint32_t bit, uint32_t *present, uint64_t *v)
-{
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return;
-	*v = (uint64_t)sqlite3_column_int64(st, col);
-	*present |= bit;
-}
-
-static void tm_col_u32(sqlite3_stmt *st, int col, uint32_t bit, uint32_t *present, uint32_t *v)
-{
-	uint64_t x = 0;
-
-	tm_col_u64(st, col, bit, present, &x);
-	if (*present & bit)
-		*v = (uint32_t)x;
+		if (sqlite3_column_type(st, col) == SQLITE_NULL)
+			continue;
+		tm_col_set(obj, &cols[i], (uint64_t)sqlite3_column_int64(st, col));
+		*present |= cols[i].bit;
+	}
 }
 
 static void tm_col_text(sqlite3_stmt *st, int col, char *buf, size_t size)
@@ -308,117 +291,63 @@ static void tm_col_text(sqlite3_stmt *st, int col, char *buf, size_t size)
 	snprintf(buf, size, "%s", s ? (const char *)s : "");
 }
 
-static int tm_prepare(struct results *r, enum results_stmt_id id, const struct results_run *run,
-		      sqlite3_stmt **st, struct diag *d)
+/* One row of each table into t, after its t_us and role (columns 0 and
+ * 1 of every telemetry table): 0 or -ENOMEM. */
+static int tm_load_subflow(sqlite3_stmt *st, uint64_t t_us, char role, struct telemetry *t)
 {
-	int ret = results_stmt(r, id, st, d);
+	struct telemetry_subflow_sample s = { .t_us = t_us, .role = role };
+	/* the bits that say which columns were stored; each column read
+	 * back adds its bit again */
+	uint32_t stored = (uint32_t)sqlite3_column_int64(st, 5);
 
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_int64(*st, 1, run->id);
-	return 0;
+	s.subflow_id = (uint32_t)sqlite3_column_int64(st, 2);
+	tm_col_text(st, 3, s.local, sizeof(s.local));
+	tm_col_text(st, 4, s.remote, sizeof(s.remote));
+	s.present = stored & TELEM_ADDRS;
+	tm_col_read(st, 6, tm_subflow_cols, ARRAY_SIZE(tm_subflow_cols), &s, &s.present);
+	return telemetry_add_subflow(t, &s);
 }
 
-static int tm_oom(struct diag *d, const char *what, const struct results_run *run)
+static int tm_load_conn(sqlite3_stmt *st, uint64_t t_us, char role, struct telemetry *t)
 {
-	return diag_set(d, -ENOMEM, "cannot load the %s of run '%s': out of memory", what,
-			run->uuid);
+	struct telemetry_conn_sample s = { .t_us = t_us, .role = role };
+
+	tm_col_read(st, 3, tm_conn_cols, ARRAY_SIZE(tm_conn_cols), &s, &s.present);
+	return telemetry_add_conn(t, &s);
 }
 
-static int tm_load_samples(struct results *r, struct results_run *run, struct diag *d)
+static int tm_load_event(sqlite3_stmt *st, uint64_t t_us, char role, struct telemetry *t)
+{
+	struct telemetry_pm_event e = { .t_us = t_us, .role = role };
+
+	tm_col_text(st, 2, e.type, sizeof(e.type));
+	tm_col_text(st, 3, e.local, sizeof(e.local));
+	tm_col_text(st, 4, e.remote, sizeof(e.remote));
+	e.token = (uint32_t)sqlite3_column_int64(st, 5); /* NULL reads as 0 */
+	e.error = sqlite3_column_int(st, 6);
+	e.backup = sqlite3_column_int(st, 7) != 0;
+	return telemetry_add_event(t, &e);
+}
+
+typedef int (*tm_row_fn)(sqlite3_stmt *st, uint64_t t_us, char role, struct telemetry *t);
+
+/* Every row of statement id into run->telem, one row_fn call each. */
+static int tm_load(struct results *r, struct results_run *run, enum results_stmt_id id,
+		   const char *what, tm_row_fn row_fn, struct diag *d)
 {
 	sqlite3_stmt *st;
 	int ret;
 
-	ret = tm_prepare(r, RESULTS_STMT_SAMPLE_LOAD, run, &st, d);
+	ret = results_child_stmt(r, id, run, &st, d);
 	if (ret < 0)
 		return ret;
-	while ((ret = tm_load_step(r, st, "samples", run, d)) > 0) {
-		struct results_sample s = { 0 };
-		/* the bits that say which columns were stored; each column
-		 * read back adds its bit again */
-		uint32_t stored = (uint32_t)sqlite3_column_int64(st, 5);
+	while ((ret = results_child_step(r, st, what, run, d)) > 0) {
+		uint64_t t_us = (uint64_t)sqlite3_column_int64(st, 0);
+		char role = tm_role_c(sqlite3_column_text(st, 1));
 
-		s.t_us = (uint64_t)sqlite3_column_int64(st, 0);
-		s.role = tm_role_c(sqlite3_column_text(st, 1));
-		s.subflow_id = (uint32_t)sqlite3_column_int64(st, 2);
-		tm_col_text(st, 3, s.local, sizeof(s.local));
-		tm_col_text(st, 4, s.remote, sizeof(s.remote));
-		s.present = stored & RESULTS_S_ADDRS;
-		tm_col_u64(st, 6, RESULTS_S_BYTES_SENT, &s.present, &s.bytes_sent);
-		tm_col_u64(st, 7, RESULTS_S_BYTES_ACKED, &s.present, &s.bytes_acked);
-		tm_col_u64(st, 8, RESULTS_S_BYTES_RECEIVED, &s.present, &s.bytes_received);
-		tm_col_u32(st, 9, RESULTS_S_CWND, &s.present, &s.cwnd);
-		tm_col_u32(st, 10, RESULTS_S_SRTT, &s.present, &s.srtt_us);
-		tm_col_u32(st, 11, RESULTS_S_RTTVAR, &s.present, &s.rttvar_us);
-		tm_col_u32(st, 12, RESULTS_S_RETRANS, &s.present, &s.total_retrans);
-		tm_col_u64(st, 13, RESULTS_S_PACING_RATE, &s.present, &s.pacing_rate_bps);
-		tm_col_u64(st, 14, RESULTS_S_DELIVERY_RATE, &s.present, &s.delivery_rate_bps);
-		if (sqlite3_column_type(st, 15) != SQLITE_NULL) {
-			s.backup = sqlite3_column_int(st, 15) != 0;
-			s.present |= RESULTS_S_BACKUP;
-		}
-		if (results_run_add_sample(run, &s) < 0) {
-			ret = tm_oom(d, "samples", run);
-			break;
-		}
-	}
-	sqlite3_reset(st);
-	return ret;
-}
-
-static int tm_load_conn_samples(struct results *r, struct results_run *run, struct diag *d)
-{
-	sqlite3_stmt *st;
-	int ret;
-
-	ret = tm_prepare(r, RESULTS_STMT_CONN_SAMPLE_LOAD, run, &st, d);
-	if (ret < 0)
-		return ret;
-	while ((ret = tm_load_step(r, st, "connection samples", run, d)) > 0) {
-		struct results_conn_sample s = { 0 };
-
-		s.t_us = (uint64_t)sqlite3_column_int64(st, 0);
-		s.role = tm_role_c(sqlite3_column_text(st, 1));
-		tm_col_u64(st, 3, RESULTS_C_BYTES_RETRANS, &s.present, &s.bytes_retrans);
-		tm_col_u64(st, 4, RESULTS_C_BYTES_SENT, &s.present, &s.bytes_sent);
-		tm_col_u64(st, 5, RESULTS_C_BYTES_ACKED, &s.present, &s.bytes_acked);
-		tm_col_u64(st, 6, RESULTS_C_BYTES_RECEIVED, &s.present, &s.bytes_received);
-		tm_col_u32(st, 7, RESULTS_C_SUBFLOWS_TOTAL, &s.present, &s.subflows_total);
-		if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
-			s.fallback = sqlite3_column_int(st, 8) != 0;
-			s.present |= RESULTS_C_FALLBACK;
-		}
-		if (results_run_add_conn_sample(run, &s) < 0) {
-			ret = tm_oom(d, "connection samples", run);
-			break;
-		}
-	}
-	sqlite3_reset(st);
-	return ret;
-}
-
-static int tm_load_pm_events(struct results *r, struct results_run *run, struct diag *d)
-{
-	sqlite3_stmt *st;
-	int ret;
-
-	ret = tm_prepare(r, RESULTS_STMT_PM_EVENT_LOAD, run, &st, d);
-	if (ret < 0)
-		return ret;
-	while ((ret = tm_load_step(r, st, "path-manager events", run, d)) > 0) {
-		struct results_pm_event e = { 0 };
-
-		e.t_us = (uint64_t)sqlite3_column_int64(st, 0);
-		e.role = tm_role_c(sqlite3_column_text(st, 1));
-		tm_col_text(st, 2, e.type, sizeof(e.type));
-		tm_col_text(st, 3, e.local, sizeof(e.local));
-		tm_col_text(st, 4, e.remote, sizeof(e.remote));
-		e.token = (uint32_t)sqlite3_column_int64(st, 5); /* NULL reads as 0 */
-		e.error = sqlite3_column_int(st, 6);
-		e.backup = sqlite3_column_int(st, 7) != 0;
-		if (results_run_add_pm_event(run, &e) < 0) {
-			ret = tm_oom(d, "path-manager events", run);
+		if (row_fn(st, t_us, role, &run->telem) < 0) {
+			ret = diag_set(d, -ENOMEM, "cannot load the %s of run '%s': out of memory",
+				       what, run->uuid);
 			break;
 		}
 	}
@@ -432,11 +361,13 @@ int results_telemetry_load(struct results *r, struct results_run *run, bool with
 	int ret = 0;
 
 	if (with_samples) {
-		ret = tm_load_samples(r, run, d);
+		ret = tm_load(r, run, RESULTS_STMT_SAMPLE_LOAD, "samples", tm_load_subflow, d);
 		if (ret >= 0)
-			ret = tm_load_conn_samples(r, run, d);
+			ret = tm_load(r, run, RESULTS_STMT_CONN_SAMPLE_LOAD, "connection samples",
+				      tm_load_conn, d);
 	}
 	if (ret >= 0)
-		ret = tm_load_pm_events(r, run, d);
+		ret = tm_load(r, run, RESULTS_STMT_PM_EVENT_LOAD, "path-manager events",
+			      tm_load_event, d);
 	return ret < 0 ? ret : 0;
 }

@@ -118,8 +118,8 @@ static json_t *pm_events_json(const struct results_run *run)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < run->n_pm_events; i++) {
-		const struct results_pm_event *e = &run->pm_events[i];
+	for (size_t i = 0; i < run->telem.n_events; i++) {
+		const struct telemetry_pm_event *e = &run->telem.events[i];
 
 		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:b}",
 			"t_us", (json_int_t)e->t_us, "role", role_name(e->role), "type", e->type,
@@ -136,46 +136,47 @@ static json_t *samples_json(const struct results_run *run)
 {
 	json_t *sf = json_array(), *conns = json_array();
 
-	for (size_t i = 0; i < run->n_samples; i++) {
-		const struct results_sample *x = &run->samples[i];
+	for (size_t i = 0; i < run->telem.n_subflows; i++) {
+		const struct telemetry_subflow_sample *x = &run->telem.subflows[i];
 		uint32_t p = x->present;
 		json_t *o = json_pack("{s:I, s:s, s:I, s:o, s:o}", "t_us", (json_int_t)x->t_us,
 				      "role", role_name(x->role), "id", (json_int_t)x->subflow_id,
 				      "local", x->local[0] ? json_string(x->local) : json_null(),
 				      "remote", x->remote[0] ? json_string(x->remote) : json_null());
 
-		json_object_set_new(o, "bytes_sent", u64_if(p, RESULTS_S_BYTES_SENT, x->bytes_sent));
-		json_object_set_new(o, "bytes_acked", u64_if(p, RESULTS_S_BYTES_ACKED, x->bytes_acked));
+		json_object_set_new(o, "bytes_sent", u64_if(p, TELEM_BYTES_SENT, x->bytes_sent));
+		json_object_set_new(o, "bytes_acked", u64_if(p, TELEM_BYTES_ACKED, x->bytes_acked));
 		json_object_set_new(o, "bytes_received",
-				    u64_if(p, RESULTS_S_BYTES_RECEIVED, x->bytes_received));
-		json_object_set_new(o, "cwnd", u64_if(p, RESULTS_S_CWND, x->cwnd));
-		json_object_set_new(o, "srtt_us", u64_if(p, RESULTS_S_SRTT, x->srtt_us));
-		json_object_set_new(o, "rttvar_us", u64_if(p, RESULTS_S_RTTVAR, x->rttvar_us));
-		json_object_set_new(o, "retransmits", u64_if(p, RESULTS_S_RETRANS, x->total_retrans));
+				    u64_if(p, TELEM_BYTES_RECEIVED, x->bytes_received));
+		json_object_set_new(o, "cwnd", u64_if(p, TELEM_CWND, x->cwnd));
+		json_object_set_new(o, "srtt_us", u64_if(p, TELEM_SRTT, x->srtt_us));
+		json_object_set_new(o, "rttvar_us", u64_if(p, TELEM_RTTVAR, x->rttvar_us));
+		json_object_set_new(o, "retransmits", u64_if(p, TELEM_RETRANS, x->total_retrans));
 		json_object_set_new(o, "pacing_rate_bps",
-				    u64_if(p, RESULTS_S_PACING_RATE, x->pacing_rate_bps));
+				    u64_if(p, TELEM_PACING_RATE, x->pacing_rate_bps));
 		json_object_set_new(o, "delivery_rate_bps",
-				    u64_if(p, RESULTS_S_DELIVERY_RATE, x->delivery_rate_bps));
+				    u64_if(p, TELEM_DELIVERY_RATE, x->delivery_rate_bps));
 		json_object_set_new(o, "backup",
-				    p & RESULTS_S_BACKUP ? json_boolean(x->backup) : json_null());
+				    p & TELEM_BACKUP ? json_boolean(x->backup) : json_null());
 		json_array_append_new(sf, o);
 	}
-	for (size_t i = 0; i < run->n_conn_samples; i++) {
-		const struct results_conn_sample *x = &run->conn_samples[i];
+	for (size_t i = 0; i < run->telem.n_conns; i++) {
+		const struct telemetry_conn_sample *x = &run->telem.conns[i];
 		uint32_t p = x->present;
 		json_t *o = json_pack("{s:I, s:s}", "t_us", (json_int_t)x->t_us, "role",
 				      role_name(x->role));
 
 		json_object_set_new(o, "bytes_retrans",
-				    u64_if(p, RESULTS_C_BYTES_RETRANS, x->bytes_retrans));
-		json_object_set_new(o, "bytes_sent", u64_if(p, RESULTS_C_BYTES_SENT, x->bytes_sent));
-		json_object_set_new(o, "bytes_acked", u64_if(p, RESULTS_C_BYTES_ACKED, x->bytes_acked));
+				    u64_if(p, TELEM_C_BYTES_RETRANS, x->bytes_retrans));
+		json_object_set_new(o, "bytes_sent", u64_if(p, TELEM_C_BYTES_SENT, x->bytes_sent));
+		json_object_set_new(o, "bytes_acked",
+				    u64_if(p, TELEM_C_BYTES_ACKED, x->bytes_acked));
 		json_object_set_new(o, "bytes_received",
-				    u64_if(p, RESULTS_C_BYTES_RECEIVED, x->bytes_received));
+				    u64_if(p, TELEM_C_BYTES_RECEIVED, x->bytes_received));
 		json_object_set_new(o, "subflows_total",
-				    u64_if(p, RESULTS_C_SUBFLOWS_TOTAL, x->subflows_total));
+				    u64_if(p, TELEM_C_SUBFLOWS_TOTAL, x->subflows_total));
 		json_object_set_new(o, "fallback",
-				    p & RESULTS_C_FALLBACK ? json_boolean(x->fallback) : json_null());
+				    p & TELEM_C_FALLBACK ? json_boolean(x->fallback) : json_null());
 		json_array_append_new(conns, o);
 	}
 	return json_pack("{s:o, s:o}", "subflows", sf, "connections", conns);
@@ -218,7 +219,7 @@ static json_t *run_json(const struct results_run *run, bool samples)
 		json_object_set_new(role, run->mibs[i].counter, json_integer(run->mibs[i].delta));
 	}
 	for (size_t i = 0; i < run->n_intervals; i++) {
-		const struct results_interval *x = &run->intervals[i];
+		const struct telemetry_interval *x = &run->intervals[i];
 
 		json_array_append_new(iv, json_pack("{s:I, s:I, s:I, s:f, s:o}", "start_us",
 						    (json_int_t)x->start_us, "end_us",

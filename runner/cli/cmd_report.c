@@ -822,11 +822,11 @@ out:
 }
 
 struct rp_chosen {
-	struct results_interval *iv;
+	struct telemetry_interval *iv;
 	size_t n;
-	struct results_sample *smp; /* one side's samples (the client's if any) */
+	struct telemetry_subflow_sample *smp; /* one side's samples (the client's if any) */
 	size_t n_smp;
-	struct results_pm_event *ev;
+	struct telemetry_pm_event *ev;
 	size_t n_ev;
 	char variant[256];
 };
@@ -846,27 +846,27 @@ static int rp_load_chosen(const struct results_run *run, void *arg)
 		c->n = run->n_intervals;
 	}
 	/* the sender's view: acked bytes, cwnd and RTT are the client's */
-	if (run->n_samples && run->samples[0].role != 'c') {
-		role = run->samples[0].role;
-		for (size_t i = 0; i < run->n_samples; i++)
-			if (run->samples[i].role == 'c')
+	if (run->telem.n_subflows && run->telem.subflows[0].role != 'c') {
+		role = run->telem.subflows[0].role;
+		for (size_t i = 0; i < run->telem.n_subflows; i++)
+			if (run->telem.subflows[i].role == 'c')
 				role = 'c';
 	}
-	if (run->n_samples) {
-		c->smp = malloc(run->n_samples * sizeof(*c->smp));
+	if (run->telem.n_subflows) {
+		c->smp = malloc(run->telem.n_subflows * sizeof(*c->smp));
 		if (!c->smp)
 			return -ENOMEM;
-		for (size_t i = 0; i < run->n_samples; i++)
-			if (run->samples[i].role == role)
-				c->smp[k++] = run->samples[i];
+		for (size_t i = 0; i < run->telem.n_subflows; i++)
+			if (run->telem.subflows[i].role == role)
+				c->smp[k++] = run->telem.subflows[i];
 		c->n_smp = k;
 	}
-	if (run->n_pm_events) {
-		c->ev = malloc(run->n_pm_events * sizeof(*c->ev));
+	if (run->telem.n_events) {
+		c->ev = malloc(run->telem.n_events * sizeof(*c->ev));
 		if (!c->ev)
 			return -ENOMEM;
-		memcpy(c->ev, run->pm_events, run->n_pm_events * sizeof(*c->ev));
-		c->n_ev = run->n_pm_events;
+		memcpy(c->ev, run->telem.events, run->telem.n_events * sizeof(*c->ev));
+		c->n_ev = run->telem.n_events;
 	}
 	return 0;
 }
@@ -897,7 +897,7 @@ static void rp_subflows_release(struct rp_subflows *sf)
 static int rp_subflows_of(const struct rp_chosen *c, struct rp_subflows *sf)
 {
 	for (size_t i = 0; i < c->n_smp; i++) {
-		const struct results_sample *x = &c->smp[i];
+		const struct telemetry_subflow_sample *x = &c->smp[i];
 		size_t k;
 
 		for (k = 0; k < sf->n && sf->id[k] != x->subflow_id; k++)
@@ -919,27 +919,27 @@ static int rp_subflows_of(const struct rp_chosen *c, struct rp_subflows *sf)
 		}
 	}
 	for (size_t k = 0; k < sf->n; k++) {
-		const struct results_sample *prev = NULL;
+		const struct telemetry_subflow_sample *prev = NULL;
 		size_t n = 0;
 
 		for (size_t i = 0; i < c->n_smp; i++) {
-			const struct results_sample *x = &c->smp[i];
+			const struct telemetry_subflow_sample *x = &c->smp[i];
 			double thr = NAN;
 
 			if (x->subflow_id != sf->id[k])
 				continue;
-			if (prev && (x->present & prev->present & RESULTS_S_BYTES_ACKED) &&
+			if (prev && (x->present & prev->present & TELEM_BYTES_ACKED) &&
 			    x->t_us > prev->t_us && x->bytes_acked >= prev->bytes_acked)
 				thr = (double)(x->bytes_acked - prev->bytes_acked) * 8 /
 				      (double)(x->t_us - prev->t_us); /* bit/µs = Mbit/s */
-			else if (x->present & RESULTS_S_DELIVERY_RATE)
+			else if (x->present & TELEM_DELIVERY_RATE)
 				thr = (double)x->delivery_rate_bps / 1e6;
 			else if (!prev)
 				thr = 0;
 			sf->t[k][n] = (double)x->t_us / 1e6;
 			sf->thr[k][n] = thr;
-			sf->cwnd[k][n] = x->present & RESULTS_S_CWND ? (double)x->cwnd : (double)NAN;
-			sf->rtt[k][n] = x->present & RESULTS_S_SRTT ? x->srtt_us / 1e3 : (double)NAN;
+			sf->cwnd[k][n] = x->present & TELEM_CWND ? (double)x->cwnd : (double)NAN;
+			sf->rtt[k][n] = x->present & TELEM_SRTT ? x->srtt_us / 1e3 : (double)NAN;
 			n++;
 			prev = x;
 		}

@@ -5,6 +5,8 @@
  * declare it in engine.h and list it below. Nothing here runs traffic.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,6 +53,17 @@ void engine_result_release(struct engine_result *res)
 	res->intervals = NULL;
 	res->n_intervals = 0;
 	telemetry_release(&res->telem);
+}
+
+int engine_result_invalid(struct engine_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->valid = false;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+	return 0;
 }
 
 int engine_hooks_step(const struct engine_hooks *h, uint64_t start_us, uint64_t *next_tick_us,

@@ -2,9 +2,12 @@
  * engine: traffic engines behind one vtable.
  *
  * An engine moves data between a client and a server that live in two
- * network namespaces of a lab and reports what the receiver got. Today
- * there is iperf3 (engine_iperf3.c); a native MPTCP engine is one more
- * file and one more entry in the table of engine.c.
+ * network namespaces of a lab and reports what the receiver got: iperf3
+ * (engine_iperf3.c, its report parsed by iperf3_json.c) and the native
+ * MPTCP engine (engine_native.c running two `mptcp-lab xfer` processes,
+ * native_output.c reading what they wrote; xfer*.c the processes
+ * themselves, sockinfo.c their socket telemetry). Another engine is one
+ * more file and one more entry in the table of engine.c.
  *
  * Contract of run():
  *   - returns < 0 only when the measurement could not be attempted or was
@@ -17,8 +20,8 @@
  *   - every process it started is gone when it returns, on every path.
  *
  * This header knows nothing about iperf3 or the results store: the
- * interval layout matches struct results_interval field by field so the
- * caller copies it with results_run_add_interval().
+ * intervals and the telemetry are the types of common/telemetry.h, which
+ * results/ stores as they are, so the caller hands them over.
  */
 #ifndef MPL_ENGINE_H
 #define MPL_ENGINE_H
@@ -85,12 +88,12 @@ struct engine_hooks {
 	void *arg;
 };
 
-/* One sample of the transfer, as struct results_interval. */
-struct engine_interval {
-	uint64_t start_us, end_us; /* from the start of the measured part */
-	uint64_t bytes;
-	double bits_per_second;
-	int64_t retransmits; /* -1: unknown */
+/* The figures of a request/response transfer: measured transactions,
+ * transactions per second, and latency percentiles by nearest rank. */
+struct engine_rr {
+	uint64_t transactions; /* 0: not a request/response transfer */
+	double tps;
+	uint64_t p50_us, p90_us, p99_us, max_us;
 };
 
 #define ENGINE_VERSION_MAX 64
@@ -116,7 +119,8 @@ struct engine_result {
 	 * really in effect ("" when the tool did not say). */
 	char cc_sender[ENGINE_CC_MAX], cc_receiver[ENGINE_CC_MAX];
 
-	struct engine_interval *intervals; /* malloc'd; engine_result_release() */
+	/* malloc'd; engine_result_release() */
+	struct telemetry_interval *intervals;
 	size_t n_intervals;
 
 	uint64_t transfer_us; /* wall time of the client process */
@@ -126,22 +130,24 @@ struct engine_result {
 	 * transfer itself); 0 otherwise. */
 	uint64_t completion_us;
 
-	/* Request/response (native): measured transactions, transactions
-	 * per second, and latency percentiles by nearest rank (µs). */
-	uint64_t rr_transactions;
-	double rr_tps;
-	uint64_t rr_p50_us, rr_p90_us, rr_p99_us, rr_max_us;
+	struct engine_rr rr; /* request/response (native) */
 
 	/* Per-subflow and per-connection samples of both ends (native),
 	 * t_us counted from telem_start_us, the client's start on
 	 * CLOCK_MONOTONIC (mtime_now_us()), so the caller can put other
-	 * events (PM events) on the same time line. Released by
+	 * events on the same time line: the engines leave telem.events
+	 * empty for the caller's PM events. Released by
 	 * engine_result_release(). */
 	struct telemetry telem;
 	uint64_t telem_start_us;
 };
 
 void engine_result_release(struct engine_result *res);
+
+/* A transfer that was attempted but cannot be trusted: res->valid false
+ * and the reason in res->reason. Returns 0, what run() then returns. */
+int engine_result_invalid(struct engine_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* The part of an engine's wait loop that serves the hooks: -EINTR when
  * cancelled, the hook's error when the tick aborts, else 0; the tick runs

@@ -47,7 +47,6 @@
 #include <glob.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,20 +439,6 @@ static void iperf3_server_complaint(const struct iperf3_log *log, const struct s
 
 /* ---- the run ------------------------------------------------------------------ */
 
-static int invalid(struct engine_result *res, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int invalid(struct engine_result *res, const char *fmt, ...)
-{
-	va_list ap;
-
-	res->valid = false;
-	va_start(ap, fmt);
-	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
 static int iperf3_check_params(const struct engine_target *t, const struct engine_params *p,
 			       struct diag *d)
 {
@@ -527,11 +512,12 @@ static int iperf3_judge(const struct iperf3_log *log, const struct spawn_result 
 	int r;
 
 	if (cr->signaled)
-		return invalid(res, "iperf3 client was killed by signal %d (%s)", cr->term_signal,
-			       strsignal(cr->term_signal));
+		return engine_result_invalid(res, "iperf3 client was killed by signal %d (%s)",
+					     cr->term_signal, strsignal(cr->term_signal));
 	r = iperf3_log_read(log, &text, &len);
 	if (r < 0)
-		return invalid(res, "cannot read the iperf3 client report: %s", strerror(-r));
+		return engine_result_invalid(res, "cannot read the iperf3 client report: %s",
+					     strerror(-r));
 	r = iperf3_json_parse(text, len, &exp, &rep, why, sizeof(why));
 	free(text);
 	if (r == -ENOMEM) {
@@ -541,14 +527,15 @@ static int iperf3_judge(const struct iperf3_log *log, const struct spawn_result 
 	if (r < 0) {
 		iperf3_report_release(&rep);
 		if (cr->exit_code)
-			return invalid(res, "iperf3 client exited with status %d: %s",
-				       cr->exit_code, why);
-		return invalid(res, "%s", why);
+			return engine_result_invalid(res, "iperf3 client exited with status %d: %s",
+						     cr->exit_code, why);
+		return engine_result_invalid(res, "%s", why);
 	}
 	if (cr->exit_code) {
 		iperf3_report_release(&rep);
-		return invalid(res, "iperf3 client exited with status %d after a complete report",
-			       cr->exit_code);
+		return engine_result_invalid(
+			res, "iperf3 client exited with status %d after a complete report",
+			cr->exit_code);
 	}
 	iperf3_fill(res, &rep, p->direction);
 	iperf3_report_release(&rep);
@@ -732,8 +719,9 @@ static int iperf3_run(const struct engine_target *t, const struct engine_params 
 	if (timed_out) {
 		spawn_kill(client);
 		client = NULL;
-		r = invalid(res, "iperf3 client was killed by the watchdog after %.1f s",
-			    (double)res->transfer_us / 1e6);
+		r = engine_result_invalid(res,
+					  "iperf3 client was killed by the watchdog after %.1f s",
+					  (double)res->transfer_us / 1e6);
 		goto out;
 	}
 	r = spawn_wait(client, NULL, &cr, d);

@@ -317,7 +317,7 @@ static int seconds_to_us(struct pctx *c, json_t *o, const char *key, const char 
 }
 
 static int parse_interval_sum(struct pctx *c, json_t *iv, const char *key, const char *path,
-			      struct engine_interval *out, bool *omitted)
+			      struct telemetry_interval *out, bool *omitted)
 {
 	json_t *o = json_object_get(iv, key), *om;
 	uint64_t n;
@@ -371,7 +371,7 @@ static int parse_intervals(struct pctx *c, json_t *root, struct iperf3_report *r
 		return -ENOMEM;
 
 	json_array_foreach(arr, i, iv) {
-		struct engine_interval s = { 0 }, back = { 0 };
+		struct telemetry_interval s = { 0 }, back = { 0 };
 		bool omitted = false, back_omitted = false;
 		char path[64];
 

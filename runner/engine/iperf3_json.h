@@ -77,7 +77,7 @@ struct iperf3_report {
 	/* intervals[].sum (plus sum_bidir_reverse with --bidir), omitted
 	 * warm-up intervals left out; times are from the end of the warm-up
 	 * as iperf3 counts them. malloc'd. */
-	struct engine_interval *intervals;
+	struct telemetry_interval *intervals;
 	size_t n_intervals;
 };
 

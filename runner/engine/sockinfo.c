@@ -242,12 +242,12 @@ int sockinfo_parse_full(const void *hdr, size_t optlen, const void *sfinfo, size
 		struct telemetry_subflow_sample *sf = &s->sf[i];
 
 		memset(sf, 0, sizeof(*sf));
-		sf->id = i + 1;
+		sf->subflow_id = i + 1;
 		if (sfinfo && sf_stride && (i + 1) * sf_stride <= sfinfo_len) {
 			const unsigned char *el = (const unsigned char *)sfinfo + i * sf_stride;
 
 			if (SOCKINFO_HAS(struct sockinfo_subflow_info, id, sf_stride))
-				SOCKINFO_GET(struct sockinfo_subflow_info, id, el, sf->id);
+				SOCKINFO_GET(struct sockinfo_subflow_info, id, el, sf->subflow_id);
 			if (sf_stride > offsetof(struct sockinfo_subflow_info, addrs))
 				sockinfo_parse_subflow_addrs(
 					el + offsetof(struct sockinfo_subflow_info, addrs),
@@ -293,7 +293,7 @@ int sockinfo_parse_subflow_data(const void *buf, size_t optlen, bool addrs,
 			/* No ids in this interface: the position in the
 			 * kernel's list, from 1 like the kernel's ids. */
 			memset(sf, 0, sizeof(*sf));
-			sf->id = i + 1;
+			sf->subflow_id = i + 1;
 			sockinfo_parse_tcp_info(el, stride, sf);
 		}
 	}

@@ -1,6 +1,8 @@
 /*
  * xfer.c: the native engine's client and server (protocol and output in
- * xfer.h).
+ * xfer.h): the socket, the connection, moving the bytes of a bulk or
+ * request/response transfer, and sampling the socket on time. The header
+ * and the parameters are xfer_wire.c's, the JSON lines xfer_lines.c's.
  *
  * I/O: one non-blocking socket per process driven by ppoll(), so that the
  * same thread can move data in both directions and sample the socket on
@@ -18,23 +20,9 @@
  * ("mono_us"). "t_us" counts from this end's start: the client's is just
  * before it writes the header, the server's when the header has arrived.
  *
- * Figures (summary):
- *   bytes, bytes_sent    application payload received / sent (no header)
- *   duration_us          first to last byte received
- *   measured_*           the same after the warm-up (omit), which starts
- *                        at the first byte received
- *   goodput_bps          measured_bytes * 8 / measured_us
- *   completion_us        client, bulk: from writing the header until both
- *                        directions are done (the server's EOF says the
- *                        last byte arrived): the transfer plus one RTT
- *   rr                   client: latency of each measured transaction
- *                        from its first byte written to the last byte of
- *                        the response read; percentiles by nearest rank
- *
- * This file prints only to o->out and never exits.
+ * This file prints only to o->out (the "ready" line; the rest through
+ * xfer_lines.c) and never exits.
  */
-#include "xfer.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -48,297 +36,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "mtime.h"
-#include "sockinfo.h"
+#include "xfer_int.h"
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
 #endif
 
-#define XFER_MAGIC "MPLXFER"
 #define XFER_IO_BURST 64 /* sends or recvs before looking at the clock again */
-#define XFER_RR_MAX_SAMPLES (1u << 24)
-#define XFER_ERR_MAX 160
 
-struct xfer_run {
-	const struct xfer_opts *o;
-	struct xfer_params p;
-	char role; /* 'c' or 's' */
-	int fd;
-	bool mptcp_socket;		/* opened as IPPROTO_MPTCP */
-	char no_mptcp[XFER_ERR_MAX];	/* why not, when it should have been */
-	struct sockinfo_reader *rd;
-	struct sockinfo_snapshot snap;
-	bool snap_valid;
-	unsigned long sample_errors;
-	char sample_err[XFER_ERR_MAX];
-	unsigned long n_samples;
+/* ---- sampling ---------------------------------------------------------------- */
 
-	uint64_t start_us, guard_us, next_sample_us;
-	uint64_t tx_bytes, rx_bytes;
-	uint64_t rx_first_us, rx_last_us, omit_at_us, rx_omit_bytes;
-	struct rusage ru_start;
-
-	char *buf;
-	size_t buf_len;
-
-	/* rr */
-	uint32_t *lat_us;
-	size_t n_lat, cap_lat;
-	uint64_t rr_first_us, rr_last_us, rr_done;
-	unsigned long rr_late;
-};
-
-const char *xfer_mode_name(enum xfer_mode m)
-{
-	return m == XFER_RR ? "rr" : "bulk";
-}
-
-const char *xfer_direction_name(enum xfer_direction dir)
-{
-	switch (dir) {
-	case XFER_UPLOAD:
-		return "upload";
-	case XFER_DOWNLOAD:
-		return "download";
-	case XFER_BOTH:
-		return "both";
-	}
-	return "?";
-}
-
-/* ---- parameters and header ------------------------------------------------- */
-
-int xfer_params_check(const struct xfer_params *p, struct diag *d)
-{
-	if (p->mode != XFER_BULK && p->mode != XFER_RR)
-		return diag_set(d, -EINVAL, "unknown mode %d", (int)p->mode);
-	if (p->direction != XFER_UPLOAD && p->direction != XFER_DOWNLOAD &&
-	    p->direction != XFER_BOTH)
-		return diag_set(d, -EINVAL, "unknown direction %d", (int)p->direction);
-	if (p->duration_us > 86400 * USEC_PER_SEC || p->omit_us > 86400 * USEC_PER_SEC)
-		return diag_set(d, -EINVAL, "a transfer lasts at most a day");
-	if (p->mode == XFER_BULK) {
-		if (!p->bytes == !p->duration_us)
-			return diag_set(d, -EINVAL,
-					"bulk needs a byte count or a duration, not %s",
-					p->bytes ? "both" : "neither");
-		if (p->request_bytes || p->response_bytes || p->rate_tps || p->transactions)
-			return diag_set(d, -EINVAL,
-					"request, response, rate and transactions are for rr mode");
-		return 0;
-	}
-	if (p->bytes)
-		return diag_set(d, -EINVAL, "rr mode takes transactions or a duration, not bytes");
-	if (!p->transactions == !p->duration_us)
-		return diag_set(d, -EINVAL, "rr needs a transaction count or a duration, not %s",
-				p->transactions ? "both" : "neither");
-	if (!p->request_bytes || !p->response_bytes || p->request_bytes > XFER_RR_SIZE_MAX_BYTES ||
-	    p->response_bytes > XFER_RR_SIZE_MAX_BYTES)
-		return diag_set(d, -EINVAL, "request and response sizes must be 1 to %u bytes",
-				XFER_RR_SIZE_MAX_BYTES);
-	if (p->rate_tps > 10000000)
-		return diag_set(d, -EINVAL, "rate of %llu transactions/s is beyond any link",
-				(unsigned long long)p->rate_tps);
-	if (p->transactions > XFER_RR_MAX_SAMPLES)
-		return diag_set(d, -EINVAL, "at most %u transactions", XFER_RR_MAX_SAMPLES);
-	return 0;
-}
-
-static void put_be16(unsigned char *b, uint16_t v)
-{
-	b[0] = (unsigned char)(v >> 8);
-	b[1] = (unsigned char)v;
-}
-
-static void put_be32(unsigned char *b, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		b[i] = (unsigned char)(v >> (24 - 8 * i));
-}
-
-static void put_be64(unsigned char *b, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (56 - 8 * i));
-}
-
-static uint16_t get_be16(const unsigned char *b)
-{
-	return (uint16_t)((b[0] << 8) | b[1]);
-}
-
-static uint32_t get_be32(const unsigned char *b)
-{
-	uint32_t v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v = (v << 8) | b[i];
-	return v;
-}
-
-static uint64_t get_be64(const unsigned char *b)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | b[i];
-	return v;
-}
-
-/*
- *   0 magic "MPLXFER\0"   8 u16 version  10 u8 mode  11 u8 direction
- *  12 u32 reserved (0)   16 u64 bytes   24 u64 duration_us  32 u64 omit_us
- *  40 u32 request_bytes  44 u32 response_bytes  48 u64 rate_tps
- *  56 u64 transactions   (64)
- */
-void xfer_hdr_encode(const struct xfer_params *p, unsigned char out[XFER_HDR_BYTES])
-{
-	memset(out, 0, XFER_HDR_BYTES);
-	memcpy(out, XFER_MAGIC, sizeof(XFER_MAGIC));
-	put_be16(out + 8, XFER_VERSION);
-	out[10] = (unsigned char)p->mode;
-	out[11] = (unsigned char)p->direction;
-	put_be64(out + 16, p->bytes);
-	put_be64(out + 24, p->duration_us);
-	put_be64(out + 32, p->omit_us);
-	put_be32(out + 40, p->request_bytes);
-	put_be32(out + 44, p->response_bytes);
-	put_be64(out + 48, p->rate_tps);
-	put_be64(out + 56, p->transactions);
-}
-
-int xfer_hdr_decode(const unsigned char in[XFER_HDR_BYTES], struct xfer_params *p,
-		    struct diag *d)
-{
-	struct diag dd = DIAG_INIT;
-
-	memset(p, 0, sizeof(*p));
-	if (memcmp(in, XFER_MAGIC, sizeof(XFER_MAGIC)))
-		return diag_set(d, -EBADMSG, "the peer is not an mptcp-lab xfer client");
-	if (get_be16(in + 8) != XFER_VERSION)
-		return diag_set(d, -EBADMSG, "the client speaks xfer version %u, this is %u",
-				get_be16(in + 8), XFER_VERSION);
-	if (get_be32(in + 12))
-		return diag_set(d, -EBADMSG, "reserved header bits are set");
-	p->mode = (enum xfer_mode)in[10];
-	p->direction = (enum xfer_direction)in[11];
-	p->bytes = get_be64(in + 16);
-	p->duration_us = get_be64(in + 24);
-	p->omit_us = get_be64(in + 32);
-	p->request_bytes = get_be32(in + 40);
-	p->response_bytes = get_be32(in + 44);
-	p->rate_tps = get_be64(in + 48);
-	p->transactions = get_be64(in + 56);
-	if (xfer_params_check(p, &dd) < 0)
-		return diag_set(d, -EBADMSG, "bad request from the client: %s", diag_str(&dd));
-	return 0;
-}
-
-uint32_t xfer_percentile(const uint32_t *sorted, size_t n, double pct)
-{
-	double rank;
-	size_t i;
-
-	if (!n)
-		return 0;
-	rank = pct / 100.0 * (double)n;
-	i = (size_t)rank;
-	if ((double)i < rank)
-		i++; /* ceil */
-	if (i < 1)
-		i = 1;
-	if (i > n)
-		i = n;
-	return sorted[i - 1];
-}
-
-/* ---- output ------------------------------------------------------------------- */
-
-/* A JSON string body: our own strings are plain, but error texts come
- * from strerror() and the kernel; escape what JSON needs. */
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-static void xfer_emit_sample(struct xfer_run *r, uint64_t now_us)
-{
-	const struct sockinfo_snapshot *s = &r->snap;
-	const struct telemetry_conn_sample *c = &s->conn;
-	FILE *f = r->o->out;
-	unsigned long long t = (unsigned long long)(now_us - r->start_us);
-
-	fprintf(f,
-		"{\"type\":\"conn\",\"role\":\"%c\",\"t_us\":%llu,\"mono_us\":%llu,"
-		"\"rx\":%llu,\"tx\":%llu,\"source\":\"%s\",\"mptcp\":%s",
-		r->role, t, (unsigned long long)now_us, (unsigned long long)r->rx_bytes,
-		(unsigned long long)r->tx_bytes, sockinfo_source_name(s->source),
-		s->mptcp ? "true" : "false");
-	if (c->present & TELEM_C_SUBFLOWS_TOTAL)
-		fprintf(f, ",\"subflows_total\":%u", c->subflows_total);
-	if (c->present & TELEM_C_FALLBACK)
-		fprintf(f, ",\"fallback\":%s", c->fallback ? "true" : "false");
-	if (c->present & TELEM_C_BYTES_RETRANS)
-		fprintf(f, ",\"bytes_retrans\":%llu", (unsigned long long)c->bytes_retrans);
-	if (c->present & TELEM_C_BYTES_SENT)
-		fprintf(f, ",\"bytes_sent\":%llu", (unsigned long long)c->bytes_sent);
-	if (c->present & TELEM_C_BYTES_ACKED)
-		fprintf(f, ",\"bytes_acked\":%llu", (unsigned long long)c->bytes_acked);
-	if (c->present & TELEM_C_BYTES_RECEIVED)
-		fprintf(f, ",\"bytes_received\":%llu", (unsigned long long)c->bytes_received);
-	fputs("}\n", f);
-
-	for (unsigned i = 0; i < s->n_subflows; i++) {
-		const struct telemetry_subflow_sample *sf = &s->sf[i];
-
-		fprintf(f,
-			"{\"type\":\"subflow\",\"role\":\"%c\",\"t_us\":%llu,\"mono_us\":%llu,"
-			"\"id\":%u",
-			r->role, t, (unsigned long long)now_us, sf->id);
-		if (sf->present & TELEM_ADDRS)
-			fprintf(f, ",\"local\":\"%s\",\"remote\":\"%s\"", sf->local, sf->remote);
-		if (sf->present & TELEM_BYTES_SENT)
-			fprintf(f, ",\"bytes_sent\":%llu", (unsigned long long)sf->bytes_sent);
-		if (sf->present & TELEM_BYTES_ACKED)
-			fprintf(f, ",\"bytes_acked\":%llu", (unsigned long long)sf->bytes_acked);
-		if (sf->present & TELEM_BYTES_RECEIVED)
-			fprintf(f, ",\"bytes_received\":%llu",
-				(unsigned long long)sf->bytes_received);
-		if (sf->present & TELEM_CWND)
-			fprintf(f, ",\"cwnd\":%u", sf->cwnd);
-		if (sf->present & TELEM_SRTT)
-			fprintf(f, ",\"srtt_us\":%u", sf->srtt_us);
-		if (sf->present & TELEM_RTTVAR)
-			fprintf(f, ",\"rttvar_us\":%u", sf->rttvar_us);
-		if (sf->present & TELEM_RETRANS)
-			fprintf(f, ",\"total_retrans\":%u", sf->total_retrans);
-		if (sf->present & TELEM_PACING_RATE)
-			fprintf(f, ",\"pacing_rate_bps\":%llu",
-				(unsigned long long)sf->pacing_rate_bps);
-		if (sf->present & TELEM_DELIVERY_RATE)
-			fprintf(f, ",\"delivery_rate_bps\":%llu",
-				(unsigned long long)sf->delivery_rate_bps);
-		if (sf->present & TELEM_BACKUP)
-			fprintf(f, ",\"backup\":%s", sf->backup ? "true" : "false");
-		fputs("}\n", f);
-	}
-	fflush(f);
-}
-
-/* Read the socket's telemetry now and write it out. A failed reading is
- * counted, not fatal: the transfer is still a measurement. */
 static void xfer_sample(struct xfer_run *r, uint64_t now_us)
 {
 	struct diag d = DIAG_INIT;
@@ -634,21 +343,15 @@ static int xfer_read_exact(struct xfer_run *r, uint64_t n, bool eof_ok, bool *eo
 
 static int xfer_rr_record(struct xfer_run *r, uint32_t lat_us, struct diag *d)
 {
-	if (r->n_lat == r->cap_lat) {
-		size_t cap = r->cap_lat ? r->cap_lat * 2 : 4096;
-		uint32_t *nl;
+	uint32_t *lat;
 
-		if (cap > XFER_RR_MAX_SAMPLES)
-			cap = XFER_RR_MAX_SAMPLES;
-		if (cap <= r->n_lat)
-			return diag_set(d, -E2BIG, "more than %u transactions to keep",
-					XFER_RR_MAX_SAMPLES);
-		nl = realloc(r->lat_us, cap * sizeof(*nl));
-		if (!nl)
-			return diag_set(d, -ENOMEM, "out of memory for latencies");
-		r->lat_us = nl;
-		r->cap_lat = cap;
-	}
+	if (r->n_lat >= XFER_RR_MAX_SAMPLES)
+		return diag_set(d, -E2BIG, "more than %u transactions to keep",
+				XFER_RR_MAX_SAMPLES);
+	lat = array_grow(r->lat_us, r->n_lat, sizeof(*lat));
+	if (!lat)
+		return diag_set(d, -ENOMEM, "out of memory for latencies");
+	r->lat_us = lat;
 	r->lat_us[r->n_lat++] = lat_us;
 	return 0;
 }
@@ -741,100 +444,6 @@ static int xfer_rr_server(struct xfer_run *r, struct diag *d)
 		r->rr_done++;
 	}
 	return xfer_shutdown(r, d);
-}
-
-/* ---- the summary ------------------------------------------------------------------ */
-
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t tv_us(struct timeval tv)
-{
-	return (uint64_t)tv.tv_sec * USEC_PER_SEC + (uint64_t)tv.tv_usec;
-}
-
-static void xfer_emit_summary(struct xfer_run *r, uint64_t end_us)
-{
-	const struct xfer_params *p = &r->p;
-	FILE *f = r->o->out;
-	uint64_t dur_us = r->rx_first_us ? r->rx_last_us - r->rx_first_us : 0;
-	uint64_t meas_bytes = r->rx_bytes - r->rx_omit_bytes, meas_us;
-	double goodput = 0;
-	char cc[32] = "";
-	socklen_t cclen = sizeof(cc) - 1;
-	struct rusage ru;
-	uint64_t cpu_us = 0;
-
-	if (p->omit_us)
-		meas_us = r->rx_last_us > r->omit_at_us ? r->rx_last_us - r->omit_at_us : 0;
-	else
-		meas_us = dur_us;
-	if (meas_us)
-		goodput = (double)meas_bytes * 8.0 * 1e6 / (double)meas_us;
-	if (getsockopt(r->fd, IPPROTO_TCP, TCP_CONGESTION, cc, &cclen) < 0)
-		cc[0] = '\0';
-	cc[sizeof(cc) - 1] = '\0';
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		cpu_us = tv_us(ru.ru_utime) + tv_us(ru.ru_stime) - tv_us(r->ru_start.ru_utime) -
-			 tv_us(r->ru_start.ru_stime);
-
-	fprintf(f,
-		"{\"type\":\"summary\",\"role\":\"%c\",\"version\":%d,\"mode\":\"%s\","
-		"\"direction\":\"%s\",\"proto\":\"%s\",\"mptcp\":%s,\"sockinfo\":\"%s\",",
-		r->role, XFER_VERSION, xfer_mode_name(p->mode), xfer_direction_name(p->direction),
-		r->mptcp_socket ? "mptcp" : "tcp",
-		r->snap_valid && r->snap.mptcp ? "true" : "false",
-		sockinfo_source_name(r->snap_valid ? r->snap.source : SOCKINFO_NONE));
-	fputs("\"cc\":", f);
-	json_str(f, cc);
-	fprintf(f,
-		",\"requested_bytes\":%llu,\"bytes\":%llu,\"bytes_sent\":%llu,"
-		"\"duration_us\":%llu,\"measured_bytes\":%llu,\"measured_us\":%llu,"
-		"\"goodput_bps\":%.0f,\"start_mono_us\":%llu,\"wall_us\":%llu,\"cpu_us\":%llu,"
-		"\"samples\":%lu,\"sample_errors\":%lu",
-		(unsigned long long)p->bytes, (unsigned long long)r->rx_bytes,
-		(unsigned long long)r->tx_bytes, (unsigned long long)dur_us,
-		(unsigned long long)meas_bytes, (unsigned long long)meas_us, goodput,
-		(unsigned long long)r->start_us, (unsigned long long)(end_us - r->start_us),
-		(unsigned long long)cpu_us, r->n_samples, r->sample_errors);
-	if (r->role == 'c' && p->mode == XFER_BULK)
-		fprintf(f, ",\"completion_us\":%llu", (unsigned long long)(end_us - r->start_us));
-	if (p->mode == XFER_RR) {
-		uint64_t span_us =
-			r->rr_last_us > r->rr_first_us ? r->rr_last_us - r->rr_first_us : 0;
-		uint64_t n = r->role == 'c' ? r->n_lat : r->rr_done;
-
-		fprintf(f,
-			",\"request_bytes\":%u,\"response_bytes\":%u,\"rate_tps\":%llu,\"n\":%llu,"
-			"\"tps\":%.3f",
-			p->request_bytes, p->response_bytes, (unsigned long long)p->rate_tps,
-			(unsigned long long)n, span_us ? (double)n * 1e6 / (double)span_us : 0.0);
-		if (r->role == 'c') {
-			qsort(r->lat_us, r->n_lat, sizeof(*r->lat_us), cmp_u32);
-			fprintf(f,
-				",\"p50_us\":%u,\"p90_us\":%u,\"p99_us\":%u,\"max_us\":%u,"
-				"\"min_us\":%u,\"late\":%lu",
-				xfer_percentile(r->lat_us, r->n_lat, 50),
-				xfer_percentile(r->lat_us, r->n_lat, 90),
-				xfer_percentile(r->lat_us, r->n_lat, 99),
-				r->n_lat ? r->lat_us[r->n_lat - 1] : 0, r->n_lat ? r->lat_us[0] : 0,
-				r->rr_late);
-		}
-	}
-	if (r->no_mptcp[0]) {
-		fputs(",\"mptcp_unavailable\":", f);
-		json_str(f, r->no_mptcp);
-	}
-	if (r->sample_err[0]) {
-		fputs(",\"sample_error\":", f);
-		json_str(f, r->sample_err);
-	}
-	fputs("}\n", f);
-	fflush(f);
 }
 
 /* ---- sockets -------------------------------------------------------------------- */

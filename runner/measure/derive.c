@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "derive.h"
+#include "array.h"
 
 /* ---- addresses to paths ------------------------------------------------------ */
 
@@ -98,7 +99,7 @@ int derive_path_of(const struct lab_spec *spec, const char *client_node,
 
 static bool derive_same(const struct derive_subflow *d, const struct telemetry_subflow_sample *s)
 {
-	return d->role == s->role && d->id == s->id && !strcmp(d->local, s->local) &&
+	return d->role == s->role && d->id == s->subflow_id && !strcmp(d->local, s->local) &&
 	       !strcmp(d->remote, s->remote);
 }
 
@@ -132,7 +133,6 @@ static void derive_update(struct derive_subflow *d, const struct telemetry_subfl
 static int derive_subflows(const struct derive_input *in, struct derive_result *r)
 {
 	const struct telemetry *t = in->telem;
-	size_t cap = 0;
 
 	for (size_t i = 0; i < t->n_subflows; i++) {
 		const struct telemetry_subflow_sample *s = &t->subflows[i];
@@ -141,19 +141,13 @@ static int derive_subflows(const struct derive_input *in, struct derive_result *
 		if (k < 0) {
 			struct derive_subflow *d;
 
-			if (r->n_subflows == cap) {
-				size_t want = cap ? 2 * cap : 8;
-
-				d = realloc(r->subflows, want * sizeof(*d));
-				if (!d)
-					return -ENOMEM;
-				r->subflows = d;
-				cap = want;
-			}
+			d = array_grow(r->subflows, r->n_subflows, sizeof(*d));
+			if (!d)
+				return -ENOMEM;
+			r->subflows = d;
 			d = &r->subflows[r->n_subflows];
-			memset(d, 0, sizeof(*d));
 			d->role = s->role;
-			d->id = s->id;
+			d->id = s->subflow_id;
 			snprintf(d->local, sizeof(d->local), "%s", s->local);
 			snprintf(d->remote, sizeof(d->remote), "%s", s->remote);
 			d->path = derive_path_of(in->spec, in->client_node, in->server_node, s->local,
@@ -446,13 +440,13 @@ int derive_store(const struct derive_input *in, const struct derive_result *r,
 		ret = derive_metric(run, "completion_ratio", r->completion_ratio);
 	if (!ret)
 		ret = derive_metric(run, "recover_us", r->recover_us);
-	if (!ret && in->rr_transactions) {
-		ret |= results_run_add_metric(run, "transactions", (double)in->rr_transactions);
-		ret |= results_run_add_metric(run, "tps", in->rr_tps);
-		ret |= results_run_add_metric(run, "latency_p50_us", (double)in->rr_p50_us);
-		ret |= results_run_add_metric(run, "latency_p90_us", (double)in->rr_p90_us);
-		ret |= results_run_add_metric(run, "latency_p99_us", (double)in->rr_p99_us);
-		ret |= results_run_add_metric(run, "latency_max_us", (double)in->rr_max_us);
+	if (!ret && in->rr.transactions) {
+		ret |= results_run_add_metric(run, "transactions", (double)in->rr.transactions);
+		ret |= results_run_add_metric(run, "tps", in->rr.tps);
+		ret |= results_run_add_metric(run, "latency_p50_us", (double)in->rr.p50_us);
+		ret |= results_run_add_metric(run, "latency_p90_us", (double)in->rr.p90_us);
+		ret |= results_run_add_metric(run, "latency_p99_us", (double)in->rr.p99_us);
+		ret |= results_run_add_metric(run, "latency_max_us", (double)in->rr.max_us);
 	}
 	if (ret)
 		return -ENOMEM;

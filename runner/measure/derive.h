@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine.h"
 #include "lab.h"
 #include "results.h"
 #include "telemetry.h"
@@ -56,9 +57,7 @@ struct derive_input {
 	uint64_t completion_us;	  /* the engine's, 0: unknown */
 	double ideal_goodput_bps; /* 0: the paths are not all rate-limited */
 
-	uint64_t rr_transactions; /* 0: not a request/response run */
-	double rr_tps;
-	uint64_t rr_p50_us, rr_p90_us, rr_p99_us, rr_max_us;
+	struct engine_rr rr; /* the engine's; transactions 0: not request/response */
 
 	const struct derive_link_event *events;
 	size_t n_events;

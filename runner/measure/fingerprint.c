@@ -30,6 +30,7 @@
 #define FINGERPRINT_CPUID 1
 #endif
 
+#include "fdio.h"
 #include "sha256.h"
 
 #define CPUINFO_PATH "/proc/cpuinfo"
@@ -47,23 +48,15 @@ static int read_small(const char *path, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t used = 0;
-	ssize_t got;
+	int r;
 
 	buf[0] = '\0';
 	if (fd < 0)
 		return -errno;
-	while (used + 1 < size) {
-		got = read(fd, buf + used, size - 1 - used);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (got == 0)
-			break;
-		used += (size_t)got;
-	}
-	buf[used] = '\0';
+	r = fdio_read_full(fd, buf, size - 1, &used);
+	buf[r < 0 ? 0 : used] = '\0';
+	if (r < 0)
+		return r;
 	while (used && (buf[used - 1] == '\n' || buf[used - 1] == ' ' || buf[used - 1] == '\t'))
 		buf[--used] = '\0';
 	return 0;

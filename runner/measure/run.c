@@ -148,7 +148,6 @@ static const struct lab_cap *cap(const struct run_env *env, const char *name)
 /* Path-manager events of one namespace while the run lasts. */
 struct pm_listener {
 	struct lab_pm_events *h; /* NULL: not available (why in noise) */
-	char role;		 /* 'c', 's' */
 };
 
 struct tick_state {
@@ -168,8 +167,7 @@ struct tick_state {
 	 * start on the same clock, from the first tick (elapsed counts from
 	 * the client's start) */
 	struct pm_listener pm[2];
-	struct telemetry_pm_event *pm_events; /* t_us still monotonic here */
-	size_t n_pm_events, cap_pm_events;
+	struct telemetry pm_seen; /* events only; t_us still monotonic here */
 	char pm_error[DIAG_MSG_MAX]; /* the first failure reading events */
 	uint64_t start_mono_us;
 };
@@ -193,41 +191,11 @@ static void look_at_sockets(struct tick_state *t)
 
 /* ---- path-manager events ------------------------------------------------------- */
 
-struct pm_collect_ctx {
-	struct tick_state *t;
-	char role;
-};
-
-static int pm_collect(const struct lab_pm_event *ev, void *arg)
+static int pm_collect(const struct telemetry_pm_event *ev, void *arg)
 {
-	const struct pm_collect_ctx *c = arg;
-	struct tick_state *t = c->t;
-	struct telemetry_pm_event *e;
-	const char *name = lab_pm_event_name(ev->type);
+	struct tick_state *t = arg;
 
-	if (t->n_pm_events == t->cap_pm_events) {
-		size_t want = t->cap_pm_events ? 2 * t->cap_pm_events : 32;
-
-		e = realloc(t->pm_events, want * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		t->pm_events = e;
-		t->cap_pm_events = want;
-	}
-	e = &t->pm_events[t->n_pm_events++];
-	memset(e, 0, sizeof(*e));
-	e->t_us = ev->t_us;
-	e->role = c->role;
-	if (name)
-		snprintf(e->type, sizeof(e->type), "%s", name);
-	else
-		snprintf(e->type, sizeof(e->type), "event_%d", ev->type);
-	snprintf(e->local, sizeof(e->local), "%s", ev->local);
-	snprintf(e->remote, sizeof(e->remote), "%s", ev->remote);
-	e->token = ev->token;
-	e->error = ev->error;
-	e->backup = ev->backup;
-	return 0;
+	return telemetry_add_event(&t->pm_seen, ev);
 }
 
 /* Read what both namespaces queued. A failure is kept for the run's
@@ -235,12 +203,11 @@ static int pm_collect(const struct lab_pm_event *ev, void *arg)
 static void pm_drain(struct tick_state *t)
 {
 	for (int i = 0; i < 2; i++) {
-		struct pm_collect_ctx c = { t, t->pm[i].role };
 		struct diag d = DIAG_INIT;
 
 		if (!t->pm[i].h)
 			continue;
-		if (lab_pm_events_read(t->pm[i].h, pm_collect, &c, &d) < 0 && !t->pm_error[0])
+		if (lab_pm_events_read(t->pm[i].h, pm_collect, t, &d) < 0 && !t->pm_error[0])
 			snprintf(t->pm_error, sizeof(t->pm_error), "%s", diag_str(&d));
 	}
 }
@@ -252,8 +219,8 @@ static void pm_open(struct tick_state *t, int cfd, int sfd)
 	for (int i = 0; i < 2; i++) {
 		struct diag d = DIAG_INIT;
 
-		t->pm[i].role = i ? 's' : 'c';
-		if (lab_pm_events_open(fds[i], &t->pm[i].h, &d) < 0 && !t->pm_error[0])
+		if (lab_pm_events_open(fds[i], i ? 's' : 'c', &t->pm[i].h, &d) < 0 &&
+		    !t->pm_error[0])
 			snprintf(t->pm_error, sizeof(t->pm_error), "%s", diag_str(&d));
 	}
 }
@@ -264,9 +231,7 @@ static void pm_close(struct tick_state *t)
 		lab_pm_events_close(t->pm[i].h);
 		t->pm[i].h = NULL;
 	}
-	free(t->pm_events);
-	t->pm_events = NULL;
-	t->n_pm_events = t->cap_pm_events = 0;
+	telemetry_release(&t->pm_seen);
 }
 
 static int on_tick(uint64_t elapsed_us, void *arg)
@@ -468,71 +433,36 @@ static enum engine_direction engine_dir(enum scenario_direction d)
 /* ---- telemetry ------------------------------------------------------------------- */
 
 /*
- * Put the PM events on the engine's time line and store them, and the
- * engine's samples when it took any (iperf3 takes none). The engine's
- * samples count from res->telem_start_us (CLOCK_MONOTONIC); an engine
- * without samples says nothing, and the first tick tells when its client
- * started. An event read before that start is at 0.
+ * Put the PM events on the engine's time line and hand the telemetry over
+ * to the run as it is: the engine's samples (iperf3 takes none) and the
+ * events. The engine's samples count from res->telem_start_us
+ * (CLOCK_MONOTONIC); an engine without samples says nothing, and the first
+ * tick tells when its client started. An event read before that start is
+ * at 0. The engines leave telem.events empty (engine.h): the events are
+ * the listeners'.
  */
 static int store_telemetry(struct tick_state *t, struct engine_result *res, uint64_t called_us,
 			   struct results_run *run)
 {
-	struct telemetry *tm = &res->telem;
 	uint64_t base = res->telem_start_us ? res->telem_start_us :
 			t->start_mono_us ? t->start_mono_us : called_us;
 	unsigned lost = lab_pm_events_overruns(t->pm[0].h) + lab_pm_events_overruns(t->pm[1].h);
 	int r = 0;
 
-	if (t->n_pm_events) {
-		struct telemetry_pm_event *e =
-			realloc(tm->events, (tm->n_events + t->n_pm_events) * sizeof(*e));
+	for (size_t i = 0; i < t->pm_seen.n_events; i++) {
+		struct telemetry_pm_event *e = &t->pm_seen.events[i];
 
-		if (!e)
-			return -ENOMEM;
-		tm->events = e;
-		for (size_t i = 0; i < t->n_pm_events; i++) {
-			e = &tm->events[tm->n_events++];
-			*e = t->pm_events[i];
-			e->t_us = e->t_us > base ? e->t_us - base : 0;
-		}
+		e->t_us = e->t_us > base ? e->t_us - base : 0;
 	}
-	for (size_t i = 0; i < tm->n_events && !r; i++) {
-		const struct telemetry_pm_event *e = &tm->events[i];
-		struct results_pm_event x = { .t_us = e->t_us, .role = e->role, .token = e->token,
-					      .error = e->error, .backup = e->backup };
+	free(res->telem.events); /* the engines leave it empty (engine.h) */
+	res->telem.events = TAKE_PTR(t->pm_seen.events);
+	res->telem.n_events = t->pm_seen.n_events;
+	t->pm_seen.n_events = 0;
+	telemetry_release(&run->telem);
+	run->telem = res->telem;
+	res->telem = (struct telemetry){ 0 };
 
-		snprintf(x.type, sizeof(x.type), "%s", e->type);
-		snprintf(x.local, sizeof(x.local), "%s", e->local);
-		snprintf(x.remote, sizeof(x.remote), "%s", e->remote);
-		r = results_run_add_pm_event(run, &x);
-	}
-	for (size_t i = 0; i < tm->n_subflows && !r; i++) {
-		const struct telemetry_subflow_sample *a = &tm->subflows[i];
-		struct results_sample x = {
-			.t_us = a->t_us, .role = a->role, .subflow_id = a->id, .present = a->present,
-			.bytes_sent = a->bytes_sent, .bytes_acked = a->bytes_acked,
-			.bytes_received = a->bytes_received, .cwnd = a->cwnd, .srtt_us = a->srtt_us,
-			.rttvar_us = a->rttvar_us, .total_retrans = a->total_retrans,
-			.pacing_rate_bps = a->pacing_rate_bps,
-			.delivery_rate_bps = a->delivery_rate_bps, .backup = a->backup,
-		};
-
-		snprintf(x.local, sizeof(x.local), "%s", a->local);
-		snprintf(x.remote, sizeof(x.remote), "%s", a->remote);
-		r = results_run_add_sample(run, &x);
-	}
-	for (size_t i = 0; i < tm->n_conns && !r; i++) {
-		const struct telemetry_conn_sample *a = &tm->conns[i];
-		struct results_conn_sample x = {
-			.t_us = a->t_us, .role = a->role, .present = a->present,
-			.bytes_retrans = a->bytes_retrans, .bytes_sent = a->bytes_sent,
-			.bytes_acked = a->bytes_acked, .bytes_received = a->bytes_received,
-			.subflows_total = a->subflows_total, .fallback = a->fallback,
-		};
-
-		r = results_run_add_conn_sample(run, &x);
-	}
-	if (!r && t->pm_error[0])
+	if (t->pm_error[0])
 		r = results_run_add_noise(run, "pm_events", t->pm_error);
 	if (!r && lost) {
 		char buf[64];
@@ -543,16 +473,6 @@ static int store_telemetry(struct tick_state *t, struct engine_result *res, uint
 	return r;
 }
 
-/* The sample bits are stored as they are: the two enums must agree. */
-_Static_assert((unsigned)TELEM_BYTES_SENT == (unsigned)RESULTS_S_BYTES_SENT &&
-		       (unsigned)TELEM_ADDRS == (unsigned)RESULTS_S_ADDRS &&
-		       (unsigned)TELEM_BACKUP == (unsigned)RESULTS_S_BACKUP &&
-		       (unsigned)TELEM_DELIVERY_RATE == (unsigned)RESULTS_S_DELIVERY_RATE,
-	       "telemetry_field and results_sample_field differ");
-_Static_assert((unsigned)TELEM_C_BYTES_RETRANS == (unsigned)RESULTS_C_BYTES_RETRANS &&
-		       (unsigned)TELEM_C_FALLBACK == (unsigned)RESULTS_C_FALLBACK,
-	       "telemetry_conn_field and results_conn_sample_field differ");
-
 /* Derived metrics and per-subflow totals (derive.h), for an engine that
  * sampled its sockets. */
 static int store_derived(const struct scenario *s, const struct tick_state *t,
@@ -560,7 +480,7 @@ static int store_derived(const struct scenario *s, const struct tick_state *t,
 {
 	struct derive_link_event ev[SCENARIO_MAX_EVENTS];
 	struct derive_input in = {
-		.telem = &res->telem,
+		.telem = &run->telem, /* the engine's, handed over */
 		.spec = &s->topo.spec,
 		.client_node = s->topo.client,
 		.server_node = s->topo.server,
@@ -570,12 +490,7 @@ static int store_derived(const struct scenario *s, const struct tick_state *t,
 		.bytes = s->traffic.bytes,
 		.completion_us = res->completion_us,
 		.ideal_goodput_bps = run_ideal_goodput_bps(s, &s->topo.spec),
-		.rr_transactions = res->rr_transactions,
-		.rr_tps = res->rr_tps,
-		.rr_p50_us = res->rr_p50_us,
-		.rr_p90_us = res->rr_p90_us,
-		.rr_p99_us = res->rr_p99_us,
-		.rr_max_us = res->rr_max_us,
+		.rr = res->rr,
 		.events = ev,
 	};
 	struct derive_result dr;
@@ -712,16 +627,11 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 		engine_result_release(&res);
 		return r;
 	}
-	for (size_t i = 0; i < res.n_intervals; i++) {
-		const struct engine_interval *x = &res.intervals[i];
-		struct results_interval iv = { x->start_us, x->end_us, x->bytes, x->bits_per_second,
-					       x->retransmits };
-
-		if (results_run_add_interval(run, &iv) < 0) {
-			engine_result_release(&res);
-			return -ENOMEM;
-		}
-	}
+	/* the run takes the engine's intervals as they are */
+	free(run->intervals);
+	run->intervals = TAKE_PTR(res.intervals);
+	run->n_intervals = res.n_intervals;
+	res.n_intervals = 0;
 	/* Request/response runs are about latency: their goodput is whatever
 	 * the request rate makes it, so it is no figure of the paths. */
 	if (!s->traffic.rr)
@@ -759,7 +669,7 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 	/* Only an engine that sampled its sockets (or timed its transfer or
 	 * transactions itself) has something to derive from: iperf3 runs get
 	 * the PM events alone. */
-	if ((res.telem.n_subflows || res.telem.n_conns || res.rr_transactions ||
+	if ((run->telem.n_subflows || run->telem.n_conns || res.rr.transactions ||
 	     res.completion_us) &&
 	    store_derived(s, t, &res, run) < 0) {
 		engine_result_release(&res);

@@ -43,71 +43,41 @@ static void load_topology(void)
 
 struct tm_builder {
 	struct telemetry t;
-	size_t cap_s, cap_c, cap_e;
 };
 
 static void add_sample(struct tm_builder *b, uint64_t t_us, char role, uint32_t id,
 		       const char *local, const char *remote, uint32_t present, uint64_t sent,
 		       uint64_t acked, uint64_t received)
 {
-	struct telemetry_subflow_sample *s;
+	struct telemetry_subflow_sample s = {
+		.t_us = t_us, .role = role, .subflow_id = id, .present = present | TELEM_ADDRS,
+		.bytes_sent = sent, .bytes_acked = acked, .bytes_received = received,
+	};
 
-	if (b->t.n_subflows == b->cap_s) {
-		b->cap_s = b->cap_s ? 2 * b->cap_s : 64;
-		b->t.subflows = realloc(b->t.subflows, b->cap_s * sizeof(*s));
-		if (!b->t.subflows)
-			exit(1);
-	}
-	s = &b->t.subflows[b->t.n_subflows++];
-	memset(s, 0, sizeof(*s));
-	s->t_us = t_us;
-	s->role = role;
-	s->id = id;
-	snprintf(s->local, sizeof(s->local), "%s", local);
-	snprintf(s->remote, sizeof(s->remote), "%s", remote);
-	s->present = present | TELEM_ADDRS;
-	s->bytes_sent = sent;
-	s->bytes_acked = acked;
-	s->bytes_received = received;
+	snprintf(s.local, sizeof(s.local), "%s", local);
+	snprintf(s.remote, sizeof(s.remote), "%s", remote);
+	if (telemetry_add_subflow(&b->t, &s) < 0)
+		exit(1);
 }
 
 static void add_conn(struct tm_builder *b, uint64_t t_us, char role, uint32_t present,
 		     uint64_t retrans, uint64_t acked)
 {
-	struct telemetry_conn_sample *c;
+	struct telemetry_conn_sample c = { .t_us = t_us, .role = role, .present = present,
+					   .bytes_retrans = retrans, .bytes_acked = acked };
 
-	if (b->t.n_conns == b->cap_c) {
-		b->cap_c = b->cap_c ? 2 * b->cap_c : 64;
-		b->t.conns = realloc(b->t.conns, b->cap_c * sizeof(*c));
-		if (!b->t.conns)
-			exit(1);
-	}
-	c = &b->t.conns[b->t.n_conns++];
-	memset(c, 0, sizeof(*c));
-	c->t_us = t_us;
-	c->role = role;
-	c->present = present;
-	c->bytes_retrans = retrans;
-	c->bytes_acked = acked;
+	if (telemetry_add_conn(&b->t, &c) < 0)
+		exit(1);
 }
 
 static void add_event(struct tm_builder *b, uint64_t t_us, char role, const char *type,
 		      uint32_t token)
 {
-	struct telemetry_pm_event *e;
+	struct telemetry_pm_event e = { .t_us = t_us, .role = role, .token = token };
 
-	if (b->t.n_events == b->cap_e) {
-		b->cap_e = b->cap_e ? 2 * b->cap_e : 16;
-		b->t.events = realloc(b->t.events, b->cap_e * sizeof(*e));
-		if (!b->t.events)
-			exit(1);
-	}
-	e = &b->t.events[b->t.n_events++];
-	memset(e, 0, sizeof(*e));
-	e->t_us = t_us;
-	e->role = role;
-	snprintf(e->type, sizeof(e->type), "%s", type);
-	e->token = token;
+	snprintf(e.type, sizeof(e.type), "%s", type);
+	if (telemetry_add_event(&b->t, &e) < 0)
+		exit(1);
 }
 
 static struct derive_input input(const struct telemetry *t)
@@ -197,9 +167,9 @@ static void test_shares(void)
 	in = input(&b.t);
 	CHECK(derive_run(&in, &r) == 0, "derive an upload");
 	for (size_t i = 0; i < b.t.n_subflows; i++) {
-		if (b.t.subflows[i].role == 'c' && b.t.subflows[i].id == 1)
+		if (b.t.subflows[i].role == 'c' && b.t.subflows[i].subflow_id == 1)
 			a1 = b.t.subflows[i].bytes_acked;
-		if (b.t.subflows[i].role == 'c' && b.t.subflows[i].id == 2)
+		if (b.t.subflows[i].role == 'c' && b.t.subflows[i].subflow_id == 2)
 			a2 = b.t.subflows[i].bytes_acked;
 	}
 	CHECK(r.n_subflows == 4, "4 distinct subflows: 2 per side (%zu)", r.n_subflows);
@@ -322,12 +292,8 @@ static void test_completion_and_rr(void)
 	CHECK(derive_run(&in, &r) == 0 && near(r.completion_us, 2900000) &&
 		      near(r.completion_ratio, 2900000 / ideal_us),
 	      "16 MiB in 2.9 s over 76.8 Mbit/s: ratio %.4f", r.completion_ratio);
-	in.rr_transactions = 12345;
-	in.rr_tps = 2469.0;
-	in.rr_p50_us = 400;
-	in.rr_p90_us = 650;
-	in.rr_p99_us = 900;
-	in.rr_max_us = 4100;
+	in.rr = (struct engine_rr){ .transactions = 12345, .tps = 2469.0, .p50_us = 400,
+				    .p90_us = 650, .p99_us = 900, .max_us = 4100 };
 	must_init(&run);
 	CHECK(derive_store(&in, &r, &run) == 0, "store");
 	m = results_run_metric(&run, "completion_ratio");

@@ -177,7 +177,7 @@ static void test_good_upload(void)
 	/* Two intervals, the first omitted (-O 1). */
 	EXPECT(rep.n_intervals == 1, "n_intervals %zu", rep.n_intervals);
 	if (rep.n_intervals == 1) {
-		const struct engine_interval *iv = &rep.intervals[0];
+		const struct telemetry_interval *iv = &rep.intervals[0];
 
 		EXPECT(iv->start_us == 36 && iv->end_us == 1000882, "interval %llu-%llu",
 		      (unsigned long long)iv->start_us, (unsigned long long)iv->end_us);

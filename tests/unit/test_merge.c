@@ -78,7 +78,7 @@ static uint64_t clock_us = 1767225600ULL * 1000000;
 static void add_run(struct results *db, const char *host, double goodput, const char *uuid)
 {
 	static char local[] = "10.0.1.1:40000", remote[] = "10.0.1.2:5201";
-	struct results_interval iv = { 0, 1000000, 12500000, 100e6, 3 };
+	struct telemetry_interval iv = { 0, 1000000, 12500000, 100e6, 3 };
 	struct results_subflow sf = { 1, local, remote, 1000, 900, 0, -1, false };
 	struct results_run run;
 	struct diag d = DIAG_INIT;

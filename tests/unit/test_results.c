@@ -111,7 +111,7 @@ static void fill_full(struct results_run *run, const char *scenario, const char 
 {
 	char local1[] = "10.0.1.1:40000", remote1[] = "10.0.1.2:5201";
 	char local2[] = "10.0.2.1:40001", remote2[] = "10.0.2.2:5201";
-	struct results_interval iv;
+	struct telemetry_interval iv;
 	struct results_subflow sf;
 	int i;
 
@@ -148,7 +148,7 @@ static void fill_full(struct results_run *run, const char *scenario, const char 
 	must(results_run_add_metric(run, "efficiency", 0.953125), "add metric");
 	must(results_run_add_metric(run, "delta", -1.5e-9), "add metric");
 	for (i = 0; i < 5; i++) {
-		iv = (struct results_interval){
+		iv = (struct telemetry_interval){
 			.start_us = (uint64_t)i * 1000000,
 			.end_us = (uint64_t)(i + 1) * 1000000,
 			.bytes = 9000000 + (uint64_t)i,
@@ -826,9 +826,9 @@ static void test_integrity(void)
  * the filter asks, NULL in SQL for what the kernel did not report. */
 struct tm_seen {
 	size_t n, n_samples, n_conn, n_events;
-	struct results_sample s[3];
-	struct results_conn_sample c[2];
-	struct results_pm_event e[2];
+	struct telemetry_subflow_sample s[3];
+	struct telemetry_conn_sample c[2];
+	struct telemetry_pm_event e[2];
 };
 
 static int tm_collect(const struct results_run *run, void *arg)
@@ -836,19 +836,20 @@ static int tm_collect(const struct results_run *run, void *arg)
 	struct tm_seen *t = arg;
 
 	t->n++;
-	t->n_samples = run->n_samples;
-	t->n_conn = run->n_conn_samples;
-	t->n_events = run->n_pm_events;
-	for (size_t i = 0; i < run->n_samples && i < 3; i++)
-		t->s[i] = run->samples[i];
-	for (size_t i = 0; i < run->n_conn_samples && i < 2; i++)
-		t->c[i] = run->conn_samples[i];
-	for (size_t i = 0; i < run->n_pm_events && i < 2; i++)
-		t->e[i] = run->pm_events[i];
+	t->n_samples = run->telem.n_subflows;
+	t->n_conn = run->telem.n_conns;
+	t->n_events = run->telem.n_events;
+	for (size_t i = 0; i < run->telem.n_subflows && i < 3; i++)
+		t->s[i] = run->telem.subflows[i];
+	for (size_t i = 0; i < run->telem.n_conns && i < 2; i++)
+		t->c[i] = run->telem.conns[i];
+	for (size_t i = 0; i < run->telem.n_events && i < 2; i++)
+		t->e[i] = run->telem.events[i];
 	return 0;
 }
 
-static bool tm_sample_eq(const struct results_sample *a, const struct results_sample *b)
+static bool tm_sample_eq(const struct telemetry_subflow_sample *a,
+			 const struct telemetry_subflow_sample *b)
 {
 	return a->t_us == b->t_us && a->role == b->role && a->subflow_id == b->subflow_id &&
 	       !strcmp(a->local, b->local) && !strcmp(a->remote, b->remote) &&
@@ -859,7 +860,7 @@ static bool tm_sample_eq(const struct results_sample *a, const struct results_sa
 	       a->delivery_rate_bps == b->delivery_rate_bps && a->backup == b->backup;
 }
 
-static bool tm_conn_eq(const struct results_conn_sample *a, const struct results_conn_sample *b)
+static bool tm_conn_eq(const struct telemetry_conn_sample *a, const struct telemetry_conn_sample *b)
 {
 	return a->t_us == b->t_us && a->role == b->role && a->present == b->present &&
 	       a->bytes_retrans == b->bytes_retrans && a->bytes_sent == b->bytes_sent &&
@@ -867,7 +868,7 @@ static bool tm_conn_eq(const struct results_conn_sample *a, const struct results
 	       a->subflows_total == b->subflows_total && a->fallback == b->fallback;
 }
 
-static bool tm_event_eq(const struct results_pm_event *a, const struct results_pm_event *b)
+static bool tm_event_eq(const struct telemetry_pm_event *a, const struct telemetry_pm_event *b)
 {
 	return a->t_us == b->t_us && a->role == b->role && !strcmp(a->type, b->type) &&
 	       !strcmp(a->local, b->local) && !strcmp(a->remote, b->remote) &&
@@ -877,7 +878,7 @@ static bool tm_event_eq(const struct results_pm_event *a, const struct results_p
 static void test_telemetry(void)
 {
 	const char *path = db_path("telemetry.db");
-	struct results_sample full = {
+	struct telemetry_subflow_sample full = {
 		.t_us = 100000, .role = 'c', .subflow_id = 1, .local = "10.1.1.1:40000",
 		.remote = "10.1.2.2:5201", .present = 0x7ff, .bytes_sent = 1ULL << 40,
 		.bytes_acked = (1ULL << 40) - 1448, .bytes_received = 17, .cwnd = 42,
@@ -886,22 +887,23 @@ static void test_telemetry(void)
 		.delivery_rate_bps = 49000000, .backup = true,
 	};
 	/* an older kernel: only the byte counters, no addresses */
-	struct results_sample sparse = {
+	struct telemetry_subflow_sample sparse = {
 		.t_us = 200000, .role = 's', .subflow_id = 2,
-		.present = RESULTS_S_BYTES_SENT | RESULTS_S_BYTES_RECEIVED, .bytes_sent = 5,
+		.present = TELEM_BYTES_SENT | TELEM_BYTES_RECEIVED, .bytes_sent = 5,
 		.bytes_received = 6, .cwnd = 99, .backup = true, /* absent: not stored */
 	};
-	struct results_conn_sample conn = {
-		.t_us = 100000, .role = 'c', .present = RESULTS_C_BYTES_RETRANS | RESULTS_C_SUBFLOWS_TOTAL |
-			RESULTS_C_BYTES_ACKED | RESULTS_C_FALLBACK,
+	struct telemetry_conn_sample conn = {
+		.t_us = 100000, .role = 'c',
+		.present = TELEM_C_BYTES_RETRANS | TELEM_C_SUBFLOWS_TOTAL | TELEM_C_BYTES_ACKED |
+			   TELEM_C_FALLBACK,
 		.bytes_retrans = 2896, .bytes_acked = 123456789, .subflows_total = 2,
 		.bytes_sent = 77, /* absent */
 	};
-	struct results_conn_sample conn0 = { .t_us = 0, .role = 's', .present = 0 };
-	struct results_pm_event ev = { .t_us = 12345, .role = 's', .type = "sub_established",
+	struct telemetry_conn_sample conn0 = { .t_us = 0, .role = 's', .present = 0 };
+	struct telemetry_pm_event ev = { .t_us = 12345, .role = 's', .type = "sub_established",
 				       .local = "10.2.2.2:5201", .remote = "10.2.1.1:40001",
 				       .token = 0xdeadbeef, .error = 0, .backup = false };
-	struct results_pm_event ev2 = { .t_us = 4000000, .role = 'c', .type = "sub_closed",
+	struct telemetry_pm_event ev2 = { .t_us = 4000000, .role = 'c', .type = "sub_closed",
 					.local = "10.2.1.1:40001", .remote = "10.2.2.2:5201",
 					.token = 0, .error = 110, .backup = true };
 	struct results_filter f = { 0 };
@@ -918,19 +920,19 @@ static void test_telemetry(void)
 				    "name IN ('samples', 'conn_samples', 'pm_events')") == 3,
 	      "schema version %d has the telemetry tables", results_schema_current());
 	fill_full(&run, "telemetry", "cc=cubic", 1700000100000000ULL, "6.18.0");
-	must(results_run_add_sample(&run, &full), "add sample");
-	must(results_run_add_sample(&run, &sparse), "add sample");
+	must(telemetry_add_subflow(&run.telem, &full), "add sample");
+	must(telemetry_add_subflow(&run.telem, &sparse), "add sample");
 	for (int i = 0; i < 1000; i++) { /* geometric growth past 8, 16, ... 1024 */
-		struct results_sample x = full;
+		struct telemetry_subflow_sample x = full;
 
 		x.t_us = 300000 + (uint64_t)i * 100000;
 		x.bytes_acked = (uint64_t)i;
-		must(results_run_add_sample(&run, &x), "add sample");
+		must(telemetry_add_subflow(&run.telem, &x), "add sample");
 	}
-	must(results_run_add_conn_sample(&run, &conn), "add conn sample");
-	must(results_run_add_conn_sample(&run, &conn0), "add conn sample");
-	must(results_run_add_pm_event(&run, &ev), "add event");
-	must(results_run_add_pm_event(&run, &ev2), "add event");
+	must(telemetry_add_conn(&run.telem, &conn), "add conn sample");
+	must(telemetry_add_conn(&run.telem, &conn0), "add conn sample");
+	must(telemetry_add_event(&run.telem, &ev), "add event");
+	must(telemetry_add_event(&run.telem, &ev2), "add event");
 	ret = results_run_store(r, &run, &d);
 	CHECK(ret == 0, "store a run with 1002 samples, 2 connection samples, 2 events: %s",
 	      diag_str(&d));
@@ -987,9 +989,9 @@ static void test_telemetry(void)
 
 	/* one bad row: nothing of the run is stored */
 	fill_full(&bad, "telemetry", "cc=cubic", 1700000200000000ULL, "6.18.0");
-	must(results_run_add_sample(&bad, &full), "add sample");
+	must(telemetry_add_subflow(&bad.telem, &full), "add sample");
 	ev.role = 'x';
-	must(results_run_add_pm_event(&bad, &ev), "add event");
+	must(telemetry_add_event(&bad.telem, &ev), "add event");
 	ret = results_run_store(r, &bad, &d);
 	CHECK(ret == -EINVAL && strstr(d.msg, "role"), "an event with an unknown role is refused: %s",
 	      diag_str(&d));
@@ -1000,7 +1002,8 @@ static void test_telemetry(void)
 
 	results_run_release(&bad);
 	results_run_release(&run);
-	CHECK(run.samples == NULL && run.n_samples == 0, "release frees the telemetry");
+	CHECK(run.telem.subflows == NULL && run.telem.n_subflows == 0,
+	      "release frees the telemetry");
 	results_close(r);
 }
 

@@ -279,11 +279,12 @@ static void test_full_info(void)
 	CHECK(s.source == SOCKINFO_FULL_INFO && s.mptcp, "full info: source and mptcp");
 	CHECK(s.n_subflows == 2, "fewer subflows than the array: 2 reported, not %d",
 	      SOCKINFO_MAX_SUBFLOWS);
-	CHECK(s.sf[2].present == 0 && s.sf[2].id == 0,
+	CHECK(s.sf[2].present == 0 && s.sf[2].subflow_id == 0,
 	      "full info: the entry past num_subflows is untouched");
 	CHECK(s.conn.subflows_total == 2 && HAS(s.conn.present, TELEM_C_SUBFLOWS_TOTAL),
 	      "full info: subflows_total from num_subflows");
-	CHECK(s.sf[0].id == 1 && s.sf[1].id == 3, "full info: kernel subflow ids (1, 3)");
+	CHECK(s.sf[0].subflow_id == 1 && s.sf[1].subflow_id == 3,
+	      "full info: kernel subflow ids (1, 3)");
 	CHECK(s.sf[1].srtt_us == 1001 && s.sf[1].cwnd == 11 && s.sf[1].bytes_acked == 50001,
 	      "second element found with the kernel's 232-byte stride (srtt %u)", s.sf[1].srtt_us);
 	CHECK(HAS(s.sf[1].present, TELEM_DELIVERY_RATE) && HAS(s.sf[1].present, TELEM_BYTES_SENT) &&
@@ -328,7 +329,7 @@ static void test_full_info(void)
 	memset(&s, 0, sizeof(s));
 	CHECK(sockinfo_parse_full(&f.hdr, full_len, f.sf, sizeof(f.sf), f.ti, sizeof(f.ti), &s) ==
 			      0 &&
-		      s.sf[1].id == 3 && !HAS(s.sf[1].present, TELEM_ADDRS) &&
+		      s.sf[1].subflow_id == 3 && !HAS(s.sf[1].present, TELEM_ADDRS) &&
 		      HAS(s.sf[1].present, TELEM_BYTES_SENT),
 	      "4-byte subflow_info: ids, no addresses; full tcp_info: bytes_sent present");
 
@@ -365,7 +366,7 @@ static void test_split(void)
 	CHECK(sockinfo_parse_subflow_data(buf, optlen, false, &s, &total) == 2 && total == 3 &&
 		      s.n_subflows == 2,
 	      "MPTCP_TCPINFO: 2 of 3 subflows copied, total 3");
-	CHECK(s.sf[1].srtt_us == 1001 && s.sf[1].id == 2 && s.sf[1].bytes_acked == 50001,
+	CHECK(s.sf[1].srtt_us == 1001 && s.sf[1].subflow_id == 2 && s.sf[1].bytes_acked == 50001,
 	      "MPTCP_TCPINFO: second element found with the kernel's %u-byte stride", stride);
 	CHECK(!HAS(s.sf[1].present, TELEM_BYTES_SENT) &&
 		      !HAS(s.sf[1].present, TELEM_DELIVERY_RATE) &&
@@ -715,13 +716,13 @@ static void test_engine_loopback(void)
 	p.rr_response_bytes = 4096;
 	t.port = free_port();
 	r = engine_native.run(&t, &p, NULL, &res, &d);
-	CHECK(r == 0 && res.valid && res.rr_transactions == 300 && res.rr_tps > 0 &&
-		      res.rr_p50_us <= res.rr_p90_us && res.rr_p90_us <= res.rr_p99_us &&
-		      res.rr_p99_us <= res.rr_max_us,
+	CHECK(r == 0 && res.valid && res.rr.transactions == 300 && res.rr.tps > 0 &&
+		      res.rr.p50_us <= res.rr.p90_us && res.rr.p90_us <= res.rr.p99_us &&
+		      res.rr.p99_us <= res.rr.max_us,
 	      "loopback rr: %llu transactions, %.0f/s, p50 %llu p90 %llu p99 %llu max %llu us %s%s",
-	      (unsigned long long)res.rr_transactions, res.rr_tps,
-	      (unsigned long long)res.rr_p50_us, (unsigned long long)res.rr_p90_us,
-	      (unsigned long long)res.rr_p99_us, (unsigned long long)res.rr_max_us, res.reason,
+	      (unsigned long long)res.rr.transactions, res.rr.tps,
+	      (unsigned long long)res.rr.p50_us, (unsigned long long)res.rr.p90_us,
+	      (unsigned long long)res.rr.p99_us, (unsigned long long)res.rr.max_us, res.reason,
 	      r ? diag_str(&d) : "");
 	engine_result_release(&res);
 	unsetenv("MPL_BIN");
