@@ -35,7 +35,7 @@
 #include "bisect.h"
 #include "commands.h"
 #include "compare.h"
-#include "errlist.h"
+#include "diag.h"
 #include "exitcodes.h"
 #include "lab.h"
 #include "mtime.h"
@@ -662,7 +662,7 @@ static int bisect_work(const struct bisect_opts *o)
 	struct bisect_state st = { .o = o };
 	struct results_filter base = o->baseline.filter;
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct errlist errs = { 0 };
+	struct diag_list errs = DIAG_LIST_INIT;
 	struct diag d = DIAG_INIT;
 	size_t n_base = 0;
 	int ret;
@@ -754,7 +754,7 @@ out:
 	alarm(0);
 	results_close(st.db);
 	free(st.s);
-	errlist_release(&errs);
+	diag_list_release(&errs);
 	return ret;
 }
 

@@ -99,7 +99,7 @@ static int parse_shard(const char *arg, unsigned *index, unsigned *count)
 
 static int load_plan(char **files, int n_files, const char **sets, size_t n_sets, unsigned reps,
 		     unsigned shard_index, unsigned shard_count, struct plan *p,
-		     struct errlist *errs)
+		     struct diag_list *errs)
 {
 	int bad = 0;
 
@@ -354,7 +354,7 @@ int cmd_run(int argc, char **argv)
 	int decided = EXIT_OK;
 	char err[256], invocation[32], invocation_tag[48];
 	struct run_state st;
-	struct errlist errs = { 0 };
+	struct diag_list errs = DIAG_LIST_INIT;
 	struct plan plan = { 0 };
 	struct results *db = NULL;
 	struct run_env env = { .cancel = &mpl_interrupted };
@@ -609,7 +609,7 @@ out:
 	results_close(db);
 	plan_release(&plan);
 	selector_release(&baseline);
-	errlist_release(&errs);
+	diag_list_release(&errs);
 	free(sets);
 	free(tags);
 	return ret;

@@ -25,7 +25,7 @@
 
 #define FAULT_ENV "MPTCP_LAB_FAULT_STEP"
 
-static void print_errlist(const struct errlist *e)
+static void print_errors(const struct diag_list *e)
 {
 	for (size_t i = 0; i < e->n; i++)
 		fprintf(stderr, "%s\n", e->msgs[i]);
@@ -59,7 +59,7 @@ static int topo_up(int argc, char **argv)
 	};
 	const char **sets = NULL;
 	size_t n_sets = 0;
-	struct errlist errs = { 0 };
+	struct diag_list errs = DIAG_LIST_INIT;
 	struct topology *t = NULL;
 	struct lab_opts lo = { .cancel = &mpl_interrupted };
 	struct lab *lab = NULL;
@@ -123,7 +123,7 @@ static int topo_up(int argc, char **argv)
 	}
 	r = topology_load_file(argv[optind], sets, n_sets, t, &errs);
 	if (r < 0) {
-		print_errlist(&errs);
+		print_errors(&errs);
 		ret = EXIT_DATAERR;
 		goto out;
 	}
@@ -175,7 +175,7 @@ static int topo_up(int argc, char **argv)
 out:
 	free(t);
 	free(sets);
-	errlist_release(&errs);
+	diag_list_release(&errs);
 	return ret;
 }
 

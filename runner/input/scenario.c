@@ -1112,14 +1112,14 @@ static void parse_root(struct sctx *c, json_t *root)
 /* dir: the directory topology names and relative paths are resolved
  * against, NULL for the current one. */
 static int load(const char *origin, const char *dir, const char *buf, size_t len,
-		const char *const *sets, size_t n_sets, struct scenario *s, struct errlist *errs)
+		const char *const *sets, size_t n_sets, struct scenario *s, struct diag_list *errs)
 {
 	struct sctx c = { .jc = { .origin = origin, .errs = errs }, .s = s, .dir = dir };
 	json_t *root;
 
 	memset(s, 0, sizeof(*s));
 	if (xsnprintf(s->file, sizeof(s->file), "%s", origin) < 0) {
-		errlist_add(errs, "%s: file name too long", origin);
+		diag_list_add(errs, "%s: file name too long", origin);
 		return -ENAMETOOLONG;
 	}
 	sha256_hex(buf, len, s->sha256);
@@ -1139,13 +1139,13 @@ static int load(const char *origin, const char *dir, const char *buf, size_t len
 
 int scenario_load_buffer(const char *origin, const char *buf, size_t len,
 			 const char *const *sets, size_t n_sets, struct scenario *s,
-			 struct errlist *errs)
+			 struct diag_list *errs)
 {
 	return load(origin, NULL, buf, len, sets, n_sets, s, errs);
 }
 
 int scenario_load_file(const char *path, const char *const *sets, size_t n_sets,
-		       struct scenario *s, struct errlist *errs)
+		       struct scenario *s, struct diag_list *errs)
 {
 	char dir[PATH_MAX], *buf = NULL;
 	size_t len = 0;
@@ -1236,7 +1236,7 @@ static void parse_suite(struct jcheck *c, const char *path, json_t *root, char *
 }
 
 int suite_load_file(const char *path, char ***files, size_t *n_files, char *name,
-		    size_t name_size, struct errlist *errs)
+		    size_t name_size, struct diag_list *errs)
 {
 	struct jcheck c = { .origin = path, .errs = errs };
 	char suite_name[64] = "", *buf = NULL;

@@ -1048,7 +1048,7 @@ static void parse_root(struct tctx *c, json_t *root)
 
 int topology_load_buffer(const char *origin, const char *buf, size_t len,
 			 const char *const *sets, size_t n_sets,
-			 struct topology *t, struct errlist *errs)
+			 struct topology *t, struct diag_list *errs)
 {
 	struct tctx c = { .jc = { .origin = origin, .errs = errs }, .t = t };
 	json_t *root;
@@ -1067,7 +1067,7 @@ int topology_load_buffer(const char *origin, const char *buf, size_t len,
 }
 
 int topology_load_file(const char *path, const char *const *sets, size_t n_sets,
-		       struct topology *t, struct errlist *errs)
+		       struct topology *t, struct diag_list *errs)
 {
 	char *buf = NULL;
 	size_t len = 0;

@@ -2,7 +2,7 @@
  * jcheck.c: reading, parsing and checking JSON input files, shared by the
  * topology, scenario and suite parsers.
  *
- * Every check records a located message in the caller's errlist and
+ * Every check records a located message in the caller's diag_list and
  * returns false (or NULL), so a parser can go on walking the tree and
  * report all problems in one go. Messages follow one form,
  * "FILE: json.path: what is wrong, expected X, got 'Y'", and JSON paths are
@@ -27,7 +27,7 @@
 
 /* ---- phase 1 ------------------------------------------------------------ */
 
-int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist *errs)
+int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct diag_list *errs)
 {
 	FILE *f = NULL;
 	char *buf = NULL;
@@ -39,7 +39,7 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist
 	f = fopen(path, "re");
 	if (!f) {
 		r = -errno;
-		errlist_add(errs, "%s: cannot open: %s", path, strerror(-r));
+		diag_list_add(errs, "%s: cannot open: %s", path, strerror(-r));
 		goto out;
 	}
 	for (;;) {
@@ -50,7 +50,7 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist
 			char *grown;
 
 			if (cap >= JCHECK_FILE_MAX_BYTES) {
-				errlist_add(errs, "%s: too large, expected at most %u bytes", path,
+				diag_list_add(errs, "%s: too large, expected at most %u bytes", path,
 					    JCHECK_FILE_MAX_BYTES);
 				r = -EFBIG;
 				goto out;
@@ -59,7 +59,7 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist
 			grown = realloc(buf, cap);
 			if (!grown) {
 				r = -ENOMEM;
-				errlist_add(errs, "%s: cannot read: %s", path, strerror(-r));
+				diag_list_add(errs, "%s: cannot read: %s", path, strerror(-r));
 				goto out;
 			}
 			buf = grown;
@@ -69,7 +69,7 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist
 		if (got == 0) {
 			if (ferror(f)) {
 				r = -EIO;
-				errlist_add(errs, "%s: cannot read: %s", path, strerror(EIO));
+				diag_list_add(errs, "%s: cannot read: %s", path, strerror(EIO));
 				goto out;
 			}
 			break;
@@ -79,7 +79,7 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist
 		buf = malloc(1);
 		if (!buf) {
 			r = -ENOMEM;
-			errlist_add(errs, "%s: cannot read: %s", path, strerror(-r));
+			diag_list_add(errs, "%s: cannot read: %s", path, strerror(-r));
 			goto out;
 		}
 	}
@@ -103,7 +103,7 @@ json_t *jcheck_parse(struct jcheck *c, const char *buf, size_t len, const char *
 
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		errlist_add(c->errs, "%s:%d:%d: %s", c->origin, jerr.line, jerr.column, jerr.text);
+		diag_list_add(c->errs, "%s:%d:%d: %s", c->origin, jerr.line, jerr.column, jerr.text);
 		c->n_errors++;
 		return NULL;
 	}
@@ -111,10 +111,10 @@ json_t *jcheck_parse(struct jcheck *c, const char *buf, size_t len, const char *
 		int r = json_set_path(root, sets[i], err, sizeof(err));
 
 		if (r == -ENOMEM) {
-			errlist_add(c->errs, "%s: --set '%s': out of memory", c->origin, sets[i]);
+			diag_list_add(c->errs, "%s: --set '%s': out of memory", c->origin, sets[i]);
 			c->n_errors++;
 		} else if (r < 0) {
-			errlist_add(c->errs, "%s: --set '%s': %s", c->origin, sets[i], err);
+			diag_list_add(c->errs, "%s: --set '%s': %s", c->origin, sets[i], err);
 			c->n_errors++;
 		}
 	}
@@ -131,7 +131,7 @@ void jcheck_bad(struct jcheck *c, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	errlist_add(c->errs, "%s: %s: %s", c->origin, path, msg);
+	diag_list_add(c->errs, "%s: %s: %s", c->origin, path, msg);
 	c->n_errors++;
 }
 

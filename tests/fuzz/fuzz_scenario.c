@@ -142,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct scenario s;
 	const char *sets[FUZZ_MAX_SETS];
-	struct errlist errs = { 0 };
+	struct diag_list errs = DIAG_LIST_INIT;
 	size_t n_sets = 0, doc_len;
 	bool foreign = false, topo_msg = false;
 	char *copy, *p, *end;
@@ -181,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * says which topology failed. */
 	if (foreign && !topo_msg)
 		abort();
-	errlist_release(&errs);
+	diag_list_release(&errs);
 	free(copy);
 	return 0;
 }
