@@ -192,7 +192,7 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 		{ "vm-timeout", required_argument, NULL, OPT_VM_TIMEOUT },
 		{},
 	};
-	char err[256];
+	struct diag sel_err = DIAG_INIT;
 	int c;
 
 	o->reps = 5;
@@ -204,8 +204,8 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 			o->db = optarg;
 			break;
 		case OPT_BASELINE:
-			if (selector_add(&o->baseline, optarg, err, sizeof(err)) < 0) {
-				say_error("--baseline: %s", err);
+			if (selector_add(&o->baseline, optarg, &sel_err) < 0) {
+				say_error("--baseline: %s", diag_str(&sel_err));
 				return -EINVAL;
 			}
 			o->has_baseline = true;
@@ -330,14 +330,14 @@ static int build(const struct bisect_state *st)
 	struct spawn_result r = { 0 };
 	struct spawn_proc *p = NULL;
 	struct diag d = DIAG_INIT;
-	char **argv = NULL, err[512], secs[32];
+	char **argv = NULL, secs[32];
 	size_t argc;
 	uint64_t t0 = mtime_now_us();
 	int ret, rc;
 
-	rc = bisect_split_command(o->build, &argv, &argc, err, sizeof(err));
+	rc = bisect_split_command(o->build, &argv, &argc, &d);
 	if (rc < 0)
-		return skip("cannot use --build: %s", rc == -ENOMEM ? strerror(ENOMEM) : err);
+		return skip("cannot use --build: %s", diag_str(&d));
 	say("commit %s: building: %s", st->short_commit, o->build);
 	so.timeout_us = o->build_timeout_us;
 	fflush(stdout);

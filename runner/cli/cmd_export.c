@@ -45,7 +45,7 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 		{ "samples", no_argument, NULL, 's' },
 		{},
 	};
-	char err[256];
+	struct diag sel_err = DIAG_INIT;
 	int c;
 
 	optind = 1;
@@ -77,8 +77,8 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 		return usage_of(cmd);
 	}
 	for (int i = optind; i < argc; i++) {
-		if (selector_add(&a->sel, argv[i], err, sizeof(err)) < 0) {
-			say_error("%s", err);
+		if (selector_add(&a->sel, argv[i], &sel_err) < 0) {
+			say_error("%s", diag_str(&sel_err));
 			return EXIT_USAGE;
 		}
 	}

@@ -352,7 +352,8 @@ int cmd_run(int argc, char **argv)
 	unsigned max_reps = 20, shard_index = 0, shard_count = 1;
 	const char *report_dir = NULL;
 	int decided = EXIT_OK;
-	char err[256], invocation[32], invocation_tag[48];
+	struct diag sel_err = DIAG_INIT;
+	char invocation[32], invocation_tag[48];
 	struct run_state st;
 	struct diag_list errs = DIAG_LIST_INIT;
 	struct plan plan = { 0 };
@@ -456,8 +457,8 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'B':
-			if (selector_add(&baseline, optarg, err, sizeof(err)) < 0) {
-				say_error("--baseline: %s", err);
+			if (selector_add(&baseline, optarg, &sel_err) < 0) {
+				say_error("--baseline: %s", diag_str(&sel_err));
 				ret = EXIT_USAGE;
 				goto out;
 			}

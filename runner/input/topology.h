@@ -24,7 +24,7 @@ struct topology {
 	struct lab_spec spec;	   /* spec.name is left empty */
 };
 
-/* Parse a file, applying "PATH=VALUE" overrides (see json_set_path) to the
+/* Parse a file, applying "PATH=VALUE" overrides (see jsonset_apply) to the
  * JSON tree before the semantic phase. Returns 0, or -EINVAL with every
  * error in errs (-ENOENT etc. for an unreadable file, also in errs). */
 int topology_load_file(const char *path, const char *const *sets, size_t n_sets,

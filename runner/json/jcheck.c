@@ -99,7 +99,6 @@ json_t *jcheck_parse(struct jcheck *c, const char *buf, size_t len, const char *
 {
 	json_error_t jerr;
 	json_t *root;
-	char err[512];
 
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
@@ -108,13 +107,14 @@ json_t *jcheck_parse(struct jcheck *c, const char *buf, size_t len, const char *
 		return NULL;
 	}
 	for (size_t i = 0; i < n_sets; i++) {
-		int r = json_set_path(root, sets[i], err, sizeof(err));
+		struct diag d = DIAG_INIT;
+		int r = jsonset_apply(root, sets[i], &d);
 
 		if (r == -ENOMEM) {
 			diag_list_add(c->errs, "%s: --set '%s': out of memory", c->origin, sets[i]);
 			c->n_errors++;
 		} else if (r < 0) {
-			diag_list_add(c->errs, "%s: --set '%s': %s", c->origin, sets[i], err);
+			diag_list_add(c->errs, "%s: --set '%s': %s", c->origin, sets[i], d.msg);
 			c->n_errors++;
 		}
 	}

@@ -49,7 +49,7 @@ struct jcheck {
 int jcheck_read_file(const char *path, char **buf, size_t *len, struct diag_list *errs);
 
 /* Parse buf (JSON_REJECT_DUPLICATES) and apply "PATH=VALUE" overrides
- * (json_set_path). Returns the tree, or NULL after a located syntax error
+ * (jsonset_apply). Returns the tree, or NULL after a located syntax error
  * ("FILE:LINE:COL: text"). A failing override is recorded
  * ("FILE: --set 'a.b=1': ...") and the others still apply. */
 json_t *jcheck_parse(struct jcheck *c, const char *buf, size_t len, const char *const *sets,

@@ -28,11 +28,12 @@
 
 #include <jansson.h>
 
+#include "diag.h"
+
 /* Apply one assignment to root (an object). Returns 0, or -EINVAL with a
- * message naming the path in err ("links[3]: index out of range, array
- * has 2 elements"), or -ENOMEM. root is unchanged on failure. */
-int json_set_path(json_t *root, const char *assignment, char *err,
-		  size_t errlen);
+ * message naming the path in d ("links[3]: index out of range, array has
+ * 2 elements"), or -ENOMEM. root is unchanged on failure. */
+int jsonset_apply(json_t *root, const char *assignment, struct diag *d);
 
 /* What a value is, for messages: "an object", "an array", "a string",
  * "a number", "a boolean" or "null". Shared with iperf3_json.c. */

@@ -339,26 +339,27 @@ static void test_jsonset(void)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const char *base = "{\"l\":[1,{\"x\":true}],\"s\":\"str\"}";
 		json_t *root = json_loads(base, 0, NULL);
-		char err[256], name[128], *dump;
+		struct diag d = DIAG_INIT;
+		char name[128], *dump;
 		int r;
 
-		snprintf(name, sizeof(name), "json_set_path '%s'", cases[i].set);
-		r = json_set_path(root, cases[i].set, err, sizeof(err));
+		snprintf(name, sizeof(name), "jsonset_apply '%s'", cases[i].set);
+		r = jsonset_apply(root, cases[i].set, &d);
 		dump = json_dumps(root, JSON_COMPACT);
 		if (cases[i].after) {
 			if (r)
-				check_failf(name, "failed: %s", err);
+				check_failf(name, "failed: %s", diag_str(&d));
 			/* jansson keeps insertion order: new keys come last. */
 			if (strcmp(dump, cases[i].after))
 				check_failf(name, "got %s, expected %s", dump, cases[i].after);
 		} else {
 			if (r != -EINVAL)
 				check_failf(name, "expected -EINVAL, got %d", r);
-			if (!strstr(err, cases[i].err))
-				check_failf(name, "message '%s' lacks '%s'", err, cases[i].err);
+			if (!strstr(d.msg, cases[i].err))
+				check_failf(name, "message '%s' lacks '%s'", d.msg, cases[i].err);
 			if (strcmp(dump, base))
 				check_failf(name, "document changed by a failing --set: %s", dump);
-			printf("       > %s\n", err);
+			printf("       > %s\n", d.msg);
 		}
 		free(dump);
 		json_decref(root);
