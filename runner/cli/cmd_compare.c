@@ -123,7 +123,8 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 		case 'b':
 		case 'c':
 			if (selector_add(c == 'b' ? &a->base : &a->cand, optarg, &sel_err) < 0) {
-				say_error("--%s: %s", c == 'b' ? "baseline" : "candidate", diag_str(&sel_err));
+				say_error("--%s: %s", c == 'b' ? "baseline" : "candidate",
+					  diag_str(&sel_err));
 				return EXIT_USAGE;
 			}
 			if (join_arg(c == 'b' ? &a->base_text : &a->cand_text, optarg) < 0) {

@@ -83,7 +83,8 @@ int bisect_split_command(const char *cmd, char ***argv_out, size_t *argc_out, st
 				p++;
 			} else if (*p == '\\') {
 				if (!p[1]) {
-					ret = diag_set(d, -EINVAL, "trailing backslash in '%s'", cmd);
+					ret = diag_set(d, -EINVAL, "trailing backslash in '%s'",
+						       cmd);
 					goto out;
 				}
 				word[w++] = p[1];

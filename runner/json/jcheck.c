@@ -50,8 +50,8 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct diag_li
 			char *grown;
 
 			if (cap >= JCHECK_FILE_MAX_BYTES) {
-				diag_list_add(errs, "%s: too large, expected at most %u bytes", path,
-					    JCHECK_FILE_MAX_BYTES);
+				diag_list_add(errs, "%s: too large, expected at most %u bytes",
+					      path, JCHECK_FILE_MAX_BYTES);
 				r = -EFBIG;
 				goto out;
 			}
@@ -102,7 +102,8 @@ json_t *jcheck_parse(struct jcheck *c, const char *buf, size_t len, const char *
 
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		diag_list_add(c->errs, "%s:%d:%d: %s", c->origin, jerr.line, jerr.column, jerr.text);
+		diag_list_add(c->errs, "%s:%d:%d: %s", c->origin, jerr.line, jerr.column,
+			      jerr.text);
 		c->n_errors++;
 		return NULL;
 	}
@@ -162,37 +163,16 @@ const char *jcheck_shown(json_t *v, char *buf)
 	return buf;
 }
 
-static const char *kind_of(json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-		return "integer";
-	case JSON_REAL:
-		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "value";
-}
-
 void jcheck_bad_type(struct jcheck *c, const char *path, json_t *v, const char *expected)
 {
 	char show[JCHECK_SHOW_MAX];
 
 	if (json_is_object(v) || json_is_array(v) || json_is_null(v))
-		jcheck_bad(c, path, "wrong type, expected %s, got %s", expected, kind_of(v));
+		jcheck_bad(c, path, "wrong type, expected %s, got %s", expected,
+			   jsonset_type_name(v, JSONSET_BEFORE_VALUE));
 	else
-		jcheck_bad(c, path, "wrong type, expected %s, got %s '%s'", expected, kind_of(v),
-			   jcheck_shown(v, show));
+		jcheck_bad(c, path, "wrong type, expected %s, got %s '%s'", expected,
+			   jsonset_type_name(v, JSONSET_BEFORE_VALUE), jcheck_shown(v, show));
 }
 
 /* ---- JSON paths --------------------------------------------------------- */

@@ -221,25 +221,25 @@ static const char *find_equals(const char *a)
 	return NULL;
 }
 
-const char *jsonset_type_name(const json_t *v)
+const char *jsonset_type_name(const json_t *v, enum jsonset_type_form form)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "a value";
+	static const struct {
+		const char *alone, *before_value;
+	} names[] = {
+		[JSON_OBJECT] = { "an object", "an object" },
+		[JSON_ARRAY] = { "an array", "an array" },
+		[JSON_STRING] = { "a string", "string" },
+		[JSON_INTEGER] = { "a number", "integer" },
+		[JSON_REAL] = { "a number", "number" },
+		[JSON_TRUE] = { "a boolean", "boolean" },
+		[JSON_FALSE] = { "a boolean", "boolean" },
+		[JSON_NULL] = { "null", "null" },
+	};
+	size_t t = (size_t)json_typeof(v);
+
+	if (t >= sizeof(names) / sizeof(names[0]) || !names[t].alone)
+		return form == JSONSET_ALONE ? "a value" : "value";
+	return form == JSONSET_ALONE ? names[t].alone : names[t].before_value;
 }
 
 static json_t *parse_value(const char *value)
@@ -299,7 +299,7 @@ int jsonset_apply(json_t *root, const char *assignment, struct diag *d)
 			}
 		} else {
 			r = diag_set(d, -EINVAL, "%s: cannot descend into %s with '%s'",
-				     i ? where : "top level", jsonset_type_name(cur),
+				     i ? where : "top level", jsonset_type_name(cur, JSONSET_ALONE),
 				     g->bracket ? "[N]" : g->key);
 			goto out;
 		}
@@ -364,7 +364,7 @@ int jsonset_apply(json_t *root, const char *assignment, struct diag *d)
 				render(&s, s.n - 2, where, sizeof(where));
 			r = diag_set(d, -EINVAL, "%s: cannot set '%s' in %s",
 				     s.n > 1 ? where : "top level", g->bracket ? "[N]" : g->key,
-				     jsonset_type_name(cur));
+				     jsonset_type_name(cur, JSONSET_ALONE));
 		}
 		if (r == -1)
 			r = -ENOMEM;

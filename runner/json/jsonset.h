@@ -35,8 +35,22 @@
  * 2 elements"), or -ENOMEM. root is unchanged on failure. */
 int jsonset_apply(json_t *root, const char *assignment, struct diag *d);
 
-/* What a value is, for messages: "an object", "an array", "a string",
- * "a number", "a boolean" or "null". Shared with iperf3_json.c. */
-const char *jsonset_type_name(const json_t *v);
+/*
+ * What a value is, for messages; the one mapping of JSON types to words,
+ * used by --set, the input files' checks and iperf3_json.c.
+ *
+ * JSONSET_ALONE, when the word stands for the value ("got an array",
+ * "must be a number, got a string"): "an object", "an array", "a string",
+ * "a number", "a boolean" or "null".
+ * JSONSET_BEFORE_VALUE, when the value is shown after the word ("got
+ * string 'yes'", "got integer 5"): "string", "integer", "number" or
+ * "boolean" (objects, arrays and null, never shown, are said as alone).
+ */
+enum jsonset_type_form {
+	JSONSET_ALONE,
+	JSONSET_BEFORE_VALUE,
+};
+
+const char *jsonset_type_name(const json_t *v, enum jsonset_type_form form);
 
 #endif
