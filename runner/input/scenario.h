@@ -112,6 +112,9 @@ int scenario_load_buffer(const char *origin, const char *buf, size_t len,
 			 const char *const *sets, size_t n_sets, struct scenario *s,
 			 struct diag_list *errs);
 
+/* Whether the scenario requires capability name (given or derived). */
+bool scenario_requires(const struct scenario *s, const char *name);
+
 /* A suite: {"name": ..., "scenarios": ["smoke.json", ...]} (paths relative
  * to the suite file). A scenario file given where a suite is expected is a
  * suite of one. *files is malloc'd (caller frees each and the array). */

@@ -93,14 +93,6 @@ static const struct lab_path_spec *path_of(const struct scenario *s, const char 
 	return NULL;
 }
 
-static bool requires(const struct scenario *s, const char *cap)
-{
-	for (unsigned i = 0; i < s->n_requires; i++)
-		if (!strcmp(s->requires[i], cap))
-			return true;
-	return false;
-}
-
 static void test_base_parses(void)
 {
 	const char *name = "base document parses, shaping merged";
@@ -442,23 +434,24 @@ static void test_figures(void)
 	if (sc.topo.spec.n_paths != 2 || !p1 || !p2 || p1->up.rate_bps != 50000000 ||
 	    p2->up.rate_bps != 30000000)
 		check_failf("smoke figures", "expected 2 paths of 50 and 30 Mbit/s up");
-	if (requires(&sc, "qdisc.netem") || requires(&sc, "link.ifb"))
+	if (scenario_requires(&sc, "qdisc.netem") || scenario_requires(&sc, "link.ifb"))
 		check_failf("smoke figures", "smoke must run without netem and ifb");
 	check_pass("smoke figures");
 
 	load_ok("long-fat figures", "scenarios/long-fat.json", NULL, 0);
-	if (!requires(&sc, "qdisc.netem"))
+	if (!scenario_requires(&sc, "qdisc.netem"))
 		check_failf("long-fat figures", "requires lacks qdisc.netem");
 	check_pass("long-fat figures");
 
 	load_ok("simult-flows figures", "scenarios/simult-flows.json", NULL, 0);
-	if (!requires(&sc, "qdisc.netem") || sc.traffic.bytes != 16u << 20 || sc.traffic.duration_us)
+	if (!scenario_requires(&sc, "qdisc.netem") || sc.traffic.bytes != 16u << 20 ||
+	    sc.traffic.duration_us)
 		check_failf("simult-flows figures", "expected 16 MiB and qdisc.netem");
 	check_pass("simult-flows figures");
 
 	load_ok("asymmetric figures", "scenarios/asymmetric.json", NULL, 0);
 	p2 = path_of(&sc, "lte");
-	if (!requires(&sc, "link.ifb") || requires(&sc, "qdisc.netem") || !p2 ||
+	if (!scenario_requires(&sc, "link.ifb") || scenario_requires(&sc, "qdisc.netem") || !p2 ||
 	    p2->n_links != 1 || sc.traffic.direction != SCENARIO_BOTH)
 		check_failf("asymmetric figures", "expected link.ifb for the direct 'lte' path, no netem");
 	check_pass("asymmetric figures");
@@ -593,7 +586,8 @@ static void test_suites(void)
 		/* --set appends to an existing array, never creates one. */
 		write_file(path, "{\"name\": \"plain\", \"topology\": \"direct.json\", \"events\": []}");
 		load_ok(what, path, sets, 1);
-		if (sc.n_requires != 2 || !requires(&sc, "qdisc.netem") || !requires(&sc, "link.ifb") ||
+		if (sc.n_requires != 2 || !scenario_requires(&sc, "qdisc.netem") ||
+		    !scenario_requires(&sc, "link.ifb") ||
 		    sc.events[0].up.delay_us != 10000 || sc.events[0].up.rate_bps)
 			check_failf(what, "%u requires", sc.n_requires);
 		check_pass(what);
