@@ -102,14 +102,16 @@ static void merge_names_free(char **names)
 	free(names);
 }
 
-/* The first column of every row of st, minus skip (NULL-terminated, or
- * NULL), as a NULL-terminated array in *out (free with
- * merge_names_free()). what names the list in a failed step's message.
- * The array always holds n names and the NULL after them, so it grows
- * with array_grow at the count n + 1. */
-static int merge_names_read(struct results *r, sqlite3_stmt *st, const char *const *skip,
-			    const char *src, const char *what, char ***out, struct diag *d)
+/* The first column of every row sql answers (?1 bound to param, when
+ * given), minus skip (NULL-terminated, or NULL), as a NULL-terminated
+ * array in *out (free with merge_names_free()); what names the list in
+ * messages. The array always holds n names and the NULL after them, so it
+ * grows with array_grow at the count n + 1. */
+static int merge_names(struct results *r, const char *sql, const char *param,
+		       const char *const *skip, const char *src, const char *what, char ***out,
+		       struct diag *d)
 {
+	sqlite3_stmt *st = NULL;
 	char **names, **grown;
 	size_t n = 0;
 	int rc, ret = 0;
@@ -117,6 +119,13 @@ static int merge_names_read(struct results *r, sqlite3_stmt *st, const char *con
 	names = array_grow(NULL, 0, sizeof(*names));
 	if (!names)
 		return -ENOMEM;
+	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && param)
+		rc = sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		ret = merge_fail(r, rc, d, src, what);
+		goto out;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		bool skipped = false;
@@ -140,6 +149,7 @@ static int merge_names_read(struct results *r, sqlite3_stmt *st, const char *con
 	if (rc != SQLITE_DONE)
 		ret = merge_fail(r, rc, d, src, what);
 out:
+	sqlite3_finalize(st);
 	if (ret < 0) {
 		merge_names_free(names);
 		return ret;
@@ -154,22 +164,11 @@ out:
 static int merge_common_columns(struct results *r, const char *table, const char *const *skip,
 				char ***out, struct diag *d, const char *src)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, ret;
-
-	rc = sqlite3_prepare_v2(r->db,
-				"SELECT m.name FROM pragma_table_info(?1, 'main') AS m "
-				"JOIN pragma_table_info(?1, 'src') AS s ON s.name = m.name "
-				"ORDER BY m.cid",
-				-1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	if (rc != SQLITE_OK)
-		ret = merge_fail(r, rc, d, src, "cannot list columns");
-	else
-		ret = merge_names_read(r, st, skip, src, "cannot list columns", out, d);
-	sqlite3_finalize(st);
-	return ret;
+	return merge_names(r,
+			   "SELECT m.name FROM pragma_table_info(?1, 'main') AS m "
+			   "JOIN pragma_table_info(?1, 'src') AS s ON s.name = m.name "
+			   "ORDER BY m.cid",
+			   table, skip, src, "cannot list columns", out, d);
 }
 
 /* `p"a", p"b"` for the names; sep joins them (", " or " AND "). With q,
@@ -237,21 +236,12 @@ static int merge_runs(struct results *r, char **run_cols, char **host_cols, char
 /* The target's tables whose run_id references runs (id). */
 static int merge_child_tables(struct results *r, char ***out, const char *src, struct diag *d)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, ret;
-
-	rc = sqlite3_prepare_v2(r->db,
-				"SELECT t.name FROM main.sqlite_schema AS t WHERE t.type = 'table' "
-				"AND t.name <> '" MERGE_SKIP_TABLE "' AND EXISTS (SELECT 1 FROM "
-				"pragma_foreign_key_list(t.name, 'main') AS f "
-				"WHERE f.\"table\" = 'runs' AND f.\"from\" = 'run_id') ORDER BY t.name",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		ret = merge_fail(r, rc, d, src, "cannot list the child tables");
-	else
-		ret = merge_names_read(r, st, NULL, src, "cannot list the child tables", out, d);
-	sqlite3_finalize(st);
-	return ret;
+	return merge_names(r,
+			   "SELECT t.name FROM main.sqlite_schema AS t WHERE t.type = 'table' "
+			   "AND t.name <> '" MERGE_SKIP_TABLE "' AND EXISTS (SELECT 1 FROM "
+			   "pragma_foreign_key_list(t.name, 'main') AS f "
+			   "WHERE f.\"table\" = 'runs' AND f.\"from\" = 'run_id') ORDER BY t.name",
+			   NULL, NULL, src, "cannot list the child tables", out, d);
 }
 
 static int merge_children(struct results *r, const char *src, struct diag *d)
