@@ -85,6 +85,24 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 	return 0;
 }
 
+/* The arguments parsed and the store opened: 0, or the exit code to
+ * return (after saying why). */
+static int parse_and_open(int argc, char **argv, bool want_format, struct common_args *a,
+			  const char *cmd, struct results **db)
+{
+	struct diag d = DIAG_INIT;
+	int ret;
+
+	ret = parse_args(argc, argv, want_format, a, cmd);
+	if (ret)
+		return ret;
+	if (results_open(a->db, db, &d) < 0) {
+		say_error("%s", diag_str(&d));
+		return EXIT_SOFTWARE;
+	}
+	return 0;
+}
+
 static void iso_time(uint64_t us, char *buf, size_t size)
 {
 	time_t t = (time_t)(us / 1000000);
@@ -372,15 +390,10 @@ int cmd_export(int argc, char **argv)
 	struct names ns = { 0 };
 	int r, ret;
 
-	ret = parse_args(argc, argv, true, &a, "export");
+	ret = parse_and_open(argc, argv, true, &a, "export", &db);
 	if (ret)
 		goto out;
 	ret = EXIT_SOFTWARE;
-	r = results_open(a.db, &db, &d);
-	if (r < 0) {
-		say_error("%s", diag_str(&d));
-		goto out;
-	}
 	if (!strcmp(a.format, "json")) {
 		struct json_out j = { .samples = a.samples };
 
@@ -441,15 +454,10 @@ int cmd_runs(int argc, char **argv)
 	struct diag d = DIAG_INIT;
 	int r, ret;
 
-	ret = parse_args(argc, argv, false, &a, "runs");
+	ret = parse_and_open(argc, argv, false, &a, "runs", &db);
 	if (ret)
 		goto out;
 	ret = EXIT_SOFTWARE;
-	r = results_open(a.db, &db, &d);
-	if (r < 0) {
-		say_error("%s", diag_str(&d));
-		goto out;
-	}
 	printf("%-8s  %-20s  %-16s  %-24s  %3s  %-7s  %9s  %6s  %s\n", "RUN", "STARTED (UTC)",
 	       "SCENARIO", "VARIANT", "REP", "STATUS", "MBIT/S", "EFF", "REASON");
 	r = results_query(db, &a.sel.filter, emit_row, NULL, &d);
