@@ -107,7 +107,7 @@ static int bench_lab_once(const char *topo_path, const char *name, uint64_t *up_
 			  uint64_t *down_us, struct diag *d)
 {
 	struct lab_opts opts = { .cancel = &bench_cancel };
-	struct errlist errs = { 0 };
+	struct diag_list errs = DIAG_LIST_INIT;
 	struct topology *t;
 	struct lab *lab = NULL;
 	struct diag dd = DIAG_INIT;
@@ -139,7 +139,7 @@ static int bench_lab_once(const char *topo_path, const char *name, uint64_t *up_
 	*up_us = t1 - t0;
 	*down_us = t2 - t1;
 out:
-	errlist_release(&errs);
+	diag_list_release(&errs);
 	free(t);
 	return r;
 }

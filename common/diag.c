@@ -1,4 +1,8 @@
-/* diag.c: error context carried from where a failure happens to main(). */
+/*
+ * diag.c: error context carried from where a failure happens to main(), one
+ * message (struct diag) or every message of an input (struct diag_list).
+ * Nothing here prints.
+ */
 #include "diag.h"
 
 #include <errno.h>
@@ -6,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "array.h"
 
 int diag_vset(struct diag *d, int err, const char *fmt, va_list ap)
 {
@@ -54,6 +60,41 @@ void diag_clear(struct diag *d)
 		return;
 	d->err = 0;
 	d->msg[0] = '\0';
+}
+
+int diag_list_add(struct diag_list *l, const char *fmt, ...)
+{
+	char **grown;
+	char *msg;
+	va_list ap;
+	int n;
+
+	if (!l)
+		return 0;
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	grown = array_grow(l->msgs, l->n, sizeof(*grown));
+	if (!grown) {
+		free(msg);
+		return -ENOMEM;
+	}
+	l->msgs = grown;
+	l->msgs[l->n++] = msg;
+	return 0;
+}
+
+void diag_list_release(struct diag_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->msgs[i]);
+	free(l->msgs);
+	l->msgs = NULL;
+	l->n = 0;
 }
 
 const char *diag_str(const struct diag *d)

@@ -9,6 +9,11 @@
  *	return diag_set(d, -EEXIST, "cannot add veth '%s' in netns '%s'", a, ns);
  *
  * Callers higher up may add context with diag_prefix(). Nothing here prints.
+ *
+ * An input file's checks want every problem at once, not the first: they
+ * collect located messages ("file:line:col: ..." or "file: json.path: ...")
+ * in a struct diag_list, return -EINVAL, and the command line prints the
+ * list.
  */
 #ifndef MPL_DIAG_H
 #define MPL_DIAG_H
@@ -38,6 +43,20 @@ int diag_prefix(struct diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 void diag_clear(struct diag *d);
+
+/* Every error found in one input, in the order found. */
+struct diag_list {
+	char **msgs;
+	size_t n;
+};
+
+#define DIAG_LIST_INIT { NULL, 0 }
+
+/* Append a message. 0, or -ENOMEM (the message is then lost; the caller's
+ * own error count still says the input was wrong). l may be NULL. */
+int diag_list_add(struct diag_list *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void diag_list_release(struct diag_list *l);
 
 /* Message for d: d->msg, or strerror(-d->err) when no message was set. */
 const char *diag_str(const struct diag *d);

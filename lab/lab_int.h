@@ -129,6 +129,12 @@ int lab_sysctl_set(int nsfd, const char *key, const char *val, char *old,
 
 /* ---- qdisc*.c -------------------------------------------------------------- */
 
+/* A new tc message (RTM_NEWQDISC, RTM_DELQDISC, RTM_GETTCLASS, ...) with
+ * its struct tcmsg filled in; NULL when out of memory. qdisc.c; also
+ * used by the capability probe. */
+struct nl_msg *lab_tc_msg_new(int type, int flags, int ifindex, uint32_t handle,
+			      uint32_t parent, uint32_t info);
+
 /* Parameters derived for one shaped interface (also used by the tests that
  * check the netlink requests). */
 struct lab_shape_params {
@@ -183,6 +189,13 @@ int lab_pm_add_endpoint(struct lab_nl *nl, const struct lab_endpoint_spec *e,
 			int ifindex, struct diag *d);
 int lab_pm_dump_endpoints(struct lab_nl *nl, struct lab_show_endpoint *out,
 			  unsigned max, unsigned *n, struct diag *d);
+
+/* ---- mptcp_diag.c ---------------------------------------------------------- */
+
+/* Open and close an IPPROTO_MPTCP socket inside nsfd (nsfd < 0: here):
+ * 0, or the negative errno of socket(); d is set only when nsfd cannot be
+ * entered. */
+int lab_mptcp_socket_try(int nsfd, struct diag *d);
 
 /* ---- spec.c --------------------------------------------------------------- */
 

@@ -256,9 +256,14 @@ static int try_mptcp_socket(void *arg)
 	return 0;
 }
 
-bool lab_mptcp_socket_available(int nsfd)
+int lab_mptcp_socket_try(int nsfd, struct diag *d)
 {
 	if (nsfd < 0)
-		return try_mptcp_socket(NULL) == 0;
-	return lab_netns_run(nsfd, try_mptcp_socket, NULL, NULL) == 0;
+		return try_mptcp_socket(NULL);
+	return lab_netns_run(nsfd, try_mptcp_socket, NULL, d);
+}
+
+bool lab_mptcp_socket_available(int nsfd)
+{
+	return lab_mptcp_socket_try(nsfd, NULL) == 0;
 }

@@ -153,17 +153,6 @@ const struct lab_cap *lab_cap_find(const struct lab_cap *caps, unsigned n, const
 
 /* ---- MPTCP sysctls and the path-manager family ----------------------------- */
 
-static int probe_mptcp_socket(void *arg)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP);
-
-	(void)arg;
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
 static void probe_mptcp(struct probe *p)
 {
 	struct diag d = DIAG_INIT;
@@ -179,7 +168,7 @@ static void probe_mptcp(struct probe *p)
 		cap_set(p, CAP_MPTCP, false, "net.mptcp.enabled is '%s' in a new namespace", val);
 		return;
 	}
-	r = lab_netns_run(p->nsfd, probe_mptcp_socket, NULL, &d);
+	r = lab_mptcp_socket_try(p->nsfd, &d);
 	if (r < 0) {
 		cap_set(p, CAP_MPTCP, false, "cannot open an IPPROTO_MPTCP socket: %s",
 			d.err ? diag_str(&d) : strerror(-r));
@@ -256,19 +245,9 @@ static void probe_links(struct probe *p)
 static struct nl_msg *probe_tc_msg(int type, int flags, int ifindex, uint32_t parent,
 				   uint32_t handle, uint32_t info, const char *kind)
 {
-	struct tcmsg tcm = {
-		.tcm_family = AF_UNSPEC,
-		.tcm_ifindex = ifindex,
-		.tcm_parent = parent,
-		.tcm_handle = handle,
-		.tcm_info = info,
-	};
-	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+	struct nl_msg *msg = lab_tc_msg_new(type, flags, ifindex, handle, parent, info);
 
-	if (!msg)
-		return NULL;
-	if (nlmsg_append(msg, &tcm, sizeof(tcm), NLMSG_ALIGNTO) < 0 ||
-	    (kind && nla_put_string(msg, TCA_KIND, kind) < 0)) {
+	if (msg && kind && nla_put_string(msg, TCA_KIND, kind) < 0) {
 		nlmsg_free(msg);
 		return NULL;
 	}

@@ -106,10 +106,6 @@ unsigned lab_shape_plan(const struct lab_shape_params *p,
 
 /* Shared helpers of the kinds. */
 
-/* A new tc message (RTM_NEWQDISC, RTM_DELQDISC, RTM_GETTCLASS, ...) with
- * its struct tcmsg filled in; NULL when out of memory. */
-struct nl_msg *lab_tc_msg_new(int type, int flags, int ifindex, uint32_t handle,
-			      uint32_t parent, uint32_t info);
 uint32_t lab_psched_ticks(uint64_t ns);
 /* Time in ns to send bytes at rate_bytes_ps (rounded down, capped). */
 uint64_t lab_qdisc_xmit_ns(uint64_t bytes, uint64_t rate_bytes_ps);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "results_int.h"
 
 static int dup_or_null(const char *s, char **out)
@@ -66,7 +67,7 @@ static int add_host(struct results_kernel_summary *s, const char *hostname)
 			break;
 	}
 	copy = strdup(hostname);
-	grown = copy ? realloc(s->hosts, (s->n_hosts + 1) * sizeof(*grown)) : NULL;
+	grown = copy ? array_grow(s->hosts, s->n_hosts, sizeof(*grown)) : NULL;
 	if (!grown) {
 		free(copy);
 		return -ENOMEM;
@@ -119,12 +120,11 @@ int results_kernels(struct results *r, const struct results_filter *f,
 		struct results_kernel_summary *s, *grown;
 		const char *hash;
 
-		grown = realloc(l.k, (l.n + 1) * sizeof(*grown));
+		grown = array_grow(l.k, l.n, sizeof(*grown));
 		if (!grown)
 			goto nomem;
 		l.k = grown;
 		s = &l.k[l.n++];
-		memset(s, 0, sizeof(*s));
 		ret = dup_or_null((const char *)sqlite3_column_text(st, 0), &s->kernel.release);
 		ret |= dup_or_null((const char *)sqlite3_column_text(st, 1), &s->kernel.version);
 		/* stored as '' when unknown (it is part of a UNIQUE key) */

@@ -25,11 +25,13 @@
  * This file does not open the target (db.c) nor read runs into structs.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "results_int.h"
 
 /* The outbox records what this box delivered, not what a run measured. */
@@ -93,31 +95,35 @@ static char *merge_uri(const char *path)
 	return sqlite3_str_finish(s);
 }
 
-/* The columns of main.table that src.table also has, minus skip
- * (NULL-terminated), as a NULL-terminated array; an empty array when src
- * has no such table. Free with merge_names_free(). */
-static int merge_common_columns(struct results *r, const char *table, const char *const *skip,
-				char ***out, struct diag *d, const char *src)
+static void merge_names_free(char **names)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* The first column of every row sql answers (?1 bound to param, when
+ * given), minus skip (NULL-terminated, or NULL), as a NULL-terminated
+ * array in *out (free with merge_names_free()); what names the list in
+ * messages. The array always holds n names and the NULL after them, so it
+ * grows with array_grow at the count n + 1. */
+static int merge_names(struct results *r, const char *sql, const char *param,
+		       const char *const *skip, const char *src, const char *what, char ***out,
+		       struct diag *d)
 {
 	sqlite3_stmt *st = NULL;
-	char **names = NULL, **grown;
+	char **names, **grown;
 	size_t n = 0;
 	int rc, ret = 0;
 
-	rc = sqlite3_prepare_v2(r->db,
-				"SELECT m.name FROM pragma_table_info(?1, 'main') AS m "
-				"JOIN pragma_table_info(?1, 'src') AS s ON s.name = m.name "
-				"ORDER BY m.cid",
-				-1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	names = array_grow(NULL, 0, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && param)
+		rc = sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
 	if (rc != SQLITE_OK) {
-		ret = merge_fail(r, rc, d, src, "cannot list columns");
-		goto out;
-	}
-	names = calloc(1, sizeof(*names));
-	if (!names) {
-		ret = -ENOMEM;
+		ret = merge_fail(r, rc, d, src, what);
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -128,38 +134,41 @@ static int merge_common_columns(struct results *r, const char *table, const char
 			skipped |= !strcmp(*k, name);
 		if (skipped)
 			continue;
-		grown = realloc(names, (n + 2) * sizeof(*names));
+		grown = array_grow(names, n + 1, sizeof(*names));
 		if (!grown) {
 			ret = -ENOMEM;
 			goto out;
 		}
 		names = grown;
 		names[n] = strdup(name);
-		names[++n] = NULL;
-		if (!names[n - 1]) {
+		if (!names[n++]) {
 			ret = -ENOMEM;
 			goto out;
 		}
 	}
 	if (rc != SQLITE_DONE)
-		ret = merge_fail(r, rc, d, src, "cannot list columns");
+		ret = merge_fail(r, rc, d, src, what);
 out:
 	sqlite3_finalize(st);
 	if (ret < 0) {
-		for (size_t i = 0; names && i < n; i++)
-			free(names[i]);
-		free(names);
+		merge_names_free(names);
 		return ret;
 	}
 	*out = names;
 	return 0;
 }
 
-static void merge_names_free(char **names)
+/* The columns of main.table that src.table also has, minus skip
+ * (NULL-terminated), as a NULL-terminated array; an empty array when src
+ * has no such table. Free with merge_names_free(). */
+static int merge_common_columns(struct results *r, const char *table, const char *const *skip,
+				char ***out, struct diag *d, const char *src)
 {
-	for (size_t i = 0; names && names[i]; i++)
-		free(names[i]);
-	free(names);
+	return merge_names(r,
+			   "SELECT m.name FROM pragma_table_info(?1, 'main') AS m "
+			   "JOIN pragma_table_info(?1, 'src') AS s ON s.name = m.name "
+			   "ORDER BY m.cid",
+			   table, skip, src, "cannot list columns", out, d);
 }
 
 /* `p"a", p"b"` for the names; sep joins them (", " or " AND "). With q,
@@ -227,50 +236,12 @@ static int merge_runs(struct results *r, char **run_cols, char **host_cols, char
 /* The target's tables whose run_id references runs (id). */
 static int merge_child_tables(struct results *r, char ***out, const char *src, struct diag *d)
 {
-	sqlite3_stmt *st = NULL;
-	char **names = NULL, **grown;
-	size_t n = 0;
-	int rc, ret = 0;
-
-	rc = sqlite3_prepare_v2(r->db,
-				"SELECT t.name FROM main.sqlite_schema AS t WHERE t.type = 'table' "
-				"AND t.name <> '" MERGE_SKIP_TABLE "' AND EXISTS (SELECT 1 FROM "
-				"pragma_foreign_key_list(t.name, 'main') AS f "
-				"WHERE f.\"table\" = 'runs' AND f.\"from\" = 'run_id') ORDER BY t.name",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		ret = merge_fail(r, rc, d, src, "cannot list the child tables");
-		goto out;
-	}
-	names = calloc(1, sizeof(*names));
-	if (!names) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		grown = realloc(names, (n + 2) * sizeof(*names));
-		if (!grown) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		names = grown;
-		names[n] = strdup((const char *)sqlite3_column_text(st, 0));
-		names[++n] = NULL;
-		if (!names[n - 1]) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		ret = merge_fail(r, rc, d, src, "cannot list the child tables");
-out:
-	sqlite3_finalize(st);
-	if (ret < 0) {
-		merge_names_free(names);
-		return ret;
-	}
-	*out = names;
-	return 0;
+	return merge_names(r,
+			   "SELECT t.name FROM main.sqlite_schema AS t WHERE t.type = 'table' "
+			   "AND t.name <> '" MERGE_SKIP_TABLE "' AND EXISTS (SELECT 1 FROM "
+			   "pragma_foreign_key_list(t.name, 'main') AS f "
+			   "WHERE f.\"table\" = 'runs' AND f.\"from\" = 'run_id') ORDER BY t.name",
+			   NULL, NULL, src, "cannot list the child tables", out, d);
 }
 
 static int merge_children(struct results *r, const char *src, struct diag *d)

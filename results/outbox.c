@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "results_int.h"
 
 #define OUTBOX_BACKOFF_FIRST_US (60ULL * 1000000)
@@ -52,7 +53,7 @@ int results_outbox_pending(struct results *r, const char *url, uint64_t now_us,
 		"WHERE o.pushed_at_us IS NULL ORDER BY r.started_at_us, r.id";
 	struct results_outbox_pending p = { 0 };
 	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
+	char (*grown)[37];
 	int rc, ret = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -72,17 +73,12 @@ int results_outbox_pending(struct results *r, const char *url, uint64_t now_us,
 			p.n_waiting++;
 			continue;
 		}
-		if (p.n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			void *grown = realloc(p.uuids, ncap * sizeof(*p.uuids));
-
-			if (!grown) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			p.uuids = grown;
-			cap = ncap;
+		grown = array_grow(p.uuids, p.n, sizeof(*p.uuids));
+		if (!grown) {
+			ret = -ENOMEM;
+			goto out;
 		}
+		p.uuids = grown;
 		snprintf(p.uuids[p.n], sizeof(p.uuids[p.n]), "%s", uuid ? uuid : "");
 		p.n++;
 	}

@@ -20,10 +20,12 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "results_int.h"
 
 /* The columns of the run SELECT, in this order. */
@@ -301,208 +303,136 @@ static int query_load_row(sqlite3_stmt *st, struct results_run *run)
 	return ret ? -ENOMEM : 0;
 }
 
-/* arr with room for element n, growing the capacity *cap geometrically (a
- * report over 100 000 runs loads millions of children); NULL when out of
- * memory, arr then still valid. */
-static void *query_reserve(void *arr, size_t *cap, size_t n, size_t size)
-{
-	size_t want;
-	void *grown;
+/*
+ * The child tables of a run, each read the same way: its cached statement
+ * selects the rows of one run_id in order, and each row becomes one more
+ * element of an array of struct results_run (grown with array_grow: a
+ * report over 100 000 runs loads millions of children). A row function
+ * fills the element, which arrives zeroed and already counted, so
+ * results_run_release() frees whatever it copied before running out of
+ * memory.
+ */
+struct query_child {
+	enum results_stmt_id stmt;
+	const char *what; /* "the %s of run" in messages */
+	size_t arr_off;	  /* offsetof(struct results_run, array) */
+	size_t n_off;	  /* offsetof(struct results_run, its count) */
+	size_t elem;	  /* sizeof an element */
+	int (*row)(sqlite3_stmt *st, void *elem); /* 0 or -ENOMEM */
+};
 
-	if (n < *cap)
-		return arr;
-	want = *cap ? 2 * *cap : 8;
-	if (want > SIZE_MAX / size)
-		return NULL;
-	grown = realloc(arr, want * size);
-	if (grown)
-		*cap = want;
-	return grown;
+static int query_row_kv(sqlite3_stmt *st, void *elem)
+{
+	struct results_kv *kv = elem;
+
+	if (col_str(st, 0, &kv->key) < 0 || col_str(st, 1, &kv->value) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
-static int query_load_kvs(struct results *r, enum results_stmt_id id, const char *what,
-			  const struct results_run *run, struct results_kv **arr, size_t *n,
-			  struct diag *d)
+static int query_row_metric(sqlite3_stmt *st, void *elem)
 {
-	struct results_kv *kv;
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int ret;
+	struct results_metric *m = elem;
 
-	ret = results_child_stmt(r, id, run, &st, d);
-	if (ret < 0)
-		return ret;
-	while ((ret = results_child_step(r, st, what, run, d)) > 0) {
-		kv = query_reserve(*arr, &cap, *n, sizeof(**arr));
-		if (!kv) {
-			ret = -ENOMEM;
-			break;
-		}
-		*arr = kv;
-		kv += *n;
-		kv->key = kv->value = NULL;
-		(*n)++; /* counted before the copies, so release frees them */
-		if (col_str(st, 0, &kv->key) < 0 || col_str(st, 1, &kv->value) < 0) {
-			ret = -ENOMEM;
-			break;
-		}
-	}
-	if (ret == -ENOMEM)
-		diag_set(d, ret, "cannot load the %s of run '%s': out of memory", what, run->uuid);
-	sqlite3_reset(st);
-	return ret;
+	m->value = col_double_or(st, 1, (double)NAN);
+	return col_str(st, 0, &m->name);
 }
 
-static int query_load_metrics(struct results *r, struct results_run *run, struct diag *d)
+static int query_row_interval(sqlite3_stmt *st, void *elem)
 {
-	struct results_metric *m;
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int ret;
+	struct telemetry_interval *iv = elem;
 
-	ret = results_child_stmt(r, RESULTS_STMT_METRIC_LOAD, run, &st, d);
-	if (ret < 0)
-		return ret;
-	while ((ret = results_child_step(r, st, "metrics", run, d)) > 0) {
-		m = query_reserve(run->metrics, &cap, run->n_metrics, sizeof(*m));
-		if (!m) {
-			ret = -ENOMEM;
-			break;
-		}
-		run->metrics = m;
-		m += run->n_metrics++;
-		m->value = col_double_or(st, 1, (double)NAN);
-		m->name = NULL;
-		if (col_str(st, 0, &m->name) < 0) {
-			ret = -ENOMEM;
-			break;
-		}
-	}
-	if (ret == -ENOMEM)
-		diag_set(d, ret, "cannot load the metrics of run '%s': out of memory", run->uuid);
-	sqlite3_reset(st);
-	return ret;
+	iv->start_us = (uint64_t)sqlite3_column_int64(st, 0);
+	iv->end_us = (uint64_t)sqlite3_column_int64(st, 1);
+	iv->bytes = (uint64_t)sqlite3_column_int64(st, 2);
+	iv->bits_per_second = col_double_or(st, 3, (double)NAN);
+	iv->retransmits = col_int_or(st, 4, -1);
+	return 0;
 }
 
-static int query_load_intervals(struct results *r, struct results_run *run, struct diag *d)
+static int query_row_mib(sqlite3_stmt *st, void *elem)
 {
-	struct telemetry_interval *iv;
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int ret;
+	struct results_mib *m = elem;
 
-	ret = results_child_stmt(r, RESULTS_STMT_INTERVAL_LOAD, run, &st, d);
-	if (ret < 0)
-		return ret;
-	while ((ret = results_child_step(r, st, "intervals", run, d)) > 0) {
-		iv = query_reserve(run->intervals, &cap, run->n_intervals, sizeof(*iv));
-		if (!iv) {
-			ret = -ENOMEM;
-			break;
-		}
-		run->intervals = iv;
-		iv += run->n_intervals++;
-		iv->start_us = (uint64_t)sqlite3_column_int64(st, 0);
-		iv->end_us = (uint64_t)sqlite3_column_int64(st, 1);
-		iv->bytes = (uint64_t)sqlite3_column_int64(st, 2);
-		iv->bits_per_second = col_double_or(st, 3, (double)NAN);
-		iv->retransmits = col_int_or(st, 4, -1);
-	}
-	if (ret == -ENOMEM)
-		diag_set(d, ret, "cannot load the intervals of run '%s': out of memory", run->uuid);
-	sqlite3_reset(st);
-	return ret;
+	m->delta = sqlite3_column_int64(st, 2);
+	if (col_str(st, 0, &m->netns_role) < 0 || col_str(st, 1, &m->counter) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
-static int query_load_mibs(struct results *r, struct results_run *run, struct diag *d)
+static int query_row_subflow(sqlite3_stmt *st, void *elem)
 {
-	struct results_mib *m;
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int ret;
+	struct results_subflow *sf = elem;
 
-	ret = results_child_stmt(r, RESULTS_STMT_MIB_LOAD, run, &st, d);
-	if (ret < 0)
-		return ret;
-	while ((ret = results_child_step(r, st, "mib counters", run, d)) > 0) {
-		m = query_reserve(run->mibs, &cap, run->n_mibs, sizeof(*m));
-		if (!m) {
-			ret = -ENOMEM;
-			break;
-		}
-		run->mibs = m;
-		m += run->n_mibs++;
-		m->netns_role = m->counter = NULL;
-		m->delta = sqlite3_column_int64(st, 2);
-		if (col_str(st, 0, &m->netns_role) < 0 || col_str(st, 1, &m->counter) < 0) {
-			ret = -ENOMEM;
-			break;
-		}
-	}
-	if (ret == -ENOMEM)
-		diag_set(d, ret, "cannot load the mib counters of run '%s': out of memory",
-			 run->uuid);
-	sqlite3_reset(st);
-	return ret;
+	sf->id = (uint32_t)sqlite3_column_int64(st, 0);
+	sf->bytes_sent = (uint64_t)sqlite3_column_int64(st, 3);
+	sf->bytes_acked = (uint64_t)sqlite3_column_int64(st, 4);
+	sf->bytes_received = (uint64_t)sqlite3_column_int64(st, 5);
+	sf->retransmits = col_int_or(st, 6, -1);
+	sf->backup = sqlite3_column_int(st, 7) != 0;
+	if (col_str(st, 1, &sf->local) < 0 || col_str(st, 2, &sf->remote) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
-static int query_load_subflows(struct results *r, struct results_run *run, struct diag *d)
+#define QUERY_CHILD(id, what, field, fn)                                                     \
+	{ id, what, offsetof(struct results_run, field), offsetof(struct results_run, n_##field), \
+	  sizeof(*((struct results_run *)0)->field), fn }
+
+/* In the order they have always been loaded. */
+static const struct query_child query_children[] = {
+	QUERY_CHILD(RESULTS_STMT_TAG_LOAD, "tags", tags, query_row_kv),
+	QUERY_CHILD(RESULTS_STMT_METRIC_LOAD, "metrics", metrics, query_row_metric),
+	QUERY_CHILD(RESULTS_STMT_INTERVAL_LOAD, "intervals", intervals, query_row_interval),
+	QUERY_CHILD(RESULTS_STMT_MIB_LOAD, "mib counters", mibs, query_row_mib),
+	QUERY_CHILD(RESULTS_STMT_SUBFLOW_LOAD, "subflows", subflows, query_row_subflow),
+	QUERY_CHILD(RESULTS_STMT_NOISE_LOAD, "noise indicators", noise, query_row_kv),
+};
+
+/* The array pointers are read and written through memcpy: the fields
+ * have their own pointer types, which a void * must not alias. */
+static int query_load_child(struct results *r, const struct query_child *c,
+			    struct results_run *run, struct diag *d)
 {
-	struct results_subflow *sf;
+	char *field_arr = (char *)run + c->arr_off, *field_n = (char *)run + c->n_off;
 	sqlite3_stmt *st;
-	size_t cap = 0;
+	void *arr;
+	size_t n;
 	int ret;
 
-	ret = results_child_stmt(r, RESULTS_STMT_SUBFLOW_LOAD, run, &st, d);
+	ret = results_child_stmt(r, c->stmt, run, &st, d);
 	if (ret < 0)
 		return ret;
-	while ((ret = results_child_step(r, st, "subflows", run, d)) > 0) {
-		sf = query_reserve(run->subflows, &cap, run->n_subflows, sizeof(*sf));
-		if (!sf) {
+	while ((ret = results_child_step(r, st, c->what, run, d)) > 0) {
+		memcpy(&arr, field_arr, sizeof(arr));
+		memcpy(&n, field_n, sizeof(n));
+		arr = array_grow(arr, n, c->elem);
+		if (!arr) {
 			ret = -ENOMEM;
 			break;
 		}
-		run->subflows = sf;
-		sf += run->n_subflows++;
-		sf->local = sf->remote = NULL;
-		sf->id = (uint32_t)sqlite3_column_int64(st, 0);
-		sf->bytes_sent = (uint64_t)sqlite3_column_int64(st, 3);
-		sf->bytes_acked = (uint64_t)sqlite3_column_int64(st, 4);
-		sf->bytes_received = (uint64_t)sqlite3_column_int64(st, 5);
-		sf->retransmits = col_int_or(st, 6, -1);
-		sf->backup = sqlite3_column_int(st, 7) != 0;
-		if (col_str(st, 1, &sf->local) < 0 || col_str(st, 2, &sf->remote) < 0) {
-			ret = -ENOMEM;
+		memcpy(field_arr, &arr, sizeof(arr));
+		n++; /* counted before the copies, so release frees them */
+		memcpy(field_n, &n, sizeof(n));
+		ret = c->row(st, (char *)arr + (n - 1) * c->elem);
+		if (ret < 0)
 			break;
-		}
 	}
 	if (ret == -ENOMEM)
-		diag_set(d, ret, "cannot load the subflows of run '%s': out of memory", run->uuid);
+		diag_set(d, ret, "cannot load the %s of run '%s': out of memory", c->what, run->uuid);
 	sqlite3_reset(st);
 	return ret;
 }
 
 static int query_load_children(struct results *r, struct results_run *run, struct diag *d)
 {
-	int ret;
+	for (size_t i = 0; i < ARRAY_SIZE(query_children); i++) {
+		int ret = query_load_child(r, &query_children[i], run, d);
 
-	ret = query_load_kvs(r, RESULTS_STMT_TAG_LOAD, "tags", run, &run->tags, &run->n_tags, d);
-	if (ret < 0)
-		return ret;
-	ret = query_load_metrics(r, run, d);
-	if (ret < 0)
-		return ret;
-	ret = query_load_intervals(r, run, d);
-	if (ret < 0)
-		return ret;
-	ret = query_load_mibs(r, run, d);
-	if (ret < 0)
-		return ret;
-	ret = query_load_subflows(r, run, d);
-	if (ret < 0)
-		return ret;
-	return query_load_kvs(r, RESULTS_STMT_NOISE_LOAD, "noise indicators", run, &run->noise,
-			      &run->n_noise, d);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 int results_query(struct results *r, const struct results_filter *f, results_run_fn fn,

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "array.h"
 #include "results.h"
 
 static const char *const status_names[] = {
@@ -89,23 +90,10 @@ int results_run_set_str(char **field, const char *value)
 	return 0;
 }
 
-/* Room for one more element at the end of *arr (n elements of size). */
-static void *results_grow(void *arr, size_t n, size_t size)
-{
-	void *p;
-
-	if (n + 1 > SIZE_MAX / size)
-		return NULL;
-	p = realloc(arr, (n + 1) * size);
-	if (p)
-		memset((char *)p + n * size, 0, size);
-	return p;
-}
-
 static int results_kv_add(struct results_kv **arr, size_t *n, const char *key,
 			  const char *value)
 {
-	struct results_kv *p = results_grow(*arr, *n, sizeof(**arr));
+	struct results_kv *p = array_grow(*arr, *n, sizeof(**arr));
 
 	if (!p)
 		return -ENOMEM;
@@ -132,7 +120,7 @@ int results_run_add_noise(struct results_run *run, const char *key, const char *
 
 int results_run_add_metric(struct results_run *run, const char *name, double value)
 {
-	struct results_metric *p = results_grow(run->metrics, run->n_metrics, sizeof(*p));
+	struct results_metric *p = array_grow(run->metrics, run->n_metrics, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
@@ -147,7 +135,7 @@ int results_run_add_metric(struct results_run *run, const char *name, double val
 
 int results_run_add_interval(struct results_run *run, const struct telemetry_interval *iv)
 {
-	struct telemetry_interval *p = results_grow(run->intervals, run->n_intervals, sizeof(*p));
+	struct telemetry_interval *p = array_grow(run->intervals, run->n_intervals, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
@@ -159,7 +147,7 @@ int results_run_add_interval(struct results_run *run, const struct telemetry_int
 int results_run_add_mib(struct results_run *run, const char *role, const char *counter,
 			int64_t delta)
 {
-	struct results_mib *p = results_grow(run->mibs, run->n_mibs, sizeof(*p));
+	struct results_mib *p = array_grow(run->mibs, run->n_mibs, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
@@ -178,7 +166,7 @@ int results_run_add_mib(struct results_run *run, const char *role, const char *c
 
 int results_run_add_subflow(struct results_run *run, const struct results_subflow *sf)
 {
-	struct results_subflow *p = results_grow(run->subflows, run->n_subflows, sizeof(*p));
+	struct results_subflow *p = array_grow(run->subflows, run->n_subflows, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;

@@ -141,7 +141,7 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 		VM_CLI_OPTIONS,
 		{},
 	};
-	char err[256];
+	struct diag sel_err = DIAG_INIT;
 	int c;
 
 	o->reps = 5;
@@ -153,8 +153,8 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 			o->db = optarg;
 			break;
 		case OPT_BASELINE:
-			if (selector_add(&o->baseline, optarg, err, sizeof(err)) < 0) {
-				say_error("--baseline: %s", err);
+			if (selector_add(&o->baseline, optarg, &sel_err) < 0) {
+				say_error("--baseline: %s", diag_str(&sel_err));
 				return -EINVAL;
 			}
 			o->has_baseline = true;

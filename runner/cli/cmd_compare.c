@@ -110,7 +110,7 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 		{ "fail-on-inconclusive", no_argument, NULL, OPT_FAIL_INCONCLUSIVE },
 		{},
 	};
-	char err[256];
+	struct diag sel_err = DIAG_INIT;
 	double pct;
 	int c;
 
@@ -122,8 +122,9 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 			break;
 		case 'b':
 		case 'c':
-			if (selector_add(c == 'b' ? &a->base : &a->cand, optarg, err, sizeof(err)) < 0) {
-				say_error("--%s: %s", c == 'b' ? "baseline" : "candidate", err);
+			if (selector_add(c == 'b' ? &a->base : &a->cand, optarg, &sel_err) < 0) {
+				say_error("--%s: %s", c == 'b' ? "baseline" : "candidate",
+					  diag_str(&sel_err));
 				return EXIT_USAGE;
 			}
 			if (join_arg(c == 'b' ? &a->base_text : &a->cand_text, optarg) < 0) {

@@ -45,7 +45,7 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 		{ "samples", no_argument, NULL, 's' },
 		{},
 	};
-	char err[256];
+	struct diag sel_err = DIAG_INIT;
 	int c;
 
 	optind = 1;
@@ -77,10 +77,28 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 		return usage_of(cmd);
 	}
 	for (int i = optind; i < argc; i++) {
-		if (selector_add(&a->sel, argv[i], err, sizeof(err)) < 0) {
-			say_error("%s", err);
+		if (selector_add(&a->sel, argv[i], &sel_err) < 0) {
+			say_error("%s", diag_str(&sel_err));
 			return EXIT_USAGE;
 		}
+	}
+	return 0;
+}
+
+/* The arguments parsed and the store opened: 0, or the exit code to
+ * return (after saying why). */
+static int parse_and_open(int argc, char **argv, bool want_format, struct common_args *a,
+			  const char *cmd, struct results **db)
+{
+	struct diag d = DIAG_INIT;
+	int ret;
+
+	ret = parse_args(argc, argv, want_format, a, cmd);
+	if (ret)
+		return ret;
+	if (results_open(a->db, db, &d) < 0) {
+		say_error("%s", diag_str(&d));
+		return EXIT_SOFTWARE;
 	}
 	return 0;
 }
@@ -373,15 +391,10 @@ int cmd_export(int argc, char **argv)
 	struct names ns = { 0 };
 	int r, ret;
 
-	ret = parse_args(argc, argv, true, &a, "export");
+	ret = parse_and_open(argc, argv, true, &a, "export", &db);
 	if (ret)
 		goto out;
 	ret = EXIT_SOFTWARE;
-	r = results_open(a.db, &db, &d);
-	if (r < 0) {
-		say_error("%s", diag_str(&d));
-		goto out;
-	}
 	if (!strcmp(a.format, "json")) {
 		struct json_out j = { .samples = a.samples };
 
@@ -442,15 +455,10 @@ int cmd_runs(int argc, char **argv)
 	struct diag d = DIAG_INIT;
 	int r, ret;
 
-	ret = parse_args(argc, argv, false, &a, "runs");
+	ret = parse_and_open(argc, argv, false, &a, "runs", &db);
 	if (ret)
 		goto out;
 	ret = EXIT_SOFTWARE;
-	r = results_open(a.db, &db, &d);
-	if (r < 0) {
-		say_error("%s", diag_str(&d));
-		goto out;
-	}
 	printf("%-8s  %-20s  %-16s  %-24s  %3s  %-7s  %9s  %6s  %s\n", "RUN", "STARTED (UTC)",
 	       "SCENARIO", "VARIANT", "REP", "STATUS", "MBIT/S", "EFF", "REASON");
 	r = results_query(db, &a.sel.filter, emit_row, NULL, &d);

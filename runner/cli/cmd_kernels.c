@@ -156,7 +156,7 @@ int cmd_kernels(int argc, char **argv)
 	struct diag d = DIAG_INIT;
 	const char *db_path = NULL;
 	bool json = false;
-	char err[256];
+	struct diag sel_err = DIAG_INIT;
 	int c, r, ret = EXIT_SOFTWARE;
 
 	optind = 1;
@@ -174,8 +174,8 @@ int cmd_kernels(int argc, char **argv)
 		}
 	}
 	for (int i = optind; i < argc; i++) {
-		if (selector_add(&sel, argv[i], err, sizeof(err)) < 0) {
-			say_error("%s", err);
+		if (selector_add(&sel, argv[i], &sel_err) < 0) {
+			say_error("%s", diag_str(&sel_err));
 			ret = usage_of("kernels");
 			goto out;
 		}

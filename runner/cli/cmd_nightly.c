@@ -196,7 +196,8 @@ int cmd_nightly(int argc, char **argv)
 	struct results_filter cand = { 0 }, hist = { 0 };
 	struct results *db = NULL;
 	struct diag d = DIAG_INIT;
-	char hostname[256] = "", tag[48], err[256];
+	struct diag sel_err = DIAG_INIT;
+	char hostname[256] = "", tag[48];
 	const char *tags[1];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -216,8 +217,8 @@ int cmd_nightly(int argc, char **argv)
 			n.out = optarg;
 			break;
 		case 'b':
-			if (selector_add(&n.baseline, optarg, err, sizeof(err)) < 0) {
-				say_error("--baseline: %s", err);
+			if (selector_add(&n.baseline, optarg, &sel_err) < 0) {
+				say_error("--baseline: %s", diag_str(&sel_err));
 				ret = EXIT_USAGE;
 				goto out;
 			}

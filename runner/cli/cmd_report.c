@@ -1159,7 +1159,8 @@ static int rp_parse_args(int argc, char **argv, struct rp *p, const char **db)
 		{ "baseline-nights", required_argument, NULL, 'n' },
 		{},
 	};
-	char err[256], *end;
+	struct diag sel_err = DIAG_INIT;
+	char *end;
 	unsigned long n;
 	int c;
 
@@ -1173,8 +1174,8 @@ static int rp_parse_args(int argc, char **argv, struct rp *p, const char **db)
 			p->out = optarg;
 			break;
 		case 'b':
-			if (selector_add(&p->base, optarg, err, sizeof(err)) < 0) {
-				say_error("--baseline: %s", err);
+			if (selector_add(&p->base, optarg, &sel_err) < 0) {
+				say_error("--baseline: %s", diag_str(&sel_err));
 				return EXIT_USAGE;
 			}
 			p->has_base = true;
@@ -1197,8 +1198,8 @@ static int rp_parse_args(int argc, char **argv, struct rp *p, const char **db)
 		}
 	}
 	for (int k = optind; k < argc; k++)
-		if (selector_add(&p->sel, argv[k], err, sizeof(err)) < 0) {
-			say_error("%s", err);
+		if (selector_add(&p->sel, argv[k], &sel_err) < 0) {
+			say_error("%s", diag_str(&sel_err));
 			return EXIT_USAGE;
 		}
 	if (!p->out || !*p->out) {

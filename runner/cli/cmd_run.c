@@ -108,13 +108,13 @@ int cmd_run(int argc, char **argv)
 	unsigned max_reps = 20, shard_index = 0, shard_count = 1;
 	const char *report_dir = NULL;
 	int decided = EXIT_OK;
-	char err[256];
+	struct diag sel_err = DIAG_INIT;
 	struct plan_opts popts;
 	struct plan_exec x = { 0 };
 	struct run_view view;
 	const struct plan_observer obs = { .batch = run_view_batch, .run_begin = run_view_begin,
 					   .run_end = run_view_end, .arg = &view };
-	struct errlist errs = { 0 };
+	struct diag_list errs = { 0 };
 	struct plan plan = { 0 };
 	struct results *db = NULL;
 	struct run_env env = { .cancel = &mpl_interrupted };
@@ -181,8 +181,8 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'B':
-			if (selector_add(&baseline, optarg, err, sizeof(err)) < 0) {
-				say_error("--baseline: %s", err);
+			if (selector_add(&baseline, optarg, &sel_err) < 0) {
+				say_error("--baseline: %s", diag_str(&sel_err));
 				ret = EXIT_USAGE;
 				goto out;
 			}
@@ -351,7 +351,7 @@ out:
 	results_close(db);
 	plan_release(&plan);
 	selector_release(&baseline);
-	errlist_release(&errs);
+	diag_list_release(&errs);
 	free(sets);
 	free(tags);
 	return ret;

@@ -25,7 +25,7 @@
 
 #define FAULT_ENV "MPTCP_LAB_FAULT_STEP"
 
-static void print_errlist(const struct errlist *e)
+static void print_errors(const struct diag_list *e)
 {
 	for (size_t i = 0; i < e->n; i++)
 		fprintf(stderr, "%s\n", e->msgs[i]);
@@ -59,7 +59,7 @@ static int topo_up(int argc, char **argv)
 	};
 	const char **sets = NULL;
 	size_t n_sets = 0;
-	struct errlist errs = { 0 };
+	struct diag_list errs = DIAG_LIST_INIT;
 	struct topology *t = NULL;
 	struct lab_opts lo = { .cancel = &mpl_interrupted };
 	struct lab *lab = NULL;
@@ -123,7 +123,7 @@ static int topo_up(int argc, char **argv)
 	}
 	r = topology_load_file(argv[optind], sets, n_sets, t, &errs);
 	if (r < 0) {
-		print_errlist(&errs);
+		print_errors(&errs);
 		ret = EXIT_DATAERR;
 		goto out;
 	}
@@ -175,7 +175,7 @@ static int topo_up(int argc, char **argv)
 out:
 	free(t);
 	free(sets);
-	errlist_release(&errs);
+	diag_list_release(&errs);
 	return ret;
 }
 
@@ -225,38 +225,28 @@ static int print_json(json_t *j)
 	return r;
 }
 
-static int topo_list(int argc, char **argv)
+static void print_labs(const struct lab_info *labs, unsigned n)
 {
-	struct lab_info *labs = NULL;
-	struct diag d = DIAG_INIT;
-	unsigned n = 0;
-	int first;
-	bool json = want_json(argc, argv, &first);
-	json_t *arr;
+	if (!n)
+		printf("no labs\n");
+	else
+		printf("%-17s %-10s %-8s %s\n", "LAB", "STATE", "OWNER", "NODES");
+	for (unsigned i = 0; i < n; i++) {
+		const struct lab_info *l = &labs[i];
+		const char *state = l->persistent ? "kept" : l->owner_alive ? "in use" :
+				    l->owner ? "stale" : "orphan";
 
-	if (lab_list(&labs, &n, &d) < 0) {
-		say_error("%s", diag_str(&d));
-		return EXIT_SOFTWARE;
+		printf("%-17s %-10s %-8d", l->name, state, (int)l->owner);
+		for (unsigned k = 0; k < l->n_nodes; k++)
+			printf(" %s", l->nodes[k]);
+		putchar('\n');
 	}
-	if (!json) {
-		if (!n)
-			printf("no labs\n");
-		else
-			printf("%-17s %-10s %-8s %s\n", "LAB", "STATE", "OWNER", "NODES");
-		for (unsigned i = 0; i < n; i++) {
-			const struct lab_info *l = &labs[i];
-			const char *state = l->persistent ? "kept" : l->owner_alive ? "in use" :
-					    l->owner ? "stale" : "orphan";
+}
 
-			printf("%-17s %-10s %-8d", l->name, state, (int)l->owner);
-			for (unsigned k = 0; k < l->n_nodes; k++)
-				printf(" %s", l->nodes[k]);
-			putchar('\n');
-		}
-		free(labs);
-		return EXIT_OK;
-	}
-	arr = json_array();
+static json_t *labs_json(const struct lab_info *labs, unsigned n)
+{
+	json_t *arr = json_array();
+
 	for (unsigned i = 0; i < n; i++) {
 		const struct lab_info *l = &labs[i];
 		json_t *nodes = json_array();
@@ -268,8 +258,28 @@ static int topo_list(int argc, char **argv)
 						     l->owner_alive, "persistent", l->persistent,
 						     "nodes", nodes));
 	}
+	return arr;
+}
+
+/* Each of list and show fetches from lab/ once, then renders what it got
+ * as text or, with --json, as one JSON document. */
+static int topo_list(int argc, char **argv)
+{
+	struct lab_info *labs = NULL;
+	struct diag d = DIAG_INIT;
+	unsigned n = 0;
+	int first, ret = EXIT_OK;
+
+	if (lab_list(&labs, &n, &d) < 0) {
+		say_error("%s", diag_str(&d));
+		return EXIT_SOFTWARE;
+	}
+	if (want_json(argc, argv, &first))
+		ret = print_json(labs_json(labs, n));
+	else
+		print_labs(labs, n);
 	free(labs);
-	return print_json(arr);
+	return ret;
 }
 
 static json_t *addr_json(const struct lab_addr *a, bool prefix)
@@ -379,14 +389,22 @@ static void print_node(const struct lab_show_node *s)
 	}
 }
 
+static json_t *show_json(const char *lab, const struct lab_show_node *nodes, unsigned n)
+{
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(arr, node_json(&nodes[i]));
+	return json_pack("{s:s, s:o}", "lab", lab, "nodes", arr);
+}
+
 static int topo_show(int argc, char **argv)
 {
 	struct lab_show_node *nodes = NULL;
 	struct diag d = DIAG_INIT;
 	unsigned n = 0;
-	int first;
+	int first, ret = EXIT_OK;
 	bool json = want_json(argc, argv, &first);
-	json_t *arr;
 
 	if (!first) {
 		say_error("'topo show' needs the name of a lab (see 'mptcp-lab topo list')");
@@ -396,18 +414,15 @@ static int topo_show(int argc, char **argv)
 		say_error("%s", diag_str(&d));
 		return d.err == -ENOENT ? EXIT_FAIL : EXIT_SOFTWARE;
 	}
-	if (!json) {
+	if (json) {
+		ret = print_json(show_json(argv[first], nodes, n));
+	} else {
 		printf("lab %s\n", argv[first]);
 		for (unsigned i = 0; i < n; i++)
 			print_node(&nodes[i]);
-		free(nodes);
-		return EXIT_OK;
 	}
-	arr = json_array();
-	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(arr, node_json(&nodes[i]));
 	free(nodes);
-	return print_json(json_pack("{s:s, s:o}", "lab", argv[first], "nodes", arr));
+	return ret;
 }
 
 int cmd_topo(int argc, char **argv)

@@ -63,7 +63,8 @@ static int trend_parse_args(int argc, char **argv, struct trend_args *a)
 		{ "no-store", no_argument, NULL, 'S' },
 		{},
 	};
-	char err[256], *end;
+	struct diag sel_err = DIAG_INIT;
+	char *end;
 	unsigned long n;
 	double pct;
 	int c;
@@ -129,8 +130,8 @@ static int trend_parse_args(int argc, char **argv, struct trend_args *a)
 	if (a->opts.n_metrics)
 		a->opts.metrics = a->metrics;
 	for (int k = optind; k < argc; k++) {
-		if (selector_add(&a->sel, argv[k], err, sizeof(err)) < 0) {
-			say_error("%s", err);
+		if (selector_add(&a->sel, argv[k], &sel_err) < 0) {
+			say_error("%s", diag_str(&sel_err));
 			return EXIT_USAGE;
 		}
 	}

@@ -13,6 +13,7 @@
  *
  * This file does not run iperf3, does not print and keeps no state.
  */
+#include "array.h"
 #include "iperf3_json.h"
 
 #include <errno.h>
@@ -76,7 +77,8 @@ static int get_object(struct pctx *c, json_t *parent, const char *key, const cha
 	if (!v)
 		return bad(c, "iperf3 report is incomplete: missing '%s'", path);
 	if (!json_is_object(v))
-		return bad(c, "'%s' must be an object, got %s", path, jsonset_type_name(v));
+		return bad(c, "'%s' must be an object, got %s", path,
+			   jsonset_type_name(v, JSONSET_ALONE));
 	*out = v;
 	return 0;
 }
@@ -91,7 +93,8 @@ static int get_number(struct pctx *c, json_t *obj, const char *key, const char *
 	if (!v)
 		return bad(c, "iperf3 report is incomplete: missing '%s.%s'", path, key);
 	if (!json_is_number(v))
-		return bad(c, "'%s.%s' must be a number, got %s", path, key, jsonset_type_name(v));
+		return bad(c, "'%s.%s' must be a number, got %s", path, key,
+			   jsonset_type_name(v, JSONSET_ALONE));
 	x = json_number_value(v);
 	if (!isfinite(x))
 		return bad(c, "'%s.%s' is not a finite number", path, key);
@@ -148,7 +151,8 @@ static int get_string_opt(struct pctx *c, json_t *obj, const char *key, const ch
 	if (!v)
 		return 0;
 	if (!json_is_string(v))
-		return bad(c, "'%s.%s' must be a string, got %s", path, key, jsonset_type_name(v));
+		return bad(c, "'%s.%s' must be a string, got %s", path, key,
+			   jsonset_type_name(v, JSONSET_ALONE));
 	quote_text(dst, size, json_string_value(v));
 	return 0;
 }
@@ -208,7 +212,8 @@ static int parse_start(struct pctx *c, json_t *root, const struct iperf3_expect 
 	if (!v)
 		return bad(c, "iperf3 report is incomplete: missing 'start.version'");
 	if (!json_is_string(v))
-		return bad(c, "'start.version' must be a string, got %s", jsonset_type_name(v));
+		return bad(c, "'start.version' must be a string, got %s",
+			   jsonset_type_name(v, JSONSET_ALONE));
 	quote_text(rep->version, sizeof(rep->version), json_string_value(v));
 
 	r = get_object(c, start, "test_start", "start.test_start", &ts);
@@ -236,7 +241,7 @@ static int parse_start(struct pctx *c, json_t *root, const struct iperf3_expect 
 	if (v) {
 		if (!json_is_integer(v) && !json_is_boolean(v))
 			return bad(c, "'start.test_start.reverse' must be 0 or 1, got %s",
-				   jsonset_type_name(v));
+				   jsonset_type_name(v, JSONSET_ALONE));
 		rep->reverse = json_is_integer(v) ? json_integer_value(v) != 0 : json_is_true(v);
 	}
 	return 0;
@@ -288,7 +293,8 @@ static int parse_end(struct pctx *c, json_t *root, const struct iperf3_expect *e
 		const char *path = "end.cpu_utilization_percent";
 
 		if (!json_is_object(cpu))
-			return bad(c, "'%s' must be an object, got %s", path, jsonset_type_name(cpu));
+			return bad(c, "'%s' must be an object, got %s", path,
+				   jsonset_type_name(cpu, JSONSET_ALONE));
 		if ((r = get_number_opt(c, cpu, "host_total", path, -1, &rep->cpu_host_pct)) < 0 ||
 		    (r = get_number_opt(c, cpu, "remote_total", path, -1,
 					&rep->cpu_remote_pct)) < 0)
@@ -326,7 +332,8 @@ static int parse_interval_sum(struct pctx *c, json_t *iv, const char *key, const
 	if (!o)
 		return bad(c, "iperf3 report is incomplete: missing '%s'", path);
 	if (!json_is_object(o))
-		return bad(c, "'%s' must be an object, got %s", path, jsonset_type_name(o));
+		return bad(c, "'%s' must be an object, got %s", path,
+			   jsonset_type_name(o, JSONSET_ALONE));
 	if ((r = seconds_to_us(c, o, "start", path, &out->start_us)) < 0 ||
 	    (r = seconds_to_us(c, o, "end", path, &out->end_us)) < 0 ||
 	    (r = get_count(c, o, "bytes", path, &out->bytes)) < 0 ||
@@ -346,7 +353,8 @@ static int parse_interval_sum(struct pctx *c, json_t *iv, const char *key, const
 	}
 	om = json_object_get(o, "omitted");
 	if (om && !json_is_boolean(om))
-		return bad(c, "'%s.omitted' must be a boolean, got %s", path, jsonset_type_name(om));
+		return bad(c, "'%s.omitted' must be a boolean, got %s", path,
+			   jsonset_type_name(om, JSONSET_ALONE));
 	*omitted = om && json_is_true(om);
 	return 0;
 }
@@ -360,24 +368,21 @@ static int parse_intervals(struct pctx *c, json_t *root, struct iperf3_report *r
 	if (!arr)
 		return bad(c, "iperf3 report is incomplete: missing 'intervals'");
 	if (!json_is_array(arr))
-		return bad(c, "'intervals' must be an array, got %s", jsonset_type_name(arr));
+		return bad(c, "'intervals' must be an array, got %s",
+			   jsonset_type_name(arr, JSONSET_ALONE));
 	if (json_array_size(arr) > IPERF3_INTERVALS_MAX)
 		return bad(c, "'intervals' has %zu entries, more than iperf3 writes",
 			   json_array_size(arr));
 	if (!json_array_size(arr))
 		return 0;
-	rep->intervals = calloc(json_array_size(arr), sizeof(*rep->intervals));
-	if (!rep->intervals)
-		return -ENOMEM;
-
 	json_array_foreach(arr, i, iv) {
-		struct telemetry_interval s = { 0 }, back = { 0 };
+		struct telemetry_interval s = { 0 }, back = { 0 }, *grown;
 		bool omitted = false, back_omitted = false;
 		char path[64];
 
 		if (!json_is_object(iv))
 			return bad(c, "'intervals[%zu]' must be an object, got %s", i,
-				   jsonset_type_name(iv));
+				   jsonset_type_name(iv, JSONSET_ALONE));
 		snprintf(path, sizeof(path), "intervals[%zu].sum", i);
 		r = parse_interval_sum(c, iv, "sum", path, &s, &omitted);
 		if (r < 0)
@@ -397,7 +402,13 @@ static int parse_intervals(struct pctx *c, json_t *root, struct iperf3_report *r
 		}
 		if (omitted || back_omitted)
 			continue;
-		rep->intervals[rep->n_intervals++] = s;
+		/* grown like every telemetry array: the run that takes it
+		 * over may append */
+		grown = array_grow(rep->intervals, rep->n_intervals, sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		rep->intervals = grown;
+		grown[rep->n_intervals++] = s;
 	}
 	return 0;
 }
@@ -450,7 +461,8 @@ int iperf3_json_parse(const char *buf, size_t len, const struct iperf3_expect *e
 	if (!root)
 		return bad_syntax(&c, &je);
 	if (!json_is_object(root)) {
-		r = bad(&c, "iperf3 output must be a JSON object, got %s", jsonset_type_name(root));
+		r = bad(&c, "iperf3 output must be a JSON object, got %s",
+			jsonset_type_name(root, JSONSET_ALONE));
 		goto out;
 	}
 
@@ -463,7 +475,7 @@ int iperf3_json_parse(const char *buf, size_t len, const struct iperf3_expect *e
 		if (json_is_string(err))
 			quote_text(text, sizeof(text), json_string_value(err));
 		else
-			snprintf(text, sizeof(text), "(%s)", jsonset_type_name(err));
+			snprintf(text, sizeof(text), "(%s)", jsonset_type_name(err, JSONSET_ALONE));
 		r = bad(&c, "iperf3 reported an error: '%s'", text);
 		goto out;
 	}

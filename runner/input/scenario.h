@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "errlist.h"
+#include "diag.h"
 #include "lab.h"
 #include "topology.h"
 
@@ -107,15 +107,18 @@ struct scenario {
  * directory as ../topologies/NAME.json, then MPL_DATADIR/topologies.
  * sets are "PATH=VALUE" overrides of the scenario document. */
 int scenario_load_file(const char *path, const char *const *sets, size_t n_sets,
-		       struct scenario *s, struct errlist *errs);
+		       struct scenario *s, struct diag_list *errs);
 int scenario_load_buffer(const char *origin, const char *buf, size_t len,
 			 const char *const *sets, size_t n_sets, struct scenario *s,
-			 struct errlist *errs);
+			 struct diag_list *errs);
+
+/* Whether the scenario requires capability name (given or derived). */
+bool scenario_requires(const struct scenario *s, const char *name);
 
 /* A suite: {"name": ..., "scenarios": ["smoke.json", ...]} (paths relative
  * to the suite file). A scenario file given where a suite is expected is a
  * suite of one. *files is malloc'd (caller frees each and the array). */
 int suite_load_file(const char *path, char ***files, size_t *n_files, char *name,
-		    size_t name_size, struct errlist *errs);
+		    size_t name_size, struct diag_list *errs);
 
 #endif

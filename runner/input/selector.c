@@ -5,11 +5,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "selector.h"
 
+/* The arrays below are grown only here, through array_grow (capacity
+ * implied by the count). */
 static char *own(struct selector *sel, const char *s, size_t len)
 {
-	char **g = realloc(sel->owned, (sel->n_owned + 1) * sizeof(*g));
+	char **g = array_grow(sel->owned, sel->n_owned, sizeof(*g));
 	char *copy;
 
 	if (!g)
@@ -23,7 +26,7 @@ static char *own(struct selector *sel, const char *s, size_t len)
 
 static int push(const char ***list, size_t *n, const char *item)
 {
-	const char **g = realloc(*list, (*n + 1) * sizeof(*g));
+	const char **g = array_grow(*list, *n, sizeof(*g));
 
 	if (!g)
 		return -ENOMEM;
@@ -52,7 +55,7 @@ int selector_parse_date(const char *s, uint64_t *us)
 	return 0;
 }
 
-static int add_one(struct selector *sel, const char *item, size_t len, char *err, size_t errlen)
+static int add_one(struct selector *sel, const char *item, size_t len, struct diag *d)
 {
 	static const char *const forms = "scenario:, kernel:, boot:, host:, status:, variant:K=V, tag:K=V, run:UUID, since:DATE, until:DATE";
 	struct results_filter *f = &sel->filter;
@@ -61,11 +64,9 @@ static int add_one(struct selector *sel, const char *item, size_t len, char *err
 	char *value;
 	int r = 0;
 
-	if (!colon || colon == item || colon + 1 == item + len) {
-		snprintf(err, errlen, "selector '%.*s' must look like FORM:VALUE (one of %s)", (int)len,
-			 item, forms);
-		return -EINVAL;
-	}
+	if (!colon || colon == item || colon + 1 == item + len)
+		return diag_set(d, -EINVAL, "selector '%.*s' must look like FORM:VALUE (one of %s)",
+				(int)len, item, forms);
 	klen = (size_t)(colon - item);
 	value = own(sel, colon + 1, len - klen - 1);
 	if (!value)
@@ -82,18 +83,15 @@ static int add_one(struct selector *sel, const char *item, size_t len, char *err
 	} else if (IS("status")) {
 		enum results_status st;
 
-		if (results_status_parse(value, &st) < 0) {
-			snprintf(err, errlen, "selector 'status:%s': expected ok, failed, skipped or invalid",
-				 value);
-			return -EINVAL;
-		}
+		if (results_status_parse(value, &st) < 0)
+			return diag_set(d, -EINVAL,
+					"selector 'status:%s': expected ok, failed, skipped or invalid",
+					value);
 		f->status = value;
 	} else if (IS("variant") || IS("tag")) {
-		if (!strchr(value, '=') || value[0] == '=') {
-			snprintf(err, errlen, "selector '%.*s': expected KEY=VALUE after ':'", (int)len,
-				 item);
-			return -EINVAL;
-		}
+		if (!strchr(value, '=') || value[0] == '=')
+			return diag_set(d, -EINVAL, "selector '%.*s': expected KEY=VALUE after ':'",
+					(int)len, item);
 		r = IS("tag") ? push(&f->tags, &f->n_tags, value) :
 				push(&f->variant_kv, &f->n_variant_kv, value);
 	} else if (IS("run")) {
@@ -101,26 +99,23 @@ static int add_one(struct selector *sel, const char *item, size_t len, char *err
 	} else if (IS("since") || IS("until")) {
 		uint64_t us;
 
-		if (selector_parse_date(value, &us) < 0) {
-			snprintf(err, errlen,
-				 "selector '%.*s': expected a date YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC), got '%s'",
-				 (int)len, item, value);
-			return -EINVAL;
-		}
+		if (selector_parse_date(value, &us) < 0)
+			return diag_set(d, -EINVAL,
+					"selector '%.*s': expected a date YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC), got '%s'",
+					(int)len, item, value);
 		if (IS("since"))
 			f->since_us = us;
 		else
 			f->until_us = us;
 	} else {
-		snprintf(err, errlen, "unknown selector '%.*s' (expected one of %s)", (int)klen, item,
-			 forms);
-		return -EINVAL;
+		return diag_set(d, -EINVAL, "unknown selector '%.*s' (expected one of %s)",
+				(int)klen, item, forms);
 	}
 #undef IS
 	return r;
 }
 
-int selector_add(struct selector *sel, const char *arg, char *err, size_t errlen)
+int selector_add(struct selector *sel, const char *arg, struct diag *d)
 {
 	const char *p = arg;
 
@@ -129,7 +124,7 @@ int selector_add(struct selector *sel, const char *arg, char *err, size_t errlen
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		int r;
 
-		r = add_one(sel, p, len, err, errlen);
+		r = add_one(sel, p, len, d);
 		if (r < 0)
 			return r;
 		if (!comma)

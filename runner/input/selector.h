@@ -20,6 +20,7 @@
 #ifndef MPL_SELECTOR_H
 #define MPL_SELECTOR_H
 
+#include "diag.h"
 #include "results.h"
 
 struct selector {
@@ -29,8 +30,8 @@ struct selector {
 };
 
 /* Add one argument (one selector or several joined by ',') to sel.
- * Returns 0, or -EINVAL with the reason in err. */
-int selector_add(struct selector *sel, const char *arg, char *err, size_t errlen);
+ * Returns 0, or -EINVAL with the reason in d, or -ENOMEM. */
+int selector_add(struct selector *sel, const char *arg, struct diag *d);
 void selector_release(struct selector *sel);
 
 /* "2026-11-01" or "2026-11-01T06:30:00" (UTC) to µs since the epoch. */

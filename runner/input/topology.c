@@ -8,7 +8,10 @@
  * its JSON path, what was expected and what was found, and the walk goes
  * on after an error so the user sees them all at once. The walk is done in
  * dependency order (node names, then links, then what refers to links) so
- * that a cross reference can be checked against what exists.
+ * that a cross reference can be checked against what exists. This file
+ * holds the walk, the node names, links, routes and paths; the nodes' own
+ * settings (sysctls, forwarding, MPTCP limits and endpoints) are in
+ * topology_nodes.c.
  *
  * The generic pieces (reading, messages, JSON paths, typed getters, units
  * and the shaping object, which scenarios share) are in jcheck.c. This file
@@ -30,19 +33,13 @@
 #include <jansson.h>
 
 #include "jcheck.h"
+#include "topology_int.h"
 
 #define TOPO_MAX_PATH_LINKS 4
-#define TOPO_LIMITS_MAX 8
-
-struct tctx {
-	struct jcheck jc; /* origin, errors */
-	struct topology *t;
-	bool client_ok, server_ok;
-};
 
 /* ---- the spec's tables -------------------------------------------------------- */
 
-static int node_index(const struct lab_spec *s, const char *name)
+int topology_node_index(const struct lab_spec *s, const char *name)
 {
 	for (unsigned i = 0; i < s->n_nodes; i++)
 		if (!strcmp(s->nodes[i], name))
@@ -73,7 +70,7 @@ static bool ref_node(struct tctx *c, const char *path, json_t *v,
 	out[0] = '\0';
 	if (!s)
 		return false;
-	if (node_index(&c->t->spec, s) < 0) {
+	if (topology_node_index(&c->t->spec, s) < 0) {
 		jcheck_bad(&c->jc, path, "unknown node, expected one of: %s, got '%s'",
 			   node_list(&c->t->spec, list, sizeof(list)), jcheck_shown(v, show));
 		return false;
@@ -82,8 +79,9 @@ static bool ref_node(struct tctx *c, const char *path, json_t *v,
 	return true;
 }
 
-static const struct lab_iface_spec *find_iface(const struct lab_spec *s,
-					       const char *node, const char *ifname)
+/* The tables below are shared with topology_nodes.c (topology_int.h). */
+const struct lab_iface_spec *topology_find_iface(const struct lab_spec *s, const char *node,
+						 const char *ifname)
 {
 	for (unsigned l = 0; l < s->n_links; l++)
 		for (unsigned e = 0; e < 2; e++) {
@@ -96,8 +94,8 @@ static const struct lab_iface_spec *find_iface(const struct lab_spec *s,
 	return NULL;
 }
 
-static const char *iface_list(const struct lab_spec *s, const char *node,
-			      char *buf, size_t size)
+const char *topology_iface_list(const struct lab_spec *s, const char *node, char *buf,
+				size_t size)
 {
 	size_t len = 0;
 
@@ -121,7 +119,7 @@ static size_t addr_len(int family)
 	return family == AF_INET6 ? 16 : 4;
 }
 
-static bool addr_same(const struct lab_addr *a, const struct lab_addr *b)
+bool topology_addr_same(const struct lab_addr *a, const struct lab_addr *b)
 {
 	return a->family == b->family &&
 	       !memcmp(a->bytes, b->bytes, addr_len(a->family));
@@ -168,7 +166,7 @@ static const char *family_name(int family)
 	return family == AF_INET6 ? "inet6" : "inet";
 }
 
-/* ---- top level and nodes ------------------------------------------------------ */
+/* ---- node names ---------------------------------------------------------------- */
 
 static void parse_node_names(struct tctx *c, json_t *nodes)
 {
@@ -195,320 +193,6 @@ static void parse_node_names(struct tctx *c, json_t *nodes)
 	}
 }
 
-static void add_sysctl(struct tctx *c, const char *path, const char *node,
-		       const char *key, const char *value)
-{
-	struct lab_spec *s = &c->t->spec;
-	struct lab_sysctl_spec *y;
-
-	if (s->n_sysctls >= LAB_MAX_SYSCTLS) {
-		jcheck_bad(&c->jc, path, "too many sysctls, expected at most %d in the whole topology",
-			   LAB_MAX_SYSCTLS);
-		return;
-	}
-	y = &s->sysctls[s->n_sysctls++];
-	snprintf(y->node, sizeof(y->node), "%s", node);
-	snprintf(y->key, sizeof(y->key), "%s", key);
-	snprintf(y->value, sizeof(y->value), "%s", value);
-}
-
-static struct lab_sysctl_spec *find_sysctl(struct lab_spec *s, const char *node,
-					   const char *key)
-{
-	for (unsigned i = 0; i < s->n_sysctls; i++)
-		if (!strcmp(s->sysctls[i].node, node) &&
-		    !strcmp(s->sysctls[i].key, key))
-			return &s->sysctls[i];
-	return NULL;
-}
-
-static bool sysctl_key_valid(const char *k)
-{
-	size_t n = strlen(k);
-
-	if (strncmp(k, "net.", 4) || n <= 4 || n >= LAB_SYSCTL_KEY_MAX ||
-	    k[n - 1] == '.' || strstr(k, ".."))
-		return false;
-	for (const char *p = k; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
-		      *p == '.'))
-			return false;
-	return true;
-}
-
-static void parse_sysctls(struct tctx *c, const char *path, const char *node,
-			  json_t *obj)
-{
-	char p[JCHECK_PATH_MAX], show[JCHECK_SHOW_MAX], value[LAB_SYSCTL_VAL_MAX];
-	const char *key;
-	json_t *v;
-
-	if (!jcheck_object(&c->jc, path, obj))
-		return;
-	json_object_foreach (obj, key, v) {
-		jcheck_path_key(p, path, key);
-		if (!sysctl_key_valid(key)) {
-			jcheck_bad(&c->jc, p,
-				   "not a network sysctl, expected a key under 'net.' of at most %d bytes of a-z, 0-9, '_', '-', '.', got '%s'",
-				   LAB_SYSCTL_KEY_MAX - 1, jcheck_shown_str(key, show));
-			continue;
-		}
-		if (json_is_integer(v)) {
-			snprintf(value, sizeof(value), "%lld",
-				 (long long)json_integer_value(v));
-		} else if (json_is_string(v)) {
-			const char *sv = json_string_value(v);
-			bool printable = true;
-
-			for (const char *q = sv; *q; q++)
-				if ((unsigned char)*q < ' ')
-					printable = false;
-			if (!printable || strlen(sv) >= sizeof(value)) {
-				jcheck_bad(&c->jc, p,
-					   "bad value, expected at most %zu printable bytes, got '%s'",
-					   sizeof(value) - 1, jcheck_shown(v, show));
-				continue;
-			}
-			strcpy(value, sv);
-		} else {
-			jcheck_bad_type(&c->jc, p, v, "a string or an integer");
-			continue;
-		}
-		add_sysctl(c, p, node, key, value);
-	}
-}
-
-static void parse_forwarding(struct tctx *c, const char *path, const char *node,
-			     json_t *v)
-{
-	static const char *const keys[] = { "net.ipv4.ip_forward",
-					    "net.ipv6.conf.all.forwarding" };
-	char p[JCHECK_PATH_MAX], sp[JCHECK_PATH_MAX];
-
-	if (!json_is_boolean(v)) {
-		jcheck_bad_type(&c->jc, path, v, "true or false");
-		return;
-	}
-	if (!json_is_true(v))
-		return;
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		struct lab_sysctl_spec *y = find_sysctl(&c->t->spec, node, keys[i]);
-
-		if (!y) {
-			add_sysctl(c, path, node, keys[i], "1");
-		} else if (strcmp(y->value, "1")) {
-			snprintf(sp, sizeof(sp), "nodes.%s.sysctls", node);
-			jcheck_bad(&c->jc, jcheck_path_key(p, sp, keys[i]),
-				   "conflicts with \"forwarding\": true, expected '1', got '%s'",
-				   y->value);
-		}
-	}
-}
-
-static void parse_limits(struct tctx *c, const char *path, const char *node,
-			 json_t *obj)
-{
-	static const char *const keys[] = { "subflows", "add_addr_accepted", NULL };
-	struct lab_spec *s = &c->t->spec;
-	struct lab_limits_spec *l;
-	char p[JCHECK_PATH_MAX];
-	json_t *v;
-	uint64_t u;
-
-	if (!jcheck_object(&c->jc, path, obj))
-		return;
-	jcheck_keys(&c->jc, path, obj, keys);
-	if (s->n_limits >= LAB_MAX_NODES)
-		return;
-	l = &s->limits[s->n_limits++];
-	strcpy(l->node, node);
-	/* The kernel's defaults for a new namespace. */
-	l->subflows = 2;
-	l->add_addr_accepted = 0;
-	if ((v = json_object_get(obj, "subflows")) &&
-	    jcheck_uint(&c->jc, jcheck_path_key(p, path, "subflows"), v, 0, TOPO_LIMITS_MAX, &u))
-		l->subflows = (uint32_t)u;
-	if ((v = json_object_get(obj, "add_addr_accepted")) &&
-	    jcheck_uint(&c->jc, jcheck_path_key(p, path, "add_addr_accepted"), v, 0,
-			TOPO_LIMITS_MAX, &u))
-		l->add_addr_accepted = (uint32_t)u;
-}
-
-/* Where on this node an address lives (any interface), or NULL. */
-static const struct lab_iface_spec *iface_with_addr(const struct lab_spec *s,
-						    const char *node,
-						    const struct lab_addr *a)
-{
-	for (unsigned l = 0; l < s->n_links; l++)
-		for (unsigned e = 0; e < 2; e++) {
-			const struct lab_iface_spec *i = &s->links[l].end[e];
-
-			if (strcmp(i->node, node))
-				continue;
-			for (unsigned k = 0; k < i->n_addrs; k++)
-				if (addr_same(&i->addrs[k], a))
-					return i;
-		}
-	return NULL;
-}
-
-static void parse_endpoint(struct tctx *c, const char *path, const char *node,
-			   json_t *obj, unsigned first_of_node)
-{
-	static const char *const keys[] = { "address", "dev", "flags", "id", "port",
-					    NULL };
-	struct lab_spec *s = &c->t->spec;
-	struct lab_endpoint_spec *e;
-	char p[JCHECK_PATH_MAX], show[JCHECK_SHOW_MAX], list[256];
-	const struct lab_iface_spec *on = NULL, *dev = NULL;
-	json_t *v;
-	const char *str;
-	bool addr_ok = false;
-	uint64_t u;
-
-	if (!jcheck_object(&c->jc, path, obj))
-		return;
-	jcheck_keys(&c->jc, path, obj, keys);
-	if (s->n_endpoints >= LAB_MAX_ENDPOINTS) {
-		jcheck_bad(&c->jc, path, "too many endpoints, expected at most %d in the whole topology",
-			   LAB_MAX_ENDPOINTS);
-		return;
-	}
-	e = &s->endpoints[s->n_endpoints];
-	memset(e, 0, sizeof(*e));
-	strcpy(e->node, node);
-
-	if ((v = jcheck_required(&c->jc, path, obj, "address")) &&
-	    (str = jcheck_string(&c->jc, jcheck_path_key(p, path, "address"), v))) {
-		if (strchr(str, '/') || lab_addr_parse(str, &e->addr) < 0 ||
-		    (e->addr.family != AF_INET && e->addr.family != AF_INET6)) {
-			jcheck_bad(&c->jc, p, "bad address, expected a plain IPv4 or IPv6 address, got '%s'",
-				   jcheck_shown(v, show));
-		} else if (!(on = iface_with_addr(s, node, &e->addr))) {
-			jcheck_bad(&c->jc, p,
-				   "not an address of node '%s', expected one of its interface addresses, got '%s'",
-				   node, jcheck_shown(v, show));
-		} else {
-			addr_ok = true;
-		}
-	}
-	if ((v = json_object_get(obj, "dev")) &&
-	    jcheck_string_into(&c->jc, jcheck_path_key(p, path, "dev"), v, e->dev, sizeof(e->dev))) {
-		dev = find_iface(s, node, e->dev);
-		if (!dev)
-			jcheck_bad(&c->jc, p, "unknown interface, expected one of node '%s': %s, got '%s'",
-				   node, iface_list(s, node, list, sizeof(list)),
-				   jcheck_shown(v, show));
-		else if (on && on != dev)
-			jcheck_bad(&c->jc, p,
-				   "address is on '%s', not on this interface, expected '%s', got '%s'",
-				   on->ifname, on->ifname, jcheck_shown(v, show));
-	}
-	if ((v = json_object_get(obj, "flags")) &&
-	    jcheck_array(&c->jc, jcheck_path_key(p, path, "flags"), v)) {
-		char fp[JCHECK_PATH_MAX];
-		json_t *f;
-		size_t i;
-
-		json_array_foreach (v, i, f) {
-			uint32_t flag;
-
-			jcheck_path_idx(fp, p, i);
-			if (!(str = jcheck_string(&c->jc, fp, f)))
-				continue;
-			if (lab_pm_flags_parse(str, &flag) < 0)
-				jcheck_bad(&c->jc, fp,
-					   "unknown flag, expected one of: signal, subflow, backup, fullmesh, got '%s'",
-					   jcheck_shown(f, show));
-			else
-				e->flags |= flag;
-		}
-		if ((e->flags & LAB_PM_FLAG_SIGNAL) && (e->flags & LAB_PM_FLAG_FULLMESH))
-			jcheck_bad(&c->jc, p,
-				   "signal and fullmesh cannot be combined (the kernel refuses it), got '%s'",
-				   jcheck_shown(v, show));
-	}
-	if ((v = json_object_get(obj, "id")) &&
-	    jcheck_uint(&c->jc, jcheck_path_key(p, path, "id"), v, 1, 255, &u)) {
-		e->id = (uint8_t)u;
-		for (unsigned k = first_of_node; k < s->n_endpoints; k++)
-			if (s->endpoints[k].id == e->id)
-				jcheck_bad(&c->jc, p, "duplicate endpoint id on node '%s', got '%llu'",
-					   node, (unsigned long long)u);
-	}
-	if ((v = json_object_get(obj, "port")) &&
-	    jcheck_uint(&c->jc, jcheck_path_key(p, path, "port"), v, 1, 65535, &u)) {
-		e->port = (uint16_t)u;
-		if (!(e->flags & LAB_PM_FLAG_SIGNAL))
-			jcheck_bad(&c->jc, p,
-				   "a port needs the signal flag (the kernel refuses it), got '%llu' without signal",
-				   (unsigned long long)u);
-	}
-	if (addr_ok) {
-		for (unsigned k = first_of_node; k < s->n_endpoints; k++)
-			if (addr_same(&s->endpoints[k].addr, &e->addr) &&
-			    s->endpoints[k].port == e->port) {
-				char a[64];
-
-				jcheck_path_key(p, path, "address");
-				jcheck_bad(&c->jc, p, "duplicate endpoint on node '%s', got '%s'",
-					   node,
-					   lab_addr_format(&e->addr, false, a, sizeof(a)));
-				break;
-			}
-	}
-	s->n_endpoints++;
-}
-
-static void parse_mptcp(struct tctx *c, const char *path, const char *node,
-			json_t *obj)
-{
-	static const char *const keys[] = { "limits", "endpoints", NULL };
-	struct lab_spec *s = &c->t->spec;
-	char p[JCHECK_PATH_MAX], ep[JCHECK_PATH_MAX];
-	json_t *v, *e;
-	size_t i;
-
-	if (!jcheck_object(&c->jc, path, obj))
-		return;
-	jcheck_keys(&c->jc, path, obj, keys);
-	if ((v = json_object_get(obj, "limits")))
-		parse_limits(c, jcheck_path_key(p, path, "limits"), node, v);
-	if ((v = json_object_get(obj, "endpoints")) &&
-	    jcheck_array(&c->jc, jcheck_path_key(p, path, "endpoints"), v)) {
-		unsigned first = s->n_endpoints;
-
-		json_array_foreach (v, i, e)
-			parse_endpoint(c, jcheck_path_idx(ep, p, i), node, e, first);
-	}
-}
-
-static void parse_node_options(struct tctx *c, json_t *nodes)
-{
-	static const char *const keys[] = { "sysctls", "forwarding", "mptcp", NULL };
-	char p[JCHECK_PATH_MAX], kp[JCHECK_PATH_MAX];
-	const char *name;
-	json_t *o;
-	json_t *v;
-
-	json_object_foreach (nodes, name, v) {
-		if (node_index(&c->t->spec, name) < 0)
-			continue;
-		jcheck_path_key(p, "nodes", name);
-		if (!jcheck_object(&c->jc, p, v))
-			continue;
-		jcheck_keys(&c->jc, p, v, keys);
-		/* Explicit sysctls first, so "forwarding" can see conflicts. */
-		if ((o = json_object_get(v, "sysctls")))
-			parse_sysctls(c, jcheck_path_key(kp, p, "sysctls"), name, o);
-		if ((o = json_object_get(v, "forwarding")))
-			parse_forwarding(c, jcheck_path_key(kp, p, "forwarding"), name, o);
-		if ((o = json_object_get(v, "mptcp")))
-			parse_mptcp(c, jcheck_path_key(kp, p, "mptcp"), name, o);
-	}
-}
-
 /* ---- links ------------------------------------------------------------------- */
 
 /* Where an address is already used: "links[1].b", or false. */
@@ -522,7 +206,7 @@ static bool addr_used(const struct lab_spec *s, unsigned upto_link,
 			unsigned n = i == self ? self_n : i->n_addrs;
 
 			for (unsigned k = 0; k < n; k++)
-				if (addr_same(&i->addrs[k], a)) {
+				if (topology_addr_same(&i->addrs[k], a)) {
 					snprintf(where, size, "links[%u].%c", l,
 						 e ? 'b' : 'a');
 					return true;
@@ -563,7 +247,7 @@ static void parse_end(struct tctx *c, const char *path, json_t *obj,
 			strcpy(ifname, str);
 	}
 	if (ifname[0] && ifs->node[0]) {
-		if (find_iface(s, ifs->node, ifname))
+		if (topology_find_iface(s, ifs->node, ifname))
 			jcheck_bad(&c->jc, p, "duplicate interface on node '%s', got '%s'",
 				   ifs->node, ifname);
 		else
@@ -754,9 +438,9 @@ static void parse_route(struct tctx *c, const char *path, const char *node,
 	}
 	if ((v = json_object_get(obj, "dev")) &&
 	    jcheck_string_into(&c->jc, jcheck_path_key(p, path, "dev"), v, r->dev, sizeof(r->dev))) {
-		if (!find_iface(s, node, r->dev))
+		if (!topology_find_iface(s, node, r->dev))
 			jcheck_bad(&c->jc, p, "unknown interface, expected one of node '%s': %s, got '%s'",
-				   node, iface_list(s, node, list, sizeof(list)),
+				   node, topology_iface_list(s, node, list, sizeof(list)),
 				   jcheck_shown(v, show));
 		else
 			dev_ok = true;
@@ -784,7 +468,7 @@ static void parse_route(struct tctx *c, const char *path, const char *node,
 					continue;
 				for (unsigned k = 0; k < i->n_addrs; k++)
 					if (addr_in_prefix(&r->via, &i->addrs[k]) &&
-					    !addr_same(&r->via, &i->addrs[k]))
+					    !topology_addr_same(&r->via, &i->addrs[k]))
 						reachable = true;
 			}
 		if (!reachable) {
@@ -806,7 +490,7 @@ static void parse_route(struct tctx *c, const char *path, const char *node,
 
 			if (!strcmp(o->node, node) && o->dst.family == r->dst.family &&
 			    o->dst.prefixlen == r->dst.prefixlen &&
-			    addr_same(&o->dst, &r->dst) && o->metric == r->metric) {
+			    topology_addr_same(&o->dst, &r->dst) && o->metric == r->metric) {
 				char a[64];
 
 				jcheck_bad(&c->jc, path, "duplicate route on node '%s' to '%s' with metric %u",
@@ -833,7 +517,7 @@ static void parse_routes(struct tctx *c, json_t *routes)
 		return;
 	json_object_foreach (routes, node, v) {
 		jcheck_path_key(p, "routes", node);
-		if (node_index(&c->t->spec, node) < 0) {
+		if (topology_node_index(&c->t->spec, node) < 0) {
 			jcheck_bad(&c->jc, p, "unknown node, expected one of: %s, got '%s'",
 				   node_list(&c->t->spec, list, sizeof(list)),
 				   jcheck_shown_str(node, show));
@@ -1038,7 +722,7 @@ static void parse_root(struct tctx *c, json_t *root)
 	if ((v = jcheck_required(&c->jc, "", root, "links")))
 		parse_links(c, v);
 	if (nodes)
-		parse_node_options(c, nodes);
+		topology_parse_node_options(c, nodes);
 	if ((v = json_object_get(root, "routes")))
 		parse_routes(c, v);
 	if ((v = jcheck_required(&c->jc, "", root, "paths")))
@@ -1048,7 +732,7 @@ static void parse_root(struct tctx *c, json_t *root)
 
 int topology_load_buffer(const char *origin, const char *buf, size_t len,
 			 const char *const *sets, size_t n_sets,
-			 struct topology *t, struct errlist *errs)
+			 struct topology *t, struct diag_list *errs)
 {
 	struct tctx c = { .jc = { .origin = origin, .errs = errs }, .t = t };
 	json_t *root;
@@ -1067,7 +751,7 @@ int topology_load_buffer(const char *origin, const char *buf, size_t len,
 }
 
 int topology_load_file(const char *path, const char *const *sets, size_t n_sets,
-		       struct topology *t, struct errlist *errs)
+		       struct topology *t, struct diag_list *errs)
 {
 	char *buf = NULL;
 	size_t len = 0;

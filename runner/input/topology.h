@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "errlist.h"
+#include "diag.h"
 #include "lab.h"
 
 struct topology {
@@ -24,14 +24,14 @@ struct topology {
 	struct lab_spec spec;	   /* spec.name is left empty */
 };
 
-/* Parse a file, applying "PATH=VALUE" overrides (see json_set_path) to the
+/* Parse a file, applying "PATH=VALUE" overrides (see jsonset_apply) to the
  * JSON tree before the semantic phase. Returns 0, or -EINVAL with every
  * error in errs (-ENOENT etc. for an unreadable file, also in errs). */
 int topology_load_file(const char *path, const char *const *sets, size_t n_sets,
-		       struct topology *t, struct errlist *errs);
+		       struct topology *t, struct diag_list *errs);
 /* Same from memory; origin names the source in messages. */
 int topology_load_buffer(const char *origin, const char *buf, size_t len,
 			 const char *const *sets, size_t n_sets,
-			 struct topology *t, struct errlist *errs);
+			 struct topology *t, struct diag_list *errs);
 
 #endif

@@ -42,8 +42,7 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int bisect_split_command(const char *cmd, char ***argv_out, size_t *argc_out, char *err,
-			 size_t errlen)
+int bisect_split_command(const char *cmd, char ***argv_out, size_t *argc_out, struct diag *d)
 {
 	size_t len = strlen(cmd), n = 0, w;
 	char **argv = NULL, *word = NULL;
@@ -65,8 +64,7 @@ int bisect_split_command(const char *cmd, char ***argv_out, size_t *argc_out, ch
 				const char *close = strchr(p + 1, '\'');
 
 				if (!close) {
-					snprintf(err, errlen, "unterminated ' in '%s'", cmd);
-					ret = -EINVAL;
+					ret = diag_set(d, -EINVAL, "unterminated ' in '%s'", cmd);
 					goto out;
 				}
 				memcpy(word + w, p + 1, (size_t)(close - p - 1));
@@ -79,15 +77,14 @@ int bisect_split_command(const char *cmd, char ***argv_out, size_t *argc_out, ch
 					word[w++] = *p;
 				}
 				if (!*p) {
-					snprintf(err, errlen, "unterminated \" in '%s'", cmd);
-					ret = -EINVAL;
+					ret = diag_set(d, -EINVAL, "unterminated \" in '%s'", cmd);
 					goto out;
 				}
 				p++;
 			} else if (*p == '\\') {
 				if (!p[1]) {
-					snprintf(err, errlen, "trailing backslash in '%s'", cmd);
-					ret = -EINVAL;
+					ret = diag_set(d, -EINVAL, "trailing backslash in '%s'",
+						       cmd);
 					goto out;
 				}
 				word[w++] = p[1];
@@ -101,8 +98,7 @@ int bisect_split_command(const char *cmd, char ***argv_out, size_t *argc_out, ch
 			goto out;
 	}
 	if (!n) {
-		snprintf(err, errlen, "the command is empty");
-		ret = -EINVAL;
+		ret = diag_set(d, -EINVAL, "the command is empty");
 		goto out;
 	}
 	*argv_out = TAKE_PTR(argv);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "compare.h"
+#include "diag.h"
 
 /* The only three exit codes of bisect-run (git-bisect(1), "bisect run"). */
 #define BISECT_GOOD 0
@@ -35,9 +36,9 @@
  * *argv is a NULL-terminated malloc'd array of malloc'd words (free with
  * bisect_argv_free), *argc the number of words. An empty command, an
  * unterminated quote or a trailing backslash is -EINVAL with the reason in
- * err; -ENOMEM when out of memory.
+ * d; -ENOMEM when out of memory.
  */
-int bisect_split_command(const char *cmd, char ***argv, size_t *argc, char *err, size_t errlen);
+int bisect_split_command(const char *cmd, char ***argv, size_t *argc, struct diag *d);
 void bisect_argv_free(char **argv);
 
 /* "30", "30s", "1500ms" (a bare number is seconds) to µs; 0 is refused.

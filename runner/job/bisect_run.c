@@ -116,14 +116,14 @@ static int build(struct bisect_state *st)
 	struct spawn_result r = { 0 };
 	struct spawn_proc *proc = NULL;
 	struct diag d = DIAG_INIT;
-	char **argv = NULL, secs[32], err[512];
+	char **argv = NULL, secs[32];
 	size_t argc;
 	uint64_t t0 = mtime_now_us();
 	int ret, rc;
 
-	rc = bisect_split_command(p->build, &argv, &argc, err, sizeof(err));
+	rc = bisect_split_command(p->build, &argv, &argc, &d);
 	if (rc < 0)
-		return skip(st, "cannot use --build: %s", rc == -ENOMEM ? strerror(ENOMEM) : err);
+		return skip(st, "cannot use --build: %s", diag_str(&d));
 	say(st, "commit %s: building: %s", st->short_commit, p->build);
 	so.timeout_us = p->build_timeout_us;
 	fflush(stdout);
@@ -541,5 +541,5 @@ out:
 
 void bisect_outcome_release(struct bisect_outcome *out)
 {
-	errlist_release(&out->errs);
+	diag_list_release(&out->errs);
 }

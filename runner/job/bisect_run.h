@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "errlist.h"
+#include "diag.h"
 #include "plan.h"
 #include "results.h"
 #include "run_vm.h"
@@ -63,7 +63,7 @@ struct bisect_outcome {
 	int code;	   /* BISECT_GOOD, BISECT_BAD or BISECT_SKIP */
 	bool interrupted;  /* skipped because the cancel flag was set */
 	char why[1024];	   /* the reason of a skip */
-	struct errlist errs; /* the scenario's input errors, when it has some */
+	struct diag_list errs; /* the scenario's input errors, when it has some */
 };
 
 /* Decide this commit. Always returns out->code. */

@@ -2,7 +2,7 @@
  * jcheck.c: reading, parsing and checking JSON input files, shared by the
  * topology, scenario and suite parsers.
  *
- * Every check records a located message in the caller's errlist and
+ * Every check records a located message in the caller's diag_list and
  * returns false (or NULL), so a parser can go on walking the tree and
  * report all problems in one go. Messages follow one form,
  * "FILE: json.path: what is wrong, expected X, got 'Y'", and JSON paths are
@@ -27,7 +27,7 @@
 
 /* ---- phase 1 ------------------------------------------------------------ */
 
-int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist *errs)
+int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct diag_list *errs)
 {
 	FILE *f = NULL;
 	char *buf = NULL;
@@ -39,7 +39,7 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist
 	f = fopen(path, "re");
 	if (!f) {
 		r = -errno;
-		errlist_add(errs, "%s: cannot open: %s", path, strerror(-r));
+		diag_list_add(errs, "%s: cannot open: %s", path, strerror(-r));
 		goto out;
 	}
 	for (;;) {
@@ -50,8 +50,8 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist
 			char *grown;
 
 			if (cap >= JCHECK_FILE_MAX_BYTES) {
-				errlist_add(errs, "%s: too large, expected at most %u bytes", path,
-					    JCHECK_FILE_MAX_BYTES);
+				diag_list_add(errs, "%s: too large, expected at most %u bytes",
+					      path, JCHECK_FILE_MAX_BYTES);
 				r = -EFBIG;
 				goto out;
 			}
@@ -59,7 +59,7 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist
 			grown = realloc(buf, cap);
 			if (!grown) {
 				r = -ENOMEM;
-				errlist_add(errs, "%s: cannot read: %s", path, strerror(-r));
+				diag_list_add(errs, "%s: cannot read: %s", path, strerror(-r));
 				goto out;
 			}
 			buf = grown;
@@ -69,7 +69,7 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist
 		if (got == 0) {
 			if (ferror(f)) {
 				r = -EIO;
-				errlist_add(errs, "%s: cannot read: %s", path, strerror(EIO));
+				diag_list_add(errs, "%s: cannot read: %s", path, strerror(EIO));
 				goto out;
 			}
 			break;
@@ -79,7 +79,7 @@ int jcheck_read_file(const char *path, char **bufp, size_t *lenp, struct errlist
 		buf = malloc(1);
 		if (!buf) {
 			r = -ENOMEM;
-			errlist_add(errs, "%s: cannot read: %s", path, strerror(-r));
+			diag_list_add(errs, "%s: cannot read: %s", path, strerror(-r));
 			goto out;
 		}
 	}
@@ -99,22 +99,23 @@ json_t *jcheck_parse(struct jcheck *c, const char *buf, size_t len, const char *
 {
 	json_error_t jerr;
 	json_t *root;
-	char err[512];
 
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		errlist_add(c->errs, "%s:%d:%d: %s", c->origin, jerr.line, jerr.column, jerr.text);
+		diag_list_add(c->errs, "%s:%d:%d: %s", c->origin, jerr.line, jerr.column,
+			      jerr.text);
 		c->n_errors++;
 		return NULL;
 	}
 	for (size_t i = 0; i < n_sets; i++) {
-		int r = json_set_path(root, sets[i], err, sizeof(err));
+		struct diag d = DIAG_INIT;
+		int r = jsonset_apply(root, sets[i], &d);
 
 		if (r == -ENOMEM) {
-			errlist_add(c->errs, "%s: --set '%s': out of memory", c->origin, sets[i]);
+			diag_list_add(c->errs, "%s: --set '%s': out of memory", c->origin, sets[i]);
 			c->n_errors++;
 		} else if (r < 0) {
-			errlist_add(c->errs, "%s: --set '%s': %s", c->origin, sets[i], err);
+			diag_list_add(c->errs, "%s: --set '%s': %s", c->origin, sets[i], d.msg);
 			c->n_errors++;
 		}
 	}
@@ -131,7 +132,7 @@ void jcheck_bad(struct jcheck *c, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	errlist_add(c->errs, "%s: %s: %s", c->origin, path, msg);
+	diag_list_add(c->errs, "%s: %s: %s", c->origin, path, msg);
 	c->n_errors++;
 }
 
@@ -162,37 +163,16 @@ const char *jcheck_shown(json_t *v, char *buf)
 	return buf;
 }
 
-static const char *kind_of(json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-		return "integer";
-	case JSON_REAL:
-		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "value";
-}
-
 void jcheck_bad_type(struct jcheck *c, const char *path, json_t *v, const char *expected)
 {
 	char show[JCHECK_SHOW_MAX];
 
 	if (json_is_object(v) || json_is_array(v) || json_is_null(v))
-		jcheck_bad(c, path, "wrong type, expected %s, got %s", expected, kind_of(v));
+		jcheck_bad(c, path, "wrong type, expected %s, got %s", expected,
+			   jsonset_type_name(v, JSONSET_BEFORE_VALUE));
 	else
-		jcheck_bad(c, path, "wrong type, expected %s, got %s '%s'", expected, kind_of(v),
-			   jcheck_shown(v, show));
+		jcheck_bad(c, path, "wrong type, expected %s, got %s '%s'", expected,
+			   jsonset_type_name(v, JSONSET_BEFORE_VALUE), jcheck_shown(v, show));
 }
 
 /* ---- JSON paths --------------------------------------------------------- */

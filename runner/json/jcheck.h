@@ -27,7 +27,7 @@
 
 #include <jansson.h>
 
-#include "errlist.h"
+#include "diag.h"
 #include "lab.h"
 
 #define JCHECK_PATH_MAX 192 /* a JSON path in a message; longer ends in "..." */
@@ -37,7 +37,7 @@
 
 struct jcheck {
 	const char *origin; /* the file name every message starts with */
-	struct errlist *errs;
+	struct diag_list *errs;
 	unsigned n_errors; /* messages recorded through this context */
 };
 
@@ -46,10 +46,10 @@ struct jcheck {
 /* Read a whole file of at most JCHECK_FILE_MAX_BYTES into *buf (malloc'd,
  * NUL-terminated, caller frees). 0, or a negative errno with the message
  * ("PATH: cannot open: No such file or directory") in errs. */
-int jcheck_read_file(const char *path, char **buf, size_t *len, struct errlist *errs);
+int jcheck_read_file(const char *path, char **buf, size_t *len, struct diag_list *errs);
 
 /* Parse buf (JSON_REJECT_DUPLICATES) and apply "PATH=VALUE" overrides
- * (json_set_path). Returns the tree, or NULL after a located syntax error
+ * (jsonset_apply). Returns the tree, or NULL after a located syntax error
  * ("FILE:LINE:COL: text"). A failing override is recorded
  * ("FILE: --set 'a.b=1': ...") and the others still apply. */
 json_t *jcheck_parse(struct jcheck *c, const char *buf, size_t len, const char *const *sets,

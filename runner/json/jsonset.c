@@ -9,7 +9,6 @@
 #include "jsonset.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,21 +34,6 @@ static void segs_release(struct segs *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].key);
 	s->n = 0;
-}
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
 }
 
 /* A key needs the ["..."] form when the dotted form could not say it. */
@@ -96,7 +80,7 @@ static void render(const struct segs *s, size_t upto, char *buf, size_t size)
 
 /* Decode the JSON string starting at *pp (which points at '"'); advance
  * *pp past the closing quote. */
-static int parse_quoted(const char **pp, char **out, char *err, size_t errlen)
+static int parse_quoted(const char **pp, char **out, struct diag *d)
 {
 	const char *start = *pp, *p = start + 1;
 	json_error_t jerr;
@@ -108,14 +92,13 @@ static int parse_quoted(const char **pp, char **out, char *err, size_t errlen)
 		p++;
 	}
 	if (*p != '"')
-		return fail(err, errlen, -EINVAL, "unterminated quoted key %s",
-			    start);
+		return diag_set(d, -EINVAL, "unterminated quoted key %s", start);
 	p++;
 	str = json_loadb(start, (size_t)(p - start), JSON_DECODE_ANY, &jerr);
 	if (!str || !json_is_string(str)) {
 		json_decref(str);
-		return fail(err, errlen, -EINVAL, "bad quoted key %.*s: %s",
-			    (int)(p - start), start, jerr.text);
+		return diag_set(d, -EINVAL, "bad quoted key %.*s: %s", (int)(p - start), start,
+				jerr.text);
 	}
 	*out = strdup(json_string_value(str));
 	json_decref(str);
@@ -148,22 +131,19 @@ static int parse_index(const char *s, size_t n, size_t *index)
 	return 0;
 }
 
-static int parse_path(const char *path, size_t len, struct segs *s, char *err,
-		      size_t errlen)
+static int parse_path(const char *path, size_t len, struct segs *s, struct diag *d)
 {
 	const char *p = path, *end = path + len;
 	int r;
 
 	if (!len)
-		return fail(err, errlen, -EINVAL,
-			    "empty path, expected PATH=VALUE");
+		return diag_set(d, -EINVAL, "empty path, expected PATH=VALUE");
 	while (p < end) {
 		struct seg *g;
 
 		if (s->n == JSONSET_MAX_SEGS)
-			return fail(err, errlen, -EINVAL,
-				    "path has more than %d parts",
-				    JSONSET_MAX_SEGS);
+			return diag_set(d, -EINVAL, "path has more than %d parts",
+					JSONSET_MAX_SEGS);
 		g = &s->v[s->n];
 		memset(g, 0, sizeof(*g));
 		if (*p == '[') {
@@ -171,31 +151,30 @@ static int parse_path(const char *path, size_t len, struct segs *s, char *err,
 
 			p++;
 			if (p < end && *p == '"') {
-				r = parse_quoted(&p, &g->key, err, errlen);
+				r = parse_quoted(&p, &g->key, d);
 				if (r < 0)
 					return r;
 				s->n++;
 				if (p >= end || *p != ']')
-					return fail(err, errlen, -EINVAL,
-						    "expected ']' after quoted key in '%.*s'",
-						    (int)len, path);
+					return diag_set(d, -EINVAL,
+							"expected ']' after quoted key in '%.*s'",
+							(int)len, path);
 				p++;
 			} else {
 				close = memchr(p, ']', (size_t)(end - p));
 				if (!close || !all_digits(p, (size_t)(close - p)))
-					return fail(err, errlen, -EINVAL,
-						    "bad index in '%.*s', expected [N] or [\"key\"]",
-						    (int)len, path);
+					return diag_set(d, -EINVAL,
+							"bad index in '%.*s', expected [N] or [\"key\"]",
+							(int)len, path);
 				if (parse_index(p, (size_t)(close - p), &g->index) < 0)
-					return fail(err, errlen, -EINVAL,
-						    "index too large in '%.*s'",
-						    (int)len, path);
+					return diag_set(d, -EINVAL, "index too large in '%.*s'",
+							(int)len, path);
 				g->bracket = true;
 				s->n++;
 				p = close + 1;
 			}
 		} else if (*p == '"') {
-			r = parse_quoted(&p, &g->key, err, errlen);
+			r = parse_quoted(&p, &g->key, d);
 			if (r < 0)
 				return r;
 			s->n++;
@@ -205,8 +184,7 @@ static int parse_path(const char *path, size_t len, struct segs *s, char *err,
 			while (p < end && *p != '.' && *p != '[')
 				p++;
 			if (p == k)
-				return fail(err, errlen, -EINVAL,
-					    "empty key in '%.*s'", (int)len, path);
+				return diag_set(d, -EINVAL, "empty key in '%.*s'", (int)len, path);
 			g->key = strndup(k, (size_t)(p - k));
 			if (!g->key)
 				return -ENOMEM;
@@ -218,12 +196,10 @@ static int parse_path(const char *path, size_t len, struct segs *s, char *err,
 		if (p < end && *p == '.') {
 			p++;
 			if (p == end || *p == '.' || *p == '[')
-				return fail(err, errlen, -EINVAL,
-					    "empty key in '%.*s'", (int)len, path);
+				return diag_set(d, -EINVAL, "empty key in '%.*s'", (int)len, path);
 		} else if (p < end && *p != '[') {
-			return fail(err, errlen, -EINVAL,
-				    "unexpected '%c' in '%.*s'", *p, (int)len,
-				    path);
+			return diag_set(d, -EINVAL, "unexpected '%c' in '%.*s'", *p, (int)len,
+					path);
 		}
 	}
 	return 0;
@@ -245,25 +221,25 @@ static const char *find_equals(const char *a)
 	return NULL;
 }
 
-const char *jsonset_type_name(const json_t *v)
+const char *jsonset_type_name(const json_t *v, enum jsonset_type_form form)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	case JSON_NULL:
-		return "null";
-	}
-	return "a value";
+	static const struct {
+		const char *alone, *before_value;
+	} names[] = {
+		[JSON_OBJECT] = { "an object", "an object" },
+		[JSON_ARRAY] = { "an array", "an array" },
+		[JSON_STRING] = { "a string", "string" },
+		[JSON_INTEGER] = { "a number", "integer" },
+		[JSON_REAL] = { "a number", "number" },
+		[JSON_TRUE] = { "a boolean", "boolean" },
+		[JSON_FALSE] = { "a boolean", "boolean" },
+		[JSON_NULL] = { "null", "null" },
+	};
+	size_t t = (size_t)json_typeof(v);
+
+	if (t >= sizeof(names) / sizeof(names[0]) || !names[t].alone)
+		return form == JSONSET_ALONE ? "a value" : "value";
+	return form == JSONSET_ALONE ? names[t].alone : names[t].before_value;
 }
 
 static json_t *parse_value(const char *value)
@@ -277,7 +253,7 @@ static json_t *parse_value(const char *value)
 	return json_string(value);
 }
 
-int json_set_path(json_t *root, const char *assignment, char *err, size_t errlen)
+int jsonset_apply(json_t *root, const char *assignment, struct diag *d)
 {
 	struct segs s = { .n = 0 };
 	char where[256];
@@ -286,19 +262,15 @@ int json_set_path(json_t *root, const char *assignment, char *err, size_t errlen
 	size_t i, first_missing;
 	int r;
 
-	if (err && errlen)
-		err[0] = '\0';
 	eq = assignment ? find_equals(assignment) : NULL;
 	if (!eq)
-		return fail(err, errlen, -EINVAL,
-			    "missing '=', expected PATH=VALUE");
-	r = parse_path(assignment, (size_t)(eq - assignment), &s, err, errlen);
+		return diag_set(d, -EINVAL, "missing '=', expected PATH=VALUE");
+	r = parse_path(assignment, (size_t)(eq - assignment), &s, d);
 	if (r < 0)
 		goto out;
 	value = parse_value(eq + 1);
 	if (!value) {
-		r = fail(err, errlen, -EINVAL, "value '%s' is not valid UTF-8",
-			 eq + 1);
+		r = diag_set(d, -EINVAL, "value '%s' is not valid UTF-8", eq + 1);
 		goto out;
 	}
 
@@ -313,9 +285,9 @@ int json_set_path(json_t *root, const char *assignment, char *err, size_t errlen
 		if (json_is_array(cur) && (g->bracket || g->digits)) {
 			if (g->index >= json_array_size(cur)) {
 				render(&s, i, where, sizeof(where));
-				r = fail(err, errlen, -EINVAL,
-					 "%s: index out of range, array has %zu elements",
-					 where, json_array_size(cur));
+				r = diag_set(d, -EINVAL,
+					     "%s: index out of range, array has %zu elements",
+					     where, json_array_size(cur));
 				goto out;
 			}
 			next = json_array_get(cur, g->index);
@@ -326,10 +298,9 @@ int json_set_path(json_t *root, const char *assignment, char *err, size_t errlen
 				break;
 			}
 		} else {
-			r = fail(err, errlen, -EINVAL,
-				 "%s: cannot descend into %s with '%s'",
-				 i ? where : "top level", jsonset_type_name(cur),
-				 g->bracket ? "[N]" : g->key);
+			r = diag_set(d, -EINVAL, "%s: cannot descend into %s with '%s'",
+				     i ? where : "top level", jsonset_type_name(cur, JSONSET_ALONE),
+				     g->bracket ? "[N]" : g->key);
 			goto out;
 		}
 		cur = next;
@@ -342,9 +313,9 @@ int json_set_path(json_t *root, const char *assignment, char *err, size_t errlen
 		for (i = first_missing + 1; i < s.n; i++) {
 			if (s.v[i].bracket) {
 				render(&s, first_missing, where, sizeof(where));
-				r = fail(err, errlen, -EINVAL,
-					 "%s: does not exist, and --set creates objects, not arrays",
-					 where);
+				r = diag_set(d, -EINVAL,
+					     "%s: does not exist, and --set creates objects, not arrays",
+					     where);
 				goto out;
 			}
 		}
@@ -383,17 +354,17 @@ int json_set_path(json_t *root, const char *assignment, char *err, size_t errlen
 			else if (g->index == n)
 				r = json_array_append(cur, value);
 			else
-				r = fail(err, errlen, -EINVAL,
-					 "%s: index out of range, array has %zu elements",
-					 where, n);
+				r = diag_set(d, -EINVAL,
+					     "%s: index out of range, array has %zu elements",
+					     where, n);
 		} else if (json_is_object(cur) && !g->bracket) {
 			r = json_object_set(cur, g->key, value);
 		} else {
 			if (s.n > 1)
 				render(&s, s.n - 2, where, sizeof(where));
-			r = fail(err, errlen, -EINVAL,
-				 "%s: cannot set '%s' in %s", s.n > 1 ? where : "top level",
-				 g->bracket ? "[N]" : g->key, jsonset_type_name(cur));
+			r = diag_set(d, -EINVAL, "%s: cannot set '%s' in %s",
+				     s.n > 1 ? where : "top level", g->bracket ? "[N]" : g->key,
+				     jsonset_type_name(cur, JSONSET_ALONE));
 		}
 		if (r == -1)
 			r = -ENOMEM;

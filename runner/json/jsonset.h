@@ -28,14 +28,29 @@
 
 #include <jansson.h>
 
-/* Apply one assignment to root (an object). Returns 0, or -EINVAL with a
- * message naming the path in err ("links[3]: index out of range, array
- * has 2 elements"), or -ENOMEM. root is unchanged on failure. */
-int json_set_path(json_t *root, const char *assignment, char *err,
-		  size_t errlen);
+#include "diag.h"
 
-/* What a value is, for messages: "an object", "an array", "a string",
- * "a number", "a boolean" or "null". Shared with iperf3_json.c. */
-const char *jsonset_type_name(const json_t *v);
+/* Apply one assignment to root (an object). Returns 0, or -EINVAL with a
+ * message naming the path in d ("links[3]: index out of range, array has
+ * 2 elements"), or -ENOMEM. root is unchanged on failure. */
+int jsonset_apply(json_t *root, const char *assignment, struct diag *d);
+
+/*
+ * What a value is, for messages; the one mapping of JSON types to words,
+ * used by --set, the input files' checks and iperf3_json.c.
+ *
+ * JSONSET_ALONE, when the word stands for the value ("got an array",
+ * "must be a number, got a string"): "an object", "an array", "a string",
+ * "a number", "a boolean" or "null".
+ * JSONSET_BEFORE_VALUE, when the value is shown after the word ("got
+ * string 'yes'", "got integer 5"): "string", "integer", "number" or
+ * "boolean" (objects, arrays and null, never shown, are said as alone).
+ */
+enum jsonset_type_form {
+	JSONSET_ALONE,
+	JSONSET_BEFORE_VALUE,
+};
+
+const char *jsonset_type_name(const json_t *v, enum jsonset_type_form form);
 
 #endif

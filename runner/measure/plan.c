@@ -87,7 +87,7 @@ static int plan_add_job(struct plan_job **jobs, size_t *n, struct plan_job job)
 	return 0;
 }
 
-int plan_load(const struct plan_opts *o, struct plan *p, struct errlist *errs)
+int plan_load(const struct plan_opts *o, struct plan *p, struct diag_list *errs)
 {
 	int bad = 0;
 

@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 #include "compare.h"
-#include "errlist.h"
+#include "diag.h"
 #include "results.h"
 #include "run.h"
 #include "scenario.h"
@@ -60,7 +60,7 @@ int plan_parse_shard(const char *arg, unsigned *index, unsigned *count);
 
 /* Load and expand. -EINVAL when an input file is wrong (every error is in
  * errs), -ENOMEM. */
-int plan_load(const struct plan_opts *o, struct plan *p, struct errlist *errs);
+int plan_load(const struct plan_opts *o, struct plan *p, struct diag_list *errs);
 void plan_release(struct plan *p);
 
 /* Jobs for repetitions first_rep .. first_rep + n_reps - 1 of every

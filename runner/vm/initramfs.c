@@ -293,6 +293,18 @@ static int initramfs_pad4(struct initramfs_out *o, struct diag *d)
 	return initramfs_put(o, zeros, (4 - o->off % 4) % 4, d);
 }
 
+/* len bytes, then zeros up to the next multiple of 4 (newc aligns every
+ * name and every file's data). */
+static int initramfs_put_padded(struct initramfs_out *o, const void *data, size_t len,
+				struct diag *d)
+{
+	int r = initramfs_put(o, data, len, d);
+
+	if (r < 0)
+		return r;
+	return initramfs_pad4(o, d);
+}
+
 /* Header and name of one entry; the caller writes size bytes of data and
  * pads. */
 static int initramfs_header(struct initramfs_out *o, const char *name, uint32_t mode,
@@ -309,10 +321,7 @@ static int initramfs_header(struct initramfs_out *o, const char *name, uint32_t 
 	r = initramfs_put(o, hdr, 110, d);
 	if (r < 0)
 		return r;
-	r = initramfs_put(o, name, namesize, d);
-	if (r < 0)
-		return r;
-	return initramfs_pad4(o, d);
+	return initramfs_put_padded(o, name, namesize, d);
 }
 
 static int initramfs_entry_data(struct initramfs_out *o, const char *name, uint32_t mode,
@@ -326,10 +335,7 @@ static int initramfs_entry_data(struct initramfs_out *o, const char *name, uint3
 	r = initramfs_header(o, name, mode, (uint32_t)size, 0, 0, d);
 	if (r < 0)
 		return r;
-	r = initramfs_put(o, data, size, d);
-	if (r < 0)
-		return r;
-	return initramfs_pad4(o, d);
+	return initramfs_put_padded(o, data, size, d);
 }
 
 /* An entry holding the bytes of the file at src. */

@@ -77,14 +77,6 @@ static bool has_path(const struct scenario *s, const char *name)
 	return false;
 }
 
-static bool has_require(const struct scenario *s, const char *name)
-{
-	for (unsigned i = 0; i < s->n_requires; i++)
-		if (!strcmp(s->requires[i], name))
-			return true;
-	return false;
-}
-
 static void check_scenario(const struct scenario *s)
 {
 	const struct scenario_traffic *t = &s->traffic;
@@ -131,7 +123,7 @@ static void check_scenario(const struct scenario *s)
 	for (unsigned i = 0; i < s->topo.spec.n_paths; i++)
 		netem |= lab_shaping_needs_netem(&s->topo.spec.paths[i].up) ||
 			 lab_shaping_needs_netem(&s->topo.spec.paths[i].down);
-	if (netem && !has_require(s, "qdisc.netem"))
+	if (netem && !scenario_requires(s, "qdisc.netem"))
 		abort();
 	for (unsigned i = 0; i < s->n_requires; i++)
 		if (!s->requires[i][0] || !terminated(s->requires[i], sizeof(s->requires[i])))
@@ -142,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct scenario s;
 	const char *sets[FUZZ_MAX_SETS];
-	struct errlist errs = { 0 };
+	struct diag_list errs = DIAG_LIST_INIT;
 	size_t n_sets = 0, doc_len;
 	bool foreign = false, topo_msg = false;
 	char *copy, *p, *end;
@@ -181,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * says which topology failed. */
 	if (foreign && !topo_msg)
 		abort();
-	errlist_release(&errs);
+	diag_list_release(&errs);
 	free(copy);
 	return 0;
 }

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct topology t;
 	const char *sets[FUZZ_MAX_SETS];
-	struct errlist errs = { 0 };
+	struct diag_list errs = DIAG_LIST_INIT;
 	size_t n_sets = 0, doc_len;
 	char *copy, *p, *end;
 	int r;
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < errs.n; i++)
 		if (strncmp(errs.msgs[i], "fuzz.json", 9))
 			abort();
-	errlist_release(&errs);
+	diag_list_release(&errs);
 	free(copy);
 	return 0;
 }

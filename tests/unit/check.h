@@ -15,7 +15,7 @@
  * Plus a scratch directory under /tmp removed at exit, check_must() for
  * set-up calls that are not themselves under test, and what the input
  * parsers' tests (topology, scenario) share: broken documents derived
- * from a valid one, and the errlist a failed load leaves.
+ * from a valid one, and the diag_list a failed load leaves.
  *
  * Not here: anything specific to one module under test.
  */
@@ -31,8 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "diag.h" /* also ARRAY_SIZE() */
-#include "errlist.h"
+#include "diag.h" /* diag_list, ARRAY_SIZE() */
 
 /* Passed fatal checks (all families), and failed EXPECT()s. */
 static unsigned check_count __attribute__((unused));
@@ -219,14 +218,14 @@ static inline char *check_edited(const char *name, const char *base, const char 
 }
 
 /* Print the messages, indented, under a failing case. */
-static inline void check_errs_dump(const struct errlist *e)
+static inline void check_errs_dump(const struct diag_list *e)
 {
 	for (size_t i = 0; i < e->n; i++)
 		printf("       | %s\n", e->msgs[i]);
 }
 
 /* Whether one message holds every substring of subs (NULL-terminated). */
-static inline bool check_errs_have(const struct errlist *e, const char *const *subs)
+static inline bool check_errs_have(const struct diag_list *e, const char *const *subs)
 {
 	for (size_t i = 0; i < e->n; i++) {
 		bool all = true;
@@ -242,7 +241,7 @@ static inline bool check_errs_have(const struct errlist *e, const char *const *s
 /* A load (returned r, messages e) must have failed with -EINVAL and one
  * message holding every substring of want (NULL-terminated; the first
  * three are shown when none does). */
-static inline void check_errs_want(const char *name, int r, const struct errlist *e,
+static inline void check_errs_want(const char *name, int r, const struct diag_list *e,
 				   const char *const *want)
 {
 	if (r != -EINVAL) {

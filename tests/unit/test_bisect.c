@@ -16,14 +16,15 @@
 /* cmd splits into exactly the words of want (NULL-terminated). */
 static void split_ok(const char *cmd, const char *const *want)
 {
-	char **argv = NULL, err[256] = "";
+	struct diag d = DIAG_INIT;
+	char **argv = NULL;
 	size_t argc = 0, n = 0;
 	int r;
 
 	while (want[n])
 		n++;
-	r = bisect_split_command(cmd, &argv, &argc, err, sizeof(err));
-	CHECK(r == 0, "split [%s]: %s", cmd, r ? err : "ok");
+	r = bisect_split_command(cmd, &argv, &argc, &d);
+	CHECK(r == 0, "split [%s]: %s", cmd, r ? diag_str(&d) : "ok");
 	CHECK(argc == n, "split [%s]: %zu words (want %zu)", cmd, argc, n);
 	for (size_t i = 0; i < n; i++)
 		CHECK(!strcmp(argv[i], want[i]), "split [%s]: word %zu is [%s]", cmd, i, argv[i]);
@@ -33,11 +34,12 @@ static void split_ok(const char *cmd, const char *const *want)
 
 static void split_bad(const char *cmd, const char *why)
 {
-	char **argv = NULL, err[256] = "";
+	struct diag d = DIAG_INIT;
+	char **argv = NULL;
 	size_t argc = 0;
-	int r = bisect_split_command(cmd, &argv, &argc, err, sizeof(err));
+	int r = bisect_split_command(cmd, &argv, &argc, &d);
 
-	CHECK(r == -EINVAL && strstr(err, why) && !argv, "split [%s] is refused: %s", cmd, err);
+	CHECK(r == -EINVAL && strstr(d.msg, why) && !argv, "split [%s] is refused: %s", cmd, d.msg);
 }
 
 /* The wait status of a real child that exits code / dies of sig. */

@@ -28,7 +28,7 @@ static struct topology topo;
 static void load_topology(void)
 {
 	const char *src = getenv("MPL_SOURCE_DIR");
-	struct errlist errs = { 0 };
+	struct diag_list errs = DIAG_LIST_INIT;
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/topologies/two-path.json", src ? src : ".");
@@ -36,7 +36,7 @@ static void load_topology(void)
 		printf("FAIL cannot load '%s'\n", path);
 		exit(1);
 	}
-	errlist_release(&errs);
+	diag_list_release(&errs);
 }
 
 /* ---- building telemetry ---------------------------------------------------- */

@@ -177,11 +177,11 @@ static int load_one(const struct results_run *run, void *arg)
 
 static void select_host(struct selector *sel, const char *arg)
 {
-	char err[256];
+	struct diag d = DIAG_INIT;
 
 	memset(sel, 0, sizeof(*sel));
-	if (selector_add(sel, arg, err, sizeof(err)) < 0) {
-		printf("not ok - selector '%s': %s\n", arg, err);
+	if (selector_add(sel, arg, &d) < 0) {
+		printf("not ok - selector '%s': %s\n", arg, diag_str(&d));
 		exit(1);
 	}
 }

@@ -47,7 +47,7 @@ static const char mini[] =
 	"}\n";
 
 /* Every message must be located: "bad.json:" then a line or a path. */
-static void check_located(const char *name, const struct errlist *e, const char *origin)
+static void check_located(const char *name, const struct diag_list *e, const char *origin)
 {
 	size_t ol = strlen(origin);
 
@@ -68,7 +68,7 @@ static void check_located(const char *name, const struct errlist *e, const char 
 static size_t expect_error(const char *name, const char *doc, const char *const *sets,
 			   size_t n_sets, const char *const *want)
 {
-	struct errlist e = { 0 };
+	struct diag_list e = DIAG_LIST_INIT;
 	size_t n;
 	int r;
 
@@ -80,7 +80,7 @@ static size_t expect_error(const char *name, const char *doc, const char *const 
 	for (size_t i = 0; i < e.n; i++)
 		printf("       > %s\n", e.msgs[i]);
 	n = e.n;
-	errlist_release(&e);
+	diag_list_release(&e);
 	check_pass(name);
 	return n;
 }
@@ -93,20 +93,12 @@ static const struct lab_path_spec *path_of(const struct scenario *s, const char 
 	return NULL;
 }
 
-static bool requires(const struct scenario *s, const char *cap)
-{
-	for (unsigned i = 0; i < s->n_requires; i++)
-		if (!strcmp(s->requires[i], cap))
-			return true;
-	return false;
-}
-
 static void test_base_parses(void)
 {
 	const char *name = "base document parses, shaping merged";
 	const struct lab_path_spec *p1, *p2;
 	const struct scenario_event *ev;
-	struct errlist e = { 0 };
+	struct diag_list e = DIAG_LIST_INIT;
 	char want[SHA256_HEX_SIZE];
 	int r;
 
@@ -307,7 +299,7 @@ static void test_many_errors(void)
 		{ "bad.json: events[3].at: after the end", NULL },
 	};
 	const char *name = "five errors in one file, all reported";
-	struct errlist e = { 0 };
+	struct diag_list e = DIAG_LIST_INIT;
 	char *doc = check_edited(name, mini, edits, ARRAY_SIZE(edits));
 	int r;
 
@@ -319,13 +311,13 @@ static void test_many_errors(void)
 	for (size_t i = 0; i < ARRAY_SIZE(wants); i++)
 		if (!check_errs_have(&e, wants[i]))
 			check_failf(name, "missing '%s'", wants[i][0]);
-	errlist_release(&e);
+	diag_list_release(&e);
 	check_pass(name);
 }
 
 static void load_ok(const char *name, const char *file, const char *const *sets, size_t n_sets)
 {
-	struct errlist e = { 0 };
+	struct diag_list e = DIAG_LIST_INIT;
 	int r = scenario_load_file(file, sets, n_sets, &sc, &e);
 
 	if (r) {
@@ -388,7 +380,7 @@ static void test_shipped(void)
 	while ((de = readdir(dh))) {
 		size_t len = strlen(de->d_name);
 		char path[512], **files = NULL, suite[64], want[SHA256_HEX_SIZE];
-		struct errlist e = { 0 };
+		struct diag_list e = DIAG_LIST_INIT;
 		size_t n = 0;
 		int r;
 
@@ -442,23 +434,24 @@ static void test_figures(void)
 	if (sc.topo.spec.n_paths != 2 || !p1 || !p2 || p1->up.rate_bps != 50000000 ||
 	    p2->up.rate_bps != 30000000)
 		check_failf("smoke figures", "expected 2 paths of 50 and 30 Mbit/s up");
-	if (requires(&sc, "qdisc.netem") || requires(&sc, "link.ifb"))
+	if (scenario_requires(&sc, "qdisc.netem") || scenario_requires(&sc, "link.ifb"))
 		check_failf("smoke figures", "smoke must run without netem and ifb");
 	check_pass("smoke figures");
 
 	load_ok("long-fat figures", "scenarios/long-fat.json", NULL, 0);
-	if (!requires(&sc, "qdisc.netem"))
+	if (!scenario_requires(&sc, "qdisc.netem"))
 		check_failf("long-fat figures", "requires lacks qdisc.netem");
 	check_pass("long-fat figures");
 
 	load_ok("simult-flows figures", "scenarios/simult-flows.json", NULL, 0);
-	if (!requires(&sc, "qdisc.netem") || sc.traffic.bytes != 16u << 20 || sc.traffic.duration_us)
+	if (!scenario_requires(&sc, "qdisc.netem") || sc.traffic.bytes != 16u << 20 ||
+	    sc.traffic.duration_us)
 		check_failf("simult-flows figures", "expected 16 MiB and qdisc.netem");
 	check_pass("simult-flows figures");
 
 	load_ok("asymmetric figures", "scenarios/asymmetric.json", NULL, 0);
 	p2 = path_of(&sc, "lte");
-	if (!requires(&sc, "link.ifb") || requires(&sc, "qdisc.netem") || !p2 ||
+	if (!scenario_requires(&sc, "link.ifb") || scenario_requires(&sc, "qdisc.netem") || !p2 ||
 	    p2->n_links != 1 || sc.traffic.direction != SCENARIO_BOTH)
 		check_failf("asymmetric figures", "expected link.ifb for the direct 'lte' path, no netem");
 	check_pass("asymmetric figures");
@@ -496,7 +489,7 @@ static void test_suites(void)
 {
 	char dir[] = "/tmp/mpl-test-scenario.XXXXXX", path[4200], text[4600], cwd[4096];
 	char **files = NULL, name[64];
-	struct errlist e = { 0 };
+	struct diag_list e = DIAG_LIST_INIT;
 	size_t n = 0;
 	int r;
 
@@ -513,7 +506,7 @@ static void test_suites(void)
 	if (r != -EINVAL || e.n != 1 || files || n ||
 	    !strstr(e.msgs[0], "suite.json: scenarios[1]: cannot read 'x.json': No such file or directory"))
 		check_failf("suite with a missing file", "got %d and %zu messages", r, e.n);
-	errlist_release(&e);
+	diag_list_release(&e);
 	check_pass("suite with a missing file");
 
 	/* Relative entries are relative to the suite's directory. */
@@ -532,7 +525,7 @@ static void test_suites(void)
 	check_errs_dump(&e);
 	if (r != -EINVAL || e.n != 1 || !strstr(e.msgs[0], "neither.json: top level: neither a suite nor a scenario"))
 		check_failf("neither a suite nor a scenario", "got %d", r);
-	errlist_release(&e);
+	diag_list_release(&e);
 	check_pass("neither a suite nor a scenario");
 
 	snprintf(path, sizeof(path), "%s/broken.json", dir);
@@ -541,13 +534,13 @@ static void test_suites(void)
 	check_errs_dump(&e);
 	if (r != -EINVAL || e.n != 1 || !strstr(e.msgs[0], "broken.json:2:"))
 		check_failf("suite syntax error is located", "got %d", r);
-	errlist_release(&e);
+	diag_list_release(&e);
 	check_pass("suite syntax error is located");
 
 	r = scenario_load_file("/nonexistent/x.json", NULL, 0, &sc, &e);
 	if (r != -ENOENT || e.n != 1 || !strstr(e.msgs[0], "/nonexistent/x.json: cannot open"))
 		check_failf("missing scenario file", "got %d, %zu messages", r, e.n);
-	errlist_release(&e);
+	diag_list_release(&e);
 	check_pass("missing scenario file");
 
 	/* A scenario outside the tree finds a topology given as a path,
@@ -593,7 +586,8 @@ static void test_suites(void)
 		/* --set appends to an existing array, never creates one. */
 		write_file(path, "{\"name\": \"plain\", \"topology\": \"direct.json\", \"events\": []}");
 		load_ok(what, path, sets, 1);
-		if (sc.n_requires != 2 || !requires(&sc, "qdisc.netem") || !requires(&sc, "link.ifb") ||
+		if (sc.n_requires != 2 || !scenario_requires(&sc, "qdisc.netem") ||
+		    !scenario_requires(&sc, "link.ifb") ||
 		    sc.events[0].up.delay_us != 10000 || sc.events[0].up.rate_bps)
 			check_failf(what, "%u requires", sc.n_requires);
 		check_pass(what);
@@ -613,7 +607,7 @@ static void test_suites(void)
 			check_errs_dump(&e);
 			if (r != -EINVAL || e.n != 1 || !strstr(e.msgs[0], cases[i].want))
 				check_failf(cases[i].name, "got %d and %zu messages", r, e.n);
-			errlist_release(&e);
+			diag_list_release(&e);
 			check_pass(cases[i].name);
 		}
 	}
@@ -628,7 +622,7 @@ static void test_suites(void)
 		if (r != -EINVAL || e.n < 2 || !strstr(e.msgs[0], "direct.json: ") ||
 		    !strstr(e.msgs[e.n - 1], "plain.json: topology: cannot use topology"))
 			check_failf(what, "got %d and %zu messages", r, e.n);
-		errlist_release(&e);
+		diag_list_release(&e);
 		check_pass(what);
 	}
 

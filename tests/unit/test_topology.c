@@ -56,7 +56,7 @@ static size_t expect_error(const char *name, const char *doc,
 			   const char *const *want)
 {
 	static struct topology t;
-	struct errlist e = { 0 };
+	struct diag_list e = DIAG_LIST_INIT;
 	size_t n;
 	int r;
 
@@ -68,7 +68,7 @@ static size_t expect_error(const char *name, const char *doc,
 			     e.msgs[i]);
 	printf("       > %s\n", e.msgs[0]);
 	n = e.n;
-	errlist_release(&e);
+	diag_list_release(&e);
 	check_pass(name);
 	return n;
 }
@@ -182,7 +182,7 @@ static void test_bad_inputs(void)
 static void test_base_parses(void)
 {
 	static struct topology t;
-	struct errlist e = { 0 };
+	struct diag_list e = DIAG_LIST_INIT;
 	struct diag d = DIAG_INIT;
 	const char *name = "base document parses";
 	int r;
@@ -239,7 +239,7 @@ static void test_many_errors(void)
 		"\"flags\": [\"signal\"]", "\"flags\": [\"signal\", \"fullmesh\"]",
 	};
 	static struct topology t;
-	struct errlist e = { 0 };
+	struct diag_list e = DIAG_LIST_INIT;
 	const char *name = "five errors in one file, all reported";
 	char *doc = check_edited(name, mini, edits, ARRAY_SIZE(edits));
 	int r;
@@ -251,14 +251,14 @@ static void test_many_errors(void)
 		check_failf(name, "expected -EINVAL and 5 messages, got %d and %zu", r, e.n);
 	if (t.spec.n_nodes || t.spec.n_links)
 		check_failf(name, "topology not cleared after failure");
-	errlist_release(&e);
+	diag_list_release(&e);
 	check_pass(name);
 }
 
 static void test_sets(void)
 {
 	static struct topology t;
-	struct errlist e = { 0 };
+	struct diag_list e = DIAG_LIST_INIT;
 	const char *name = "--set overrides change the spec";
 	const char *sets[] = {
 		"paths.path1.shaping.rate=20mbit",
@@ -291,7 +291,7 @@ static void test_sets(void)
 	if (t.spec.n_limits != 2 || t.spec.limits[1].add_addr_accepted != 2 ||
 	    t.spec.limits[1].subflows != 2)
 		check_failf(name, "limits not created");
-	errlist_release(&e);
+	diag_list_release(&e);
 	check_pass(name);
 
 	{
@@ -339,26 +339,27 @@ static void test_jsonset(void)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const char *base = "{\"l\":[1,{\"x\":true}],\"s\":\"str\"}";
 		json_t *root = json_loads(base, 0, NULL);
-		char err[256], name[128], *dump;
+		struct diag d = DIAG_INIT;
+		char name[128], *dump;
 		int r;
 
-		snprintf(name, sizeof(name), "json_set_path '%s'", cases[i].set);
-		r = json_set_path(root, cases[i].set, err, sizeof(err));
+		snprintf(name, sizeof(name), "jsonset_apply '%s'", cases[i].set);
+		r = jsonset_apply(root, cases[i].set, &d);
 		dump = json_dumps(root, JSON_COMPACT);
 		if (cases[i].after) {
 			if (r)
-				check_failf(name, "failed: %s", err);
+				check_failf(name, "failed: %s", diag_str(&d));
 			/* jansson keeps insertion order: new keys come last. */
 			if (strcmp(dump, cases[i].after))
 				check_failf(name, "got %s, expected %s", dump, cases[i].after);
 		} else {
 			if (r != -EINVAL)
 				check_failf(name, "expected -EINVAL, got %d", r);
-			if (!strstr(err, cases[i].err))
-				check_failf(name, "message '%s' lacks '%s'", err, cases[i].err);
+			if (!strstr(d.msg, cases[i].err))
+				check_failf(name, "message '%s' lacks '%s'", d.msg, cases[i].err);
 			if (strcmp(dump, base))
 				check_failf(name, "document changed by a failing --set: %s", dump);
-			printf("       > %s\n", err);
+			printf("       > %s\n", d.msg);
 		}
 		free(dump);
 		json_decref(root);
@@ -384,7 +385,7 @@ static void test_shipped(void)
 		check_failf("shipped topologies", "cannot open '%s': %s", dir, strerror(errno));
 	while ((de = readdir(dh))) {
 		static struct topology t;
-		struct errlist e = { 0 };
+		struct diag_list e = DIAG_LIST_INIT;
 		struct diag d = DIAG_INIT;
 		size_t len = strlen(de->d_name);
 		int r;
@@ -443,7 +444,7 @@ static void test_shipped(void)
 	/* Figures the README promises. */
 	{
 		static struct topology t;
-		struct errlist e = { 0 };
+		struct diag_list e = DIAG_LIST_INIT;
 
 		snprintf(path, sizeof(path), "%s/asymmetric.json", dir);
 		if (topology_load_file(path, NULL, 0, &t, &e))
@@ -461,14 +462,14 @@ static void test_shipped(void)
 static void test_unreadable(void)
 {
 	static struct topology t;
-	struct errlist e = { 0 };
+	struct diag_list e = DIAG_LIST_INIT;
 	const char *name = "missing file";
 	int r = topology_load_file("/nonexistent/x.json", NULL, 0, &t, &e);
 
 	if (r != -ENOENT || e.n != 1 || !strstr(e.msgs[0], "/nonexistent/x.json: cannot open"))
 		check_failf(name, "got %d, %zu messages", r, e.n);
 	printf("       > %s\n", e.msgs[0]);
-	errlist_release(&e);
+	diag_list_release(&e);
 	check_pass(name);
 }
 
