@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "escape.h"
 
 #define ANSI_RED "\033[1;31m"
 #define ANSI_YELLOW "\033[33m"
@@ -193,36 +194,18 @@ int report_write_text(FILE *f, const struct compare_result *r, const char *title
 
 /* Text safe inside a table cell: no line break, no '|' that would end the
  * cell, no HTML (GitHub renders it), no emphasis or code markers. */
+static const struct escape_rules md_cell = {
+	.ascii = {
+		[0x01 ... 0x1f] = " ", [0x7f] = " ", ['<'] = "&lt;", ['>'] = "&gt;",
+		['&'] = "&amp;", ['|'] = "\\|", ['\\'] = "\\\\", ['`'] = "\\`",
+		['*'] = "\\*", ['_'] = "\\_", ['['] = "\\[", [']'] = "\\]",
+		['~'] = "\\~",
+	},
+};
+
 static void md_text(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '|':
-		case '\\':
-		case '`':
-		case '*':
-		case '_':
-		case '[':
-		case ']':
-		case '~':
-			fputc('\\', f);
-			fputc(c, f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		default:
-			fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
-		}
-	}
+	escape_write(f, s, &md_cell);
 }
 
 int report_write_markdown(FILE *f, const struct compare_result *r, const char *title)
@@ -266,43 +249,10 @@ int report_write_markdown(FILE *f, const struct compare_result *r, const char *t
 
 /* ---- JUnit XML ------------------------------------------------------------------- */
 
-/* Escaped for an attribute or text: the five XML entities, line breaks and
- * tabs as character references (an attribute keeps them then), and the
- * control characters XML 1.0 forbids as '?'. */
+/* Escaped for an attribute or text (common/escape.h's XML rules). */
 static void xml_text(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '\n':
-			fputs("&#10;", f);
-			break;
-		case '\r':
-			fputs("&#13;", f);
-			break;
-		case '\t':
-			fputs("&#9;", f);
-			break;
-		default:
-			fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
-		}
-	}
+	escape_write(f, s, &escape_xml);
 }
 
 /* The test case's name: "variant_key metric", or the metric alone for a
