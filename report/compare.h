@@ -28,6 +28,20 @@ enum compare_verdict {
 	COMPARE_INCONCLUSIVE,
 	COMPARE_VERDICTS_
 };
+
+/*
+ * What a verdict is called, for each place it is written: one table
+ * (compare.c), so a verdict reads the same everywhere it has one use.
+ */
+struct compare_words {
+	const char *name;  /* JSON and the pages' tables: "no_change", "regression", ... */
+	const char *label; /* text table, Markdown, JUnit: "no change", "REGRESSION", ... */
+	const char *css;   /* HTML class: "no-change", "regression", ... */
+	const char *log;   /* within a sentence of a log line: "no change", "regression", ... */
+};
+/* The words of v; every word "unknown" for a value that is no verdict. */
+const struct compare_words *compare_verdict_words(enum compare_verdict v);
+/* compare_verdict_words(v)->name */
 const char *compare_verdict_name(enum compare_verdict v);
 
 enum compare_correction { COMPARE_HOLM = 0, COMPARE_BH };

@@ -36,16 +36,7 @@ static const char *variant_or_dash(const struct compare_series *s)
 
 static const char *verdict_label(enum compare_verdict v)
 {
-	switch (v) {
-	case COMPARE_REGRESSION:
-		return "REGRESSION";
-	case COMPARE_IMPROVEMENT:
-		return "improvement";
-	case COMPARE_INCONCLUSIVE:
-		return "inconclusive";
-	default:
-		return "no change";
-	}
+	return compare_verdict_words(v)->label;
 }
 
 /* A value in the metric's unit: rates with an SI prefix, µs as ms when

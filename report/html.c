@@ -112,17 +112,3 @@ int html_page_end(FILE *f)
 	fputs("</body>\n</html>\n", f);
 	return ferror(f) ? -EIO : 0;
 }
-
-const char *html_verdict_class(enum compare_verdict v)
-{
-	switch (v) {
-	case COMPARE_REGRESSION:
-		return "regression";
-	case COMPARE_IMPROVEMENT:
-		return "improvement";
-	case COMPARE_INCONCLUSIVE:
-		return "inconclusive";
-	default:
-		return "no-change";
-	}
-}

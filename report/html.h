@@ -17,8 +17,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "compare.h"
-
 /* Longest slug html_slug() writes, NUL included. */
 #define HTML_SLUG_MAX 48
 
@@ -55,9 +53,5 @@ void html_slug(char buf[HTML_SLUG_MAX], const char *s);
  * and "<body>"; html_page_end closes it. */
 int html_page_begin(FILE *f, const char *title);
 int html_page_end(FILE *f);
-
-/* CSS class of a verdict: "regression", "improvement", "inconclusive",
- * "no-change". */
-const char *html_verdict_class(enum compare_verdict v);
 
 #endif

@@ -539,7 +539,7 @@ static void rp_series_row(FILE *f, const struct rp *p, const struct compare_seri
 	char change[96], base[HTML_SLUG_MAX + 16];
 
 	fprintf(f, "<tr class=\"%s\"><td><a href=\"scenario-%s.html\">",
-		cs ? html_verdict_class(cs->verdict) : "no-change", sc ? sc->slug : "x");
+		cs ? compare_verdict_words(cs->verdict)->css : "no-change", sc ? sc->slug : "x");
 	html_text(f, s->scenario);
 	fputs("</a></td><td>", f);
 	html_text(f, s->variant[0] ? s->variant : "-");
