@@ -1219,7 +1219,7 @@ static int rp_mkdir(const char *path)
 static int rp_analyse(struct rp *p, struct results *db, struct diag *d)
 {
 	struct results_filter cand = p->sel.filter, base;
-	struct trend_opts to = { .no_store = true };
+	struct trend_opts to = { 0 };
 	uint64_t t0;
 	time_t t;
 	struct tm tm;

@@ -47,6 +47,7 @@ struct trend_args {
 	enum cmdutil_format format;
 	const char *metrics[TREND_MAX_METRICS];
 	struct trend_opts opts;
+	bool no_store;
 	struct selector sel;
 };
 
@@ -120,7 +121,7 @@ static int trend_parse_args(int argc, char **argv, struct trend_args *a)
 			a->opts.floor = pct / 100;
 			break;
 		case 'S':
-			a->opts.no_store = true;
+			a->no_store = true;
 			break;
 		default:
 			return usage_of("trend");
@@ -346,6 +347,8 @@ int cmd_trend(int argc, char **argv)
 		goto out;
 	}
 	r = report_trend(db, &a.sel.filter, &a.opts, &res, &d);
+	if (r == 0 && !a.no_store)
+		r = cmdutil_trend_store(db, &res, 0, &d);
 	if (r < 0) {
 		say_error("cannot compute trends: %s", diag_str(&d));
 		goto out;

@@ -1,5 +1,6 @@
 /*
- * cmdutil.c: output handling shared by `compare` and `trend` (cmdutil.h).
+ * cmdutil.c: output handling shared by `compare` and `trend`, and storing
+ * a trend's change points (cmdutil.h).
  *
  * Does not know what a comparison or a trend is: the commands pass their
  * writer and its context.
@@ -14,6 +15,7 @@
 
 #include "commands.h"
 #include "diag.h"
+#include "mtime.h"
 
 static const char *const cmdutil_format_names[] = {
 	[CMDUTIL_FMT_TEXT] = "text",   [CMDUTIL_FMT_JSON] = "json",
@@ -73,6 +75,36 @@ int cmdutil_write_output(const char *output, enum cmdutil_format format, cmdutil
 			err = -errno;
 		say_error("cannot write the %s to stdout: %s", what, strerror(-err));
 		return err;
+	}
+	return 0;
+}
+
+int cmdutil_trend_store(struct results *db, struct trend_result *r, uint64_t now_us,
+			struct diag *d)
+{
+	if (!now_us)
+		now_us = mtime_wall_us();
+	for (size_t i = 0; i < r->n; i++) {
+		const struct trend_series *s = &r->series[i];
+
+		for (size_t k = 0; k < s->n_cps; k++) {
+			const struct results_changepoint row = {
+				.scenario = s->scenario,
+				.variant_key = s->variant_key,
+				.metric = s->metric,
+				.at_us = s->cps[k].at_us,
+				.label = s->cps[k].label,
+				.median_before = s->cps[k].median_before,
+				.median_after = s->cps[k].median_after,
+				.p = s->cps[k].p,
+				.detected_at_us = now_us,
+			};
+			int ret = results_changepoint_store(db, &row, d);
+
+			if (ret < 0)
+				return ret;
+			r->n_stored++;
+		}
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * cmdutil: what the report commands (`compare`, `trend`) share about their
  * output: the --format names, colour on stdout, JSON numbers, and the
- * rule "the chosen format into --output FILE, the text on stdout".
+ * rule "the chosen format into --output FILE, the text on stdout"; and
+ * storing a trend's change points (`trend`, `nightly`).
  *
  * It prints only the messages of a failed write (runner/ prints); what a
  * command computes and how each format looks stay in the command and in
@@ -11,9 +12,13 @@
 #define MPL_CMDUTIL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
+
+#include "results.h"
+#include "trend.h"
 
 /* --format values, in the order of their names (text first: the default). */
 enum cmdutil_format {
@@ -44,5 +49,14 @@ typedef int (*cmdutil_write_fn)(FILE *f, enum cmdutil_format format, bool colour
  * ..." was said. */
 int cmdutil_write_output(const char *output, enum cmdutil_format format, cmdutil_write_fn write,
 			 const void *ctx, const char *what);
+
+/*
+ * Store every change point of r (report_trend finds them, it stores
+ * nothing) in the changepoints table, first detected at now_us (0: the
+ * wall clock), and count them in r->n_stored. The same detection made
+ * again updates its row. 0, or a negative errno with d set.
+ */
+int cmdutil_trend_store(struct results *db, struct trend_result *r, uint64_t now_us,
+			struct diag *d);
 
 #endif
