@@ -40,13 +40,6 @@
 #include "compare.h"
 #include "stats.h"
 
-#define COMPARE_DEFAULT_ALPHA 0.01
-#define COMPARE_DEFAULT_FLOOR_MIN 0.02
-#define COMPARE_DEFAULT_MAD_FACTOR 2.0
-#define COMPARE_DEFAULT_BOOT_ITERS 2000u
-#define COMPARE_DEFAULT_SEED 0x6d70746370ULL /* "mptcp" */
-#define COMPARE_DEFAULT_MIN_RUNS 5u
-
 static const char *const compare_default_metrics[] = { "goodput_bps", "efficiency" };
 
 static const struct compare_words compare_words[COMPARE_VERDICTS_ + 1] = {

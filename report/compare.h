@@ -46,6 +46,13 @@ const char *compare_verdict_name(enum compare_verdict v);
 
 enum compare_correction { COMPARE_HOLM = 0, COMPARE_BH };
 
+#define COMPARE_DEFAULT_ALPHA 0.01
+#define COMPARE_DEFAULT_FLOOR_MIN 0.02
+#define COMPARE_DEFAULT_MAD_FACTOR 2.0
+#define COMPARE_DEFAULT_BOOT_ITERS 2000u
+#define COMPARE_DEFAULT_SEED 0x6d70746370ULL /* "mptcp" */
+#define COMPARE_DEFAULT_MIN_RUNS 5u
+
 struct compare_opts {
 	const char *const *metrics; /* NULL: goodput_bps and efficiency */
 	size_t n_metrics;

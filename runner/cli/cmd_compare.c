@@ -10,18 +10,9 @@
  * --baseline and --candidate may be repeated; each takes selectors as
  * `runs` does (selector.h), all of one side narrowing that side together.
  * The chosen format goes to stdout, or to FILE with --output (the text
- * table then still goes to stdout, so a CI log shows the verdict).
- *
- * JSON (written here, jansson lives in runner/):
- *   {"baseline": "tag:side=a", "candidate": "tag:side=b", "alpha": 0.01,
- *    "correction": "holm",
- *    "series": [{scenario, variant, metric, higher_is_better, n_baseline,
- *                n_candidate, median_baseline, median_candidate, ratio,
- *                ci95: [lo, hi], p, p_adjusted, floor, verdict, reason}],
- *    "counts": {"regression": 0, "inconclusive": 0, "improvement": 0,
- *               "no_change": 2}}
- * A figure that does not exist (the ratio to a median of 0, p_adjusted of
- * a series with too few runs) is null.
+ * table then still goes to stdout, so a CI log shows the verdict). Every
+ * format is written by report/ (format.h); this file parses the options,
+ * calls report_compare and says what failed.
  *
  * Exit: 0 no series regressed, 1 one did (or, with --fail-on-inconclusive,
  * one was inconclusive), 64 usage, 65 no database there, a selection holds
@@ -29,7 +20,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +36,7 @@
 struct compare_args {
 	const char *db;
 	const char *output;
-	enum cmdutil_format format;
+	enum report_format format;
 	bool fail_on_inconclusive;
 	struct selector base, cand;
 	size_t n_base_args, n_cand_args;
@@ -143,7 +133,7 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 			break;
 		}
 		case 'f':
-			if (cmdutil_format_parse(optarg, &a->format) < 0) {
+			if (report_format_parse(optarg, &a->format) < 0) {
 				say_error("unknown format '%s' (text, json, markdown, junit, ktap)", optarg);
 				return usage_of("compare");
 			}
@@ -197,100 +187,16 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 	return 0;
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
-
-/* A JSON string of s. jansson takes UTF-8 only: a stored name that is not
- * (the store keeps bytes) gets its non-ASCII bytes as '?' rather than
- * vanishing from the output. */
-static json_t *str_json(const char *s)
-{
-	json_t *j = json_string(s);
-	char *copy;
-
-	if (j)
-		return j;
-	copy = strdup(s);
-	if (!copy)
-		return NULL;
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
-}
-
-static json_t *series_json(const struct compare_series *s)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "scenario", str_json(s->scenario));
-	json_object_set_new(o, "variant", str_json(s->variant_key));
-	json_object_set_new(o, "metric", str_json(s->metric));
-	json_object_set_new(o, "higher_is_better", json_boolean(s->higher_is_better));
-	json_object_set_new(o, "n_baseline", json_integer((json_int_t)s->n_base));
-	json_object_set_new(o, "n_candidate", json_integer((json_int_t)s->n_cand));
-	json_object_set_new(o, "median_baseline", cmdutil_json_num(s->median_base));
-	json_object_set_new(o, "median_candidate", cmdutil_json_num(s->median_cand));
-	json_object_set_new(o, "mad_baseline", cmdutil_json_num(s->mad_base));
-	json_object_set_new(o, "mad_candidate", cmdutil_json_num(s->mad_cand));
-	json_object_set_new(o, "ratio", cmdutil_json_num(s->ratio));
-	json_object_set_new(o, "ci95", json_pack("[o, o]", cmdutil_json_num(s->ci_lo),
-						 cmdutil_json_num(s->ci_hi)));
-	json_object_set_new(o, "p", cmdutil_json_num(s->p));
-	json_object_set_new(o, "p_adjusted", cmdutil_json_num(s->p_adjusted));
-	json_object_set_new(o, "floor", cmdutil_json_num(s->floor));
-	json_object_set_new(o, "verdict", json_string(compare_verdict_name(s->verdict)));
-	json_object_set_new(o, "reason", str_json(s->reason));
-	return o;
-}
-
-static int write_json(FILE *f, const struct compare_args *a, const struct compare_result *r)
-{
-	json_t *o = json_object(), *series = json_array(), *counts = json_object();
-	int ret;
-
-	for (size_t i = 0; i < r->n; i++)
-		json_array_append_new(series, series_json(&r->series[i]));
-	for (int v = 0; v < COMPARE_VERDICTS_; v++)
-		json_object_set_new(counts, compare_verdict_name((enum compare_verdict)v),
-				    json_integer((json_int_t)r->counts[v]));
-	json_object_set_new(o, "baseline", str_json(a->base_text));
-	json_object_set_new(o, "candidate", str_json(a->cand_text));
-	json_object_set_new(o, "alpha", json_real(a->opts.alpha > 0 ? a->opts.alpha : 0.01));
-	json_object_set_new(o, "correction",
-			    json_string(a->opts.correction == COMPARE_BH ? "bh" : "holm"));
-	json_object_set_new(o, "series", series);
-	json_object_set_new(o, "counts", counts);
-	ret = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ? -EIO : 0;
-	json_decref(o);
-	if (!ret)
-		fputc('\n', f);
-	return ret ? ret : (ferror(f) ? -EIO : 0);
-}
-
 struct compare_output {
-	const struct compare_args *a;
 	const struct compare_result *r;
-	const char *title;
+	struct compare_about about;
 };
 
-static int write_format(FILE *f, enum cmdutil_format fmt, bool colour, const void *ctx)
+static int write_format(FILE *f, enum report_format format, bool colour, const void *ctx)
 {
 	const struct compare_output *o = ctx;
 
-	switch (fmt) {
-	case CMDUTIL_FMT_JSON:
-		return write_json(f, o->a, o->r);
-	case CMDUTIL_FMT_MARKDOWN:
-		return report_write_markdown(f, o->r, o->title);
-	case CMDUTIL_FMT_JUNIT:
-		return report_write_junit(f, o->r, o->title);
-	case CMDUTIL_FMT_KTAP:
-		return report_write_ktap(f, o->r, o->title);
-	default:
-		return report_write_text(f, o->r, o->title, colour);
-	}
+	return report_write_compare(f, format, colour, o->r, &o->about);
 }
 
 /* The file results_open() would open for path (the same rule). */
@@ -347,7 +253,11 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	}
 
-	output = (struct compare_output){ .a = &a, .r = &r, .title = title };
+	output = (struct compare_output){
+		.r = &r,
+		.about = { .title = title, .baseline = a.base_text, .candidate = a.cand_text,
+			   .opts = &a.opts },
+	};
 	if (cmdutil_write_output(a.output, a.format, write_format, &output, "comparison") < 0)
 		goto out;
 	ret = EXIT_OK;

@@ -8,7 +8,6 @@
 #include "cmdutil.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,23 +16,6 @@
 #include "diag.h"
 #include "mtime.h"
 
-static const char *const cmdutil_format_names[] = {
-	[CMDUTIL_FMT_TEXT] = "text",   [CMDUTIL_FMT_JSON] = "json",
-	[CMDUTIL_FMT_MARKDOWN] = "markdown", [CMDUTIL_FMT_JUNIT] = "junit",
-	[CMDUTIL_FMT_KTAP] = "ktap",
-};
-
-int cmdutil_format_parse(const char *name, enum cmdutil_format *out)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(cmdutil_format_names); i++) {
-		if (!strcmp(name, cmdutil_format_names[i])) {
-			*out = (enum cmdutil_format)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 bool cmdutil_stdout_colour(void)
 {
 	const char *term = getenv("TERM");
@@ -41,12 +23,7 @@ bool cmdutil_stdout_colour(void)
 	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");
 }
 
-json_t *cmdutil_json_num(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
-int cmdutil_write_output(const char *output, enum cmdutil_format format, cmdutil_write_fn write,
+int cmdutil_write_output(const char *output, enum report_format format, cmdutil_write_fn write,
 			 const void *ctx, const char *what)
 {
 	FILE *out;
@@ -66,7 +43,7 @@ int cmdutil_write_output(const char *output, enum cmdutil_format format, cmdutil
 			say_error("cannot write '%s': %s", output, strerror(-err));
 			return err;
 		}
-		err = write(stdout, CMDUTIL_FMT_TEXT, cmdutil_stdout_colour(), ctx);
+		err = write(stdout, REPORT_FMT_TEXT, cmdutil_stdout_colour(), ctx);
 	} else {
 		err = write(stdout, format, cmdutil_stdout_colour(), ctx);
 	}
