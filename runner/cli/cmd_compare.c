@@ -23,8 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "array.h"
 #include "cmdutil.h"
 #include "commands.h"
 #include "compare.h"
@@ -32,6 +32,9 @@
 #include "results.h"
 #include "selector.h"
 #include "units.h"
+
+/* getopt_long val of --fail-on-inconclusive: beyond any character */
+enum { OPT_FAIL_INCONCLUSIVE = 256 };
 
 struct compare_args {
 	const char *db;
@@ -83,10 +86,79 @@ static int parse_probability(const char *s, double *out)
 	return 0;
 }
 
+/* One option (cmdutil_parse_options): 0, or the exit code to return. */
+static int compare_option(int c, char *arg, void *ctx)
+{
+	struct compare_args *a = ctx;
+	const char **g;
+	double pct;
+
+	switch (c) {
+	case 'd':
+		a->db = arg;
+		break;
+	case 'b':
+	case 'c':
+		if (cmdutil_select(c == 'b' ? &a->base : &a->cand, arg,
+				   c == 'b' ? "--baseline" : "--candidate"))
+			return EXIT_USAGE;
+		if (join_arg(c == 'b' ? &a->base_text : &a->cand_text, arg) < 0) {
+			say_error("cannot parse the arguments: out of memory");
+			return EXIT_SOFTWARE;
+		}
+		break;
+	case 'm':
+		g = array_grow(a->metrics, a->n_metrics, sizeof(*g));
+		if (!g) {
+			say_error("cannot parse the arguments: out of memory");
+			return EXIT_SOFTWARE;
+		}
+		a->metrics = g;
+		g[a->n_metrics++] = arg;
+		break;
+	case 'f':
+		if (report_format_parse(arg, &a->format) < 0) {
+			say_error("unknown format '%s' (text, json, markdown, junit, ktap)", arg);
+			return usage_of("compare");
+		}
+		break;
+	case 'o':
+		a->output = arg;
+		break;
+	case 'a':
+		if (parse_probability(arg, &a->opts.alpha) < 0) {
+			say_error("--alpha '%s': expected a probability between 0 and 1, e.g. 0.01", arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case 'C':
+		if (!strcmp(arg, "holm")) {
+			a->opts.correction = COMPARE_HOLM;
+		} else if (!strcmp(arg, "bh")) {
+			a->opts.correction = COMPARE_BH;
+		} else {
+			say_error("--correction '%s': expected holm or bh", arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case 'F':
+		if (units_parse_percent(arg, &pct) < 0 || !(pct > 0) || !(pct < 100)) {
+			say_error("--floor '%s': expected a percentage above 0 and below 100, e.g. 2 or 2%%",
+				  arg);
+			return EXIT_USAGE;
+		}
+		a->opts.floor_min = pct / 100;
+		break;
+	case OPT_FAIL_INCONCLUSIVE:
+		a->fail_on_inconclusive = true;
+		break;
+	}
+	return 0;
+}
+
 /* 0, or the exit code to return. */
 static int parse_args(int argc, char **argv, struct compare_args *a)
 {
-	enum { OPT_FAIL_INCONCLUSIVE = 256 };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "baseline", required_argument, NULL, 'b' },
@@ -100,79 +172,10 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 		{ "fail-on-inconclusive", no_argument, NULL, OPT_FAIL_INCONCLUSIVE },
 		{},
 	};
-	char err[256];
-	double pct;
-	int c;
+	int ret = cmdutil_parse_options(argc, argv, "compare", opts, compare_option, a);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->db = optarg;
-			break;
-		case 'b':
-		case 'c':
-			if (selector_add(c == 'b' ? &a->base : &a->cand, optarg, err, sizeof(err)) < 0) {
-				say_error("--%s: %s", c == 'b' ? "baseline" : "candidate", err);
-				return EXIT_USAGE;
-			}
-			if (join_arg(c == 'b' ? &a->base_text : &a->cand_text, optarg) < 0) {
-				say_error("cannot parse the arguments: out of memory");
-				return EXIT_SOFTWARE;
-			}
-			break;
-		case 'm': {
-			const char **g = realloc(a->metrics, (a->n_metrics + 1) * sizeof(*g));
-
-			if (!g) {
-				say_error("cannot parse the arguments: out of memory");
-				return EXIT_SOFTWARE;
-			}
-			a->metrics = g;
-			g[a->n_metrics++] = optarg;
-			break;
-		}
-		case 'f':
-			if (report_format_parse(optarg, &a->format) < 0) {
-				say_error("unknown format '%s' (text, json, markdown, junit, ktap)", optarg);
-				return usage_of("compare");
-			}
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'a':
-			if (parse_probability(optarg, &a->opts.alpha) < 0) {
-				say_error("--alpha '%s': expected a probability between 0 and 1, e.g. 0.01",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'C':
-			if (!strcmp(optarg, "holm")) {
-				a->opts.correction = COMPARE_HOLM;
-			} else if (!strcmp(optarg, "bh")) {
-				a->opts.correction = COMPARE_BH;
-			} else {
-				say_error("--correction '%s': expected holm or bh", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'F':
-			if (units_parse_percent(optarg, &pct) < 0 || !(pct > 0) || !(pct < 100)) {
-				say_error("--floor '%s': expected a percentage above 0 and below 100, e.g. 2 or 2%%",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			a->opts.floor_min = pct / 100;
-			break;
-		case OPT_FAIL_INCONCLUSIVE:
-			a->fail_on_inconclusive = true;
-			break;
-		default:
-			return usage_of("compare");
-		}
-	}
+	if (ret)
+		return ret;
 	if (optind < argc) {
 		say_error("unexpected argument '%s' (selectors go after --baseline or --candidate)",
 			  argv[optind]);
@@ -199,22 +202,12 @@ static int write_format(FILE *f, enum report_format format, bool colour, const v
 	return report_write_compare(f, format, colour, o->r, &o->about);
 }
 
-/* The file results_open() would open for path (the same rule). */
-static const char *db_path_of(const char *path)
-{
-	if (path && *path)
-		return path;
-	path = getenv(RESULTS_DB_ENV);
-	return path && *path ? path : RESULTS_DEFAULT_DB;
-}
-
 int cmd_compare(int argc, char **argv)
 {
 	struct compare_args a = { 0 };
 	struct compare_result r = { 0 };
 	struct results *db = NULL;
 	struct diag d = DIAG_INIT;
-	const char *db_path;
 	struct compare_output output;
 	char *title = NULL;
 	int ret, err;
@@ -229,19 +222,11 @@ int cmd_compare(int argc, char **argv)
 		say_error("cannot compare: out of memory");
 		goto out;
 	}
-	/* results_open() would create a missing database: a mistyped path
-	 * must not become an empty store and a "holds no ok run" */
-	db_path = db_path_of(a.db);
-	if (access(db_path, F_OK) != 0) {
-		say_error("cannot compare: no database at '%s': %s", db_path, strerror(errno));
-		ret = EXIT_DATAERR;
+	/* a mistyped path must not become an empty store and a "holds no ok run" */
+	ret = cmdutil_open_existing_db(a.db, "compare", &db);
+	if (ret)
 		goto out;
-	}
-	err = results_open(db_path, &db, &d);
-	if (err < 0) {
-		say_error("%s", diag_str(&d));
-		goto out;
-	}
+	ret = EXIT_SOFTWARE;
 	err = report_compare(db, &a.base.filter, &a.cand.filter, &a.opts, &r, &d);
 	if (err == -ENODATA || err == -EINVAL) {
 		say_error("cannot compare: %s", diag_str(&d));

@@ -17,13 +17,13 @@
  * runs lists the selection as an aligned table.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "results.h"
@@ -36,6 +36,34 @@ struct common_args {
 	struct selector sel;
 };
 
+struct common_parse {
+	struct common_args *a;
+	bool want_format; /* export; runs has neither --format nor --samples */
+	const char *cmd;
+};
+
+static int common_option(int c, char *arg, void *ctx)
+{
+	struct common_parse *p = ctx;
+
+	switch (c) {
+	case 'd':
+		p->a->db = arg;
+		break;
+	case 'f':
+		if (!p->want_format)
+			return usage_of(p->cmd);
+		p->a->format = arg;
+		break;
+	case 's':
+		if (!p->want_format)
+			return usage_of(p->cmd);
+		p->a->samples = true;
+		break;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, bool want_format, struct common_args *a,
 		      const char *cmd)
 {
@@ -45,29 +73,11 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 		{ "samples", no_argument, NULL, 's' },
 		{},
 	};
-	char err[256];
-	int c;
+	struct common_parse p = { a, want_format, cmd };
+	int ret = cmdutil_parse_options(argc, argv, cmd, opts, common_option, &p);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->db = optarg;
-			break;
-		case 'f':
-			if (!want_format)
-				return usage_of(cmd);
-			a->format = optarg;
-			break;
-		case 's':
-			if (!want_format)
-				return usage_of(cmd);
-			a->samples = true;
-			break;
-		default:
-			return usage_of(cmd);
-		}
-	}
+	if (ret)
+		return ret;
 	if (want_format && (!a->format || (strcmp(a->format, "json") && strcmp(a->format, "csv")))) {
 		say_error("'%s' needs --format json or --format csv", cmd);
 		return usage_of(cmd);
@@ -76,13 +86,7 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 		say_error("'%s --samples' needs --format json", cmd);
 		return usage_of(cmd);
 	}
-	for (int i = optind; i < argc; i++) {
-		if (selector_add(&a->sel, argv[i], err, sizeof(err)) < 0) {
-			say_error("%s", err);
-			return EXIT_USAGE;
-		}
-	}
-	return 0;
+	return cmdutil_select_operands(argc, argv, optind, &a->sel);
 }
 
 static void iso_time(uint64_t us, char *buf, size_t size)
@@ -375,12 +379,10 @@ int cmd_export(int argc, char **argv)
 	ret = parse_args(argc, argv, true, &a, "export");
 	if (ret)
 		goto out;
-	ret = EXIT_SOFTWARE;
-	r = results_open(a.db, &db, &d);
-	if (r < 0) {
-		say_error("%s", diag_str(&d));
+	ret = cmdutil_open_db(a.db, &db);
+	if (ret)
 		goto out;
-	}
+	ret = EXIT_SOFTWARE;
 	if (!strcmp(a.format, "json")) {
 		struct json_out j = { .samples = a.samples };
 
@@ -444,12 +446,10 @@ int cmd_runs(int argc, char **argv)
 	ret = parse_args(argc, argv, false, &a, "runs");
 	if (ret)
 		goto out;
-	ret = EXIT_SOFTWARE;
-	r = results_open(a.db, &db, &d);
-	if (r < 0) {
-		say_error("%s", diag_str(&d));
+	ret = cmdutil_open_db(a.db, &db);
+	if (ret)
 		goto out;
-	}
+	ret = EXIT_SOFTWARE;
 	printf("%-8s  %-20s  %-16s  %-24s  %3s  %-7s  %9s  %6s  %s\n", "RUN", "STARTED (UTC)",
 	       "SCENARIO", "VARIANT", "REP", "STATUS", "MBIT/S", "EFF", "REASON");
 	r = results_query(db, &a.sel.filter, emit_row, NULL, &d);

@@ -43,6 +43,67 @@ struct trend_args {
 	struct selector sel;
 };
 
+/* One option (cmdutil_parse_options): 0, or the exit code to return. */
+static int trend_option(int c, char *arg, void *ctx)
+{
+	struct trend_args *a = ctx;
+	unsigned long n;
+	double pct;
+	char *end;
+
+	switch (c) {
+	case 'd':
+		a->db = arg;
+		break;
+	case 'b':
+		if (trend_by_parse(arg, &a->opts.by) < 0) {
+			say_error("--by '%s': expected night or kernel", arg);
+			return usage_of("trend");
+		}
+		break;
+	case 'm':
+		if (a->opts.n_metrics == TREND_MAX_METRICS) {
+			say_error("--metric: at most %d metrics", TREND_MAX_METRICS);
+			return usage_of("trend");
+		}
+		if (strlen(arg) >= sizeof(((struct compare_series *)0)->metric)) {
+			say_error("--metric '%s': name too long", arg);
+			return usage_of("trend");
+		}
+		a->metrics[a->opts.n_metrics++] = arg;
+		break;
+	case 'f':
+		if (report_format_parse(arg, &a->format) < 0) {
+			say_error("--format '%s': expected text, json, markdown, junit or ktap", arg);
+			return usage_of("trend");
+		}
+		break;
+	case 'o':
+		a->output = arg;
+		break;
+	case 'n':
+		errno = 0;
+		n = strtoul(arg, &end, 10);
+		if (errno || end == arg || *end || n < 2 || n > 1000) {
+			say_error("--min-size '%s': expected a number of points, 2 to 1000", arg);
+			return usage_of("trend");
+		}
+		a->opts.min_size = n;
+		break;
+	case 'F':
+		if (units_parse_percent(arg, &pct) < 0 || pct <= 0 || pct >= 100) {
+			say_error("--floor '%s': expected a percentage above 0 and below 100", arg);
+			return usage_of("trend");
+		}
+		a->opts.floor = pct / 100;
+		break;
+	case 'S':
+		a->no_store = true;
+		break;
+	}
+	return 0;
+}
+
 static int trend_parse_args(int argc, char **argv, struct trend_args *a)
 {
 	static const struct option opts[] = {
@@ -56,78 +117,13 @@ static int trend_parse_args(int argc, char **argv, struct trend_args *a)
 		{ "no-store", no_argument, NULL, 'S' },
 		{},
 	};
-	char err[256], *end;
-	unsigned long n;
-	double pct;
-	int c;
+	int ret = cmdutil_parse_options(argc, argv, "trend", opts, trend_option, a);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->db = optarg;
-			break;
-		case 'b':
-			if (trend_by_parse(optarg, &a->opts.by) < 0) {
-				say_error("--by '%s': expected night or kernel", optarg);
-				return usage_of("trend");
-			}
-			break;
-		case 'm':
-			if (a->opts.n_metrics == TREND_MAX_METRICS) {
-				say_error("--metric: at most %d metrics", TREND_MAX_METRICS);
-				return usage_of("trend");
-			}
-			if (strlen(optarg) >= sizeof(((struct compare_series *)0)->metric)) {
-				say_error("--metric '%s': name too long", optarg);
-				return usage_of("trend");
-			}
-			a->metrics[a->opts.n_metrics++] = optarg;
-			break;
-		case 'f':
-			if (report_format_parse(optarg, &a->format) < 0) {
-				say_error("--format '%s': expected text, json, markdown, junit or ktap",
-					  optarg);
-				return usage_of("trend");
-			}
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'n':
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || n < 2 || n > 1000) {
-				say_error("--min-size '%s': expected a number of points, 2 to 1000",
-					  optarg);
-				return usage_of("trend");
-			}
-			a->opts.min_size = n;
-			break;
-		case 'F':
-			if (units_parse_percent(optarg, &pct) < 0 || pct <= 0 || pct >= 100) {
-				say_error("--floor '%s': expected a percentage above 0 and below 100",
-					  optarg);
-				return usage_of("trend");
-			}
-			a->opts.floor = pct / 100;
-			break;
-		case 'S':
-			a->no_store = true;
-			break;
-		default:
-			return usage_of("trend");
-		}
-	}
+	if (ret)
+		return ret;
 	if (a->opts.n_metrics)
 		a->opts.metrics = a->metrics;
-	for (int k = optind; k < argc; k++) {
-		if (selector_add(&a->sel, argv[k], err, sizeof(err)) < 0) {
-			say_error("%s", err);
-			return EXIT_USAGE;
-		}
-	}
-	return 0;
+	return cmdutil_select_operands(argc, argv, optind, &a->sel);
 }
 
 /* ---- the command --------------------------------------------------------------- */
@@ -184,12 +180,10 @@ int cmd_trend(int argc, char **argv)
 	ret = trend_parse_args(argc, argv, &a);
 	if (ret)
 		goto out;
-	ret = EXIT_SOFTWARE;
-	r = results_open(a.db, &db, &d);
-	if (r < 0) {
-		say_error("%s", diag_str(&d));
+	ret = cmdutil_open_db(a.db, &db);
+	if (ret)
 		goto out;
-	}
+	ret = EXIT_SOFTWARE;
 	r = report_trend(db, &a.sel.filter, &a.opts, &res, &d);
 	if (r == 0 && !a.no_store)
 		r = cmdutil_trend_store(db, &res, 0, &d);

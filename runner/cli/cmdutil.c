@@ -1,9 +1,10 @@
 /*
- * cmdutil.c: output handling shared by `compare` and `trend`, and storing
- * a trend's change points (cmdutil.h).
+ * cmdutil.c: what the commands share around their one library call
+ * (cmdutil.h): options, selectors, opening the store, output, and storing
+ * a trend's change points.
  *
  * Does not know what a comparison or a trend is: the commands pass their
- * writer and its context.
+ * options, writer and context.
  */
 #include "cmdutil.h"
 
@@ -14,7 +15,69 @@
 
 #include "commands.h"
 #include "diag.h"
+#include "exitcodes.h"
 #include "mtime.h"
+
+int cmdutil_parse_options(int argc, char **argv, const char *cmd, const struct option *opts,
+			  cmdutil_option_fn fn, void *ctx)
+{
+	int c, ret;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == '?')
+			return usage_of(cmd);
+		ret = fn(c, optarg, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int cmdutil_select(struct selector *sel, const char *text, const char *opt)
+{
+	char err[256];
+
+	if (selector_add(sel, text, err, sizeof(err)) == 0)
+		return 0;
+	if (opt)
+		say_error("%s: %s", opt, err);
+	else
+		say_error("%s", err);
+	return EXIT_USAGE;
+}
+
+int cmdutil_select_operands(int argc, char **argv, int first, struct selector *sel)
+{
+	for (int k = first; k < argc; k++)
+		if (cmdutil_select(sel, argv[k], NULL))
+			return EXIT_USAGE;
+	return 0;
+}
+
+int cmdutil_open_db(const char *path, struct results **db)
+{
+	struct diag d = DIAG_INIT;
+
+	if (results_open(path, db, &d) == 0)
+		return 0;
+	say_error("%s", diag_str(&d));
+	return EXIT_SOFTWARE;
+}
+
+int cmdutil_open_existing_db(const char *path, const char *what, struct results **db)
+{
+	/* the file results_open() would open (the same rule) */
+	if (!path || !*path)
+		path = getenv(RESULTS_DB_ENV);
+	if (!path || !*path)
+		path = RESULTS_DEFAULT_DB;
+	if (access(path, F_OK) != 0) {
+		say_error("cannot %s: no database at '%s': %s", what, path, strerror(errno));
+		return EXIT_DATAERR;
+	}
+	return cmdutil_open_db(path, db);
+}
 
 bool cmdutil_stdout_colour(void)
 {
