@@ -7,7 +7,7 @@
  * values, tags, reasons) goes through html_text() or html_attr(); every
  * file name built from one goes through html_slug(). What it does not do:
  * read the store, compute verdicts, draw charts (charts.h), decide what a
- * page says (runner/cmd_report.c).
+ * page says (pages.h). The escaping itself is common/escape.h's.
  *
  * The writers return 0, or -EIO when the stream reports an error.
  */
