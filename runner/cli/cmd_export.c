@@ -377,9 +377,8 @@ int cmd_export(int argc, char **argv)
 	int r, ret;
 
 	ret = parse_args(argc, argv, true, &a, "export");
-	if (ret)
-		goto out;
-	ret = cmdutil_open_db(a.db, &db);
+	if (!ret)
+		ret = cmdutil_open_db(a.db, &db);
 	if (ret)
 		goto out;
 	ret = EXIT_SOFTWARE;
@@ -444,9 +443,8 @@ int cmd_runs(int argc, char **argv)
 	int r, ret;
 
 	ret = parse_args(argc, argv, false, &a, "runs");
-	if (ret)
-		goto out;
-	ret = cmdutil_open_db(a.db, &db);
+	if (!ret)
+		ret = cmdutil_open_db(a.db, &db);
 	if (ret)
 		goto out;
 	ret = EXIT_SOFTWARE;

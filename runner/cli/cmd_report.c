@@ -118,10 +118,8 @@ int cmd_report(int argc, char **argv)
 	int r, ret;
 
 	ret = report_parse_args(argc, argv, &a);
-	if (ret)
-		goto out;
-	/* results_open() would create a missing database */
-	ret = cmdutil_open_existing_db(a.db, "write the report", &db);
+	if (!ret) /* results_open() would create a missing database */
+		ret = cmdutil_open_existing_db(a.db, "write the report", &db);
 	if (ret)
 		goto out;
 	r = report_pages_write(db,

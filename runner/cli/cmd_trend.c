@@ -178,9 +178,8 @@ int cmd_trend(int argc, char **argv)
 	int r, ret;
 
 	ret = trend_parse_args(argc, argv, &a);
-	if (ret)
-		goto out;
-	ret = cmdutil_open_db(a.db, &db);
+	if (!ret)
+		ret = cmdutil_open_db(a.db, &db);
 	if (ret)
 		goto out;
 	ret = EXIT_SOFTWARE;
