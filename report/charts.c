@@ -40,6 +40,7 @@
 
 #include "charts.h"
 #include "spawn.h"
+#include "utf8.h"
 
 static const char *const chart_kind_names[] = {
 	[CHART_TREND] = "trend",
@@ -83,36 +84,6 @@ const char *chart_script_dir(void)
 	return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most len bytes), or 0. */
-static size_t chart_utf8_len(const unsigned char *s, size_t len)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and beyond U+10FFFF make XML invalid. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* One labels.dat line. Control characters (newlines too: a chart label is
  * one line) become spaces, bytes that are not UTF-8 become '?'; the text
  * is cut at CHART_LABEL_MAX bytes on a character boundary. */
@@ -123,7 +94,7 @@ static void chart_put_label(FILE *f, const char *label)
 
 	fputc('L', f);
 	for (size_t i = 0; i < len;) {
-		size_t n = chart_utf8_len(s + i, len - i);
+		size_t n = utf8_seq_len(s + i, len - i);
 
 		if (n == 0) {
 			if (out + 1 > CHART_LABEL_MAX)

@@ -40,29 +40,24 @@
 #include "compare.h"
 #include "stats.h"
 
-#define COMPARE_DEFAULT_ALPHA 0.01
-#define COMPARE_DEFAULT_FLOOR_MIN 0.02
-#define COMPARE_DEFAULT_MAD_FACTOR 2.0
-#define COMPARE_DEFAULT_BOOT_ITERS 2000u
-#define COMPARE_DEFAULT_SEED 0x6d70746370ULL /* "mptcp" */
-#define COMPARE_DEFAULT_MIN_RUNS 5u
-
 static const char *const compare_default_metrics[] = { "goodput_bps", "efficiency" };
+
+static const struct compare_words compare_words[COMPARE_VERDICTS_ + 1] = {
+	[COMPARE_NO_CHANGE] = { "no_change", "no change", "no-change", "no change" },
+	[COMPARE_REGRESSION] = { "regression", "REGRESSION", "regression", "regression" },
+	[COMPARE_IMPROVEMENT] = { "improvement", "improvement", "improvement", "improvement" },
+	[COMPARE_INCONCLUSIVE] = { "inconclusive", "inconclusive", "inconclusive", "inconclusive" },
+	[COMPARE_VERDICTS_] = { "unknown", "unknown", "unknown", "unknown" },
+};
+
+const struct compare_words *compare_verdict_words(enum compare_verdict v)
+{
+	return &compare_words[(unsigned)v < COMPARE_VERDICTS_ ? v : COMPARE_VERDICTS_];
+}
 
 const char *compare_verdict_name(enum compare_verdict v)
 {
-	switch (v) {
-	case COMPARE_NO_CHANGE:
-		return "no_change";
-	case COMPARE_REGRESSION:
-		return "regression";
-	case COMPARE_IMPROVEMENT:
-		return "improvement";
-	case COMPARE_INCONCLUSIVE:
-		return "inconclusive";
-	default:
-		return "unknown";
-	}
+	return compare_verdict_words(v)->name;
 }
 
 static bool ends_with(const char *s, const char *suffix)

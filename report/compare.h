@@ -28,9 +28,30 @@ enum compare_verdict {
 	COMPARE_INCONCLUSIVE,
 	COMPARE_VERDICTS_
 };
+
+/*
+ * What a verdict is called, for each place it is written: one table
+ * (compare.c), so a verdict reads the same everywhere it has one use.
+ */
+struct compare_words {
+	const char *name;  /* JSON and the pages' tables: "no_change", "regression", ... */
+	const char *label; /* text table, Markdown, JUnit: "no change", "REGRESSION", ... */
+	const char *css;   /* HTML class: "no-change", "regression", ... */
+	const char *log;   /* within a sentence of a log line: "no change", "regression", ... */
+};
+/* The words of v; every word "unknown" for a value that is no verdict. */
+const struct compare_words *compare_verdict_words(enum compare_verdict v);
+/* compare_verdict_words(v)->name */
 const char *compare_verdict_name(enum compare_verdict v);
 
 enum compare_correction { COMPARE_HOLM = 0, COMPARE_BH };
+
+#define COMPARE_DEFAULT_ALPHA 0.01
+#define COMPARE_DEFAULT_FLOOR_MIN 0.02
+#define COMPARE_DEFAULT_MAD_FACTOR 2.0
+#define COMPARE_DEFAULT_BOOT_ITERS 2000u
+#define COMPARE_DEFAULT_SEED 0x6d70746370ULL /* "mptcp" */
+#define COMPARE_DEFAULT_MIN_RUNS 5u
 
 struct compare_opts {
 	const char *const *metrics; /* NULL: goodput_bps and efficiency */

@@ -2,12 +2,14 @@
  * format.c: the writers of a comparison (compare.h): an aligned text
  * table for terminals, Markdown for $GITHUB_STEP_SUMMARY, JUnit XML and
  * KTAP for CI systems. One row / test case per series, in the result's
- * order (regressions first).
+ * order (regressions first). Also the format names and the two entry
+ * points of format.h, and a trend's text (its histories and change
+ * points, then the rows as a comparison's table).
  *
  * Every string that comes from the database (scenario, variant, metric,
  * reason) is escaped for the format it goes into: XML entities for JUnit,
  * table-safe text for Markdown, one line without '#' for KTAP names. The
- * JSON form is written by runner/cmd_compare.c (jansson lives there).
+ * JSON forms are in format_json.c (jansson).
  *
  * The writers return 0, or -EIO when the stream reports an error.
  */
@@ -17,6 +19,8 @@
 #include <string.h>
 
 #include "compare.h"
+#include "escape.h"
+#include "format.h"
 
 #define ANSI_RED "\033[1;31m"
 #define ANSI_YELLOW "\033[33m"
@@ -35,16 +39,7 @@ static const char *variant_or_dash(const struct compare_series *s)
 
 static const char *verdict_label(enum compare_verdict v)
 {
-	switch (v) {
-	case COMPARE_REGRESSION:
-		return "REGRESSION";
-	case COMPARE_IMPROVEMENT:
-		return "improvement";
-	case COMPARE_INCONCLUSIVE:
-		return "inconclusive";
-	default:
-		return "no change";
-	}
+	return compare_verdict_words(v)->label;
 }
 
 /* A value in the metric's unit: rates with an SI prefix, µs as ms when
@@ -193,36 +188,18 @@ int report_write_text(FILE *f, const struct compare_result *r, const char *title
 
 /* Text safe inside a table cell: no line break, no '|' that would end the
  * cell, no HTML (GitHub renders it), no emphasis or code markers. */
+static const struct escape_rules md_cell = {
+	.ascii = {
+		[0x01 ... 0x1f] = " ", [0x7f] = " ", ['<'] = "&lt;", ['>'] = "&gt;",
+		['&'] = "&amp;", ['|'] = "\\|", ['\\'] = "\\\\", ['`'] = "\\`",
+		['*'] = "\\*", ['_'] = "\\_", ['['] = "\\[", [']'] = "\\]",
+		['~'] = "\\~",
+	},
+};
+
 static void md_text(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '|':
-		case '\\':
-		case '`':
-		case '*':
-		case '_':
-		case '[':
-		case ']':
-		case '~':
-			fputc('\\', f);
-			fputc(c, f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		default:
-			fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
-		}
-	}
+	escape_write(f, s, &md_cell);
 }
 
 int report_write_markdown(FILE *f, const struct compare_result *r, const char *title)
@@ -266,43 +243,10 @@ int report_write_markdown(FILE *f, const struct compare_result *r, const char *t
 
 /* ---- JUnit XML ------------------------------------------------------------------- */
 
-/* Escaped for an attribute or text: the five XML entities, line breaks and
- * tabs as character references (an attribute keeps them then), and the
- * control characters XML 1.0 forbids as '?'. */
+/* Escaped for an attribute or text (common/escape.h's XML rules). */
 static void xml_text(FILE *f, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		case '\n':
-			fputs("&#10;", f);
-			break;
-		case '\r':
-			fputs("&#13;", f);
-			break;
-		case '\t':
-			fputs("&#9;", f);
-			break;
-		default:
-			fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
-		}
-	}
+	escape_write(f, s, &escape_xml);
 }
 
 /* The test case's name: "variant_key metric", or the metric alone for a
@@ -430,4 +374,102 @@ int report_write_ktap(FILE *f, const struct compare_result *r, const char *suite
 		r->counts[COMPARE_NO_CHANGE] + r->counts[COMPARE_IMPROVEMENT],
 		r->counts[COMPARE_REGRESSION], r->counts[COMPARE_INCONCLUSIVE]);
 	return stream_status(f);
+}
+
+/* ---- a trend's text ------------------------------------------------------------ */
+
+static void trend_text_series(FILE *f, const struct trend_series *s, enum trend_by by)
+{
+	const struct trend_point *newest = &s->points[s->n_points - 1];
+	char before[48], after[48];
+	size_t i;
+
+	fprintf(f, "%s  %s  %s: %zu %s, %zu change point%s\n", s->scenario,
+		s->variant_key[0] ? s->variant_key : "-", s->metric, s->n_points,
+		s->n_points == 1 ? trend_by_name(by) : trend_by_points(by), s->n_cps,
+		s->n_cps == 1 ? "" : "s");
+	for (i = 0; i < s->n_cps; i++) {
+		const struct trend_changepoint *cp = &s->cps[i];
+		const struct trend_point *p = &s->points[cp->index];
+
+		compare_value_short(s->metric, cp->median_before, before, sizeof(before));
+		compare_value_short(s->metric, cp->median_after, after, sizeof(after));
+		fprintf(f, "  %s (%s %s): %s -> %s (%+.1f %%), p %.2g\n", cp->label,
+			by == TREND_BY_KERNEL ? "first run" : "kernel",
+			by == TREND_BY_KERNEL ? p->date : (p->kernel[0] ? p->kernel : "unknown"),
+			before, after, cp->change * 100, cp->p);
+	}
+	if (s->verdict == COMPARE_INCONCLUSIVE)
+		fprintf(f, "  %s\n", s->reason);
+	else if (s->n_cps)
+		fprintf(f, "  newest point %s starts a new regime: %s (newest regime since %s, %zu %s)\n",
+			newest->label, s->new_regime ? "yes" : "no",
+			s->points[s->regime_start].label, s->n_points - s->regime_start,
+			trend_by_points(by));
+	else
+		fprintf(f, "  newest point %s starts a new regime: no (one regime)\n", newest->label);
+}
+
+static int trend_write_text(FILE *f, const struct trend_result *r, const char *title,
+			    bool colour)
+{
+	size_t i;
+
+	fprintf(f, "%s: %zu series from %zu ok runs (regimes of at least %zu %s, p < %g by %u "
+		   "permutations, floor %.1f %%)\n\n",
+		title, r->n, r->n_runs, r->min_size, trend_by_points(r->by), r->sig_level,
+		r->permutations, r->floor * 100);
+	for (i = 0; i < r->n; i++)
+		trend_text_series(f, &r->series[i], r->by);
+	fputc('\n', f);
+	return report_write_text(f, &r->rows, title, colour);
+}
+
+/* ---- the formats ----------------------------------------------------------------- */
+
+static const char *const report_format_names[] = {
+	[REPORT_FMT_TEXT] = "text",	    [REPORT_FMT_JSON] = "json",
+	[REPORT_FMT_MARKDOWN] = "markdown", [REPORT_FMT_JUNIT] = "junit",
+	[REPORT_FMT_KTAP] = "ktap",
+};
+
+int report_format_parse(const char *name, enum report_format *out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(report_format_names); i++) {
+		if (!strcmp(name, report_format_names[i])) {
+			*out = (enum report_format)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int report_write_compare(FILE *f, enum report_format format, bool colour,
+			 const struct compare_result *r, const struct compare_about *about)
+{
+	const char *title = about ? about->title : NULL;
+
+	switch (format) {
+	case REPORT_FMT_JSON:
+		return report_write_compare_json(f, r, about);
+	case REPORT_FMT_MARKDOWN:
+		return report_write_markdown(f, r, title);
+	case REPORT_FMT_JUNIT:
+		return report_write_junit(f, r, title);
+	case REPORT_FMT_KTAP:
+		return report_write_ktap(f, r, title);
+	default:
+		return report_write_text(f, r, title, colour);
+	}
+}
+
+int report_write_trend(FILE *f, enum report_format format, bool colour,
+		       const struct trend_result *r, const char *title)
+{
+	if (format == REPORT_FMT_JSON)
+		return report_write_trend_json(f, r);
+	if (format == REPORT_FMT_TEXT)
+		return trend_write_text(f, r, title, colour);
+	return report_write_compare(f, format, colour, &r->rows,
+				    &(struct compare_about){ .title = title });
 }

@@ -7,7 +7,7 @@
  * values, tags, reasons) goes through html_text() or html_attr(); every
  * file name built from one goes through html_slug(). What it does not do:
  * read the store, compute verdicts, draw charts (charts.h), decide what a
- * page says (runner/cmd_report.c).
+ * page says (pages.h). The escaping itself is common/escape.h's.
  *
  * The writers return 0, or -EIO when the stream reports an error.
  */
@@ -16,8 +16,6 @@
 
 #include <stddef.h>
 #include <stdio.h>
-
-#include "compare.h"
 
 /* Longest slug html_slug() writes, NUL included. */
 #define HTML_SLUG_MAX 48
@@ -55,9 +53,5 @@ void html_slug(char buf[HTML_SLUG_MAX], const char *s);
  * and "<body>"; html_page_end closes it. */
 int html_page_begin(FILE *f, const char *title);
 int html_page_end(FILE *f);
-
-/* CSS class of a verdict: "regression", "improvement", "inconclusive",
- * "no-change". */
-const char *html_verdict_class(enum compare_verdict v);
 
 #endif

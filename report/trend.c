@@ -6,7 +6,6 @@
  *	  -> points: one per UTC night, or per kernel release in order of first
  *	     appearance, valued at the median of their runs
  *	  -> stats_edivisive over the points -> regimes
- *	  -> every change point stored (results_changepoint_store)
  *	  -> verdict: newest regime vs the one before, against the floor
  *	  -> a struct compare_series row per series, for compare.h's writers
  *
@@ -36,8 +35,9 @@
  *  - A night's point is dated 00:00 UTC of that night, so the stored
  *    at_us does not move when a selection leaves out the night's first run.
  *
- * This file does not print (runner/cmd_trend.c) nor write reports
- * (report/format.c).
+ * This file does not write the store: it returns the change points, and
+ * the caller stores them (`trend` unless --no-store, `nightly`; a report
+ * only reads). Nor does it print or format (report/format*.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -302,8 +302,6 @@ struct trend_params {
 	unsigned permutations;
 	uint64_t seed;
 	double floor;
-	bool store;
-	uint64_t now_us;
 };
 
 /* after / before - 1; a change from 0 is infinite in its direction. */
@@ -312,25 +310,6 @@ static double trend_change(double before, double after)
 	if (before == 0)
 		return after == 0 ? 0 : copysign((double)INFINITY, after);
 	return after / before - 1;
-}
-
-static int trend_store(struct results *db, const struct trend_series *s,
-		       const struct trend_changepoint *cp, const struct trend_params *pp,
-		       struct diag *d)
-{
-	const struct results_changepoint row = {
-		.scenario = s->scenario,
-		.variant_key = s->variant_key,
-		.metric = s->metric,
-		.at_us = cp->at_us,
-		.label = cp->label,
-		.median_before = cp->median_before,
-		.median_after = cp->median_after,
-		.p = cp->p,
-		.detected_at_us = pp->now_us,
-	};
-
-	return results_changepoint_store(db, &row, d);
 }
 
 /* "2026-11-30 (kernel 6.18.1)" or "kernel 6.18.1 (2026-11-30)": the
@@ -362,8 +341,7 @@ static void trend_reason(struct trend_series *s, const struct trend_params *pp, 
 		  trend_by_points(pp->by), s->new_regime ? ", new with the newest point" : "");
 }
 
-static int trend_analyse(struct results *db, struct trend_series *s,
-			 const struct trend_params *pp, size_t *n_stored, struct diag *d)
+static int trend_analyse(struct trend_series *s, const struct trend_params *pp, struct diag *d)
 {
 	size_t n = s->n_points, need = 2 * pp->min_size, max_cps, i, k, lo, hi, c;
 	size_t *found = NULL;
@@ -416,12 +394,6 @@ static int trend_analyse(struct results *db, struct trend_series *s,
 		if (stats_mann_whitney(x + lo, c - lo, x + c, hi - c, &u, &cp->p) < 0)
 			cp->p = (double)NAN;
 		s->n_cps++;
-		if (pp->store) {
-			ret = trend_store(db, s, cp, pp, d);
-			if (ret < 0)
-				goto out;
-			(*n_stored)++;
-		}
 	}
 	if (!s->n_cps) {
 		s->verdict = COMPARE_NO_CHANGE;
@@ -534,8 +506,6 @@ static int trend_params_resolve(const struct trend_opts *o, struct trend_params 
 	pp->permutations = o->permutations ? o->permutations : TREND_DEFAULT_PERMUTATIONS;
 	pp->seed = o->seed ? o->seed : TREND_DEFAULT_SEED;
 	pp->floor = o->floor > 0 ? o->floor : TREND_DEFAULT_FLOOR;
-	pp->store = !o->no_store;
-	pp->now_us = o->now_us ? o->now_us : mtime_wall_us();
 	if (pp->by != TREND_BY_NIGHT && pp->by != TREND_BY_KERNEL)
 		return diag_set(d, -EINVAL, "cannot compute trends: unknown grouping %d",
 				(int)pp->by);
@@ -605,7 +575,7 @@ int report_trend(struct results *db, const struct results_filter *f, const struc
 		s->higher_is_better = compare_higher_is_better(s->metric);
 		ret = trend_points(&c, &c.acc[i], pp.by, s);
 		if (ret == 0)
-			ret = trend_analyse(db, s, &pp, &out->n_stored, d);
+			ret = trend_analyse(s, &pp, d);
 		if (ret < 0)
 			goto out;
 	}

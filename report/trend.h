@@ -1,7 +1,8 @@
 /*
  * trend.h: change points over each series' nightly history, and a verdict
- * on the newest regime. Reads runs through results/, stores the change
- * points it finds there (results_changepoint_store); prints nothing.
+ * on the newest regime. Reads runs through results/ and returns the change
+ * points it finds: storing them (results_changepoint_store) is the
+ * caller's choice. Writes nothing, prints nothing.
  *
  * A series is one (scenario, variant_key, metric) of the selection; only
  * runs with status ok are measurements. Its history has one point per
@@ -58,8 +59,6 @@ struct trend_opts {
 	unsigned permutations;	/* 0: 199 */
 	uint64_t seed;		/* 0: TREND_DEFAULT_SEED; results are reproducible */
 	double floor;		/* 0: 0.02, relative change of the medians */
-	bool no_store;		/* find change points without storing them */
-	uint64_t now_us;	/* detected_at_us of what is stored; 0: wall clock */
 };
 
 /* One point of a history. */
@@ -109,13 +108,13 @@ struct trend_result {
 	struct compare_result rows; /* the series as compare rows, for the writers:
 				     * regressions first, then inconclusive,
 				     * improvements, no change */
-	size_t n_stored;	    /* change points stored */
+	size_t n_stored;	    /* change points the caller stored (report_trend: 0) */
 };
 
 /*
  * Find the change points of every series selected by f (its status is
- * replaced by "ok"), store them unless o->no_store, and give each series
- * its verdict. An empty selection is not an error: out->n == 0.
+ * replaced by "ok") and give each series its verdict. An empty selection
+ * is not an error: out->n == 0.
  * Returns 0, or a negative errno with d set (out is then released).
  */
 int report_trend(struct results *db, const struct results_filter *f, const struct trend_opts *o,

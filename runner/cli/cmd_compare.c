@@ -10,18 +10,9 @@
  * --baseline and --candidate may be repeated; each takes selectors as
  * `runs` does (selector.h), all of one side narrowing that side together.
  * The chosen format goes to stdout, or to FILE with --output (the text
- * table then still goes to stdout, so a CI log shows the verdict).
- *
- * JSON (written here, jansson lives in runner/):
- *   {"baseline": "tag:side=a", "candidate": "tag:side=b", "alpha": 0.01,
- *    "correction": "holm",
- *    "series": [{scenario, variant, metric, higher_is_better, n_baseline,
- *                n_candidate, median_baseline, median_candidate, ratio,
- *                ci95: [lo, hi], p, p_adjusted, floor, verdict, reason}],
- *    "counts": {"regression": 0, "inconclusive": 0, "improvement": 0,
- *               "no_change": 2}}
- * A figure that does not exist (the ratio to a median of 0, p_adjusted of
- * a series with too few runs) is null.
+ * table then still goes to stdout, so a CI log shows the verdict). Every
+ * format is written by report/ (format.h); this file parses the options,
+ * calls report_compare and says what failed.
  *
  * Exit: 0 no series regressed, 1 one did (or, with --fail-on-inconclusive,
  * one was inconclusive), 64 usage, 65 no database there, a selection holds
@@ -29,12 +20,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "array.h"
 #include "cmdutil.h"
 #include "commands.h"
 #include "compare.h"
@@ -43,10 +33,13 @@
 #include "selector.h"
 #include "units.h"
 
+/* getopt_long val of --fail-on-inconclusive: beyond any character */
+enum { OPT_FAIL_INCONCLUSIVE = 256 };
+
 struct compare_args {
 	const char *db;
 	const char *output;
-	enum cmdutil_format format;
+	enum report_format format;
 	bool fail_on_inconclusive;
 	struct selector base, cand;
 	size_t n_base_args, n_cand_args;
@@ -93,10 +86,79 @@ static int parse_probability(const char *s, double *out)
 	return 0;
 }
 
+/* One option (cmdutil_parse_options): 0, or the exit code to return. */
+static int compare_option(int c, char *arg, void *ctx)
+{
+	struct compare_args *a = ctx;
+	const char **g;
+	double pct;
+
+	switch (c) {
+	case 'd':
+		a->db = arg;
+		break;
+	case 'b':
+	case 'c':
+		if (cmdutil_select(c == 'b' ? &a->base : &a->cand, arg,
+				   c == 'b' ? "--baseline" : "--candidate"))
+			return EXIT_USAGE;
+		if (join_arg(c == 'b' ? &a->base_text : &a->cand_text, arg) < 0) {
+			say_error("cannot parse the arguments: out of memory");
+			return EXIT_SOFTWARE;
+		}
+		break;
+	case 'm':
+		g = array_grow(a->metrics, a->n_metrics, sizeof(*g));
+		if (!g) {
+			say_error("cannot parse the arguments: out of memory");
+			return EXIT_SOFTWARE;
+		}
+		a->metrics = g;
+		g[a->n_metrics++] = arg;
+		break;
+	case 'f':
+		if (report_format_parse(arg, &a->format) < 0) {
+			say_error("unknown format '%s' (text, json, markdown, junit, ktap)", arg);
+			return usage_of("compare");
+		}
+		break;
+	case 'o':
+		a->output = arg;
+		break;
+	case 'a':
+		if (parse_probability(arg, &a->opts.alpha) < 0) {
+			say_error("--alpha '%s': expected a probability between 0 and 1, e.g. 0.01", arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case 'C':
+		if (!strcmp(arg, "holm")) {
+			a->opts.correction = COMPARE_HOLM;
+		} else if (!strcmp(arg, "bh")) {
+			a->opts.correction = COMPARE_BH;
+		} else {
+			say_error("--correction '%s': expected holm or bh", arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case 'F':
+		if (units_parse_percent(arg, &pct) < 0 || !(pct > 0) || !(pct < 100)) {
+			say_error("--floor '%s': expected a percentage above 0 and below 100, e.g. 2 or 2%%",
+				  arg);
+			return EXIT_USAGE;
+		}
+		a->opts.floor_min = pct / 100;
+		break;
+	case OPT_FAIL_INCONCLUSIVE:
+		a->fail_on_inconclusive = true;
+		break;
+	}
+	return 0;
+}
+
 /* 0, or the exit code to return. */
 static int parse_args(int argc, char **argv, struct compare_args *a)
 {
-	enum { OPT_FAIL_INCONCLUSIVE = 256 };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "baseline", required_argument, NULL, 'b' },
@@ -110,80 +172,10 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 		{ "fail-on-inconclusive", no_argument, NULL, OPT_FAIL_INCONCLUSIVE },
 		{},
 	};
-	struct diag sel_err = DIAG_INIT;
-	double pct;
-	int c;
+	int ret = cmdutil_parse_options(argc, argv, "compare", opts, compare_option, a);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->db = optarg;
-			break;
-		case 'b':
-		case 'c':
-			if (selector_add(c == 'b' ? &a->base : &a->cand, optarg, &sel_err) < 0) {
-				say_error("--%s: %s", c == 'b' ? "baseline" : "candidate",
-					  diag_str(&sel_err));
-				return EXIT_USAGE;
-			}
-			if (join_arg(c == 'b' ? &a->base_text : &a->cand_text, optarg) < 0) {
-				say_error("cannot parse the arguments: out of memory");
-				return EXIT_SOFTWARE;
-			}
-			break;
-		case 'm': {
-			const char **g = realloc(a->metrics, (a->n_metrics + 1) * sizeof(*g));
-
-			if (!g) {
-				say_error("cannot parse the arguments: out of memory");
-				return EXIT_SOFTWARE;
-			}
-			a->metrics = g;
-			g[a->n_metrics++] = optarg;
-			break;
-		}
-		case 'f':
-			if (cmdutil_format_parse(optarg, &a->format) < 0) {
-				say_error("unknown format '%s' (text, json, markdown, junit, ktap)", optarg);
-				return usage_of("compare");
-			}
-			break;
-		case 'o':
-			a->output = optarg;
-			break;
-		case 'a':
-			if (parse_probability(optarg, &a->opts.alpha) < 0) {
-				say_error("--alpha '%s': expected a probability between 0 and 1, e.g. 0.01",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'C':
-			if (!strcmp(optarg, "holm")) {
-				a->opts.correction = COMPARE_HOLM;
-			} else if (!strcmp(optarg, "bh")) {
-				a->opts.correction = COMPARE_BH;
-			} else {
-				say_error("--correction '%s': expected holm or bh", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'F':
-			if (units_parse_percent(optarg, &pct) < 0 || !(pct > 0) || !(pct < 100)) {
-				say_error("--floor '%s': expected a percentage above 0 and below 100, e.g. 2 or 2%%",
-					  optarg);
-				return EXIT_USAGE;
-			}
-			a->opts.floor_min = pct / 100;
-			break;
-		case OPT_FAIL_INCONCLUSIVE:
-			a->fail_on_inconclusive = true;
-			break;
-		default:
-			return usage_of("compare");
-		}
-	}
+	if (ret)
+		return ret;
 	if (optind < argc) {
 		say_error("unexpected argument '%s' (selectors go after --baseline or --candidate)",
 			  argv[optind]);
@@ -198,109 +190,16 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 	return 0;
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
-
-/* A JSON string of s. jansson takes UTF-8 only: a stored name that is not
- * (the store keeps bytes) gets its non-ASCII bytes as '?' rather than
- * vanishing from the output. */
-static json_t *str_json(const char *s)
-{
-	json_t *j = json_string(s);
-	char *copy;
-
-	if (j)
-		return j;
-	copy = strdup(s);
-	if (!copy)
-		return NULL;
-	for (char *p = copy; *p; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j;
-}
-
-static json_t *series_json(const struct compare_series *s)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "scenario", str_json(s->scenario));
-	json_object_set_new(o, "variant", str_json(s->variant_key));
-	json_object_set_new(o, "metric", str_json(s->metric));
-	json_object_set_new(o, "higher_is_better", json_boolean(s->higher_is_better));
-	json_object_set_new(o, "n_baseline", json_integer((json_int_t)s->n_base));
-	json_object_set_new(o, "n_candidate", json_integer((json_int_t)s->n_cand));
-	json_object_set_new(o, "median_baseline", cmdutil_json_num(s->median_base));
-	json_object_set_new(o, "median_candidate", cmdutil_json_num(s->median_cand));
-	json_object_set_new(o, "mad_baseline", cmdutil_json_num(s->mad_base));
-	json_object_set_new(o, "mad_candidate", cmdutil_json_num(s->mad_cand));
-	json_object_set_new(o, "ratio", cmdutil_json_num(s->ratio));
-	json_object_set_new(o, "ci95", json_pack("[o, o]", cmdutil_json_num(s->ci_lo),
-						 cmdutil_json_num(s->ci_hi)));
-	json_object_set_new(o, "p", cmdutil_json_num(s->p));
-	json_object_set_new(o, "p_adjusted", cmdutil_json_num(s->p_adjusted));
-	json_object_set_new(o, "floor", cmdutil_json_num(s->floor));
-	json_object_set_new(o, "verdict", json_string(compare_verdict_name(s->verdict)));
-	json_object_set_new(o, "reason", str_json(s->reason));
-	return o;
-}
-
-static int write_json(FILE *f, const struct compare_args *a, const struct compare_result *r)
-{
-	json_t *o = json_object(), *series = json_array(), *counts = json_object();
-	int ret;
-
-	for (size_t i = 0; i < r->n; i++)
-		json_array_append_new(series, series_json(&r->series[i]));
-	for (int v = 0; v < COMPARE_VERDICTS_; v++)
-		json_object_set_new(counts, compare_verdict_name((enum compare_verdict)v),
-				    json_integer((json_int_t)r->counts[v]));
-	json_object_set_new(o, "baseline", str_json(a->base_text));
-	json_object_set_new(o, "candidate", str_json(a->cand_text));
-	json_object_set_new(o, "alpha", json_real(a->opts.alpha > 0 ? a->opts.alpha : 0.01));
-	json_object_set_new(o, "correction",
-			    json_string(a->opts.correction == COMPARE_BH ? "bh" : "holm"));
-	json_object_set_new(o, "series", series);
-	json_object_set_new(o, "counts", counts);
-	ret = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ? -EIO : 0;
-	json_decref(o);
-	if (!ret)
-		fputc('\n', f);
-	return ret ? ret : (ferror(f) ? -EIO : 0);
-}
-
 struct compare_output {
-	const struct compare_args *a;
 	const struct compare_result *r;
-	const char *title;
+	struct compare_about about;
 };
 
-static int write_format(FILE *f, enum cmdutil_format fmt, bool colour, const void *ctx)
+static int write_format(FILE *f, enum report_format format, bool colour, const void *ctx)
 {
 	const struct compare_output *o = ctx;
 
-	switch (fmt) {
-	case CMDUTIL_FMT_JSON:
-		return write_json(f, o->a, o->r);
-	case CMDUTIL_FMT_MARKDOWN:
-		return report_write_markdown(f, o->r, o->title);
-	case CMDUTIL_FMT_JUNIT:
-		return report_write_junit(f, o->r, o->title);
-	case CMDUTIL_FMT_KTAP:
-		return report_write_ktap(f, o->r, o->title);
-	default:
-		return report_write_text(f, o->r, o->title, colour);
-	}
-}
-
-/* The file results_open() would open for path (the same rule). */
-static const char *db_path_of(const char *path)
-{
-	if (path && *path)
-		return path;
-	path = getenv(RESULTS_DB_ENV);
-	return path && *path ? path : RESULTS_DEFAULT_DB;
+	return report_write_compare(f, format, colour, o->r, &o->about);
 }
 
 int cmd_compare(int argc, char **argv)
@@ -309,7 +208,6 @@ int cmd_compare(int argc, char **argv)
 	struct compare_result r = { 0 };
 	struct results *db = NULL;
 	struct diag d = DIAG_INIT;
-	const char *db_path;
 	struct compare_output output;
 	char *title = NULL;
 	int ret, err;
@@ -324,19 +222,11 @@ int cmd_compare(int argc, char **argv)
 		say_error("cannot compare: out of memory");
 		goto out;
 	}
-	/* results_open() would create a missing database: a mistyped path
-	 * must not become an empty store and a "holds no ok run" */
-	db_path = db_path_of(a.db);
-	if (access(db_path, F_OK) != 0) {
-		say_error("cannot compare: no database at '%s': %s", db_path, strerror(errno));
-		ret = EXIT_DATAERR;
+	/* a mistyped path must not become an empty store and a "holds no ok run" */
+	ret = cmdutil_open_existing_db(a.db, "compare", &db);
+	if (ret)
 		goto out;
-	}
-	err = results_open(db_path, &db, &d);
-	if (err < 0) {
-		say_error("%s", diag_str(&d));
-		goto out;
-	}
+	ret = EXIT_SOFTWARE;
 	err = report_compare(db, &a.base.filter, &a.cand.filter, &a.opts, &r, &d);
 	if (err == -ENODATA || err == -EINVAL) {
 		say_error("cannot compare: %s", diag_str(&d));
@@ -348,7 +238,11 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	}
 
-	output = (struct compare_output){ .a = &a, .r = &r, .title = title };
+	output = (struct compare_output){
+		.r = &r,
+		.about = { .title = title, .baseline = a.base_text, .candidate = a.cand_text,
+			   .opts = &a.opts },
+	};
 	if (cmdutil_write_output(a.output, a.format, write_format, &output, "comparison") < 0)
 		goto out;
 	ret = EXIT_OK;

@@ -17,13 +17,13 @@
  * runs lists the selection as an aligned table.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "results.h"
@@ -36,6 +36,34 @@ struct common_args {
 	struct selector sel;
 };
 
+struct common_parse {
+	struct common_args *a;
+	bool want_format; /* export; runs has neither --format nor --samples */
+	const char *cmd;
+};
+
+static int common_option(int c, char *arg, void *ctx)
+{
+	struct common_parse *p = ctx;
+
+	switch (c) {
+	case 'd':
+		p->a->db = arg;
+		break;
+	case 'f':
+		if (!p->want_format)
+			return usage_of(p->cmd);
+		p->a->format = arg;
+		break;
+	case 's':
+		if (!p->want_format)
+			return usage_of(p->cmd);
+		p->a->samples = true;
+		break;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, bool want_format, struct common_args *a,
 		      const char *cmd)
 {
@@ -45,29 +73,11 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 		{ "samples", no_argument, NULL, 's' },
 		{},
 	};
-	struct diag sel_err = DIAG_INIT;
-	int c;
+	struct common_parse p = { a, want_format, cmd };
+	int ret = cmdutil_parse_options(argc, argv, cmd, opts, common_option, &p);
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			a->db = optarg;
-			break;
-		case 'f':
-			if (!want_format)
-				return usage_of(cmd);
-			a->format = optarg;
-			break;
-		case 's':
-			if (!want_format)
-				return usage_of(cmd);
-			a->samples = true;
-			break;
-		default:
-			return usage_of(cmd);
-		}
-	}
+	if (ret)
+		return ret;
 	if (want_format && (!a->format || (strcmp(a->format, "json") && strcmp(a->format, "csv")))) {
 		say_error("'%s' needs --format json or --format csv", cmd);
 		return usage_of(cmd);
@@ -76,31 +86,7 @@ static int parse_args(int argc, char **argv, bool want_format, struct common_arg
 		say_error("'%s --samples' needs --format json", cmd);
 		return usage_of(cmd);
 	}
-	for (int i = optind; i < argc; i++) {
-		if (selector_add(&a->sel, argv[i], &sel_err) < 0) {
-			say_error("%s", diag_str(&sel_err));
-			return EXIT_USAGE;
-		}
-	}
-	return 0;
-}
-
-/* The arguments parsed and the store opened: 0, or the exit code to
- * return (after saying why). */
-static int parse_and_open(int argc, char **argv, bool want_format, struct common_args *a,
-			  const char *cmd, struct results **db)
-{
-	struct diag d = DIAG_INIT;
-	int ret;
-
-	ret = parse_args(argc, argv, want_format, a, cmd);
-	if (ret)
-		return ret;
-	if (results_open(a->db, db, &d) < 0) {
-		say_error("%s", diag_str(&d));
-		return EXIT_SOFTWARE;
-	}
-	return 0;
+	return cmdutil_select_operands(argc, argv, optind, &a->sel);
 }
 
 static void iso_time(uint64_t us, char *buf, size_t size)
@@ -187,8 +173,7 @@ static json_t *samples_json(const struct results_run *run)
 		json_object_set_new(o, "bytes_retrans",
 				    u64_if(p, TELEM_C_BYTES_RETRANS, x->bytes_retrans));
 		json_object_set_new(o, "bytes_sent", u64_if(p, TELEM_C_BYTES_SENT, x->bytes_sent));
-		json_object_set_new(o, "bytes_acked",
-				    u64_if(p, TELEM_C_BYTES_ACKED, x->bytes_acked));
+		json_object_set_new(o, "bytes_acked", u64_if(p, TELEM_C_BYTES_ACKED, x->bytes_acked));
 		json_object_set_new(o, "bytes_received",
 				    u64_if(p, TELEM_C_BYTES_RECEIVED, x->bytes_received));
 		json_object_set_new(o, "subflows_total",
@@ -391,7 +376,9 @@ int cmd_export(int argc, char **argv)
 	struct names ns = { 0 };
 	int r, ret;
 
-	ret = parse_and_open(argc, argv, true, &a, "export", &db);
+	ret = parse_args(argc, argv, true, &a, "export");
+	if (!ret)
+		ret = cmdutil_open_db(a.db, &db);
 	if (ret)
 		goto out;
 	ret = EXIT_SOFTWARE;
@@ -455,7 +442,9 @@ int cmd_runs(int argc, char **argv)
 	struct diag d = DIAG_INIT;
 	int r, ret;
 
-	ret = parse_and_open(argc, argv, false, &a, "runs", &db);
+	ret = parse_args(argc, argv, false, &a, "runs");
+	if (!ret)
+		ret = cmdutil_open_db(a.db, &db);
 	if (ret)
 		goto out;
 	ret = EXIT_SOFTWARE;

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmdutil.h"
 #include "commands.h"
 #include "compare.h"
 #include "exitcodes.h"
@@ -311,6 +312,8 @@ int cmd_nightly(int argc, char **argv)
 
 	printf("\n== trend: this host's history\n");
 	r = report_trend(db, &hist, &(struct trend_opts){ 0 }, &tr, &d);
+	if (r == 0)
+		r = cmdutil_trend_store(db, &tr, 0, &d);
 	if (r < 0) {
 		say_error("trend: %s", diag_str(&d));
 		goto out;

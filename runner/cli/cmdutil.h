@@ -1,48 +1,84 @@
 /*
- * cmdutil: what the report commands (`compare`, `trend`) share about their
- * output: the --format names, colour on stdout, JSON numbers, and the
- * rule "the chosen format into --output FILE, the text on stdout".
+ * cmdutil: what the commands share around their one library call: the
+ * getopt loop and selectors as operands or option values, opening the
+ * store, and for the report commands (`compare`, `trend`) colour on stdout
+ * and the rule "the chosen format into --output FILE, the text on
+ * stdout"; and storing a trend's change points (`trend`, `nightly`).
  *
- * It prints only the messages of a failed write (runner/ prints); what a
- * command computes and how each format looks stay in the command and in
- * report/.
+ * Each helper says what failed (runner/cli prints) and returns the exit
+ * code or a negative errno, as its comment says. What a command computes
+ * and how each format looks are report/'s (format.h).
  */
 #ifndef MPL_CMDUTIL_H
 #define MPL_CMDUTIL_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
-#include <jansson.h>
+#include "format.h"
+#include "results.h"
+#include "selector.h"
+#include "trend.h"
 
-/* --format values, in the order of their names (text first: the default). */
-enum cmdutil_format {
-	CMDUTIL_FMT_TEXT,
-	CMDUTIL_FMT_JSON,
-	CMDUTIL_FMT_MARKDOWN,
-	CMDUTIL_FMT_JUNIT,
-	CMDUTIL_FMT_KTAP,
-};
+/* ---- options and operands ---- */
 
-/* "text", "json", "markdown", "junit" or "ktap": 0, or -EINVAL for any
- * other name (the caller says so, in its own words). */
-int cmdutil_format_parse(const char *name, enum cmdutil_format *out);
+/* One option of a command: c is getopt_long's val, arg its argument (NULL
+ * without). 0 to go on, or the exit code the command returns. */
+typedef int (*cmdutil_option_fn)(int c, char *arg, void *ctx);
+
+/*
+ * A command's getopt loop: resets getopt (one process may parse several
+ * commands), hands every option of opts to fn and answers an unknown one
+ * (or a missing argument, which getopt_long has named) with the usage of
+ * cmd. Returns 0 with optind at the first operand, or the exit code.
+ */
+int cmdutil_parse_options(int argc, char **argv, const char *cmd, const struct option *opts,
+			  cmdutil_option_fn fn, void *ctx);
+
+/* Add selector text to sel. 0, or EXIT_USAGE after "OPT: why" (or "why"
+ * when opt is NULL: an operand) was said. */
+int cmdutil_select(struct selector *sel, const char *text, const char *opt);
+
+/* Every operand from argv[first] on as a selector of sel: 0 or EXIT_USAGE. */
+int cmdutil_select_operands(int argc, char **argv, int first, struct selector *sel);
+
+/* ---- the store ---- */
+
+/* Open the store at path (NULL or "": $MPTCP_LAB_DB, else the default
+ * file), created if missing. 0, or EXIT_SOFTWARE after the store's
+ * message was said. */
+int cmdutil_open_db(const char *path, struct results **db);
+
+/* The same for a command that only reads: a database that does not exist
+ * is not created (a mistyped path must not become an empty store) but
+ * "cannot WHAT: no database at 'PATH': ..." and EXIT_DATAERR. */
+int cmdutil_open_existing_db(const char *path, const char *what, struct results **db);
+
+/* ---- output ---- */
 
 /* Colour on a terminal that is not dumb, unless $NO_COLOR. */
 bool cmdutil_stdout_colour(void);
 
-/* jansson has no NaN: a figure that does not exist is null. */
-json_t *cmdutil_json_num(double v);
-
 /* Writes the result in format to f; colour only ever on a terminal. */
-typedef int (*cmdutil_write_fn)(FILE *f, enum cmdutil_format format, bool colour,
+typedef int (*cmdutil_write_fn)(FILE *f, enum report_format format, bool colour,
 				const void *ctx);
 
 /* Write format to stdout, or, with output, into that file and the text to
  * stdout (so a CI log still shows the verdict). 0, or a negative errno
  * after "cannot write 'FILE': ..." or "cannot write the WHAT to stdout:
  * ..." was said. */
-int cmdutil_write_output(const char *output, enum cmdutil_format format, cmdutil_write_fn write,
+int cmdutil_write_output(const char *output, enum report_format format, cmdutil_write_fn write,
 			 const void *ctx, const char *what);
+
+/*
+ * Store every change point of r (report_trend finds them, it stores
+ * nothing) in the changepoints table, first detected at now_us (0: the
+ * wall clock), and count them in r->n_stored. The same detection made
+ * again updates its row. 0, or a negative errno with d set.
+ */
+int cmdutil_trend_store(struct results *db, struct trend_result *r, uint64_t now_us,
+			struct diag *d);
 
 #endif

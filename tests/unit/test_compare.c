@@ -37,6 +37,7 @@
 
 #include "commands.h"
 #include "compare.h"
+#include "format.h"
 #include "results.h"
 #include "spawn.h"
 #include "stats.h"
@@ -194,6 +195,21 @@ static char *slurp(const char *path)
 	}
 	fclose(f);
 	return buf;
+}
+
+/* r in format through report_write_compare() (title as the heading, no
+ * colour) into tmpdir/name, read back; path gets the file's path. */
+static char *written(const struct compare_result *r, enum report_format format, const char *title,
+		     const char *what, const char *name, char *path, size_t size)
+{
+	const struct compare_about about = { .title = title };
+	FILE *f;
+
+	snprintf(path, size, "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	CHECK(f && report_write_compare(f, format, false, r, &about) == 0 && fclose(f) == 0,
+	      "(f) %s written", what);
+	return slurp(path);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -556,15 +572,11 @@ int main(void)
 		      r.counts[COMPARE_NO_CHANGE] == 1,
 	      "(f) one regression, one inconclusive, one no change");
 	{
-		FILE *f;
 		const char *why;
 		int lint;
 
-		snprintf(path, sizeof(path), "%s/f.xml", tmpdir);
-		f = fopen(path, "w");
-		CHECK(f && report_write_junit(f, &r, "suite \"<f>\"") == 0 && fclose(f) == 0,
-		      "(f) JUnit written");
-		text = slurp(path);
+		text = written(&r, REPORT_FMT_JUNIT, "suite \"<f>\"", "JUnit", "f.xml", path,
+			       sizeof(path));
 		CHECK(text != NULL, "(f) JUnit read back");
 		why = xml_check(text);
 		CHECK(!why, "(f) JUnit is well-formed XML (%s)", why ? why : "checked here");
@@ -587,11 +599,7 @@ int main(void)
 		      "(f) JUnit: skipped with the reason");
 		free(text);
 
-		snprintf(path, sizeof(path), "%s/f.ktap", tmpdir);
-		f = fopen(path, "w");
-		CHECK(f && report_write_ktap(f, &r, "compare") == 0 && fclose(f) == 0,
-		      "(f) KTAP written");
-		text = slurp(path);
+		text = written(&r, REPORT_FMT_KTAP, "compare", "KTAP", "f.ktap", path, sizeof(path));
 		CHECK(!strncmp(text, "KTAP version 1\n1..3\n", 20), "(f) KTAP: version and plan");
 		CHECK(strstr(text, "\nnot ok 1 syn goodput_bps\n# goodput_bps: "),
 		      "(f) KTAP: not ok for the regression, with a diagnostic");
@@ -604,22 +612,15 @@ int main(void)
 		      "(f) KTAP: kselftest totals");
 		free(text);
 
-		snprintf(path, sizeof(path), "%s/f.md", tmpdir);
-		f = fopen(path, "w");
-		CHECK(f && report_write_markdown(f, &r, "a | b") == 0 && fclose(f) == 0,
-		      "(f) Markdown written");
-		text = slurp(path);
+		text = written(&r, REPORT_FMT_MARKDOWN, "a | b", "Markdown", "f.md", path,
+			       sizeof(path));
 		CHECK(strstr(text, "1 regression, 1 inconclusive, 0 improvements, 1 no change"),
 		      "(f) Markdown: the summary line counts");
 		CHECK(strstr(text, "cc=x&lt;&amp;\"&gt;'y\\|z") && count(text, "\n| ") == 4,
 		      "(f) Markdown: '|' and HTML escaped, a header and 3 rows");
 		free(text);
 
-		snprintf(path, sizeof(path), "%s/f.txt", tmpdir);
-		f = fopen(path, "w");
-		CHECK(f && report_write_text(f, &r, "title", false) == 0 && fclose(f) == 0,
-		      "(f) text written");
-		text = slurp(path);
+		text = written(&r, REPORT_FMT_TEXT, "title", "text", "f.txt", path, sizeof(path));
 		CHECK(strstr(text, "\nREGRESSION    syn") && !strchr(text, '\033') &&
 			      strstr(text, "3 series: 1 regression"),
 		      "(f) text: regression first, no colour, a count line");

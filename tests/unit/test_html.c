@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "html.h"
 
 static int failures;
@@ -198,8 +199,8 @@ static void test_page(void)
 	       "the page frame fetches nothing");
 	EXPECT(strstr(buf, "<meta charset=\"utf-8\">") != NULL, "the page declares UTF-8");
 	free(buf);
-	EXPECT(!strcmp(html_verdict_class(COMPARE_REGRESSION), "regression") &&
-		       !strcmp(html_verdict_class(COMPARE_NO_CHANGE), "no-change"),
+	EXPECT(!strcmp(compare_verdict_words(COMPARE_REGRESSION)->css, "regression") &&
+		       !strcmp(compare_verdict_words(COMPARE_NO_CHANGE)->css, "no-change"),
 	       "verdict classes");
 }
 

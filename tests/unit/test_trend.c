@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cmdutil.h"
 #include "compare.h"
 #include "results.h"
 #include "stats.h"
@@ -97,9 +98,11 @@ static int trend_of(struct results *r, const char *scenario, enum trend_by by, u
 		    struct trend_result *res, struct diag *d)
 {
 	struct results_filter f = { .scenario = scenario };
-	struct trend_opts o = { .by = by, .now_us = now_us };
+	struct trend_opts o = { .by = by };
+	int ret = report_trend(r, &f, &o, res, d);
 
-	return report_trend(r, &f, &o, res, d);
+	/* as `trend` does: report_trend finds, the command stores */
+	return ret < 0 ? ret : cmdutil_trend_store(r, res, now_us, d);
 }
 
 struct cp_seen {

@@ -1,0 +1,97 @@
+/*
+ * pages.h: the static report a maintainer opens the morning after a
+ * nightly run, written from the store into a directory:
+ *
+ *   index.html            summary of the newest night (verdict counts,
+ *                         runs by status, host, kernel) and one row per
+ *                         series with its verdict, change and CI, sparkline
+ *   scenario-<slug>.html  per scenario: trend per metric (nightly median,
+ *                         its 95 % CI band per variant, change points and
+ *                         kernel changes marked), every run of baseline and
+ *                         candidate as points, and the newest ok run over time
+ *   report.md             the summary in Markdown, PNG charts linked
+ *   charts/NAME.svg, .png drawn by charts.c (gnuplot)
+ *
+ * The newest night is the UTC date of the newest selected run; its host is
+ * that run's host. The candidate is that night's runs on that host, the
+ * baseline the same host's runs of the nights before, or the runs a
+ * baseline filter selects (report_compare). Change points come from
+ * report_trend over the host's history, computed and not stored: a report
+ * only reads the store.
+ *
+ * Every user string is escaped (html.h) and every file name made from one
+ * is a slug with a hash. A chart gnuplot cannot draw is a note in the page
+ * and a call of the observer, not a missing link or a failure.
+ *
+ * What it does not do: print, exit, open the store (the caller hands it
+ * an open one), or parse options. The files are laid out as
+ *
+ *	pages.c           report_pages_write(): collect, analyse, write; the
+ *	                  pieces the pages share (charts, values, images)
+ *	pages_collect.c   reading the runs into series, scenarios, kernels,
+ *	                  nightly medians
+ *	pages_index.c     index.html, report.md and the sparklines
+ *	pages_scenario.c  the scenario pages
+ */
+#ifndef MPL_PAGES_H
+#define MPL_PAGES_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "results.h"
+
+/* The default baseline: this many nights before the newest. Four weeks
+ * are hundreds of runs per series, plenty for the test and the bootstrap,
+ * and keep months-old regimes (and their cost: compare bootstraps every
+ * baseline value) out of tonight's verdict. */
+#define REPORT_PAGES_NIGHTS 28
+/* baseline_nights for every earlier night (`report --baseline-nights 0`) */
+#define REPORT_PAGES_ALL_NIGHTS UINT_MAX
+
+struct report_pages_opts {
+	const char *out_dir;		       /* created if missing, with out_dir/charts */
+	const struct results_filter *sel;      /* the runs reported on; NULL: every run */
+	const struct results_filter *baseline; /* NULL: the nights before, same host */
+	unsigned baseline_nights;	       /* 0: REPORT_PAGES_NIGHTS; or REPORT_PAGES_ALL_NIGHTS */
+};
+
+/* What the caller hears while the pages are written; any member may be
+ * NULL. */
+struct report_pages_observer {
+	/* The n-th chart (from 1) gnuplot could not draw, and why; its page
+	 * says so too. The pages go on. */
+	void (*chart_failed)(void *ctx, size_t n, const char *why);
+	void *ctx;
+};
+
+/* What was written, and how long each part took (`report --timing`). */
+struct report_pages_stats {
+	size_t n_runs, n_series, n_scenarios, n_regressions;
+	size_t n_charts, n_charts_failed;
+	uint64_t query_us;    /* reading the runs */
+	uint64_t analysis_us; /* all of the analysis, of which: */
+	uint64_t compare_us;  /*   report_compare of the night */
+	uint64_t trend_us;    /*   report_trend of the host's history */
+	uint64_t charts_us;   /* gnuplot, while the pages were written */
+	uint64_t pages_us;    /* writing the pages, gnuplot not counted */
+};
+
+/*
+ * Write the report of the runs o->sel selects in db into o->out_dir,
+ * replacing the files of an earlier report there. st (may be NULL) is
+ * filled as far as the report got.
+ *
+ * Returns 0 when the pages are written, charts drawn or not (not one
+ * drawn: st->n_charts_failed == st->n_charts, gnuplot or its scripts are
+ * missing). Else a negative errno with d saying what failed: -ENODATA
+ * when the selection holds no run, anything else for a store, analysis
+ * or file failure.
+ */
+int report_pages_write(struct results *db, const struct report_pages_opts *o,
+		       const struct report_pages_observer *obs, struct report_pages_stats *st,
+		       struct diag *d);
+
+#endif
