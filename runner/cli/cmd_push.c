@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "push.h"
@@ -109,16 +110,10 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 	return 0;
 }
 
-static void push_said_failed(void *arg, const char *why, size_t runs)
-{
-	(void)arg;
-	say_error("%s; %zu run%s kept in the outbox", why, runs, runs == 1 ? "" : "s");
-}
-
 int cmd_push(int argc, char **argv)
 {
 	struct push_args a = { .opts = { .cancel = &mpl_interrupted,
-					 .batch_failed = push_said_failed } };
+					 .batch_failed = cmdutil_push_failed } };
 	struct push_summary t = { 0 };
 	struct results *db = NULL;
 	struct diag d = DIAG_INIT;
@@ -143,23 +138,8 @@ int cmd_push(int argc, char **argv)
 	if (ret < 0)
 		goto out;
 	ret = push_flush(db, &a.opts, &t, &d);
-	if (ret < 0)
-		goto out;
-	printf("pushed %zu run%s (%zu line%s) to '%s'", t.runs, t.runs == 1 ? "" : "s", t.lines,
-	       t.lines == 1 ? "" : "s", a.url);
-	if (t.failed || t.untried)
-		printf("; %zu failed, %zu not tried, kept in the outbox", t.failed, t.untried);
-	if (t.waiting)
-		printf("; %zu waiting for their next attempt (--now to push them anyway)", t.waiting);
-	printf("\n");
 out:
-	if (ret < 0) {
-		if (d.err)
-			say_error("%s", diag_str(&d));
-		rc = ret == -EINVAL ? EXIT_DATAERR : EXIT_SOFTWARE;
-	} else {
-		rc = t.failed || t.untried || t.waiting ? EXIT_FAIL : EXIT_OK;
-	}
+	rc = cmdutil_push_outcome(ret, &d, &t, a.url);
 	results_close(db);
 	push_token_free(token);
 	return rc;

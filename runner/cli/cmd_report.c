@@ -27,9 +27,6 @@
 #include "results.h"
 #include "selector.h"
 
-/* Chart warnings said one by one; the rest only counted at the end. */
-#define REPORT_WARNINGS_SAID 3
-
 struct report_args {
 	const char *db;
 	const char *out;
@@ -97,12 +94,6 @@ static int report_parse_args(int argc, char **argv, struct report_args *a)
 	return 0;
 }
 
-static void report_chart_failed(void *ctx, size_t n, const char *why)
-{
-	if (n <= REPORT_WARNINGS_SAID)
-		say_error("warning: %s", why);
-}
-
 static void report_timing(const char *what, uint64_t us)
 {
 	printf("timing: %-22s %8.1f ms\n", what, us / 1e3);
@@ -110,7 +101,6 @@ static void report_timing(const char *what, uint64_t us)
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct report_pages_observer obs = { .chart_failed = report_chart_failed };
 	struct report_args a = { 0 };
 	struct report_pages_stats st;
 	struct results *db = NULL;
@@ -129,13 +119,8 @@ int cmd_report(int argc, char **argv)
 				       .baseline = a.has_base ? &a.base.filter : NULL,
 				       .baseline_nights = a.baseline_nights,
 			       },
-			       &obs, &st, &d);
-	if (r < 0) {
-		say_error("%s", diag_str(&d));
-		ret = r == -ENODATA ? EXIT_DATAERR : EXIT_SOFTWARE;
-		goto out;
-	}
-	if (a.timing) {
+			       &cmdutil_report_observer, &st, &d);
+	if (r == 0 && a.timing) {
 		report_timing("query (runs read)", st.query_us);
 		report_timing("analysis (all)", st.analysis_us);
 		report_timing("  report_compare", st.compare_us);
@@ -145,13 +130,7 @@ int cmd_report(int argc, char **argv)
 		printf("timing: %zu runs, %zu series, %zu scenarios, %zu charts\n", st.n_runs,
 		       st.n_series, st.n_scenarios, st.n_charts);
 	}
-	if (st.n_charts_failed)
-		say_error("warning: %zu of %zu charts not drawn", st.n_charts_failed, st.n_charts);
-	printf("report: %s/index.html (%zu regressions, %zu series, %zu scenarios)\n", a.out,
-	       st.n_regressions, st.n_series, st.n_scenarios);
-	/* pages without a single chart: gnuplot or its scripts are missing,
-	 * a capability, said as such (the pages are there all the same) */
-	ret = st.n_charts && st.n_charts_failed == st.n_charts ? EXIT_UNAVAILABLE : EXIT_OK;
+	ret = cmdutil_report_outcome(r, &d, &st, a.out);
 out:
 	results_close(db);
 	selector_release(&a.sel);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "changepoints.h"
 #include "cmdutil.h"
 #include "commands.h"
 #include "compare.h"
@@ -185,7 +186,7 @@ int cmd_trend(int argc, char **argv)
 	ret = EXIT_SOFTWARE;
 	r = report_trend(db, &a.sel.filter, &a.opts, &res, &d);
 	if (r == 0 && !a.no_store)
-		r = cmdutil_trend_store(db, &res, 0, &d);
+		r = changepoints_store(db, &res, 0, &d);
 	if (r < 0) {
 		say_error("cannot compute trends: %s", diag_str(&d));
 		goto out;

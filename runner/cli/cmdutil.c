@@ -119,32 +119,56 @@ int cmdutil_write_output(const char *output, enum report_format format, cmdutil_
 	return 0;
 }
 
-int cmdutil_trend_store(struct results *db, struct trend_result *r, uint64_t now_us,
-			struct diag *d)
+/* the first chart failures are said, the rest counted */
+#define CMDUTIL_CHART_WARNINGS 3
+
+static void cmdutil_chart_failed(void *ctx, size_t n, const char *why)
 {
-	if (!now_us)
-		now_us = mtime_wall_us();
-	for (size_t i = 0; i < r->n; i++) {
-		const struct trend_series *s = &r->series[i];
+	(void)ctx;
+	if (n <= CMDUTIL_CHART_WARNINGS)
+		say_error("warning: %s", why);
+}
 
-		for (size_t k = 0; k < s->n_cps; k++) {
-			const struct results_changepoint row = {
-				.scenario = s->scenario,
-				.variant_key = s->variant_key,
-				.metric = s->metric,
-				.at_us = s->cps[k].at_us,
-				.label = s->cps[k].label,
-				.median_before = s->cps[k].median_before,
-				.median_after = s->cps[k].median_after,
-				.p = s->cps[k].p,
-				.detected_at_us = now_us,
-			};
-			int ret = results_changepoint_store(db, &row, d);
+const struct report_pages_observer cmdutil_report_observer = {
+	.chart_failed = cmdutil_chart_failed,
+};
 
-			if (ret < 0)
-				return ret;
-			r->n_stored++;
-		}
+int cmdutil_report_outcome(int r, const struct diag *d, const struct report_pages_stats *st,
+			   const char *out_dir)
+{
+	if (r < 0) {
+		say_error("%s", diag_str(d));
+		return r == -ENODATA ? EXIT_DATAERR : EXIT_SOFTWARE;
 	}
-	return 0;
+	if (st->n_charts_failed)
+		say_error("warning: %zu of %zu charts not drawn", st->n_charts_failed, st->n_charts);
+	printf("report: %s/index.html (%zu regressions, %zu series, %zu scenarios)\n", out_dir,
+	       st->n_regressions, st->n_series, st->n_scenarios);
+	/* pages without a single chart: gnuplot or its scripts are missing,
+	 * a capability, said as such (the pages are there all the same) */
+	return st->n_charts && st->n_charts_failed == st->n_charts ? EXIT_UNAVAILABLE : EXIT_OK;
+}
+
+void cmdutil_push_failed(void *arg, const char *why, size_t runs)
+{
+	(void)arg;
+	say_error("%s; %zu run%s kept in the outbox", why, runs, runs == 1 ? "" : "s");
+}
+
+int cmdutil_push_outcome(int r, const struct diag *d, const struct push_summary *t,
+			 const char *url)
+{
+	if (r < 0) {
+		if (d->err)
+			say_error("%s", diag_str(d));
+		return r == -EINVAL ? EXIT_DATAERR : EXIT_SOFTWARE;
+	}
+	printf("pushed %zu run%s (%zu line%s) to '%s'", t->runs, t->runs == 1 ? "" : "s", t->lines,
+	       t->lines == 1 ? "" : "s", url);
+	if (t->failed || t->untried)
+		printf("; %zu failed, %zu not tried, kept in the outbox", t->failed, t->untried);
+	if (t->waiting)
+		printf("; %zu waiting for their next attempt (--now to push them anyway)", t->waiting);
+	printf("\n");
+	return t->failed || t->untried || t->waiting ? EXIT_FAIL : EXIT_OK;
 }

@@ -18,6 +18,8 @@
 #include <stdio.h>
 
 #include "format.h"
+#include "pages.h"
+#include "push.h"
 #include "results.h"
 #include "selector.h"
 #include "trend.h"
@@ -72,13 +74,24 @@ typedef int (*cmdutil_write_fn)(FILE *f, enum report_format format, bool colour,
 int cmdutil_write_output(const char *output, enum report_format format, cmdutil_write_fn write,
 			 const void *ctx, const char *what);
 
-/*
- * Store every change point of r (report_trend finds them, it stores
- * nothing) in the changepoints table, first detected at now_us (0: the
- * wall clock), and count them in r->n_stored. The same detection made
- * again updates its row. 0, or a negative errno with d set.
- */
-int cmdutil_trend_store(struct results *db, struct trend_result *r, uint64_t now_us,
-			struct diag *d);
+/* ---- what report and push say, for their commands and for nightly ----- */
+
+/* Says the first few charts gnuplot could not draw (stderr). */
+extern const struct report_pages_observer cmdutil_report_observer;
+
+/* After report_pages_write(db, ...) returned r: the warnings and the
+ * "report: DIR/index.html (...)" line, or the failure; the exit code of
+ * `report` (65 nothing to report, 69 not one chart drawn, 70). */
+int cmdutil_report_outcome(int r, const struct diag *d, const struct report_pages_stats *st,
+			   const char *out_dir);
+
+/* A push batch that failed: "WHY; N runs kept in the outbox" (stderr). */
+void cmdutil_push_failed(void *arg, const char *why, size_t runs);
+
+/* After push_flush() to url returned r: the summary line or the failure;
+ * the exit code of `push` (1 some runs kept, 65 a URL libcurl rejects,
+ * 70). */
+int cmdutil_push_outcome(int r, const struct diag *d, const struct push_summary *t,
+			 const char *url);
 
 #endif

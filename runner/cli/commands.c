@@ -70,6 +70,7 @@ void say_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	fflush(stdout); /* what was said before comes first, even in a pipe */
 	fputs("mptcp-lab: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

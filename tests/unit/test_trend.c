@@ -30,7 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cmdutil.h"
+#include "changepoints.h"
 #include "compare.h"
 #include "results.h"
 #include "stats.h"
@@ -102,7 +102,7 @@ static int trend_of(struct results *r, const char *scenario, enum trend_by by, u
 	int ret = report_trend(r, &f, &o, res, d);
 
 	/* as `trend` does: report_trend finds, the command stores */
-	return ret < 0 ? ret : cmdutil_trend_store(r, res, now_us, d);
+	return ret < 0 ? ret : changepoints_store(r, res, now_us, d);
 }
 
 struct cp_seen {
