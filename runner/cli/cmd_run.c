@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdutil.h"
 #include "commands.h"
 #include "compare.h"
 #include "exitcodes.h"
@@ -319,19 +320,15 @@ int cmd_run(int argc, char **argv)
 		       interrupted ? " (interrupted: the run in progress was discarded)" : "");
 	}
 	if (report_dir && !interrupted) {
-		/* The same report `mptcp-lab report` writes, over this database. */
-		char a_report[] = "report", a_out[] = "--out", a_db[] = "--db";
-		char *dir = strdup(report_dir), *dbp = db_path ? strdup(db_path) : NULL;
-		char *rargv[6] = { a_report, a_out, dir, NULL, NULL, NULL };
-		int rargc = 3, rr;
+		/* The same report `mptcp-lab report --out DIR` writes, over this
+		 * database. */
+		struct report_pages_stats rst;
+		struct diag rd = DIAG_INIT;
+		int rr;
 
-		if (dbp) {
-			rargv[rargc++] = a_db;
-			rargv[rargc++] = dbp;
-		}
-		rr = dir ? cmd_report(rargc, rargv) : EXIT_SOFTWARE;
-		free(dir);
-		free(dbp);
+		r = report_pages_write(db, &(struct report_pages_opts){ .out_dir = report_dir },
+				       &cmdutil_report_observer, &rst, &rd);
+		rr = cmdutil_report_outcome(r, &rd, &rst, report_dir);
 		if (rr != EXIT_OK)
 			say_error("the report was not fully written (exit %d)", rr);
 	}
