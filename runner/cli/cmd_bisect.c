@@ -22,6 +22,7 @@
 
 #include "bisect.h"
 #include "bisect_run.h"
+#include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "progress.h"
@@ -48,17 +49,6 @@ struct bisect_opts {
 static volatile sig_atomic_t bisect_timed_out;
 static volatile pid_t bisect_child;
 static volatile sig_atomic_t bisect_parent_deadline;
-
-static int add_str(const char ***arr, size_t *n, const char *s)
-{
-	const char **g = realloc(*arr, (*n + 1) * sizeof(*g));
-
-	if (!g)
-		return -ENOMEM;
-	*arr = g;
-	g[(*n)++] = s;
-	return 0;
-}
 
 static void opts_release(struct bisect_opts *o)
 {
@@ -180,7 +170,7 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 				return -EINVAL;
 			break;
 		case OPT_METRIC:
-			if (add_str(&o->metrics, &o->n_metrics, optarg) < 0)
+			if (cmdutil_add_arg(&o->metrics, &o->n_metrics, optarg))
 				return -ENOMEM;
 			break;
 		case OPT_COMMIT:
@@ -191,7 +181,7 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 			o->commit = optarg;
 			break;
 		case OPT_SET:
-			if (add_str(&o->sets, &o->n_sets, optarg) < 0)
+			if (cmdutil_add_arg(&o->sets, &o->n_sets, optarg))
 				return -ENOMEM;
 			break;
 		case VM_OPT_KERNEL ... VM_OPT_CONSOLE:
@@ -232,10 +222,6 @@ static void on_alarm(int sig)
 
 /* What the child says while it works: the bisect log, the runs' progress,
  * a VM's outcome. */
-struct bisect_view {
-	struct progress prog;
-};
-
 static void view_say(void *arg, const char *line)
 {
 	(void)arg;
@@ -249,36 +235,19 @@ static void view_vm(void *arg, int r, const struct run_vm_result *res, const str
 	fflush(stderr);
 }
 
+/* Each batch is counted on its own: [1/5] .. [5/5], then [1/2] .. */
 static void view_batch(void *arg, size_t n)
 {
-	struct bisect_view *v = arg;
-
-	progress_init(&v->prog, n, false);
-}
-
-static void view_begin(void *arg, const struct plan_job *j)
-{
-	struct bisect_view *v = arg;
-	char what[1400];
-
-	snprintf(what, sizeof(what), "%s %s rep %u", j->s->name, j->v->key, j->rep);
-	progress_begin(&v->prog, what);
-}
-
-static void view_end(void *arg, const struct results_run *run)
-{
-	struct bisect_view *v = arg;
-
-	progress_end(&v->prog, run);
+	progress_init(arg, n, false);
 }
 
 static int bisect_work(const struct bisect_opts *o)
 {
-	struct bisect_view view;
-	const struct plan_observer runs = { .batch = view_batch, .run_begin = view_begin,
-					    .run_end = view_end, .arg = &view };
+	struct progress prog;
+	const struct plan_observer runs = { .batch = view_batch, .run_begin = progress_on_begin,
+					    .run_end = progress_on_end, .arg = &prog };
 	const struct bisect_observer obs = { .say = view_say, .vm_outcome = view_vm,
-					     .runs = &runs, .arg = &view };
+					     .runs = &runs };
 	struct bisect_params p = {
 		.db_path = o->db, .scenario = o->scenario, .baseline = &o->baseline.filter,
 		.build = o->build, .build_timeout_us = o->build_timeout_us, .commit = o->commit,
@@ -295,10 +264,10 @@ static int bisect_work(const struct bisect_opts *o)
 		sigaction(SIGALRM, &sa, NULL);
 		alarm((unsigned)((o->timeout_us + 999999) / 1000000));
 	}
-	progress_init(&view.prog, 0, false);
+	progress_init(&prog, 0, false);
 	ret = bisect_run(&p, &obs, &out);
 	alarm(0);
-	progress_clear(&view.prog);
+	progress_clear(&prog);
 	for (size_t i = 0; i < out.errs.n; i++)
 		fprintf(stderr, "%s\n", out.errs.msgs[i]);
 	fflush(stderr);

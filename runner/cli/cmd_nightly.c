@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "array.h"
 #include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
@@ -36,29 +35,6 @@ struct nightly_view {
 	const struct nightly_args *a;
 	struct progress prog;
 };
-
-static void view_batch(void *arg, size_t n)
-{
-	struct nightly_view *v = arg;
-
-	v->prog.total += n;
-}
-
-static void view_begin(void *arg, const struct plan_job *j)
-{
-	struct nightly_view *v = arg;
-	char what[1400];
-
-	snprintf(what, sizeof(what), "%s %s rep %u", j->s->name, j->v->key, j->rep);
-	progress_begin(&v->prog, what);
-}
-
-static void view_end(void *arg, const struct results_run *run)
-{
-	struct nightly_view *v = arg;
-
-	progress_end(&v->prog, run);
-}
 
 static void view_counts(const struct nightly *n, bool interrupted)
 {
@@ -138,7 +114,6 @@ static int parse_count(const char *name, const char *arg, unsigned *out)
 static int nightly_option(int c, char *arg, void *ctx)
 {
 	struct nightly_args *a = ctx;
-	const char **g;
 
 	switch (c) {
 	case 'S':
@@ -168,14 +143,7 @@ static int nightly_option(int c, char *arg, void *ctx)
 	case 'r':
 		return parse_count("reps", arg, &a->o.reps) < 0 ? EXIT_USAGE : 0;
 	case 's':
-		g = array_grow(a->sets, a->n_sets, sizeof(*g));
-		if (!g) {
-			say_error("cannot parse the arguments: out of memory");
-			return EXIT_SOFTWARE;
-		}
-		a->sets = g;
-		g[a->n_sets++] = arg;
-		return 0;
+		return cmdutil_add_arg(&a->sets, &a->n_sets, arg);
 	default:
 		return usage_of("nightly");
 	}
@@ -192,8 +160,7 @@ int cmd_nightly(int argc, char **argv)
 	};
 	struct nightly_args a = { .o = { .cancel = &mpl_interrupted } };
 	struct nightly_view view = { .a = &a };
-	const struct plan_observer runs = { .batch = view_batch, .run_begin = view_begin,
-					    .run_end = view_end, .arg = &view };
+	struct plan_observer runs;
 	const struct nightly_observer obs = { .runs = &runs, .step = view_step,
 					      .report = &cmdutil_report_observer,
 					      .push_failed = cmdutil_push_failed, .arg = &view };
@@ -213,6 +180,7 @@ int cmd_nightly(int argc, char **argv)
 	a.o.sets = a.sets;
 	a.o.n_sets = a.n_sets;
 	progress_init(&view.prog, 0, false);
+	progress_observe(&view.prog, &runs);
 	r = nightly_run(&a.o, &obs, &n, &d);
 	progress_clear(&view.prog);
 	if (r == -EINVAL) {

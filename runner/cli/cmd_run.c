@@ -41,17 +41,6 @@ static json_t *run_summary_json(const struct results_run *run)
 			 "efficiency", e ? json_real(e->value) : json_null());
 }
 
-static int add_str(const char ***arr, size_t *n, const char *s)
-{
-	const char **g = realloc(*arr, (*n + 1) * sizeof(*g));
-
-	if (!g)
-		return -ENOMEM;
-	*arr = g;
-	g[(*n)++] = s;
-	return 0;
-}
-
 /* What `run` shows while it works: the progress lines and bar, and the
  * --json summary. */
 struct run_view {
@@ -62,10 +51,8 @@ struct run_view {
 static void run_view_begin(void *arg, const struct plan_job *j)
 {
 	struct run_view *v = arg;
-	char what[1400];
 
-	snprintf(what, sizeof(what), "%s %s rep %u", j->s->name, j->v->key, j->rep);
-	progress_begin(v->prog, what);
+	progress_on_begin(v->prog, j);
 }
 
 static void run_view_end(void *arg, const struct results_run *run)
@@ -80,7 +67,7 @@ static void run_view_batch(void *arg, size_t n)
 {
 	struct run_view *v = arg;
 
-	v->prog->total += n;
+	progress_on_batch(v->prog, n);
 }
 
 int cmd_run(int argc, char **argv)
@@ -143,7 +130,7 @@ int cmd_run(int argc, char **argv)
 			break;
 		}
 		case 's':
-			if (add_str(&sets, &n_sets, optarg) < 0)
+			if (cmdutil_add_arg(&sets, &n_sets, optarg))
 				goto out;
 			break;
 		case 't':
@@ -152,7 +139,7 @@ int cmd_run(int argc, char **argv)
 				ret = EXIT_USAGE;
 				goto out;
 			}
-			if (add_str(&tags, &n_tags, optarg) < 0)
+			if (cmdutil_add_arg(&tags, &n_tags, optarg))
 				goto out;
 			break;
 		case 'j':

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "commands.h"
 #include "diag.h"
 #include "exitcodes.h"
@@ -116,6 +117,19 @@ int cmdutil_write_output(const char *output, enum report_format format, cmdutil_
 		say_error("cannot write the %s to stdout: %s", what, strerror(-err));
 		return err;
 	}
+	return 0;
+}
+
+int cmdutil_add_arg(const char ***arr, size_t *n, const char *s)
+{
+	const char **g = array_grow(*arr, *n, sizeof(*g));
+
+	if (!g) {
+		say_error("cannot parse the arguments: out of memory");
+		return EXIT_SOFTWARE;
+	}
+	*arr = g;
+	g[(*n)++] = s;
 	return 0;
 }
 

@@ -74,6 +74,10 @@ typedef int (*cmdutil_write_fn)(FILE *f, enum report_format format, bool colour,
 int cmdutil_write_output(const char *output, enum report_format format, cmdutil_write_fn write,
 			 const void *ctx, const char *what);
 
+/* Append s (not copied) to the list *arr of *n strings: 0, or
+ * EXIT_SOFTWARE after saying it is out of memory. */
+int cmdutil_add_arg(const char ***arr, size_t *n, const char *s);
+
 /* ---- what report and push say, for their commands and for nightly ----- */
 
 /* Says the first few charts gnuplot could not draw (stderr). */

@@ -76,3 +76,29 @@ void progress_end(struct progress *p, const struct results_run *run)
 	fflush(stdout);
 	bar(p, NULL);
 }
+
+void progress_on_batch(void *arg, size_t n)
+{
+	struct progress *p = arg;
+
+	p->total += n;
+}
+
+void progress_on_begin(void *arg, const struct plan_job *j)
+{
+	char what[1400];
+
+	snprintf(what, sizeof(what), "%s %s rep %u", j->s->name, j->v->key, j->rep);
+	progress_begin(arg, what);
+}
+
+void progress_on_end(void *arg, const struct results_run *run)
+{
+	progress_end(arg, run);
+}
+
+void progress_observe(struct progress *p, struct plan_observer *obs)
+{
+	*obs = (struct plan_observer){ .batch = progress_on_batch, .run_begin = progress_on_begin,
+				       .run_end = progress_on_end, .arg = p };
+}
