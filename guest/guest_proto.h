@@ -1,6 +1,6 @@
 /*
  * guest_proto.h: the contract between the host side of a VM run
- * (runner/vm.c, runner/initramfs.c) and the guest's first process
+ * (runner/vm/vm.c, runner/vm/initramfs.c) and the guest's first process
  * (guest/mpl-guest-init.c). Both sides include this file and nothing else
  * of each other. Plain C, no dependencies: the guest init is linked
  * statically and runs before any library of the host root is reachable.

@@ -13,7 +13,7 @@
  *
  * lab_probe() fails only when probing itself is impossible (no namespace,
  * no netlink socket); a missing feature is a result, not an error.
- * Programs (iperf3, qemu, ...) are probed by runner/probe_tools.c.
+ * Programs (iperf3, qemu, ...) are probed by runner/measure/probe_tools.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,7 +1,7 @@
 /*
  * spec.c: addresses, names, and the checks on a struct lab_spec that only
  * lab/ can make (cross references, where shaping can go). Syntax and JSON
- * paths are runner/topology.c's business; this is the last line of defence
+ * paths are runner/input/topology.c's business; this is the last line of defence
  * for specs built any other way.
  */
 #include <arpa/inet.h>

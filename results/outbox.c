@@ -10,7 +10,7 @@
  * with a doubling backoff, so a dead server is not hammered every time a
  * cron job runs, while `push --now` can still force it.
  *
- * This file neither formats nor sends anything (report/push.c does).
+ * This file neither formats nor sends anything (push/ does).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -208,7 +208,7 @@ int results_changepoints_query(struct results *r, const char *scenario,
 			       results_changepoint_fn fn, void *arg, struct diag *d);
 
 /* ---- the lab fleet: merge and the push outbox (results/merge.c,
- * results/outbox.c; used by runner/cmd_merge.c and runner/cmd_push.c) -- */
+ * results/outbox.c; used by merge and push/) -- */
 
 struct results_merge_counts {
 	size_t imported; /* runs copied (with every child row) */
@@ -255,7 +255,7 @@ int results_outbox_mark_failed(struct results *r, const char *url, char (*uuids)
 uint64_t results_outbox_backoff_us(int64_t attempts);
 
 /* ---- the kernels of the database (results/kernels.c, used by
- * runner/cmd_kernels.c) ------------------------------------------------- */
+ * the kernels command) ------------------------------------------------- */
 
 /*
  * One kernel identity (release, version, config_hash, debug, boot_mode:
