@@ -6,7 +6,10 @@
  * without ties, normal approximation with tie and continuity corrections
  * otherwise), the percentile bootstrap of a ratio of medians, Holm and
  * Benjamini-Hochberg adjusted p-values, E-divisive means change points with
- * a permutation test, and the xoshiro256** generator all of it draws from.
+ * a permutation test (and that test's p per change point), and the
+ * xoshiro256** generator all of it draws from. Distribution tests are in
+ * stats_dist.c, grouped samples in stats_hier.c, the verdict rule in
+ * stats_verdict.c.
  *
  * What it does not do: no I/O, no global state, no randomness that is not
  * derived from the caller's seed. Functions that need scratch space
@@ -25,6 +28,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "stats_impl.h"
 
 /* ---------------------------------------------------------------- PRNG */
 
@@ -46,11 +50,6 @@ static uint64_t stats_splitmix64(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-static inline uint64_t stats_rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
 void stats_rng_seed(struct stats_rng *r, uint64_t seed)
 {
 	uint64_t x = seed;
@@ -59,19 +58,10 @@ void stats_rng_seed(struct stats_rng *r, uint64_t seed)
 		r->s[i] = stats_splitmix64(&x);
 }
 
+/* The step itself is stats_rng_next_inline() (stats_impl.h). */
 uint64_t stats_rng_next(struct stats_rng *r)
 {
-	uint64_t *s = r->s;
-	const uint64_t result = stats_rotl(s[1] * 5, 7) * 9;
-	const uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = stats_rotl(s[3], 45);
-	return result;
+	return stats_rng_next_inline(r);
 }
 
 /* The top 53 bits fill a double's mantissa exactly: k * 2^-53, k < 2^53. */
@@ -100,21 +90,10 @@ double stats_rng_normal(struct stats_rng *r)
 	return u * sqrt(-2.0 * log(s) / s);
 }
 
-/*
- * Uniform integer in [0, k), k > 0, without modulo bias: reject the
- * lowest (2^64 mod k) raw values so that every residue is equally likely
- * (the "OpenBSD" method in D. Lemire, "Fast random integer generation in
- * an interval", ACM TOMACS 29(1), 2019). Portable: no 128-bit product.
- */
-static uint64_t stats_rng_below(struct stats_rng *r, uint64_t k)
+/* Uniform integer in [0, k), k > 0, without modulo bias (stats_impl.h). */
+uint64_t stats_rng_below(struct stats_rng *r, uint64_t k)
 {
-	const uint64_t threshold = (0 - k) % k;
-	uint64_t x;
-
-	do
-		x = stats_rng_next(r);
-	while (x < threshold);
-	return x % k;
+	return stats_rng_below_inline(r, k, (0 - k) % k);
 }
 
 /* Fisher-Yates (Knuth, TAOCP vol. 2, 3.4.2, Algorithm P). */
@@ -131,7 +110,7 @@ static void stats_shuffle(double *v, size_t n, struct stats_rng *r)
 
 /* ------------------------------------------------------ median and MAD */
 
-static bool stats_all_finite(const double *v, size_t n)
+bool stats_all_finite(const double *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(v[i]))
@@ -146,7 +125,7 @@ static bool stats_all_finite(const double *v, size_t n)
  * already-sorted histories fast. On return v is partitioned around k:
  * v[0..k) <= v[k] <= v(k..n), which the even-n median relies on.
  */
-static double stats_select(double *v, size_t n, size_t kth)
+double stats_select(double *v, size_t n, size_t kth)
 {
 	/* signed indexes: j may step to l - 1 */
 	ptrdiff_t l = 0, m = (ptrdiff_t)n - 1;
@@ -179,7 +158,7 @@ static double stats_select(double *v, size_t n, size_t kth)
 }
 
 /* Median of scratch[0..n), n > 0, destroying the order of scratch. */
-static double stats_median_inplace(double *v, size_t n)
+double stats_median_inplace(double *v, size_t n)
 {
 	const size_t k = n / 2;
 	double hi = stats_select(v, n, k), lo;
@@ -380,7 +359,7 @@ int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, d
 
 /* ----------------------------------------------------------- bootstrap */
 
-static int stats_cmp_double(const void *pa, const void *pb)
+int stats_cmp_double(const void *pa, const void *pb)
 {
 	const double x = *(const double *)pa, y = *(const double *)pb;
 
@@ -388,7 +367,7 @@ static int stats_cmp_double(const void *pa, const void *pb)
 }
 
 /* Sample quantile of sorted v[0..n), linear interpolation (R's type 7). */
-static double stats_quantile_sorted(const double *v, size_t n, double prob)
+double stats_quantile_sorted(const double *v, size_t n, double prob)
 {
 	const double h = (double)(n - 1) * prob;
 	const size_t lo = (size_t)floor(h);
@@ -396,6 +375,27 @@ static double stats_quantile_sorted(const double *v, size_t n, double prob)
 	if (lo + 1 >= n)
 		return v[n - 1];
 	return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+/*
+ * The same quantile of v[0..n) without sorting it (v is reordered):
+ * select the lower of the two order statistics, then the smallest value
+ * above it, which stats_select() left in v(lo..n). O(n).
+ */
+double stats_quantile_select(double *v, size_t n, double prob)
+{
+	const double h = (double)(n - 1) * prob;
+	const size_t lo = (size_t)floor(h);
+	double a, b;
+
+	a = stats_select(v, n, lo);
+	if (lo + 1 >= n)
+		return a;
+	b = v[lo + 1];
+	for (size_t i = lo + 2; i < n; i++)
+		if (v[i] < b)
+			b = v[i];
+	return a + (h - (double)lo) * (b - a);
 }
 
 /*
@@ -697,9 +697,27 @@ static double stats_ediv_perm_p(const double *seg, size_t len, size_t min_size, 
 int stats_edivisive(const double *x, size_t n, size_t min_size, double sig_level,
 		    unsigned permutations, uint64_t seed, size_t *cps, size_t max_cps)
 {
+	return stats_edivisive_p(x, n, min_size, sig_level, permutations, seed, cps, NULL,
+				 max_cps);
+}
+
+/*
+ * The p-value of a change point is the one its own permutation test gave
+ * when it was accepted, as Apache Otava reports it: the test ran all its
+ * shuffles (only a test bound to fail stops early), so it is the full
+ * (hits + 1) / (permutations + 1), never below 1 / (permutations + 1).
+ * It answers "how often does a shuffled segment split this well", which
+ * accounts for the search over every split of that segment; a test on the
+ * two regimes chosen afterwards (a Mann-Whitney p of the points either
+ * side) would not, as the split was chosen to make them differ.
+ */
+int stats_edivisive_p(const double *x, size_t n, size_t min_size, double sig_level,
+		      unsigned permutations, uint64_t seed, size_t *cps, double *cp_p,
+		      size_t max_cps)
+{
 	/* segment s is [bound[s], bound[s + 1]); its best split is at seg_at[s] */
 	size_t *bound = NULL, *seg_at = NULL;
-	double *seg_q = NULL, *work = NULL;
+	double *seg_q = NULL, *work = NULL, *bound_p = NULL;
 	size_t n_seg = 1, found = 0, cap;
 	struct stats_ediv_scratch w;
 	struct stats_rng rng;
@@ -719,10 +737,11 @@ int stats_edivisive(const double *x, size_t n, size_t min_size, double sig_level
 	if (cap > max_cps)
 		cap = max_cps;
 	bound = malloc((cap + 2) * sizeof(*bound));
+	bound_p = malloc((cap + 2) * sizeof(*bound_p));
 	seg_at = malloc((cap + 1) * sizeof(*seg_at));
 	seg_q = malloc((cap + 1) * sizeof(*seg_q));
 	work = malloc(4 * (n + 1) * sizeof(*work));
-	if (!bound || !seg_at || !seg_q || !work) {
+	if (!bound || !bound_p || !seg_at || !seg_q || !work) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -734,6 +753,7 @@ int stats_edivisive(const double *x, size_t n, size_t min_size, double sig_level
 	stats_rng_seed(&rng, seed);
 	bound[0] = 0;
 	bound[1] = n;
+	bound_p[0] = bound_p[1] = (double)NAN; /* the ends are no change points */
 	seg_q[0] = stats_ediv_best(x, n, min_size, &w, &seg_at[0]);
 
 	while (found < cap) {
@@ -757,9 +777,11 @@ int stats_edivisive(const double *x, size_t n, size_t min_size, double sig_level
 		/* insert the boundary s + m after bound[best]: segments best, best+1 */
 		at = s + m;
 		memmove(&bound[best + 2], &bound[best + 1], (n_seg - best) * sizeof(*bound));
+		memmove(&bound_p[best + 2], &bound_p[best + 1], (n_seg - best) * sizeof(*bound_p));
 		memmove(&seg_at[best + 2], &seg_at[best + 1], (n_seg - best - 1) * sizeof(*seg_at));
 		memmove(&seg_q[best + 2], &seg_q[best + 1], (n_seg - best - 1) * sizeof(*seg_q));
 		bound[best + 1] = at;
+		bound_p[best + 1] = p;
 		n_seg++;
 		found++;
 		seg_q[best] = stats_ediv_best(x + s, at - s, min_size, &w, &seg_at[best]);
@@ -767,10 +789,14 @@ int stats_edivisive(const double *x, size_t n, size_t min_size, double sig_level
 	}
 
 	/* the inner boundaries are the change points, already sorted */
-	for (size_t k = 0; k < found; k++)
+	for (size_t k = 0; k < found; k++) {
 		cps[k] = bound[k + 1];
+		if (cp_p)
+			cp_p[k] = bound_p[k + 1];
+	}
 	ret = (int)found;
 out:
+	free(bound_p);
 	free(work);
 	free(seg_q);
 	free(seg_at);

@@ -56,6 +56,17 @@ void stats_benjamini_hochberg(const double *p, size_t n, double *adjusted);
  */
 int stats_edivisive(const double *x, size_t n, size_t min_size, double sig_level,
 		    unsigned permutations, uint64_t seed, size_t *cps, size_t max_cps);
+/*
+ * The same search (same change points for the same arguments), and in
+ * cp_p[k] (when cp_p is not NULL) the permutation p-value of cps[k]: the
+ * share of shuffles of its segment, counting the observed order, whose
+ * best split scored at least as high, (hits + 1) / (permutations + 1).
+ * That p accounts for the split being chosen as the best; a test of the
+ * two regimes either side, chosen afterwards, does not (stats.c).
+ */
+int stats_edivisive_p(const double *x, size_t n, size_t min_size, double sig_level,
+		      unsigned permutations, uint64_t seed, size_t *cps, double *cp_p,
+		      size_t max_cps);
 
 /* A small deterministic PRNG (xoshiro256**), exposed for tests. */
 struct stats_rng {

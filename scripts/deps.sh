@@ -9,6 +9,7 @@ packages=(
 	libsqlite3-dev sqlite3 libjansson-dev libcurl4-openssl-dev
 	iproute2 iperf3 mptcpize gnuplot-nox jq clang libxml2-utils victoria-metrics chromium
 	qemu-system-x86 kmod
+	libgsl-dev
 )
 
 missing=()
