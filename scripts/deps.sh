@@ -10,6 +10,8 @@ packages=(
 	iproute2 iperf3 mptcpize gnuplot-nox jq clang libxml2-utils victoria-metrics chromium
 	qemu-system-x86 kmod
 	libgsl-dev
+	# the statistics' reference checks (tests/unit/stats_ref.py) only
+	python3-scipy
 )
 
 missing=()
