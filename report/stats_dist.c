@@ -215,11 +215,13 @@ int stats_clopper_pearson(uint64_t k, uint64_t n, double level, double *lo, doub
 /* ----------------------------------------------------------------- mixture */
 
 #define STATS_MIX_LOG_SQRT_2PI 0.91893853320467274178
-#define STATS_MIX_MAX_ITER 1000
+#define STATS_MIX_MAX_ITER 300	/* for the best start */
+#define STATS_MIX_TRIAL_ITER 8	/* for every start */
 #define STATS_MIX_BIC_MIN 10.0
 #define STATS_MIX_ASHMAN_MIN 2.0
 #define STATS_MIX_SD_FLOOR 0.01 /* of the whole sample's SD */
 #define STATS_MIX_MIN_SHARE 0.10
+#define STATS_MIX_DIP 0.8
 
 struct stats_mix_params {
 	double w[2], mu[2], sd[2];
@@ -236,32 +238,35 @@ static double stats_log_normal_pdf(double x, double mu, double sd)
 static double stats_mix_estep(const double *v, size_t n, const struct stats_mix_params *q,
 			      double *r)
 {
+	const double c0 = log(q->w[0]) - log(q->sd[0]) - STATS_MIX_LOG_SQRT_2PI;
+	const double c1 = log(q->w[1]) - log(q->sd[1]) - STATS_MIX_LOG_SQRT_2PI;
+	const double i0 = 1.0 / q->sd[0], i1 = 1.0 / q->sd[1];
 	double ll = 0.0;
 
 	for (size_t i = 0; i < n; i++) {
-		const double l0 = log(q->w[0]) + stats_log_normal_pdf(v[i], q->mu[0], q->sd[0]);
-		const double l1 = log(q->w[1]) + stats_log_normal_pdf(v[i], q->mu[1], q->sd[1]);
-		const double top = l0 > l1 ? l0 : l1;
-		const double lse = top + log(exp(l0 - top) + exp(l1 - top));
+		const double z0 = (v[i] - q->mu[0]) * i0, z1 = (v[i] - q->mu[1]) * i1;
+		const double l0 = c0 - 0.5 * z0 * z0, l1 = c1 - 0.5 * z1 * z1;
+		/* log(e^l0 + e^l1) and e^l1 / (e^l0 + e^l1) with one exp and one log1p */
+		const double e = exp(-fabs(l0 - l1));
 
-		ll += lse;
-		r[i] = exp(l1 - lse);
+		ll += (l0 > l1 ? l0 : l1) + log1p(e);
+		r[i] = l1 > l0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
 	}
 	return ll;
 }
 
 /*
  * EM for a two-component mixture (A. P. Dempster, N. M. Laird,
- * D. B. Rubin, JRSS B 39(1), 1977) from the start q, to convergence
- * (likelihood gain below 1e-10 per value) or STATS_MIX_MAX_ITER steps.
- * Each step cannot lower the likelihood; the SD floor only bounds it.
+ * D. B. Rubin, JRSS B 39(1), 1977) from the start q, for at most max_iter
+ * steps or until the likelihood gains less than 1e-9 per value. Each step
+ * cannot lower the likelihood; the SD floor only bounds it.
  */
 static double stats_mix_em(const double *v, size_t n, double sd_min, struct stats_mix_params *q,
-			   double *r)
+			   double *r, int max_iter)
 {
 	double ll = stats_mix_estep(v, n, q, r);
 
-	for (int it = 0; it < STATS_MIX_MAX_ITER; it++) {
+	for (int it = 0; it < max_iter; it++) {
 		double s1 = 0.0, m0 = 0.0, m1 = 0.0, v0 = 0.0, v1 = 0.0, next;
 
 		for (size_t i = 0; i < n; i++) {
@@ -285,7 +290,7 @@ static double stats_mix_em(const double *v, size_t n, double sd_min, struct stat
 		q->sd[0] = fmax(sqrt(v0 / ((double)n - s1)), sd_min);
 		q->sd[1] = fmax(sqrt(v1 / s1), sd_min);
 		next = stats_mix_estep(v, n, q, r);
-		if (next - ll < 1e-10 * (double)n) {
+		if (next - ll < 1e-9 * (double)n) {
 			ll = next;
 			break;
 		}
@@ -340,6 +345,32 @@ static double stats_mix_threshold(const struct stats_mix_params *q)
 	return (lo + hi) / 2.0;
 }
 
+/*
+ * Whether the fitted density has two modes: somewhere between the centres
+ * it falls below STATS_MIX_DIP of the lower of its values at the two
+ * centres (64 points). Two separated Gaussians of very unequal weight can
+ * pass Ashman's D and still make one hump with a shoulder; that is a
+ * skewed cluster, not two.
+ */
+static bool stats_mix_has_dip(const struct stats_mix_params *q)
+{
+	double lowest = (double)INFINITY, ends;
+
+	for (int i = 0; i <= 64; i++) {
+		const double x = q->mu[0] + (q->mu[1] - q->mu[0]) * i / 64.0;
+		const double f = q->w[0] * exp(stats_log_normal_pdf(x, q->mu[0], q->sd[0])) +
+				 q->w[1] * exp(stats_log_normal_pdf(x, q->mu[1], q->sd[1]));
+
+		if (i == 0)
+			ends = f;
+		else if (i == 64)
+			ends = f < ends ? f : ends;
+		else if (f < lowest)
+			lowest = f;
+	}
+	return lowest < STATS_MIX_DIP * ends;
+}
+
 int stats_mixture_fit(const double *v, size_t n, struct stats_mixture *m)
 {
 	struct stats_mix_params best = { { 0 } }, q;
@@ -389,16 +420,18 @@ int stats_mixture_fit(const double *v, size_t n, struct stats_mixture *m)
 	starts[n_starts++] = n / 2;
 	starts[n_starts++] = 3 * n / 4;
 	starts[n_starts++] = gap_at;
+	/* a few steps from every start, then the best one to convergence */
 	for (size_t k = 0; k < n_starts; k++) {
 		double ll;
 
 		stats_mix_start(s, n, starts[k], STATS_MIX_SD_FLOOR * sd, &q);
-		ll = stats_mix_em(s, n, STATS_MIX_SD_FLOOR * sd, &q, r);
+		ll = stats_mix_em(s, n, STATS_MIX_SD_FLOOR * sd, &q, r, STATS_MIX_TRIAL_ITER);
 		if (ll > best_ll) {
 			best_ll = ll;
 			best = q;
 		}
 	}
+	best_ll = stats_mix_em(s, n, STATS_MIX_SD_FLOOR * sd, &best, r, STATS_MIX_MAX_ITER);
 	if (best.mu[0] > best.mu[1]) {
 		q = best;
 		for (int c = 0; c < 2; c++) {
@@ -422,6 +455,7 @@ int stats_mixture_fit(const double *v, size_t n, struct stats_mixture *m)
 	for (size_t i = 0; i < n; i++)
 		m->count[s[i] < m->threshold ? 0 : 1]++;
 	m->bimodal = m->delta_bic > STATS_MIX_BIC_MIN && m->ashman_d > STATS_MIX_ASHMAN_MIN &&
+		     stats_mix_has_dip(&best) &&
 		     m->count[0] >= 2 && m->count[1] >= 2 &&
 		     (double)m->count[0] >= STATS_MIX_MIN_SHARE * (double)n &&
 		     (double)m->count[1] >= STATS_MIX_MIN_SHARE * (double)n;

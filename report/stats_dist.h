@@ -72,6 +72,8 @@ int stats_clopper_pearson(uint64_t k, uint64_t n, double level, double *lo, doub
  *    1994). Without it a skewed or heavy-tailed single cluster, which two
  *    overlapping Gaussians fit better than one when n is large, would
  *    pass as two;
+ *  - the fitted density dips between the centres to below 80 % of its
+ *    lower peak (two humps, not one hump with a shoulder);
  *  - each component holds at least 2 values and 10 % of them.
  * The threshold is the value between the centres where the two weighted
  * densities are equal: values below it belong to component 0.
@@ -93,7 +95,8 @@ struct stats_mixture {
 
 /*
  * Fit by EM from several deterministic starts (splits of the sorted values
- * at 1/4, 1/2, 3/4 and at the widest gap) and keep the best likelihood; a
+ * at 1/4, 1/2, 3/4 and at the widest gap): a few steps from each, then the
+ * best one to convergence (at most 300 steps); a
  * component's SD is kept above 1 % of the whole sample's, so a cluster of
  * equal values cannot make the likelihood unbounded. Deterministic.
  * -EINVAL: non-finite values; -ENOMEM.
