@@ -52,7 +52,7 @@ struct stats_sample {
  *	c(G) 1.4826 MAD(median_g / median - 1), G >= 3 groups.
  * It holds the between-group variation and the part of the within noise
  * that survives in a median of n_g runs (variance v(n_g) sigma_w^2 / n_g,
- * v = pi / 2 for large n_g, tabled for small).
+ * v tabled up to 20, then pi/2 - 0.7/n (odd n) or - 2.0/n (even)).
  *
  * sigma_between, the group-to-group spread itself:
  *	sigma_b = sqrt(max(0, sigma_groups^2 - v(n_g) sigma_w^2 / n_g)),

@@ -47,7 +47,7 @@ def c_mad(n):
 
 
 def v_med(n):
-    return V_MED[n] if n < 21 else np.pi / 2
+    return V_MED[n] if n < 21 else np.pi / 2 - (0.7 if n % 2 else 2.0) / n
 
 
 class Rng:
