@@ -351,11 +351,17 @@ static double stats_boot_side_median(struct stats_boot_side *s, size_t m)
 	return m % 2 ? v2 : (v1 + v2) / 2.0;
 }
 
-/* One bootstrap median of a side; lender: the other side (its effects). */
+/*
+ * One bootstrap median of a side; lender: the other side (its effects).
+ * The generator works on a local copy: cnt and rank could alias the
+ * caller's state as far as the compiler knows, which would make it store
+ * and reload the state at every draw.
+ */
 static double stats_boot_side_draw(struct stats_boot_side *s, const struct stats_boot_side *lender,
-				   struct stats_rng *rng)
+				   struct stats_rng *state)
 {
 	const struct stats_grouped *g = &s->g;
+	struct stats_rng local = *state, *rng = &local;
 	size_t m = 0;
 	double med;
 
@@ -365,6 +371,7 @@ static double stats_boot_side_draw(struct stats_boot_side *s, const struct stats
 		med = stats_boot_side_median(s, g->n);
 		if (lender->g.G >= 3 && lender->scale > 0.0)
 			med *= 1.0 + lender->scale * lender->dev[stats_rng_bounded(rng, lender->g.G)];
+		*state = local;
 		return med;
 	}
 	for (size_t k = 0; k < g->G; k++) {
@@ -375,6 +382,7 @@ static double stats_boot_side_draw(struct stats_boot_side *s, const struct stats
 			s->cnt[s->rank[at + stats_rng_bounded(rng, len)]]++;
 		m += len;
 	}
+	*state = local;
 	return stats_boot_side_median(s, m);
 }
 
