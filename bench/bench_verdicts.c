@@ -1,0 +1,262 @@
+/*
+ * bench_verdicts: the verdict rule's false alarms and detections, in
+ * tables, on synthetic series (report/stats_sim.c) - what the rule of
+ * report/stats_verdict.h answers for a given noise, change and number of
+ * runs. A benchmark, not a test: it prints, it asserts nothing
+ * (test_verdict_targets asserts the issue's targets).
+ *
+ *   bench_verdicts [-n SERIES] [--seed S] [--only runs|nightly|bisect|calibrate|speed]
+ *
+ * Tables (SERIES series per cell, default 100; rates in % with their 95 %
+ * Clopper-Pearson interval):
+ *  1. runs: CV 0.25, 0.5, 1, 2, 3 % x change 0, -1, -2, -3, -5 % x runs a
+ *     side 5..10, one invocation a side: regression and "no change" rates.
+ *     At change 0 the regression rate is the false-alarm rate; at -3 % the
+ *     "no change" rate is the rate of real changes called none.
+ *  2. nightly: 28 nights x 6 runs against tonight's 6, run CV 0.5 %, night
+ *     SD 0, 0.5, 1 % x the same changes: regression (nightly's exit 1),
+ *     no change, inconclusive.
+ *  3. bisect: bisect-run's batches (5, +2 up to 15, against 10 baseline
+ *     runs) per CV x change: good, bad, skip (125) and runs per commit.
+ *  4. calibrate: the minimum detectable change (80 % power) per CV and
+ *     runs, and the runs a side needed for 1, 2 and 3 %.
+ *  5. speed: the time of one stats_compare() for a few sizes.
+ * Per series at alpha 0.01 without adjustment (a family of one).
+ *
+ * Takes a few seconds with the defaults on the lab's 2-core machine.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mtime.h"
+#include "stats.h"
+#include "stats_dist.h"
+#include "stats_sim.h"
+#include "stats_verdict.h"
+
+static const double cvs[] = { 0.0025, 0.005, 0.01, 0.02, 0.03 };
+static const double shifts[] = { 0.0, -0.01, -0.02, -0.03, -0.05 };
+static const struct stats_verdict_opts rule = { .higher_is_better = true, .no_shape = true };
+
+/* "12.0 [ 7.1-19.3]": k of n in %, with the 95 % Clopper-Pearson interval. */
+static const char *rate(char *buf, size_t size, unsigned k, unsigned n)
+{
+	double lo = NAN, hi = NAN;
+
+	stats_clopper_pearson(k, n, 0.95, &lo, &hi);
+	snprintf(buf, size, "%5.1f [%4.1f-%5.1f]", 100.0 * k / n, 100 * lo, 100 * hi);
+	return buf;
+}
+
+static int table_runs(unsigned series, uint64_t seed)
+{
+	char a[40], b[40];
+
+	printf("== 1. one invocation a side: regression %% [95 %% CP] | no change %% [95 %% CP]\n");
+	for (size_t c = 0; c < sizeof(cvs) / sizeof(cvs[0]); c++) {
+		printf("\nCV %.2f %%\n%-7s", cvs[c] * 100, "change");
+		for (size_t n = 5; n <= 10; n++)
+			printf(" | %-37zu", n);
+		printf("\n");
+		for (size_t s = 0; s < sizeof(shifts) / sizeof(shifts[0]); s++) {
+			printf("%+5.0f %% ", shifts[s] * 100);
+			for (size_t n = 5; n <= 10; n++) {
+				const struct stats_sim_design d = { cvs[c], 0, shifts[s], n, n, 1, 1 };
+				struct stats_sim_counts k;
+				int ret = stats_sim_compare(&d, &rule, series,
+							    seed + 1000 * c + 100 * s + n, &k);
+
+				if (ret < 0)
+					return ret;
+				printf(" | %s %s", rate(a, sizeof(a), k.verdict[STATS_REGRESSION], k.series),
+				       rate(b, sizeof(b), k.verdict[STATS_NO_CHANGE], k.series));
+			}
+			printf("\n");
+		}
+	}
+	return 0;
+}
+
+static int table_nightly(unsigned series, uint64_t seed)
+{
+	static const double nights[] = { 0.0, 0.005, 0.01 };
+	char a[40], b[40], c[40];
+
+	printf("\n== 2. nightly: 28 nights x 6 runs vs tonight's 6, run CV 0.5 %%\n");
+	printf("%-9s %-7s | %-20s | %-20s | %-20s\n", "night SD", "change", "regression (exit 1)",
+	       "no change", "inconclusive");
+	for (size_t k = 0; k < sizeof(nights) / sizeof(nights[0]); k++)
+		for (size_t s = 0; s < sizeof(shifts) / sizeof(shifts[0]); s++) {
+			const struct stats_sim_design d = { 0.005, nights[k], shifts[s], 6, 6, 28, 1 };
+			struct stats_sim_counts n;
+			int ret = stats_sim_compare(&d, &rule, series, seed + 50 * k + s, &n);
+
+			if (ret < 0)
+				return ret;
+			printf("%6.1f %%  %+5.0f %% | %s | %s | %s\n", nights[k] * 100, shifts[s] * 100,
+			       rate(a, sizeof(a), n.verdict[STATS_REGRESSION], n.series),
+			       rate(b, sizeof(b), n.verdict[STATS_NO_CHANGE], n.series),
+			       rate(c, sizeof(c), n.verdict[STATS_INCONCLUSIVE], n.series));
+		}
+	return 0;
+}
+
+static int table_bisect(unsigned series, uint64_t seed)
+{
+	char a[40], b[40], c[40];
+
+	printf("\n== 3. bisect-run: 5 runs, +2 while inconclusive, up to 15, against 10 baseline runs\n");
+	printf("%-7s %-7s | %-20s | %-20s | %-20s | %s\n", "CV", "change", "good (exit 0)",
+	       "bad (exit 1)", "skip (exit 125)", "runs/commit");
+	for (size_t k = 0; k < sizeof(cvs) / sizeof(cvs[0]); k++)
+		for (size_t s = 0; s < sizeof(shifts) / sizeof(shifts[0]); s++) {
+			const struct stats_sim_bisect d = { cvs[k], shifts[s], 10, 5, 2, 15 };
+			struct stats_sim_bisect_counts n;
+			int ret = stats_sim_bisect(&d, &rule, series, seed + 50 * k + s, &n);
+
+			if (ret < 0)
+				return ret;
+			printf("%4.2f %%  %+5.0f %% | %s | %s | %s | %5.1f\n", cvs[k] * 100,
+			       shifts[s] * 100, rate(a, sizeof(a), n.good, n.series),
+			       rate(b, sizeof(b), n.bad, n.series), rate(c, sizeof(c), n.skip, n.series),
+			       n.mean_runs);
+		}
+	return 0;
+}
+
+static void table_calibrate(void)
+{
+	static const double wanted[] = { 0.01, 0.02, 0.03 };
+
+	printf("\n== 4. minimum detectable change (80 %% power, alpha 0.01) by runs a side, and runs needed\n");
+	printf("%-7s", "CV");
+	for (size_t n = 5; n <= 10; n++)
+		printf(" %6zu", n);
+	printf(" %6d | runs for 1 %%, 2 %%, 3 %%\n", 20);
+	for (size_t k = 0; k < sizeof(cvs) / sizeof(cvs[0]); k++) {
+		const struct stats_noise noise = { cvs[k], 0 };
+
+		printf("%4.2f %% ", cvs[k] * 100);
+		for (size_t n = 5; n <= 10; n++)
+			printf(" %5.2f%%", 100 * stats_min_detectable_change(
+						   &noise, &(struct stats_design){ n, n, 1, 1 }, &rule));
+		printf(" %5.2f%% |",
+		       100 * stats_min_detectable_change(&noise, &(struct stats_design){ 20, 20, 1, 1 },
+							 &rule));
+		for (size_t w = 0; w < sizeof(wanted) / sizeof(wanted[0]); w++) {
+			size_t runs;
+
+			if (stats_runs_needed(&noise, wanted[w], &rule, 200, &runs) == 0)
+				printf(" %4zu", runs);
+			else
+				printf(" >200");
+		}
+		printf("\n");
+	}
+	printf("(with the floor at max(0.5 %%, one run's SD), a change below the noise is never a regression)\n");
+}
+
+static int table_speed(void)
+{
+	static const struct {
+		size_t nb, nc, gb;
+		bool shape;
+	} sizes[] = { { 6, 6, 1, false }, { 6, 6, 1, true }, { 10, 15, 1, false },
+		      { 168, 6, 28, false }, { 500, 500, 1, false }, { 500, 500, 1, true } };
+	struct stats_rng r;
+
+	printf("\n== 5. time of one stats_compare() (2000 resamples)\n");
+	stats_rng_seed(&r, 3);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		double *a = malloc(sizes[k].nb * sizeof(*a)), *b = malloc(sizes[k].nc * sizeof(*b));
+		int64_t *ga = malloc(sizes[k].nb * sizeof(*ga)), *gb = malloc(sizes[k].nc * sizeof(*gb));
+		struct stats_verdict_opts o = rule;
+		const unsigned reps = sizes[k].nb > 100 ? 10 : 200;
+		struct stats_comparison c;
+		uint64_t t0, t1;
+
+		if (!a || !b || !ga || !gb)
+			return -ENOMEM;
+		for (size_t i = 0; i < sizes[k].nb; i++) {
+			a[i] = 100 * (1 + 0.01 * stats_rng_normal(&r));
+			ga[i] = (int64_t)(i * sizes[k].gb / sizes[k].nb);
+		}
+		for (size_t i = 0; i < sizes[k].nc; i++) {
+			b[i] = 99 * (1 + 0.01 * stats_rng_normal(&r));
+			gb[i] = 1000;
+		}
+		o.no_shape = !sizes[k].shape;
+		t0 = mtime_now_us();
+		for (unsigned i = 0; i < reps; i++)
+			stats_compare(&(struct stats_sample){ a, sizes[k].gb > 1 ? ga : NULL, sizes[k].nb },
+				      &(struct stats_sample){ b, sizes[k].gb > 1 ? gb : NULL, sizes[k].nc },
+				      &o, &c);
+		t1 = mtime_now_us();
+		printf("%4zu vs %3zu runs, %2zu group%s vs 1%s: %8.3f ms\n", sizes[k].nb, sizes[k].nc,
+		       sizes[k].gb, sizes[k].gb == 1 ? " " : "s",
+		       sizes[k].shape ? ", with KS and the mixture" : "",
+		       (double)(t1 - t0) / 1000.0 / reps);
+		free(a);
+		free(b);
+		free(ga);
+		free(gb);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "seed", required_argument, NULL, 's' },
+						  { "only", required_argument, NULL, 'o' },
+						  { NULL, 0, NULL, 0 } };
+	unsigned series = 100;
+	uint64_t seed = 13;
+	const char *only = NULL;
+	uint64_t t0 = mtime_now_us();
+	int opt, ret = 0;
+
+	while ((opt = getopt_long(argc, argv, "n:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			series = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			seed = strtoull(optarg, NULL, 10);
+			break;
+		case 'o':
+			only = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-n SERIES] [--seed S] [--only runs|nightly|bisect|calibrate|speed]\n",
+				argv[0]);
+			return 64;
+		}
+	}
+	if (!series) {
+		fprintf(stderr, "bench_verdicts: -n must be a positive number of series\n");
+		return 64;
+	}
+	printf("bench_verdicts: %u series per cell, seed %" PRIu64 ", alpha 0.01 per series, 95 %% CI, floor max(0.5 %%, 1 x noise)\n\n",
+	       series, seed);
+	if (!only || !strcmp(only, "runs"))
+		ret = table_runs(series, seed);
+	if (!ret && (!only || !strcmp(only, "nightly")))
+		ret = table_nightly(series, seed);
+	if (!ret && (!only || !strcmp(only, "bisect")))
+		ret = table_bisect(series, seed);
+	if (!ret && (!only || !strcmp(only, "calibrate")))
+		table_calibrate();
+	if (!ret && (!only || !strcmp(only, "speed")))
+		ret = table_speed();
+	if (ret < 0) {
+		fprintf(stderr, "bench_verdicts: simulation failed: %s\n", strerror(-ret));
+		return 70;
+	}
+	printf("\n%.1f s\n", (double)(mtime_now_us() - t0) / 1e6);
+	return 0;
+}
