@@ -19,7 +19,7 @@
  *  3. bisect: bisect-run's batches (5, +2 up to 15, against 10 baseline
  *     runs) per CV x change: good, bad, skip (125) and runs per commit.
  *  4. calibrate: the minimum detectable change (80 % power) per CV and
- *     runs, and the runs a side needed for 1, 2 and 3 %.
+ *     runs, the runs a side needed for 1, 2 and 3 %, and to show no change.
  *  5. speed: the time of one stats_compare() for a few sizes.
  * Per series at alpha 0.01 without adjustment (a family of one).
  *
@@ -137,7 +137,7 @@ static void table_calibrate(void)
 	printf("%-7s", "CV");
 	for (size_t n = 5; n <= 10; n++)
 		printf(" %6zu", n);
-	printf(" %6d | runs for 1 %%, 2 %%, 3 %%\n", 20);
+	printf(" %6d | runs for 1 %%, 2 %%, 3 %% | for no change\n", 20);
 	for (size_t k = 0; k < sizeof(cvs) / sizeof(cvs[0]); k++) {
 		const struct stats_noise noise = { cvs[k], 0 };
 
@@ -155,6 +155,14 @@ static void table_calibrate(void)
 				printf(" %4zu", runs);
 			else
 				printf(" >200");
+		}
+		{
+			size_t runs;
+
+			if (stats_runs_for_no_change(&noise, &rule, 200, &runs) == 0)
+				printf(" | %4zu", runs);
+			else
+				printf(" | >200");
 		}
 		printf("\n");
 	}

@@ -170,6 +170,29 @@ int stats_runs_needed(const struct stats_noise *noise, double change,
 	return -ERANGE;
 }
 
+int stats_runs_for_no_change(const struct stats_noise *noise,
+			     const struct stats_verdict_opts *opts, size_t max_runs, size_t *runs)
+{
+	struct stats_verdict_opts o;
+	gsl_error_handler_t *old;
+	double floor, sw, q;
+
+	if (!noise || !runs || noise->sigma_within < 0.0 || noise->sigma_between < 0.0)
+		return -EINVAL;
+	stats_opts_fill(opts, &o);
+	floor = stats_floor(noise, &o, NULL);
+	sw = noise->sigma_within;
+	old = stats_gsl_quiet();
+	q = stats_q_normal((1.0 + o.level) / 2.0) + stats_q_normal((1.0 + o.power) / 2.0);
+	stats_gsl_restore(old);
+	for (size_t n = 2; n <= max_runs; n++)
+		if (q * sw * sqrt(2.0 * stats_median_var_factor(n) / (double)n) <= floor) {
+			*runs = n;
+			return 0;
+		}
+	return -ERANGE;
+}
+
 /* ---------------------------------------------------------------- figures */
 
 /* p10 and p90 of v[0..n) (type 7). */

@@ -364,6 +364,46 @@ static void test_mdc(void)
 	}
 }
 
+/* Runs to show no change: at that size an unchanged series comes out
+ * "no change" about power (80 %) of the time. */
+static void test_runs_for_no_change(void)
+{
+	static const double cvs[] = { 0.01, 0.003 };
+
+	for (size_t k = 0; k < ARRAY_SIZE(cvs); k++) {
+		const struct stats_noise nz = { cvs[k], 0 };
+		size_t n = 0;
+		const unsigned reps = 200;
+		unsigned nc = 0;
+		struct stats_rng r;
+		double lo, hi;
+
+		const int ret = stats_runs_for_no_change(&nz, &defaults, 500, &n);
+
+		checkf(ret == 0 && n >= 5 && n <= 64, "CV %.1f %%: %zu runs a side to show no change",
+		       cvs[k] * 100, n);
+		stats_rng_seed(&r, 200 + k);
+		for (unsigned s = 0; s < reps; s++) {
+			double a[64], b[64];
+			struct stats_comparison c;
+			struct stats_verdict_opts q = defaults;
+
+			q.no_shape = true;
+			q.boot_iters = 1000;
+			q.seed = s;
+			draw(&r, a, n, 100, cvs[k]);
+			draw(&r, b, n, 100, cvs[k]);
+			stats_compare(&(struct stats_sample){ a, NULL, n },
+				      &(struct stats_sample){ b, NULL, n }, &q, &c);
+			nc += c.verdict == STATS_NO_CHANGE;
+		}
+		cp99(nc, reps, &lo, &hi);
+		checkf(hi >= 0.65 && lo <= 0.95,
+		       "... simulated there: no change in %u / %u (99 %% CP %.2f .. %.2f; planned 0.80)",
+		       nc, reps, lo, hi);
+	}
+}
+
 int main(void)
 {
 	test_floor();
@@ -372,6 +412,7 @@ int main(void)
 	test_floor_follows_noise();
 	test_ci_level();
 	test_mdc();
+	test_runs_for_no_change();
 	printf("all %u checks passed\n", check_count);
 	return 0;
 }
