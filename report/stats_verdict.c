@@ -236,27 +236,49 @@ static int stats_side_fill(const struct stats_sample *x, struct stats_side *side
 	return stats_p10_p90(x->v, x->n, &side->p10, &side->p90);
 }
 
+struct stats_run_ref {
+	int64_t group;
+	size_t i;
+};
+
+static int stats_cmp_run_ref(const void *pa, const void *pb)
+{
+	const struct stats_run_ref *x = pa, *y = pb;
+
+	if (x->group != y->group)
+		return (x->group > y->group) - (x->group < y->group);
+	return (x->i > y->i) - (x->i < y->i);
+}
+
 /* Each run relative to its group's median (the shape within groups). */
 static int stats_group_residuals(const struct stats_sample *x, double **out)
 {
+	struct stats_run_ref *ref = malloc(x->n * sizeof(*ref));
 	double *r = malloc(x->n * sizeof(*r)), *tmp = malloc(x->n * sizeof(*tmp));
 
-	if (!r || !tmp) {
+	if (!ref || !r || !tmp) {
+		free(ref);
 		free(r);
 		free(tmp);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < x->n; i++) {
-		size_t m = 0;
+	for (size_t i = 0; i < x->n; i++)
+		ref[i] = (struct stats_run_ref){ x->group[i], i };
+	qsort(ref, x->n, sizeof(*ref), stats_cmp_run_ref);
+	for (size_t at = 0; at < x->n;) {
+		size_t end = at;
 		double med;
 
-		/* O(n^2) over a side's runs: a few hundred at most */
-		for (size_t j = 0; j < x->n; j++)
-			if (x->group[j] == x->group[i])
-				tmp[m++] = x->v[j];
-		med = stats_median_inplace(tmp, m);
-		r[i] = med != 0.0 ? x->v[i] / med - 1.0 : x->v[i];
+		while (end < x->n && ref[end].group == ref[at].group) {
+			tmp[end - at] = x->v[ref[end].i];
+			end++;
+		}
+		med = stats_median_inplace(tmp, end - at);
+		for (size_t k = at; k < end; k++)
+			r[ref[k].i] = med != 0.0 ? x->v[ref[k].i] / med - 1.0 : x->v[ref[k].i];
+		at = end;
 	}
+	free(ref);
 	free(tmp);
 	*out = r;
 	return 0;

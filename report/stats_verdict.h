@@ -170,7 +170,10 @@ struct stats_comparison {
 	double ratio, ci_lo, ci_hi;
 	double p;		/* raw two-sided p of the location test */
 	double df;		/* of the group t-test; NAN for Mann-Whitney */
-	double ks_d, p_shape;	/* two-sample KS; NAN with no_shape */
+	/* two-sample KS on the runs; with the groups as the unit, on each run
+	 * relative to its group's median (the shape within nights, which
+	 * night offsets would otherwise swamp); NAN with no_shape */
+	double ks_d, p_shape;
 	double p10_ratio, p90_ratio; /* cand / base */
 	struct stats_mix_shift mix;  /* p NAN when not bimodal or no_shape */
 	/* the floor, how it was derived, and what it was derived from */
