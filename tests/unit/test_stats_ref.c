@@ -57,7 +57,7 @@ static const char *find_python(void)
 
 		if (!cands[i] || !*cands[i])
 			continue;
-		snprintf(cmd, sizeof(cmd), "%s -c 'import scipy, numpy' >/dev/null 2>&1", cands[i]);
+		snprintf(cmd, sizeof(cmd), "%s -c 'import numpy, scipy.stats' >/dev/null 2>&1", cands[i]);
 		if (system(cmd) == 0) {
 			snprintf(chosen, sizeof(chosen), "%s", cands[i]);
 			return chosen;
