@@ -13,6 +13,11 @@
  * the scratch directory below is removed that way, and test_mib removes its
  * live namespace that way.
  *
+ * Honest skips: check_skip() ends a test that cannot run here with 77
+ * (CTest's SKIP_RETURN_CODE), check_skip_part() notes a part that cannot
+ * and check_done() then returns 77; with MPL_STRICT=1 (scripts/
+ * run-tests.sh --strict) both are failures that name what is missing.
+ *
  * Plus a scratch directory under /tmp removed at exit (kept with
  * MPL_TEST_KEEP=1), check_must() for set-up calls that are not themselves
  * under test, and what the input parsers' tests (topology, scenario)
@@ -173,6 +178,75 @@ static inline int check_expect_done(const char *ok_line)
 	}
 	printf("%s\n", ok_line);
 	return 0;
+}
+
+/* ---- skips ------------------------------------------------------------------ */
+
+/* Parts of the test that could not run here (check_skip_part()). */
+static unsigned check_skipped_parts __attribute__((unused));
+
+/* MPL_STRICT=1 (scripts/run-tests.sh --strict): a skip is a failure, so CI
+ * that expects every feature does not pass on a machine that lacks one. */
+static inline bool check_strict(void)
+{
+	const char *s = getenv("MPL_STRICT");
+
+	return s && !strcmp(s, "1");
+}
+
+static inline void check_vskip(const char *what, const char *fmt, va_list ap)
+{
+	printf("%s%s: ", check_strict() ? "FAIL (strict mode, would skip) " : "SKIP ", what);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* The rest of the test cannot run here: exit 77 (CTest's SKIP_RETURN_CODE)
+ * with the reason, or 1 in strict mode. A failed EXPECT() still fails. */
+static inline void __attribute__((format(printf, 1, 2), noreturn)) check_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	check_vskip("the rest", fmt, ap);
+	va_end(ap);
+	exit(check_failures || check_strict() ? 1 : 77);
+}
+
+/* One part of the test cannot run here: say why and go on with the
+ * others; check_done() then ends the test as skipped. In strict mode the
+ * test fails here. */
+static inline void __attribute__((format(printf, 1, 2))) check_skip_part(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	check_vskip("a part", fmt, ap);
+	va_end(ap);
+	if (check_strict())
+		exit(1);
+	check_skipped_parts++;
+}
+
+/* main()'s return: 1 if an EXPECT() failed, 77 if a part was skipped, else
+ * 0, after a line with the counts. */
+static inline int check_done(void)
+{
+	printf("# %u checks passed, %u failed, %u part(s) skipped\n", check_count, check_failures,
+	       check_skipped_parts);
+	if (check_failures)
+		return 1;
+	return check_skipped_parts ? 77 : 0;
+}
+
+/* Where the suite keeps real kernels: $MPL_KERNEL_DIR, else the cache
+ * that scripts/run-tests.sh and tests/vm/vm_netem.sh fetch into. */
+static inline const char *check_kernel_dir(void)
+{
+	const char *k = getenv("MPL_KERNEL_DIR");
+
+	return k && k[0] ? k : "/var/tmp/mptcp-lab-kernels";
 }
 
 /* A set-up step that must work: exit 1 with the diag (or errno) if not. */
