@@ -196,6 +196,24 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* (f): one writer's output goes to tmpdir/NAME and is read back. */
+static FILE *out_open(char *path, size_t size, const char *name)
+{
+	FILE *f;
+
+	snprintf(path, size, "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	CHECK(f != NULL, "(f) %s opened", name);
+	return f;
+}
+
+/* The writer returned ret into f: it must be 0 and the file must close. */
+static char *out_read(FILE *f, int ret, const char *path, const char *what)
+{
+	CHECK(ret == 0 && fclose(f) == 0, "(f) %s written", what);
+	return slurp(path);
+}
+
 static size_t count(const char *hay, const char *needle)
 {
 	size_t n = 0;
@@ -560,11 +578,8 @@ int main(void)
 		const char *why;
 		int lint;
 
-		snprintf(path, sizeof(path), "%s/f.xml", tmpdir);
-		f = fopen(path, "w");
-		CHECK(f && report_write_junit(f, &r, "suite \"<f>\"") == 0 && fclose(f) == 0,
-		      "(f) JUnit written");
-		text = slurp(path);
+		f = out_open(path, sizeof(path), "f.xml");
+		text = out_read(f, report_write_junit(f, &r, "suite \"<f>\""), path, "JUnit");
 		CHECK(text != NULL, "(f) JUnit read back");
 		why = xml_check(text);
 		CHECK(!why, "(f) JUnit is well-formed XML (%s)", why ? why : "checked here");
@@ -590,11 +605,8 @@ int main(void)
 		      "(f) JUnit: skipped with the reason");
 		free(text);
 
-		snprintf(path, sizeof(path), "%s/f.ktap", tmpdir);
-		f = fopen(path, "w");
-		CHECK(f && report_write_ktap(f, &r, "compare") == 0 && fclose(f) == 0,
-		      "(f) KTAP written");
-		text = slurp(path);
+		f = out_open(path, sizeof(path), "f.ktap");
+		text = out_read(f, report_write_ktap(f, &r, "compare"), path, "KTAP");
 		CHECK(!strncmp(text, "KTAP version 1\n1..3\n", 20), "(f) KTAP: version and plan");
 		CHECK(strstr(text, "\nnot ok 1 syn goodput_bps\n# goodput_bps: "),
 		      "(f) KTAP: not ok for the regression, with a diagnostic");
@@ -607,22 +619,16 @@ int main(void)
 		      "(f) KTAP: kselftest totals");
 		free(text);
 
-		snprintf(path, sizeof(path), "%s/f.md", tmpdir);
-		f = fopen(path, "w");
-		CHECK(f && report_write_markdown(f, &r, "a | b") == 0 && fclose(f) == 0,
-		      "(f) Markdown written");
-		text = slurp(path);
+		f = out_open(path, sizeof(path), "f.md");
+		text = out_read(f, report_write_markdown(f, &r, "a | b"), path, "Markdown");
 		CHECK(strstr(text, "1 regression, 1 inconclusive, 0 improvements, 1 no change"),
 		      "(f) Markdown: the summary line counts");
 		CHECK(strstr(text, "cc=x&lt;&amp;\"&gt;'y\\|z") && count(text, "\n| ") == 4,
 		      "(f) Markdown: '|' and HTML escaped, a header and 3 rows");
 		free(text);
 
-		snprintf(path, sizeof(path), "%s/f.txt", tmpdir);
-		f = fopen(path, "w");
-		CHECK(f && report_write_text(f, &r, "title", false) == 0 && fclose(f) == 0,
-		      "(f) text written");
-		text = slurp(path);
+		f = out_open(path, sizeof(path), "f.txt");
+		text = out_read(f, report_write_text(f, &r, "title", false), path, "text");
 		CHECK(strstr(text, "\nREGRESSION    syn") && !strchr(text, '\033') &&
 			      strstr(text, "3 series: 1 regression"),
 		      "(f) text: regression first, no colour, a count line");

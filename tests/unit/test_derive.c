@@ -310,6 +310,18 @@ static void test_completion_and_rr(void)
 {
 	struct tm_builder b = { 0 };
 	struct derive_input in = input(&b.t);
+	/* Each rr figure of the engine and the metric it is stored as. */
+	const struct {
+		uint64_t *field;
+		const char *metric;
+		uint64_t value;
+	} rr[] = {
+		{ &in.rr_transactions, "transactions", 12345 },
+		{ &in.rr_p50_us, "latency_p50_us", 400 },
+		{ &in.rr_p90_us, "latency_p90_us", 650 },
+		{ &in.rr_p99_us, "latency_p99_us", 900 },
+		{ &in.rr_max_us, "latency_max_us", 4100 },
+	};
 	struct derive_result r;
 	struct results_run run;
 	const struct results_metric *m;
@@ -322,24 +334,21 @@ static void test_completion_and_rr(void)
 	CHECK(derive_run(&in, &r) == 0 && near(r.completion_us, 2900000) &&
 		      near(r.completion_ratio, 2900000 / ideal_us),
 	      "16 MiB in 2.9 s over 76.8 Mbit/s: ratio %.4f", r.completion_ratio);
-	in.rr_transactions = 12345;
+	for (size_t i = 0; i < ARRAY_SIZE(rr); i++)
+		*rr[i].field = rr[i].value;
 	in.rr_tps = 2469.0;
-	in.rr_p50_us = 400;
-	in.rr_p90_us = 650;
-	in.rr_p99_us = 900;
-	in.rr_max_us = 4100;
 	must_init(&run);
 	CHECK(derive_store(&in, &r, &run) == 0, "store");
 	m = results_run_metric(&run, "completion_ratio");
 	CHECK(m && near(m->value, r.completion_ratio) && results_run_metric(&run, "completion_us"),
 	      "completion_us and completion_ratio stored");
-	CHECK(results_run_metric(&run, "latency_p50_us")->value == 400 &&
-		      results_run_metric(&run, "latency_p90_us")->value == 650 &&
-		      results_run_metric(&run, "latency_p99_us")->value == 900 &&
-		      results_run_metric(&run, "latency_max_us")->value == 4100 &&
-		      results_run_metric(&run, "tps")->value == 2469.0 &&
-		      results_run_metric(&run, "transactions")->value == 12345,
-	      "rr: latency_p50/p90/p99/max_us, tps, transactions");
+	for (size_t i = 0; i < ARRAY_SIZE(rr); i++) {
+		m = results_run_metric(&run, rr[i].metric);
+		CHECK(m && m->value == (double)rr[i].value, "rr: %s stored (%.0f)", rr[i].metric,
+		      m ? m->value : -1.0);
+	}
+	m = results_run_metric(&run, "tps");
+	CHECK(m && m->value == 2469.0, "rr: tps stored");
 	CHECK(!results_run_metric(&run, "share.path1") && !results_run_metric(&run, "recover_us") &&
 		      !results_run_metric(&run, "subflows_joined_us") && run.n_subflows == 0,
 	      "no telemetry: no share, recovery, join time or subflows (nothing made up)");
