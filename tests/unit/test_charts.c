@@ -17,12 +17,12 @@
  *  - a bad spec and a bad output name are refused with -EINVAL and write
  *    nothing.
  *
- * Exit 77 when gnuplot is not installed; MPL_TEST_KEEP=1 keeps the files.
+ * Exit 77 when gnuplot is not installed (a failure with MPL_STRICT=1);
+ * MPL_TEST_KEEP=1 keeps the files.
  * Each check prints a line; the first failure exits 1.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,40 +33,17 @@
 #include "charts.h"
 #include "mtime.h"
 #include "spawn.h"
+#include "check.h"
 
 static char tmpdir[] = "/tmp/mpl-test-charts-XXXXXX";
-static int checks;
 static char marker[8][128];
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static void remove_markers(void)
 {
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
-static void cleanup(void)
-{
-	/* MPL_TEST_KEEP=1 keeps the charts, to look at them. */
-	if (getenv("MPL_TEST_KEEP"))
-		printf("info: charts kept in %s\n", tmpdir);
-	else if (tmpdir[sizeof(tmpdir) - 2] != 'X')
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	for (size_t i = 0; i < ARRAY_SIZE(marker); i++)
 		if (marker[i][0])
 			unlink(marker[i]);
 }
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		checks++;                                                      \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
-				#cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			exit(1);                                               \
-		}                                                              \
-	} while (0)
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -197,21 +174,21 @@ static char *render_ok(const struct chart_spec *c, const char *dir, const char *
 	int ret = chart_render(c, dir, base, &d);
 	uint64_t t1 = mtime_now_us();
 
-	CHECK(ret == 0, "chart_render(%s, '%s'): %s", chart_kind_name(c->kind), base, diag_str(&d));
+	REQUIRE(ret == 0, "chart_render(%s, '%s'): %s", chart_kind_name(c->kind), base, diag_str(&d));
 	printf("info: render %-9s %-10s %7.1f ms\n", chart_kind_name(c->kind), base,
 	       (double)(t1 - t0) / 1000.0);
 
 	snprintf(path, sizeof(path), "%s/%s.png", dir, base);
 	png = slurp(path, &len);
-	CHECK(png && len > sizeof(png_sig), "'%s' missing or empty", path);
-	CHECK(memcmp(png, png_sig, sizeof(png_sig)) == 0, "'%s' has no PNG signature", path);
+	REQUIRE(png && len > sizeof(png_sig), "'%s' missing or empty", path);
+	REQUIRE(memcmp(png, png_sig, sizeof(png_sig)) == 0, "'%s' has no PNG signature", path);
 
 	snprintf(path, sizeof(path), "%s/%s.svg", dir, base);
 	svg = slurp(path, &len);
-	CHECK(svg && len > 0, "'%s' missing or empty", path);
-	CHECK(strstr(svg, "<svg"), "'%s' has no <svg element", path);
-	CHECK(xml_ok(path, svg), "'%s' is not well-formed XML", path);
-	printf("ok %d - %s chart '%s': svg %zu bytes, png ok, XML well-formed\n", checks,
+	REQUIRE(svg && len > 0, "'%s' missing or empty", path);
+	REQUIRE(strstr(svg, "<svg"), "'%s' has no <svg element", path);
+	REQUIRE(xml_ok(path, svg), "'%s' is not well-formed XML", path);
+	printf("ok %u - %s chart '%s': svg %zu bytes, png ok, XML well-formed\n", check_count,
 	       chart_kind_name(c->kind), base, len);
 	return svg;
 }
@@ -222,9 +199,9 @@ static void check_no_scratch(const char *dir)
 	DIR *dp = opendir(dir);
 	struct dirent *e;
 
-	CHECK(dp, "cannot open '%s'", dir);
+	REQUIRE(dp, "cannot open '%s'", dir);
 	while ((e = readdir(dp)))
-		CHECK(strncmp(e->d_name, ".chart-", 7) != 0, "scratch '%s' left in '%s'", e->d_name, dir);
+		REQUIRE(strncmp(e->d_name, ".chart-", 7) != 0, "scratch '%s' left in '%s'", e->d_name, dir);
 	closedir(dp);
 }
 
@@ -239,7 +216,7 @@ static bool file_exists(const char *dir, const char *base, const char *ext)
 static void check_markers(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(marker); i++)
-		CHECK(access(marker[i], F_OK) != 0, "marker '%s' was created: a label ran a command",
+		REQUIRE(access(marker[i], F_OK) != 0, "marker '%s' was created: a label ran a command",
 		      marker[i]);
 }
 
@@ -259,7 +236,7 @@ static void check_label(const char *svg_text, const char *label)
 	char want[512];
 
 	expected_text(label, want, sizeof(want));
-	CHECK(strstr(svg_text, want), "label '%s' not found as text in the SVG", want);
+	REQUIRE(strstr(svg_text, want), "label '%s' not found as text in the SVG", want);
 }
 
 int main(void)
@@ -277,16 +254,11 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	if (!gp) {
-		printf("SKIP gnuplot is not installed\n");
-		return 77;
-	}
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	atexit(cleanup);
-	CHECK(chart_script_dir() != NULL, "no gnuplot script directory");
+	if (!gp)
+		check_skip("gnuplot is not installed (Debian package gnuplot-nox)");
+	check_tmpdir_make(tmpdir);
+	atexit(remove_markers);
+	REQUIRE(chart_script_dir() != NULL, "no gnuplot script directory");
 	printf("info: gnuplot %s, scripts in %s\n", gp, chart_script_dir());
 
 	/* Data: 3 series of 1000 points, nightly (x = epoch seconds). */
@@ -374,7 +346,7 @@ int main(void)
 	snprintf(label[9], 256, "caf\xc3\xa9 \xff\xfe bytes");
 	snprintf(label[10], 256, "# starts like a comment `touch %s`", marker[7]);
 	snprintf(hostile_dir, sizeof(hostile_dir), "%s/it's a \"dir\" $(id) `id`; x", tmpdir);
-	CHECK(mkdir(hostile_dir, 0700) == 0, "mkdir '%s': %s", hostile_dir, strerror(errno));
+	REQUIRE(mkdir(hostile_dir, 0700) == 0, "mkdir '%s': %s", hostile_dir, strerror(errno));
 
 	for (int kind = CHART_TREND; kind <= CHART_SPARKLINE; kind++) {
 		const char *hcats[] = { label[4], label[8] };
@@ -400,10 +372,10 @@ int main(void)
 		snprintf(base, sizeof(base), "hostile-%s", chart_kind_name(kind));
 		svg = render_ok(&c, hostile_dir, base);
 		check_markers();
-		CHECK(!strstr(svg, "<script") && !strstr(svg, "<b>"), "an injected element in '%s'",
+		REQUIRE(!strstr(svg, "<script") && !strstr(svg, "<b>"), "an injected element in '%s'",
 		      base);
 		text = xml_unescape(svg);
-		CHECK(text, "out of memory");
+		REQUIRE(text, "out of memory");
 		if (kind != CHART_SPARKLINE) {
 			check_label(text, label[0]);
 			check_label(text, label[1]);
@@ -420,7 +392,7 @@ int main(void)
 			check_label(text, label[7]);
 			check_label(text, label[10]);
 		}
-		printf("ok %d - hostile labels in %s: rendered as text, no marker file\n", checks,
+		printf("ok %u - hostile labels in %s: rendered as text, no marker file\n", check_count,
 		       chart_kind_name(kind));
 		free(text);
 		free(svg);
@@ -440,12 +412,12 @@ int main(void)
 		svg = render_ok(&c, hostile_dir, base);
 		check_markers();
 		text = xml_unescape(svg);
-		CHECK(text, "out of memory");
+		REQUIRE(text, "out of memory");
 		check_label(text, label[i]);
 		free(text);
 		free(svg);
 	}
-	printf("ok %d - each hostile label in every slot: text, no marker file\n", checks);
+	printf("ok %u - each hostile label in every slot: text, no marker file\n", check_count);
 	check_no_scratch(hostile_dir);
 	check_markers();
 
@@ -463,12 +435,12 @@ int main(void)
 			gy[k] = k % 7 == 3 ? (double)NAN : (double)k;
 		snprintf(rcpath, sizeof(rcpath), "%s/.gnuplot", tmpdir);
 		rc = fopen(rcpath, "w");
-		CHECK(rc, "cannot write '%s'", rcpath);
+		REQUIRE(rc, "cannot write '%s'", rcpath);
 		fprintf(rc, "system(\"touch %s\")\n", marker[7]);
 		fclose(rc);
-		CHECK(setenv("HOME", tmpdir, 1) == 0, "setenv");
-		CHECK(chdir(tmpdir) == 0, "chdir");
-		CHECK(mkdir("rel", 0700) == 0, "mkdir rel");
+		REQUIRE(setenv("HOME", tmpdir, 1) == 0, "setenv");
+		REQUIRE(chdir(tmpdir) == 0, "chdir");
+		REQUIRE(mkdir("rel", 0700) == 0, "mkdir rel");
 		series[0] = (struct chart_series){ .name = longlabel, .x = x, .y = gy, .n = 40 };
 		series[1] = (struct chart_series){ .name = "empty", .x = NULL, .y = NULL, .n = 0 };
 		c = (struct chart_spec){ .kind = CHART_LINES, .title = longlabel, .series = series,
@@ -476,25 +448,25 @@ int main(void)
 		free(render_ok(&c, "rel", "odd"));
 		check_markers();
 		check_no_scratch("rel");
-		printf("ok %d - long label, NaN gaps, empty series, relative dir, ~/.gnuplot ignored\n",
-		       checks);
+		printf("ok %u - long label, NaN gaps, empty series, relative dir, ~/.gnuplot ignored\n",
+		       check_count);
 	}
 
 	/* 4. Refusals write nothing. */
 	c = (struct chart_spec){ .kind = CHART_LINES, .series = series, .n_series = 0 };
-	CHECK(chart_render(&c, tmpdir, "empty", &d) == -EINVAL, "no series accepted");
-	CHECK(!file_exists(tmpdir, "empty", "svg"), "a refused chart wrote a file");
+	REQUIRE(chart_render(&c, tmpdir, "empty", &d) == -EINVAL, "no series accepted");
+	REQUIRE(!file_exists(tmpdir, "empty", "svg"), "a refused chart wrote a file");
 	diag_clear(&d);
 	c.n_series = 1;
-	CHECK(chart_render(&c, tmpdir, "../escape", &d) == -EINVAL, "'..' accepted: %s", diag_str(&d));
+	REQUIRE(chart_render(&c, tmpdir, "../escape", &d) == -EINVAL, "'..' accepted: %s", diag_str(&d));
 	diag_clear(&d);
-	CHECK(chart_render(&c, tmpdir, "/abs", &d) == -EINVAL, "absolute name accepted");
+	REQUIRE(chart_render(&c, tmpdir, "/abs", &d) == -EINVAL, "absolute name accepted");
 	diag_clear(&d);
 	c.kind = (enum chart_kind)42;
-	CHECK(chart_render(&c, tmpdir, "bad-kind", &d) == -EINVAL, "unknown kind accepted");
-	printf("ok %d - bad specs and names refused: %s\n", checks, diag_str(&d));
+	REQUIRE(chart_render(&c, tmpdir, "bad-kind", &d) == -EINVAL, "unknown kind accepted");
+	printf("ok %u - bad specs and names refused: %s\n", check_count, diag_str(&d));
 	check_no_scratch(tmpdir);
 
-	printf("PASS %d checks\n", checks);
+	printf("PASS %u checks\n", check_count);
 	return 0;
 }
