@@ -10,6 +10,12 @@
  * with a doubling backoff, so a dead server is not hammered every time a
  * cron job runs, while `push --now` can still force it.
  *
+ * Points that are not runs (the nightly job's verdicts, schema version 5)
+ * are queued here as lines of line protocol that push/ formatted when
+ * they were made, with an outbox of their own under the same rules: every
+ * url gets every point, a point is delivered only on a 2xx, a failure
+ * backs off the same way.
+ *
  * This file neither formats nor sends anything (push/ does).
  */
 #include <errno.h>
@@ -102,9 +108,11 @@ void results_outbox_pending_release(struct results_outbox_pending *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* One statement over every uuid, in one BEGIN IMMEDIATE transaction. */
-static int outbox_mark(struct results *r, const char *sql, const char *url, char (*uuids)[37],
-		       size_t n, uint64_t now_us, const char *error, struct diag *d)
+/* One statement over every item (a run's uuid, or a point's id, bound to
+ * ?1), in one BEGIN IMMEDIATE transaction. */
+static int outbox_mark(struct results *r, const char *sql, const char *url,
+		       const char (*uuids)[37], const struct results_point *points, size_t n,
+		       uint64_t now_us, const char *error, struct diag *d)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, ret;
@@ -115,7 +123,8 @@ static int outbox_mark(struct results *r, const char *sql, const char *url, char
 	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
 	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
 		sqlite3_reset(st);
-		rc = sqlite3_bind_text(st, 1, uuids[i], -1, SQLITE_STATIC);
+		rc = uuids ? sqlite3_bind_text(st, 1, uuids[i], -1, SQLITE_STATIC) :
+			     sqlite3_bind_int64(st, 1, points[i].id);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_text(st, 2, url, -1, SQLITE_STATIC);
 		if (rc == SQLITE_OK)
@@ -151,7 +160,7 @@ int results_outbox_mark_pushed(struct results *r, const char *url, char (*uuids)
 		"ON CONFLICT (url, run_id) DO UPDATE SET pushed_at_us = excluded.pushed_at_us, "
 		"last_error = NULL";
 
-	return outbox_mark(r, sql, url, uuids, n, now_us, NULL, d);
+	return outbox_mark(r, sql, url, uuids, NULL, n, now_us, NULL, d);
 }
 
 int results_outbox_mark_failed(struct results *r, const char *url, char (*uuids)[37], size_t n,
@@ -166,5 +175,145 @@ int results_outbox_mark_failed(struct results *r, const char *url, char (*uuids)
 		"next_attempt_at_us = ?3 + min(60000000 << min(push_outbox.attempts, 10), "
 		"21600000000), last_error = excluded.last_error";
 
-	return outbox_mark(r, sql, url, uuids, n, now_us, error, d);
+	return outbox_mark(r, sql, url, uuids, NULL, n, now_us, error, d);
+}
+
+/* ---- points that are not runs (schema version 5) ---------------------- */
+
+int results_points_add(struct results *r, const char *kind, uint64_t at_us,
+		       const char *const *lines, size_t n, struct diag *d)
+{
+	static const char sql[] = "INSERT INTO push_points (kind, at_us, line) VALUES (?1, ?2, ?3)";
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_OK, ret;
+
+	for (size_t i = 0; i < n; i++)
+		if (!*lines[i] || strchr(lines[i], '\n'))
+			return diag_set(d, -EINVAL, "cannot queue a %s point: not one line: '%s'",
+					kind, lines[i]);
+	ret = results_exec(r, "BEGIN IMMEDIATE", d);
+	if (ret < 0)
+		return diag_prefix(d, "cannot queue %zu %s points in '%s'", n, kind, r->path);
+	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		sqlite3_reset(st);
+		rc = sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(st, 2, (int64_t)at_us);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_text(st, 3, lines[i], -1, SQLITE_STATIC);
+		if (rc == SQLITE_OK) {
+			rc = sqlite3_step(st);
+			if (rc == SQLITE_DONE)
+				rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		ret = diag_set(d, results_sqlite_errno(r->db, rc) ?: -EIO,
+			       "cannot queue %zu %s points in '%s': %s", n, kind, r->path,
+			       sqlite3_errmsg(r->db));
+		goto out;
+	}
+	sqlite3_finalize(TAKE_PTR(st));
+	ret = results_exec(r, "COMMIT", d);
+out:
+	sqlite3_finalize(st);
+	if (!sqlite3_get_autocommit(r->db))
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+int results_points_pending(struct results *r, const char *url, uint64_t now_us,
+			   bool ignore_backoff, struct results_points_pending *out,
+			   struct diag *d)
+{
+	static const char sql[] =
+		"SELECT p.id, p.line, o.pushed_at_us IS NULL AND o.next_attempt_at_us > ?2 "
+		"FROM push_points AS p LEFT JOIN push_points_outbox AS o "
+		"ON o.point_id = p.id AND o.url = ?1 "
+		"WHERE o.pushed_at_us IS NULL ORDER BY p.at_us, p.id";
+	struct results_points_pending p = { 0 };
+	sqlite3_stmt *st = NULL;
+	struct results_point *grown;
+	int rc, ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 2, (int64_t)now_us);
+	if (rc != SQLITE_OK) {
+		ret = outbox_fail(r, rc, "read", url, d);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *line = (const char *)sqlite3_column_text(st, 1);
+
+		if (sqlite3_column_int(st, 2) && !ignore_backoff) {
+			p.n_waiting++;
+			continue;
+		}
+		grown = array_grow(p.points, p.n, sizeof(*p.points));
+		if (!grown) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		p.points = grown;
+		p.points[p.n].id = sqlite3_column_int64(st, 0);
+		p.points[p.n].line = strdup(line ? line : "");
+		if (!p.points[p.n].line) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		p.n++;
+	}
+	if (rc != SQLITE_DONE)
+		ret = outbox_fail(r, rc, "read", url, d);
+out:
+	sqlite3_finalize(st);
+	if (ret < 0) {
+		results_points_pending_release(&p);
+		return ret;
+	}
+	*out = p;
+	return 0;
+}
+
+void results_points_pending_release(struct results_points_pending *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		free(p->points[i].line);
+	free(p->points);
+	memset(p, 0, sizeof(*p));
+}
+
+int results_points_mark_pushed(struct results *r, const char *url,
+			       const struct results_point *points, size_t n, uint64_t now_us,
+			       struct diag *d)
+{
+	static const char sql[] =
+		"INSERT INTO push_points_outbox (point_id, url, pushed_at_us, attempts, "
+		"next_attempt_at_us) VALUES (?1, ?2, ?3, 0, 0) "
+		"ON CONFLICT (url, point_id) DO UPDATE SET pushed_at_us = excluded.pushed_at_us, "
+		"last_error = NULL";
+
+	return outbox_mark(r, sql, url, NULL, points, n, now_us, NULL, d);
+}
+
+int results_points_mark_failed(struct results *r, const char *url,
+			       const struct results_point *points, size_t n, uint64_t now_us,
+			       const char *error, struct diag *d)
+{
+	/* the same backoff as the runs' (results_outbox_mark_failed) */
+	static const char sql[] =
+		"INSERT INTO push_points_outbox (point_id, url, pushed_at_us, attempts, "
+		"next_attempt_at_us, last_error) VALUES (?1, ?2, NULL, 1, ?3 + 60000000, ?4) "
+		"ON CONFLICT (url, point_id) DO UPDATE SET attempts = push_points_outbox.attempts + 1, "
+		"next_attempt_at_us = ?3 + min(60000000 << min(push_points_outbox.attempts, 10), "
+		"21600000000), last_error = excluded.last_error";
+
+	return outbox_mark(r, sql, url, NULL, points, n, now_us, error, d);
 }
