@@ -4,8 +4,8 @@
 # directory. Synthetic runs are written with sqlite3 (an independent writer
 # of the documented schema). Checks:
 #  - the pushed values, read back through /api/v1/export, equal the
-#    database's (every metric of every run, tags escaped and sanitised,
-#    timestamp = started_at);
+#    database's (every metric of every run and run=1, tags escaped and
+#    sanitised, the variant key as a tag, timestamp = started_at);
 #  - pushing twice sends nothing new; a second URL gets everything;
 #  - with the server stopped push exits 1 and the outbox keeps the new runs
 #    (attempts 1, a backoff), a push inside the backoff skips them; after a
@@ -117,8 +117,8 @@ vm=http://127.0.0.1:$port
 url=$vm/write
 
 # compare_export: every (metric, host, kernel, scenario, cc, rate_limit,
-# status, timestamp, value) of the database is in VictoriaMetrics and
-# nothing else is. Unique samples: the second URL below is the same server,
+# variant, status, timestamp, value) of the database is in VictoriaMetrics
+# and nothing else is; every run also has mptcp_lab_run = 1. Unique samples: the second URL below is the same server,
 # which keeps a sample sent twice twice (no -dedup configured).
 compare_export()
 {
@@ -127,15 +127,19 @@ compare_export()
 		return 1
 	jq -r '. as $s | range(0; .values | length) as $i |
 		[$s.metric.__name__, $s.metric.host, $s.metric.kernel, $s.metric.scenario,
-		 $s.metric.cc, $s.metric.rate_limit, $s.metric.status,
+		 $s.metric.cc, $s.metric.rate_limit, $s.metric.variant, $s.metric.status,
 		 ($s.timestamps[$i] | tostring), ($s.values[$i] | tostring)] | join("|")' \
 		"$tmp/export.jsonl" | sort -u >"$tmp/got"
 	sqlite3 -batch -separator '|' "$db" "
-		SELECT 'mptcp_lab_' || m.name, h.hostname, k.release, r.scenario, 'bbr', '10', r.status,
-		       r.started_at_us / 1000, m.value
+		SELECT 'mptcp_lab_' || m.name, h.hostname, k.release, r.scenario, 'bbr', '10',
+		       r.variant_key, r.status, r.started_at_us / 1000, m.value
 		FROM runs r JOIN metrics m ON m.run_id = r.id JOIN hosts h ON h.id = r.host_id
-		JOIN kernels k ON k.id = r.kernel_id ${1:-}" |
-		jq -R -r 'split("|") | .[8] |= (tonumber | tostring) | join("|")' | sort >"$tmp/want"
+		JOIN kernels k ON k.id = r.kernel_id ${1:-}
+		UNION ALL
+		SELECT 'mptcp_lab_run', h.hostname, k.release, r.scenario, 'bbr', '10',
+		       r.variant_key, r.status, r.started_at_us / 1000, 1
+		FROM runs r JOIN hosts h ON h.id = r.host_id JOIN kernels k ON k.id = r.kernel_id" |
+		jq -R -r 'split("|") | .[9] |= (tonumber | tostring) | join("|")' | sort >"$tmp/want"
 	if ! cmp -s "$tmp/got" "$tmp/want"; then
 		diff "$tmp/want" "$tmp/got" | sed 's/^/#   /'
 		return 1
@@ -150,7 +154,7 @@ pushed_count() # URL: runs delivered to URL
 echo "token-from-file" >"$tmp/token"
 expect_rc 0 "push 4 runs" "$MPL_BIN" push --db "$db" --url "$url" --token-file "$tmp/token"
 check "it says 4 runs" grep -q "pushed 4 runs" "$tmp/out"
-check "the values read back equal the database's (8 samples)" compare_export
+check "the values read back equal the database's (8 samples + 4 run counts)" compare_export
 check "the outbox marks 4 delivered" [ "$(pushed_count "$url")" = 4 ]
 expect_rc 0 "push again" "$MPL_BIN" push --db "$db" --url "$url"
 check "sends nothing new" grep -q "pushed 0 runs" "$tmp/out"
@@ -173,7 +177,7 @@ start_vm "$port" || { notok "victoria-metrics restarts"; exit 1; }
 expect_rc 0 "after a restart, push --now delivers" "$MPL_BIN" push --db "$db" --url "$url" --now
 check "the 2 kept runs" grep -q "pushed 2 runs" "$tmp/out"
 check "6 delivered" [ "$(pushed_count "$url")" = 6 ]
-check "the values read back equal the database's (12 samples)" compare_export
+check "the values read back equal the database's (12 samples + 6 run counts)" compare_export
 
 # a server that never answers
 "$BLACKHOLE" --max-seconds 120 >"$tmp/bh.port" &
