@@ -24,37 +24,17 @@ VM=$(command -v victoria-metrics) ||
 BLACKHOLE=$MPL_BUILD_DIR/tests/tools/mpl_blackhole
 [ -x "$BLACKHOLE" ] || { echo "SKIP: $BLACKHOLE not built"; exit 77; }
 
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
-vm_pid=
 bh_pid=
 cleanup()
 {
-	[ -n "$vm_pid" ] && kill "$vm_pid" 2>/dev/null && wait "$vm_pid" 2>/dev/null
+	stop_vm
 	[ -n "$bh_pid" ] && kill "$bh_pid" 2>/dev/null && wait "$bh_pid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-notok() { fail=$((fail + 1)); echo "not ok - $*"; }
-expect_rc() # WANT DESCRIPTION CMD...
-{
-	local want=$1 what=$2 rc
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" -eq "$want" ]; then ok "$what (exit $rc)"; else
-		notok "$what: expected exit $want, got $rc"
-		sed 's/^/#   /' "$tmp/out" "$tmp/err"
-	fi
-}
-check() # DESCRIPTION TEST...
-{
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else notok "$what"; fi
-}
 
 db=$tmp/lab.db
 "$MPL_BIN" runs --db "$db" >/dev/null || { echo "FAIL: cannot create the database"; exit 1; }
@@ -86,40 +66,15 @@ add_runs()
 }
 add_runs 4
 
-start_vm() # PORT: start and wait until /health answers (poll, 20 s at most)
-{
-	"$VM" -storageDataPath "$tmp/vm" -httpListenAddr "127.0.0.1:$1" \
-		-loggerLevel ERROR >>"$tmp/vm.log" 2>&1 &
-	vm_pid=$!
-	for _ in $(seq 200); do
-		curl -sf --max-time 1 "http://127.0.0.1:$1/health" >/dev/null && return 0
-		kill -0 "$vm_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill "$vm_pid" 2>/dev/null
-	wait "$vm_pid" 2>/dev/null
-	vm_pid=
-	return 1
-}
-stop_vm()
-{
-	kill "$vm_pid" && wait "$vm_pid" 2>/dev/null
-	vm_pid=
-}
-port=
-for _ in 1 2 3 4 5; do
-	p=$((20000 + RANDOM % 30000))
-	ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN && continue
-	if start_vm "$p"; then port=$p; break; fi
-done
-[ -n "$port" ] || { echo "SKIP: victoria-metrics did not start"; sed 's/^/#   /' "$tmp/vm.log"; exit 77; }
+vm_start
 vm=http://127.0.0.1:$port
 url=$vm/write
 
 # compare_export: every (metric, host, kernel, scenario, cc, rate_limit,
 # variant, status, timestamp, value) of the database is in VictoriaMetrics
-# and nothing else is; every run also has mptcp_lab_run = 1. Unique samples: the second URL below is the same server,
-# which keeps a sample sent twice twice (no -dedup configured).
+# and nothing else is; every run also has mptcp_lab_run = 1. Unique
+# samples: the second URL below is the same server, which keeps a sample
+# sent twice twice (no -dedup configured).
 compare_export()
 {
 	curl -sf "$vm/internal/force_flush" >/dev/null || return 1
