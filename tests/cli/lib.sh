@@ -49,7 +49,7 @@ stop_vm()
 	vm_pid=
 }
 # vm_start: a free port, tried a few times; sets port, or exits 77 with
-# the server's log when it will not start.
+# the server's log when it will not start (1 with MPL_STRICT=1).
 vm_start()
 {
 	local p
@@ -61,5 +61,6 @@ vm_start()
 	done
 	echo "SKIP: victoria-metrics did not start"
 	sed 's/^/#   /' "$tmp/vm.log"
+	[ "${MPL_STRICT:-0}" = 1 ] && exit 1
 	exit 77
 }
