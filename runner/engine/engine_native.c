@@ -528,6 +528,8 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 		goto out;
 
 	r = native_judge(cl, sv, p, &x, res);
+	res->cpu_client_us = cl->sr.cpu_us;
+	res->cpu_server_us = sv->sr.cpu_us;
 	if (r < 0) {
 		r = diag_set(d, r, "cannot read the xfer output: %s", strerror(-r));
 		goto out;
