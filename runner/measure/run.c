@@ -348,7 +348,7 @@ static int fill_identity(const struct run_env *env, const struct scenario *s,
 	r |= results_run_set_str(&run->topology_hash, s->topology_sha256);
 	r |= results_run_set_str(&run->variant_json, json);
 	r |= results_run_set_str(&run->variant_key, v->key);
-	r |= results_run_set_str(&run->engine, s->traffic.engine[0] ? s->traffic.engine : "iperf3");
+	r |= results_run_set_str(&run->engine, s->traffic.engine[0] ? s->traffic.engine : "native");
 	r |= results_run_set_str(&run->host.hostname, env->host.hostname);
 	r |= results_run_set_str(&run->host.cpu_model, env->host.cpu_model);
 	if (env->host.governor)

@@ -44,5 +44,4 @@ mpl_eq "every stored run is complete (has its metrics)" 0 \
 mpl_check "the killed run's lab is still there" bash -c '[ -n "$(ip netns list | grep mpl-run-)" ]'
 "$MPL_BIN" cleanup --stale | sed 's/^/#   /'
 mpl_check "cleanup --stale removed it" mpl_no_run_netns
-pkill -KILL -x iperf3 2>/dev/null || true
 mpl_finish
