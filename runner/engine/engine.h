@@ -127,6 +127,10 @@ struct engine_result {
 	/* malloc'd; engine_result_release() */
 	struct telemetry_interval *intervals;
 	size_t n_intervals;
+	/* Where the intervals' 0 lies: when the measured part began, µs
+	 * after the client started (telem_start_us for the native engine,
+	 * whose receiver says so; iperf3 does not say, so its omit) */
+	uint64_t measure_start_us;
 
 	uint64_t transfer_us; /* wall time of the client process */
 

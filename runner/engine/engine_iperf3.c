@@ -538,6 +538,9 @@ static int iperf3_judge(const struct iperf3_log *log, const struct spawn_result 
 			cr->exit_code);
 	}
 	iperf3_fill(res, &rep, p->direction);
+	/* iperf3 does not say when its measured part began: its intervals
+	 * start after the omitted ones, about omit after the client started. */
+	res->measure_start_us = p->omit_us;
 	iperf3_report_release(&rep);
 	return 0;
 }

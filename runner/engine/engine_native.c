@@ -299,7 +299,7 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 	snprintf(res->tool_version, sizeof(res->tool_version), "mptcp-lab %s", mpl_version());
 	snprintf(res->mptcp_method, sizeof(res->mptcp_method), "native");
 
-	interval_us = p->sample_interval_us ? p->sample_interval_us : XFER_INTERVAL_DEFAULT_US;
+	interval_us = NATIVE_INTERVAL_US(p);
 	if (p->timeout_us)
 		timeout_us = p->timeout_us;
 	else if (p->duration_us)
