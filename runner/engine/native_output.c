@@ -438,6 +438,7 @@ int native_intervals(struct engine_result *res, const struct native_end *rx_end,
 		iv->bytes = pts[i].rx - pts[i - 1].rx;
 		iv->bits_per_second = (double)iv->bytes * 8e6 / (double)(iv->end_us - iv->start_us);
 		iv->retransmits = -1;
+		iv->ideal_bps = (double)NAN; /* the measurement wing's to say */
 	}
 	free(pts);
 	return r;
