@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,6 +520,10 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 				goto out;
 			}
 		}
+		/* Cut short: SIGKILL also ends a stopped server, which would
+		 * otherwise keep the wait below forever. */
+		if (!engine_proc_exited(spawn_pid(sv->proc)))
+			kill(-spawn_pid(sv->proc), SIGKILL);
 	}
 	r = native_end_wait(sv, d);
 	if (r < 0)

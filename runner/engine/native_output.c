@@ -502,8 +502,8 @@ int native_judge(struct native_end *cl, struct native_end *sv, const struct engi
 	if (!cl->proto_mptcp || !sv->proto_mptcp) {
 		const struct native_end *e = !cl->proto_mptcp ? cl : sv;
 
-		return engine_result_invalid(res, "xfer %s used plain TCP: %s", e->name,
-					     e->no_mptcp[0] ? e->no_mptcp : "asked to");
+		return engine_result_invalid(res, "fallback to TCP: xfer %s used plain TCP: %s",
+					     e->name, e->no_mptcp[0] ? e->no_mptcp : "asked to");
 	}
 	if (x->mode == XFER_BULK && x->bytes &&
 	    ((up && sv->bytes != x->bytes) || (down && cl->bytes != x->bytes)))
