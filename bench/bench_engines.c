@@ -3,7 +3,7 @@
  * itself is the bottleneck: goodput, and CPU seconds per GiB of the
  * client and the server process.
  *
- *   bench_engines [-n ROUNDS] [-d SECONDS] [--cc NAME] [--setup two-path|direct]...
+ *   bench_engines [-n ROUNDS] [-d SECONDS] [--cc NAME]... [--setup two-path|direct]...
  *
  * Setups (both unshaped, so nothing but the hosts' CPUs limits the rate):
  *   two-path  topologies/two-path.json with the paths' shaping removed:
@@ -15,12 +15,11 @@
  * Every transfer is what a run does (runner/measure/run.c): a fresh lab
  * (lab_up), the engine of engine.h with the same parameters (an upload
  * of SECONDS, no warm-up, one connection, the default sample interval,
- * the congestion control NAME set on the sockets: cubic unless --cc says
- * otherwise, "" for the namespaces' default), then lab_down. Not BBR by
- * default: on an unshaped veth, MPTCP with BBR is paced to a fraction of
- * what the CPUs allow (0.7-0.9 Gbit/s against 14-21 with CUBIC on a
- * direct pair, measured here with either engine), which hides the
- * harness's own cost. For every setup, ROUNDS rounds of one iperf3 and one
+ * the congestion control NAME set on the sockets), then lab_down. Each
+ * setup is measured with each --cc given, by default CUBIC (what smoke
+ * pins) and "" (the namespaces' default, what the other shipped scenarios
+ * run with: BBR on this host, under which MPTCP on an unshaped veth is
+ * paced well below what the CPUs allow). For every setup, ROUNDS rounds of one iperf3 and one
  * native transfer, the order alternating from round to round (ABBA), so
  * drift of the machine hits both engines alike. The MPTCP counters of the
  * server's namespace witness that MPTCP was used and how many subflows
@@ -91,13 +90,14 @@ struct bench_sample {
 };
 
 struct bench_setup {
-	const char *name;
+	const char *name, *which;
+	const char *cc; /* "": the namespaces' default */
+	char cc_shown[40];
 	struct topology topo;
 	struct bench_sample s[ENG_N][BENCH_MAX_ROUNDS];
 };
 
 static volatile sig_atomic_t bench_cancel;
-static const char *bench_cc = "cubic";
 
 static void bench_on_signal(int sig)
 {
@@ -162,7 +162,7 @@ static int bench_one(struct bench_setup *su, const struct engine_ops *eng, uint6
 	int r, sfd;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(p.congestion, sizeof(p.congestion), "%s", bench_cc);
+	snprintf(p.congestion, sizeof(p.congestion), "%s", su->cc);
 	if (!spec)
 		return -ENOMEM;
 	*spec = su->topo.spec;
@@ -195,6 +195,11 @@ static int bench_one(struct bench_setup *su, const struct engine_ops *eng, uint6
 	}
 	if (!res.valid) {
 		snprintf(out->why, sizeof(out->why), "%s", res.reason);
+		goto out;
+	}
+	if (su->cc[0] && res.cc_sender[0] && strcmp(res.cc_sender, su->cc)) {
+		snprintf(out->why, sizeof(out->why), "the sender used '%s', not '%s'", res.cc_sender,
+			 su->cc);
 		goto out;
 	}
 	if (lab_mib_read(sfd, &after, &d) < 0) {
@@ -255,7 +260,7 @@ static void bench_print(const struct bench_setup *su, unsigned rounds)
 	static const char *const names[ENG_N] = { "iperf3", "native" };
 	struct bench_stat g[ENG_N], c[ENG_N], s[ENG_N];
 
-	printf("\n%s\n", su->name);
+	printf("\n%s, %s\n", su->name, su->cc_shown);
 	printf("  engine   ok   goodput Gbit/s median [min-max]   client CPU-s/GiB [min-max]   "
 	       "server CPU-s/GiB [min-max]\n");
 	for (int e = 0; e < ENG_N; e++) {
@@ -341,7 +346,8 @@ int main(int argc, char **argv)
 		{},
 	};
 	const char *srcdir = getenv("MPL_SOURCE_DIR") ? getenv("MPL_SOURCE_DIR") : ".";
-	const char *which[4];
+	const char *which[4], *ccs[4];
+	size_t n_ccs = 0, n_setups;
 	const struct engine_ops *eng[ENG_N] = { &engine_iperf3, &engine_native };
 	struct bench_setup *setups = NULL;
 	size_t n_which = 0;
@@ -352,7 +358,8 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "n:d:s:c:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			bench_cc = optarg;
+			if (n_ccs < 4)
+				ccs[n_ccs++] = optarg;
 			break;
 		case 'n':
 			rounds = (unsigned)atoi(optarg);
@@ -365,7 +372,7 @@ int main(int argc, char **argv)
 				which[n_which++] = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: bench_engines [-n ROUNDS] [-d SECONDS] [--cc NAME] "
+			fprintf(stderr, "usage: bench_engines [-n ROUNDS] [-d SECONDS] [--cc NAME]... "
 					"[--setup two-path|direct]...\n");
 			return EXIT_USAGE;
 		}
@@ -378,6 +385,11 @@ int main(int argc, char **argv)
 		which[n_which++] = "two-path";
 		which[n_which++] = "direct";
 	}
+	if (!n_ccs) {
+		ccs[n_ccs++] = "cubic";
+		ccs[n_ccs++] = ""; /* what the shipped scenarios run with */
+	}
+	n_setups = n_which * n_ccs;
 	if (geteuid() != 0) {
 		fprintf(stderr, "bench_engines: needs root (network namespaces)\n");
 		return EXIT_UNAVAILABLE;
@@ -385,21 +397,28 @@ int main(int argc, char **argv)
 	bench_find_mptcp_lab(argv[0]);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	setups = calloc(n_which, sizeof(*setups));
+	setups = calloc(n_setups, sizeof(*setups));
 	if (!setups)
 		return EXIT_SOFTWARE;
-	for (size_t k = 0; k < n_which; k++)
-		if (bench_load(&setups[k], which[k], srcdir) < 0) {
+	for (size_t k = 0; k < n_setups; k++) {
+		struct bench_setup *su = &setups[k];
+
+		su->which = which[k / n_ccs];
+		su->cc = ccs[k % n_ccs];
+		snprintf(su->cc_shown, sizeof(su->cc_shown), "%s",
+			 su->cc[0] ? su->cc : "namespace default cc");
+		if (bench_load(su, su->which, srcdir) < 0) {
 			free(setups);
 			return EXIT_DATAERR;
 		}
+	}
 
-	printf("bench_engines: %u round(s) per setup of one %u s upload per engine (%s), "
-	       "interleaved (ABBA), a fresh lab per transfer\n",
-	       rounds, seconds, bench_cc[0] ? bench_cc : "the namespaces' default cc");
-	printf("%-10s %-7s %5s  %9s  %12s  %12s  %5s\n", "setup", "engine", "round", "Gbit/s",
-	       "cli CPU-s/GiB", "srv CPU-s/GiB", "joins");
-	for (size_t k = 0; k < n_which && !bench_cancel; k++) {
+	printf("bench_engines: %u round(s) per setup of one %u s upload per engine, interleaved "
+	       "(ABBA), a fresh lab per transfer\n",
+	       rounds, seconds);
+	printf("%-10s %-10s %-7s %5s  %9s  %12s  %12s  %5s\n", "setup", "cc", "engine", "round",
+	       "Gbit/s", "cli CPU-s/GiB", "srv CPU-s/GiB", "joins");
+	for (size_t k = 0; k < n_setups && !bench_cancel; k++) {
 		for (unsigned i = 0; i < rounds && !bench_cancel; i++) {
 			for (int j = 0; j < ENG_N && !bench_cancel; j++) {
 				int e = (i % 2) ? ENG_N - 1 - j : j;
@@ -409,12 +428,16 @@ int main(int argc, char **argv)
 					      s) == -EINTR)
 					break;
 				if (s->ok)
-					printf("%-10s %-7s %5u  %9.2f  %12.3f  %12.3f  %5llu\n",
-					       which[k], eng[e]->name, i + 1, s->goodput_bps / 1e9,
+					printf("%-10s %-10s %-7s %5u  %9.2f  %12.3f  %12.3f  %5llu\n",
+					       setups[k].which,
+					       setups[k].cc[0] ? setups[k].cc : "default",
+					       eng[e]->name, i + 1, s->goodput_bps / 1e9,
 					       s->cpu_client_s_gib, s->cpu_server_s_gib,
 					       (unsigned long long)s->joins);
 				else
-					printf("%-10s %-7s %5u  failed: %s\n", which[k],
+					printf("%-10s %-10s %-7s %5u  failed: %s\n",
+					       setups[k].which,
+					       setups[k].cc[0] ? setups[k].cc : "default",
 					       eng[e]->name, i + 1, s->why);
 				fflush(stdout);
 			}
@@ -424,7 +447,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_engines: interrupted\n");
 		ret = 130; /* as mptcp-lab exits after Ctrl-C */
 	}
-	for (size_t k = 0; k < n_which; k++)
+	for (size_t k = 0; k < n_setups; k++)
 		bench_print(&setups[k], rounds);
 	free(setups);
 	return ret;
