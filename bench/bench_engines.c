@@ -57,6 +57,7 @@
 #include "lab.h"
 #include "lab_mptcp.h"
 #include "mtime.h"
+#include "run.h"
 #include "topology.h"
 
 #define BENCH_DEFAULT_ROUNDS 5
@@ -112,30 +113,6 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The server's IPv4 address on the last link of the first path. */
-static int bench_server_addr(const struct topology *t, char *out, size_t size)
-{
-	const struct lab_spec *spec = &t->spec;
-	const struct lab_path_spec *p = &spec->paths[0];
-
-	for (unsigned i = 0; i < spec->n_links; i++) {
-		if (strcmp(spec->links[i].name, p->links[p->n_links - 1]))
-			continue;
-		for (int e = 0; e < 2; e++) {
-			const struct lab_iface_spec *f = &spec->links[i].end[e];
-
-			if (strcmp(f->node, t->server))
-				continue;
-			for (unsigned k = 0; k < f->n_addrs; k++)
-				if (f->addrs[k].family == AF_INET) {
-					lab_addr_format(&f->addrs[k], false, out, size);
-					return 0;
-				}
-		}
-	}
-	return -ENOENT;
-}
-
 static uint64_t bench_mib(const struct lab_mib *m, const char *name)
 {
 	uint64_t v = 0;
@@ -158,6 +135,7 @@ static int bench_one(struct bench_setup *su, const struct engine_ops *eng, uint6
 	struct engine_hooks h = { .cancel = &bench_cancel };
 	struct engine_result res = { 0 };
 	struct lab_mib before = { 0 }, after = { 0 };
+	struct lab_addr server;
 	char addr[64];
 	int r, sfd;
 
@@ -170,7 +148,9 @@ static int bench_one(struct bench_setup *su, const struct engine_ops *eng, uint6
 	snprintf(spec->server, sizeof(spec->server), "%s", su->topo.server);
 	r = lab_random_name("be", spec->name, sizeof(spec->name));
 	if (r >= 0)
-		r = bench_server_addr(&su->topo, addr, sizeof(addr));
+		r = run_server_addr(&su->topo, "", AF_INET, &server);
+	if (r >= 0)
+		lab_addr_format(&server, false, addr, sizeof(addr));
 	if (r < 0) {
 		snprintf(out->why, sizeof(out->why), "no server address or lab name");
 		goto out;

@@ -70,7 +70,7 @@ void run_env_release(struct run_env *env)
 static const struct lab_path_spec *find_path(const struct lab_spec *spec, const char *name)
 {
 	for (unsigned i = 0; i < spec->n_paths; i++)
-		if (!name[0] || !strcmp(spec->paths[i].name, name))
+		if (!name || !name[0] || !strcmp(spec->paths[i].name, name))
 			return &spec->paths[i];
 	return NULL;
 }
@@ -150,11 +150,11 @@ int run_ideal(const struct scenario *s, struct results_run *run, uint64_t measur
 	return 0;
 }
 
-int run_target_addr(const struct scenario *s, struct lab_addr *addr)
+int run_server_addr(const struct topology *t, const char *path, int family,
+		    struct lab_addr *addr)
 {
-	const struct lab_spec *spec = &s->topo.spec;
-	const struct lab_path_spec *p = find_path(spec, s->traffic.path);
-	int family = s->traffic.family ? s->traffic.family : AF_INET;
+	const struct lab_spec *spec = &t->spec;
+	const struct lab_path_spec *p = find_path(spec, path);
 
 	if (!p)
 		return -ENOENT;
@@ -165,7 +165,7 @@ int run_target_addr(const struct scenario *s, struct lab_addr *addr)
 		for (int e = 0; e < 2; e++) {
 			const struct lab_iface_spec *f = &spec->links[i].end[e];
 
-			if (strcmp(f->node, s->topo.server))
+			if (strcmp(f->node, t->server))
 				continue;
 			for (unsigned k = 0; k < f->n_addrs; k++)
 				if (f->addrs[k].family == family) {
@@ -175,6 +175,12 @@ int run_target_addr(const struct scenario *s, struct lab_addr *addr)
 		}
 	}
 	return -ENOENT;
+}
+
+int run_target_addr(const struct scenario *s, struct lab_addr *addr)
+{
+	return run_server_addr(&s->topo, s->traffic.path,
+			       s->traffic.family ? s->traffic.family : AF_INET, addr);
 }
 
 static const struct lab_cap *cap(const struct run_env *env, const char *name)

@@ -77,5 +77,9 @@ int run_ideal(const struct scenario *s, struct results_run *run, uint64_t measur
 
 /* The server address a scenario's traffic goes to. */
 int run_target_addr(const struct scenario *s, struct lab_addr *addr);
+/* The same for a topology: the server's address of this family on the
+ * last link of the path ("" or NULL: the first path). -ENOENT: none. */
+int run_server_addr(const struct topology *t, const char *path, int family,
+		    struct lab_addr *addr);
 
 #endif
