@@ -698,7 +698,7 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 	run->intervals = TAKE_PTR(res.intervals);
 	run->n_intervals = res.n_intervals;
 	res.n_intervals = 0;
-	run->measure_start_us = (int64_t)res.measure_start_us;
+	run->measure_start_us = run->n_intervals ? (int64_t)res.measure_start_us : -1;
 	if (run_ideal(s, run, res.measure_start_us, (uint64_t)(res.seconds * 1e6), &ideal) < 0) {
 		engine_result_release(&res);
 		return -ENOMEM;
