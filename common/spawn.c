@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -378,20 +379,24 @@ static bool spawn_exited(const struct spawn_proc *p)
 
 static void spawn_reap(struct spawn_proc *p, struct spawn_result *r)
 {
+	struct rusage ru = { 0 };
 	int status = 0;
 
 	if (p->pid <= 0)
 		return;
 	kill(-p->pid, SIGKILL); /* what is left of the group; ESRCH is fine */
-	while (waitpid(p->pid, &status, 0) < 0) {
+	while (wait4(p->pid, &status, 0, &ru) < 0) {
 		if (errno != EINTR) {
 			status = 0;
+			memset(&ru, 0, sizeof(ru));
 			break;
 		}
 	}
 	p->pid = -1;
 	if (!r)
 		return;
+	r->cpu_us = (uint64_t)ru.ru_utime.tv_sec * USEC_PER_SEC + (uint64_t)ru.ru_utime.tv_usec +
+		    (uint64_t)ru.ru_stime.tv_sec * USEC_PER_SEC + (uint64_t)ru.ru_stime.tv_usec;
 	if (WIFSIGNALED(status)) {
 		r->signaled = true;
 		r->term_signal = WTERMSIG(status);

@@ -32,6 +32,9 @@ struct spawn_result {
 	char *out, *err;  /* NUL-terminated captures (may be NULL) */
 	size_t out_len, err_len;
 	uint64_t wall_us;
+	/* CPU time (user + system) the kernel accounted to the process and
+	 * the children it reaped, from wait4() */
+	uint64_t cpu_us;
 };
 
 struct spawn_proc;

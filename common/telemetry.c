@@ -1,9 +1,11 @@
 /*
  * telemetry.c: the arrays of struct telemetry (telemetry.h), grown and
- * freed here and nowhere else. Nothing here samples or stores.
+ * freed here and nowhere else, and the names of the timed events'
+ * actions. Nothing here samples or stores.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "array.h"
 #include "telemetry.h"
@@ -52,4 +54,30 @@ void telemetry_release(struct telemetry *t)
 	t->conns = NULL;
 	t->events = NULL;
 	t->n_subflows = t->n_conns = t->n_events = 0;
+}
+
+const char *telemetry_timed_action_name(enum telemetry_timed_action a)
+{
+	switch (a) {
+	case TELEM_EV_LINK_DOWN:
+		return "down";
+	case TELEM_EV_LINK_UP:
+		return "up";
+	case TELEM_EV_SHAPING:
+		return "shaping";
+	}
+	return "?";
+}
+
+int telemetry_timed_action_parse(const char *name, enum telemetry_timed_action *out)
+{
+	static const enum telemetry_timed_action all[] = { TELEM_EV_LINK_DOWN, TELEM_EV_LINK_UP,
+							   TELEM_EV_SHAPING };
+
+	for (size_t i = 0; name && i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp(name, telemetry_timed_action_name(all[i]))) {
+			*out = all[i];
+			return 0;
+		}
+	return -EINVAL;
 }

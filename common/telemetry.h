@@ -9,7 +9,10 @@
  *   struct telemetry_subflow_sample  filled by the engines' samplers
  *   struct telemetry_conn_sample     (runner/engine/sockinfo.c, parsed
  *                                    back by the native engine)
- *   struct telemetry_interval        filled by the engines
+ *   struct telemetry_interval        filled by the engines (the ideal of
+ *                                    each by the measurement wing)
+ *   struct telemetry_timed_event     filled by the measurement wing from
+ *                                    the scenario's events as applied
  * and results/ stores and loads all of them as they are; the measurement
  * wing derives metrics from them and hands the arrays over to the run.
  *
@@ -144,6 +147,46 @@ struct telemetry_interval {
 	uint64_t bytes;
 	double bits_per_second;
 	int64_t retransmits; /* -1: unknown */
+	/* The goodput the shaped paths allowed over this interval, as the
+	 * timed events left them (their time-weighted mean); NaN: unknown
+	 * (a path without a rate limit, or not computed) */
+	double ideal_bps;
+};
+
+/* ---- a timed event of the scenario, as the run applied it -------------------- */
+
+/* What a timed event did to its path. Stored by name ("down", "up",
+ * "shaping"): telemetry_timed_action_name(). */
+enum telemetry_timed_action {
+	TELEM_EV_LINK_DOWN, /* the path's links went down */
+	TELEM_EV_LINK_UP,
+	TELEM_EV_SHAPING, /* new shaping for the path */
+};
+
+const char *telemetry_timed_action_name(enum telemetry_timed_action a);
+/* 0, or -EINVAL for a name that is none of the above. */
+int telemetry_timed_action_parse(const char *name, enum telemetry_timed_action *out);
+
+/* One direction of a path's shaping after a shaping event; 0 where the
+ * shaping has none (rate 0: no rate limit). */
+struct telemetry_shaping {
+	uint64_t rate_bps, delay_us, jitter_us;
+	double loss_pct, reorder_pct;
+};
+
+#define TELEMETRY_NAME_MAX 32
+
+struct telemetry_timed_event {
+	uint64_t planned_us; /* the scenario's "at": from the start of the transfer */
+	/* when the runner applied it, on the run's time line (µs since the
+	 * client started, as the samples and PM events); -1: not applied
+	 * (the transfer ended first, or the run failed before) */
+	int64_t applied_us;
+	char path[TELEMETRY_NAME_MAX];
+	enum telemetry_timed_action action;
+	/* TELEM_EV_SHAPING: the path's whole shaping from then on, client
+	 * to server (up) and back (down); zero for the link events */
+	struct telemetry_shaping up, down;
 };
 
 /* ---- the telemetry of one transfer ------------------------------------------ */

@@ -51,15 +51,16 @@ static const char *const stmt_sql[RESULTS_STMT_COUNT_] = {
 	[RESULTS_STMT_RUN_INSERT] =
 		"INSERT INTO runs (uuid, scenario, scenario_hash, topology, topology_hash, "
 		"variant_json, variant_key, repetition, started_at_us, finished_at_us, status, "
-		"reason, engine, engine_version, mptcp_method, load1, host_id, kernel_id) "
+		"reason, engine, engine_version, mptcp_method, load1, host_id, kernel_id, "
+		"measure_start_us) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-		"?17, ?18)",
+		"?17, ?18, ?19)",
 	[RESULTS_STMT_TAG_INSERT] = "INSERT INTO tags (run_id, key, value) VALUES (?1, ?2, ?3)",
 	[RESULTS_STMT_METRIC_INSERT] =
 		"INSERT INTO metrics (run_id, name, value) VALUES (?1, ?2, ?3)",
 	[RESULTS_STMT_INTERVAL_INSERT] =
-		"INSERT INTO intervals (run_id, idx, start_us, end_us, bytes, bps, retransmits) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"INSERT INTO intervals (run_id, idx, start_us, end_us, bytes, bps, retransmits, "
+		"ideal_bps) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[RESULTS_STMT_MIB_INSERT] =
 		"INSERT INTO mibs (run_id, role, counter, delta) VALUES (?1, ?2, ?3, ?4)",
 	[RESULTS_STMT_SUBFLOW_INSERT] =
@@ -72,7 +73,7 @@ static const char *const stmt_sql[RESULTS_STMT_COUNT_] = {
 	[RESULTS_STMT_METRIC_LOAD] =
 		"SELECT name, value FROM metrics WHERE run_id = ?1 ORDER BY name",
 	[RESULTS_STMT_INTERVAL_LOAD] =
-		"SELECT start_us, end_us, bytes, bps, retransmits FROM intervals "
+		"SELECT start_us, end_us, bytes, bps, retransmits, ideal_bps FROM intervals "
 		"WHERE run_id = ?1 ORDER BY idx",
 	[RESULTS_STMT_MIB_LOAD] =
 		"SELECT role, counter, delta FROM mibs WHERE run_id = ?1 ORDER BY role, counter",
@@ -102,6 +103,16 @@ static const char *const stmt_sql[RESULTS_STMT_COUNT_] = {
 		"subflows_total, fallback FROM conn_samples WHERE run_id = ?1 ORDER BY idx",
 	[RESULTS_STMT_PM_EVENT_LOAD] =
 		"SELECT t_us, role, type, local, remote, token, error, backup FROM pm_events "
+		"WHERE run_id = ?1 ORDER BY idx",
+	[RESULTS_STMT_TIMED_EVENT_INSERT] =
+		"INSERT INTO timed_events (run_id, idx, planned_us, applied_us, path, action, "
+		"up_rate_bps, up_delay_us, up_jitter_us, up_loss_pct, up_reorder_pct, "
+		"down_rate_bps, down_delay_us, down_jitter_us, down_loss_pct, down_reorder_pct) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	[RESULTS_STMT_TIMED_EVENT_LOAD] =
+		"SELECT planned_us, applied_us, path, action, up_rate_bps, up_delay_us, "
+		"up_jitter_us, up_loss_pct, up_reorder_pct, down_rate_bps, down_delay_us, "
+		"down_jitter_us, down_loss_pct, down_reorder_pct FROM timed_events "
 		"WHERE run_id = ?1 ORDER BY idx",
 };
 

@@ -6,7 +6,8 @@
  * children with the connection's cached statements (one primary-key range
  * scan per child table: the child tables are keyed by run_id first), calls
  * the callback and releases the run. results_count() counts with the same
- * WHERE clause.
+ * WHERE clause; results_timed_events_load() reads one run's timed events
+ * by its uuid.
  *
  * The whole query reads one snapshot: the outer statement keeps the read
  * transaction open while the children are loaded, so a concurrent writer
@@ -34,7 +35,7 @@
 	"r.variant_json, r.variant_key, r.repetition, r.started_at_us, "       \
 	"r.finished_at_us, r.status, r.reason, r.engine, r.engine_version, "   \
 	"r.mptcp_method, r.load1, h.hostname, h.cpu_model, h.cores, h.governor, " \
-	"k.release, k.version, k.config_hash, k.debug, k.boot_mode"
+	"k.release, k.version, k.config_hash, k.debug, k.boot_mode, r.measure_start_us"
 enum query_col {
 	QC_ID,
 	QC_UUID,
@@ -62,6 +63,7 @@ enum query_col {
 	QC_CONFIG_HASH,
 	QC_DEBUG,
 	QC_BOOT_MODE,
+	QC_MEASURE_START_US,
 };
 
 #define QUERY_FROM RESULTS_QUERY_FROM
@@ -280,6 +282,7 @@ static int query_load_row(sqlite3_stmt *st, struct results_run *run)
 		run->status = RESULTS_INVALID; /* the CHECK constraint rules this out */
 	run->load1 = col_double_or(st, QC_LOAD1, -1.0);
 	run->host.cores = sqlite3_column_int(st, QC_CORES);
+	run->measure_start_us = col_int_or(st, QC_MEASURE_START_US, -1);
 
 	ret |= col_str(st, QC_SCENARIO, &run->scenario);
 	ret |= col_str(st, QC_SCENARIO_HASH, &run->scenario_hash);
@@ -347,6 +350,34 @@ static int query_row_interval(sqlite3_stmt *st, void *elem)
 	iv->bytes = (uint64_t)sqlite3_column_int64(st, 2);
 	iv->bits_per_second = col_double_or(st, 3, (double)NAN);
 	iv->retransmits = col_int_or(st, 4, -1);
+	iv->ideal_bps = col_double_or(st, 5, (double)NAN);
+	return 0;
+}
+
+/* One direction of a shaping event from column first on (store.c's
+ * order); NULL reads as 0, as a link event's are. */
+static void query_shaping(sqlite3_stmt *st, int first, struct telemetry_shaping *sh)
+{
+	sh->rate_bps = (uint64_t)sqlite3_column_int64(st, first);
+	sh->delay_us = (uint64_t)sqlite3_column_int64(st, first + 1);
+	sh->jitter_us = (uint64_t)sqlite3_column_int64(st, first + 2);
+	sh->loss_pct = sqlite3_column_double(st, first + 3);
+	sh->reorder_pct = sqlite3_column_double(st, first + 4);
+}
+
+static int query_row_timed_event(sqlite3_stmt *st, void *elem)
+{
+	struct telemetry_timed_event *e = elem;
+	const unsigned char *path = sqlite3_column_text(st, 2);
+
+	e->planned_us = (uint64_t)sqlite3_column_int64(st, 0);
+	e->applied_us = col_int_or(st, 1, -1);
+	snprintf(e->path, sizeof(e->path), "%s", path ? (const char *)path : "");
+	/* the CHECK constraint allows these three names only */
+	if (telemetry_timed_action_parse((const char *)sqlite3_column_text(st, 3), &e->action) < 0)
+		e->action = TELEM_EV_SHAPING;
+	query_shaping(st, 4, &e->up);
+	query_shaping(st, 9, &e->down);
 	return 0;
 }
 
@@ -387,6 +418,8 @@ static const struct query_child query_children[] = {
 	QUERY_CHILD(RESULTS_STMT_MIB_LOAD, "mib counters", mibs, query_row_mib),
 	QUERY_CHILD(RESULTS_STMT_SUBFLOW_LOAD, "subflows", subflows, query_row_subflow),
 	QUERY_CHILD(RESULTS_STMT_NOISE_LOAD, "noise indicators", noise, query_row_kv),
+	QUERY_CHILD(RESULTS_STMT_TIMED_EVENT_LOAD, "timed events", timed_events,
+		    query_row_timed_event),
 };
 
 /* The array pointers are read and written through memcpy: the fields
@@ -494,4 +527,46 @@ int results_count(struct results *r, const struct results_filter *f, size_t *n,
 out:
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int results_timed_events_load(struct results *r, const char *uuid,
+			      struct telemetry_timed_event **out, size_t *n, struct diag *d)
+{
+	const struct query_child *c = NULL;
+	struct results_run run = { 0 };
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(query_children); i++)
+		if (query_children[i].stmt == RESULTS_STMT_TIMED_EVENT_LOAD)
+			c = &query_children[i];
+	rc = sqlite3_prepare_v2(r->db, "SELECT id FROM runs WHERE uuid = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		ret = diag_set(d, -ENOENT, "no run '%s' in '%s'", uuid, r->path);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		ret = diag_set(d, results_sqlite_errno(r->db, rc),
+			       "cannot load the timed events of run '%s': %s", uuid,
+			       sqlite3_errmsg(r->db));
+		goto out;
+	}
+	run.id = sqlite3_column_int64(st, 0);
+	snprintf(run.uuid, sizeof(run.uuid), "%s", uuid);
+	ret = query_load_child(r, c, &run, d);
+	if (ret < 0) {
+		free(run.timed_events);
+		goto out;
+	}
+	*out = run.timed_events;
+	*n = run.n_timed_events;
+out:
+	sqlite3_finalize(st);
+	return ret < 0 ? ret : 0;
 }

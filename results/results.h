@@ -113,6 +113,16 @@ struct results_run {
 
 	int64_t id; /* database row id, set when stored or loaded */
 
+	/* The scenario's timed events as the run applied them (schema
+	 * version 5; common/telemetry.h), in the scenario's order; loaded
+	 * with every run (a few rows). results_run_add_timed_event(). */
+	struct telemetry_timed_event *timed_events;
+	size_t n_timed_events;
+	/* Where the intervals' 0 lies on the run's time line (the samples',
+	 * the PM events' and the timed events'): µs after the client
+	 * started; -1: unknown (runs stored before schema version 5). */
+	int64_t measure_start_us;
+
 	/* The samples of the native engine and the path-manager events
 	 * (common/telemetry.h; schema version 4, results/telemetry.c), stored
 	 * as they are with the run; loaded only when the filter asks. Added
@@ -130,6 +140,7 @@ int results_run_add_mib(struct results_run *run, const char *role, const char *c
 			int64_t delta);
 int results_run_add_subflow(struct results_run *run, const struct results_subflow *sf);
 int results_run_add_noise(struct results_run *run, const char *key, const char *value);
+int results_run_add_timed_event(struct results_run *run, const struct telemetry_timed_event *e);
 const struct results_metric *results_run_metric(const struct results_run *run, const char *name);
 void results_run_release(struct results_run *run);
 
@@ -170,6 +181,13 @@ int results_query(struct results *r, const struct results_filter *f, results_run
 /* Count only. */
 int results_count(struct results *r, const struct results_filter *f, size_t *n,
 		  struct diag *d);
+
+/* The timed events of the run with this uuid (what results_query() loads
+ * into run->timed_events), in *out (free() it) and *n: for a caller that
+ * has the uuid and wants nothing else of the run. -ENOENT (with d) when
+ * no run has that uuid; a run without events gives 0 and *n = 0. */
+int results_timed_events_load(struct results *r, const char *uuid,
+			      struct telemetry_timed_event **out, size_t *n, struct diag *d);
 
 /* ---- change points (schema version 2; results/changepoints.c, used by
  * report/trend.c) ------------------------------------------------------ */

@@ -73,6 +73,7 @@ int results_run_init(struct results_run *run)
 {
 	memset(run, 0, sizeof(*run));
 	run->load1 = -1.0; /* 0 is a real load: start from "unknown" */
+	run->measure_start_us = -1;
 	return results_uuid_v4(run->uuid);
 }
 
@@ -141,6 +142,18 @@ int results_run_add_interval(struct results_run *run, const struct telemetry_int
 		return -ENOMEM;
 	run->intervals = p;
 	p[run->n_intervals++] = *iv;
+	return 0;
+}
+
+int results_run_add_timed_event(struct results_run *run, const struct telemetry_timed_event *e)
+{
+	struct telemetry_timed_event *p =
+		array_grow(run->timed_events, run->n_timed_events, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	run->timed_events = p;
+	p[run->n_timed_events++] = *e;
 	return 0;
 }
 
@@ -246,6 +259,7 @@ void results_run_release(struct results_run *run)
 		free(run->subflows[i].remote);
 	}
 	free(run->subflows);
+	free(run->timed_events);
 	telemetry_release(&run->telem);
 	/* a second release, or a release after a failed init, is harmless */
 	memset(run, 0, sizeof(*run));

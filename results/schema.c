@@ -267,6 +267,45 @@ static const char *const schema_push_points[] = {
 	") WITHOUT ROWID",
 };
 
+/*
+ * Version 6: what makes a run's time line explainable.
+ *  - timed_events: the scenario's timed events as the run applied them
+ *    (common/telemetry.h struct telemetry_timed_event): planned_us is the
+ *    scenario's "at", applied_us when the runner applied it on the run's
+ *    time line (NULL: never applied), action 'down' / 'up' / 'shaping',
+ *    and for 'shaping' the path's whole shaping from then on, per
+ *    direction (NULL: not part of it);
+ *  - intervals.ideal_bps: the goodput the shaped paths allowed over each
+ *    interval, as the events left them (NULL: unknown);
+ *  - runs.measure_start_us: where the intervals' 0 lies on the run's time
+ *    line (NULL: unknown, as for every run stored before).
+ * Rows of older runs are left as they are: NULL says "not recorded".
+ */
+static const char *const schema_timed_events[] = {
+	"CREATE TABLE timed_events (\n"
+	"	run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,\n"
+	"	idx INTEGER NOT NULL,\n"
+	"	planned_us INTEGER NOT NULL,\n"
+	"	applied_us INTEGER,\n"
+	"	path TEXT NOT NULL,\n"
+	"	action TEXT NOT NULL CHECK (action IN ('down', 'up', 'shaping')),\n"
+	"	up_rate_bps INTEGER,\n"
+	"	up_delay_us INTEGER,\n"
+	"	up_jitter_us INTEGER,\n"
+	"	up_loss_pct REAL,\n"
+	"	up_reorder_pct REAL,\n"
+	"	down_rate_bps INTEGER,\n"
+	"	down_delay_us INTEGER,\n"
+	"	down_jitter_us INTEGER,\n"
+	"	down_loss_pct REAL,\n"
+	"	down_reorder_pct REAL,\n"
+	"	PRIMARY KEY (run_id, idx)\n"
+	") WITHOUT ROWID",
+
+	"ALTER TABLE intervals ADD COLUMN ideal_bps REAL",
+	"ALTER TABLE runs ADD COLUMN measure_start_us INTEGER",
+};
+
 struct results_migration {
 	const char *const *steps;
 	size_t n_steps;
@@ -278,6 +317,7 @@ static const struct results_migration migrations[] = {
 	{ schema_push_outbox, ARRAY_SIZE(schema_push_outbox) }, /* 2 -> 3: push outbox */
 	{ schema_telemetry, ARRAY_SIZE(schema_telemetry) }, /* 3 -> 4: telemetry */
 	{ schema_push_points, ARRAY_SIZE(schema_push_points) }, /* 4 -> 5: points to push */
+	{ schema_timed_events, ARRAY_SIZE(schema_timed_events) }, /* 5 -> 6: timed events */
 };
 
 const int results_schema_version = (int)ARRAY_SIZE(migrations);

@@ -6,6 +6,7 @@
  *	host, kernel: INSERT OR IGNORE + SELECT id
  *	runs: INSERT                          UNIQUE(uuid) -> -EEXIST
  *	tags, metrics, intervals, mibs, subflows, noise: INSERT each
+ *	timed_events: INSERT each
  *	samples, conn_samples, pm_events (telemetry.c): INSERT each
  *	COMMIT
  *
@@ -169,6 +170,7 @@ static int store_run_row(struct store_ctx *c, int64_t host_id, int64_t kernel_id
 		results_bind_double(&b, 16, run->load1);
 	results_bind_int64(&b, 17, host_id);
 	results_bind_int64(&b, 18, kernel_id);
+	results_bind_int64_known(&b, 19, run->measure_start_us);
 	/* the only UNIQUE of runs besides the rowid is uuid */
 	ret = store_step(c, &b, 1, "insert the run row");
 	if (ret < 0)
@@ -242,6 +244,7 @@ static int store_intervals(struct store_ctx *c)
 		results_bind_int64(&b, 5, (int64_t)iv->bytes);
 		results_bind_double(&b, 6, iv->bits_per_second);
 		results_bind_int64_known(&b, 7, iv->retransmits);
+		results_bind_double(&b, 8, iv->ideal_bps); /* NaN becomes NULL */
 		ret = store_step(c, &b, 0, "insert interval %zu", i);
 		if (ret < 0)
 			return ret;
@@ -305,6 +308,49 @@ static int store_subflows(struct store_ctx *c)
 	return 0;
 }
 
+/* One direction of a shaping event from parameter first on: rate,
+ * delay, jitter, loss, reorder. */
+static void store_bind_shaping(struct results_bind *b, int first, const struct telemetry_shaping *sh)
+{
+	results_bind_int64(b, first, (int64_t)sh->rate_bps);
+	results_bind_int64(b, first + 1, (int64_t)sh->delay_us);
+	results_bind_int64(b, first + 2, (int64_t)sh->jitter_us);
+	results_bind_double(b, first + 3, sh->loss_pct);
+	results_bind_double(b, first + 4, sh->reorder_pct);
+}
+
+static int store_timed_events(struct store_ctx *c)
+{
+	const struct results_run *run = c->run;
+	struct results_bind b;
+	int ret;
+
+	for (size_t i = 0; i < run->n_timed_events; i++) {
+		const struct telemetry_timed_event *e = &run->timed_events[i];
+
+		b = (struct results_bind){ NULL, SQLITE_OK };
+		ret = results_stmt(c->r, RESULTS_STMT_TIMED_EVENT_INSERT, &b.stmt, c->d);
+		if (ret < 0)
+			return ret;
+		results_bind_int64(&b, 1, c->run_id);
+		results_bind_int64(&b, 2, (int64_t)i);
+		results_bind_int64(&b, 3, (int64_t)e->planned_us);
+		results_bind_int64_known(&b, 4, e->applied_us);
+		results_bind_text(&b, 5, e->path);
+		results_bind_text(&b, 6, telemetry_timed_action_name(e->action));
+		/* the link events have no shaping: NULL */
+		if (e->action == TELEM_EV_SHAPING) {
+			store_bind_shaping(&b, 7, &e->up);
+			store_bind_shaping(&b, 12, &e->down);
+		}
+		ret = store_step(c, &b, 0, "insert timed event %zu (%s of '%s')", i,
+				 telemetry_timed_action_name(e->action), e->path);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 /* Everything between BEGIN and COMMIT. */
 static int store_rows(struct store_ctx *c)
 {
@@ -339,6 +385,9 @@ static int store_rows(struct store_ctx *c)
 		return ret;
 	ret = store_kvs(c, RESULTS_STMT_NOISE_INSERT, "noise indicator", c->run->noise,
 			c->run->n_noise);
+	if (ret < 0)
+		return ret;
+	ret = store_timed_events(c);
 	if (ret < 0)
 		return ret;
 	return results_telemetry_store(c->r, c->run_id, c->run, c->d);

@@ -7,17 +7,19 @@
  *              host{hostname, cpu_model, cores, governor}, started_at,
  *              finished_at, status, reason, engine{name, version,
  *              mptcp_method}, metrics{...}, subflows[...], mib{role:
- *              {counter: delta}}, intervals[...], noise{...}, tags{...},
- *              pm_events[...]}]}
+ *              {counter: delta}}, intervals[...], measure_start_us,
+ *              events[...], noise{...}, tags{...}, pm_events[...]}]}
  * streamed run by run, so the size of the database does not matter.
  * With --samples each run also has samples{subflows[...],
  * connections[...]}, the native engine's telemetry (big: thousands of
  * rows per run). A field the kernel did not report is null there.
  * export --format csv writes one row per run, with a column per metric.
- * runs lists the selection as an aligned table.
+ * runs lists the selection as an aligned table, with a run's timed events
+ * on a line of their own below it.
  */
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +138,42 @@ static json_t *pm_events_json(const struct results_run *run)
 	return a;
 }
 
+/* null for an unknown (NaN) figure */
+static json_t *real_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *shaping_json(const struct telemetry_shaping *sh)
+{
+	return json_pack("{s:I, s:I, s:I, s:f, s:f}", "rate_bps", (json_int_t)sh->rate_bps,
+			 "delay_us", (json_int_t)sh->delay_us, "jitter_us",
+			 (json_int_t)sh->jitter_us, "loss_pct", sh->loss_pct, "reorder_pct",
+			 sh->reorder_pct);
+}
+
+/* The scenario's timed events as the run applied them. */
+static json_t *timed_events_json(const struct results_run *run)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < run->n_timed_events; i++) {
+		const struct telemetry_timed_event *e = &run->timed_events[i];
+
+		json_array_append_new(
+			a, json_pack("{s:I, s:o, s:s, s:s, s:o}", "planned_us",
+				     (json_int_t)e->planned_us, "applied_us",
+				     e->applied_us >= 0 ? json_integer(e->applied_us) : json_null(),
+				     "path", e->path, "action",
+				     telemetry_timed_action_name(e->action), "shaping",
+				     e->action == TELEM_EV_SHAPING ?
+					     json_pack("{s:o, s:o}", "up", shaping_json(&e->up),
+						       "down", shaping_json(&e->down)) :
+					     json_null()));
+	}
+	return a;
+}
+
 static json_t *samples_json(const struct results_run *run)
 {
 	json_t *sf = json_array(), *conns = json_array();
@@ -224,12 +262,13 @@ static json_t *run_json(const struct results_run *run, bool samples)
 	for (size_t i = 0; i < run->n_intervals; i++) {
 		const struct telemetry_interval *x = &run->intervals[i];
 
-		json_array_append_new(iv, json_pack("{s:I, s:I, s:I, s:f, s:o}", "start_us",
+		json_array_append_new(iv, json_pack("{s:I, s:I, s:I, s:f, s:o, s:o}", "start_us",
 						    (json_int_t)x->start_us, "end_us",
 						    (json_int_t)x->end_us, "bytes", (json_int_t)x->bytes,
 						    "bits_per_second", x->bits_per_second, "retransmits",
 						    x->retransmits >= 0 ? json_integer(x->retransmits) :
-									  json_null()));
+									  json_null(),
+						    "ideal_bps", real_or_null(x->ideal_bps)));
 	}
 	json_object_set_new(o, "uuid", json_string(run->uuid));
 	json_object_set_new(o, "scenario", str_or_null(run->scenario));
@@ -257,6 +296,10 @@ static json_t *run_json(const struct results_run *run, bool samples)
 	json_object_set_new(o, "subflows", subflows);
 	json_object_set_new(o, "mib", mib);
 	json_object_set_new(o, "intervals", iv);
+	json_object_set_new(o, "measure_start_us", run->measure_start_us >= 0 ?
+						   json_integer(run->measure_start_us) :
+						   json_null());
+	json_object_set_new(o, "events", timed_events_json(run));
 	json_object_set_new(o, "noise", noise);
 	json_object_set_new(o, "tags", tags);
 	json_object_set_new(o, "pm_events", pm_events_json(run));
@@ -432,7 +475,26 @@ static int emit_row(const struct results_run *run, void *arg)
 	       run->scenario ? run->scenario : "", run->variant_key && run->variant_key[0] ?
 	       run->variant_key : "-", run->repetition, results_status_name(run->status), gs, es,
 	       run->reason ? run->reason : "");
-	return 0;
+	/* "events: path2 down at 2.995 s (3 s planned), path1 10/10 Mbit/s at ..." */
+	for (size_t i = 0; i < run->n_timed_events; i++) {
+		const struct telemetry_timed_event *ev = &run->timed_events[i];
+		char what[64];
+
+		if (ev->action == TELEM_EV_SHAPING)
+			snprintf(what, sizeof(what), "shaping %g/%g Mbit/s", ev->up.rate_bps / 1e6,
+				 ev->down.rate_bps / 1e6);
+		else
+			snprintf(what, sizeof(what), "%s", telemetry_timed_action_name(ev->action));
+		printf("%s%s %s ", i ? ", " : "          events: ", ev->path, what);
+		if (ev->applied_us >= 0)
+			printf("at %.3f s (%g s planned)", (double)ev->applied_us / 1e6,
+			       (double)ev->planned_us / 1e6);
+		else
+			printf("not applied (%g s planned)", (double)ev->planned_us / 1e6);
+		if (i + 1 == run->n_timed_events)
+			putchar('\n');
+	}
+	return ferror(stdout) ? -EIO : 0;
 }
 
 int cmd_runs(int argc, char **argv)

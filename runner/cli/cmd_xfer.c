@@ -111,7 +111,7 @@ int cmd_xfer(int argc, char **argv)
 		.interval_us = XFER_INTERVAL_DEFAULT_US,
 		.timeout_us = XFER_TIMEOUT_DEFAULT_US,
 		.connect_timeout_us = XFER_CONNECT_TIMEOUT_DEFAULT_US,
-		.buffer_bytes = XFER_BUFFER_DEFAULT_BYTES,
+		.buffer_bytes = 0, /* reads of 256 KiB, writes of 128 KiB (xfer.h) */
 		.cancel = &mpl_interrupted,
 	};
 	struct diag d = DIAG_INIT;

@@ -115,6 +115,11 @@ struct engine_result {
 	double seconds;	     /* measured time the receiver reported */
 	int64_t retransmits; /* sender side; -1: unknown */
 	double cpu_client_pct, cpu_server_pct; /* -1: unknown */
+	/* CPU time (user + system) the kernel accounted to the client and
+	 * server processes over their whole life, read when they were
+	 * reaped; 0: unknown (killed, or not reaped by the engine). The
+	 * tools' own figures above cover the transfer alone. */
+	uint64_t cpu_client_us, cpu_server_us;
 	/* What the kernel used, to check a congestion-control variant was
 	 * really in effect ("" when the tool did not say). */
 	char cc_sender[ENGINE_CC_MAX], cc_receiver[ENGINE_CC_MAX];
@@ -122,6 +127,10 @@ struct engine_result {
 	/* malloc'd; engine_result_release() */
 	struct telemetry_interval *intervals;
 	size_t n_intervals;
+	/* Where the intervals' 0 lies: when the measured part began, µs
+	 * after the client started (telem_start_us for the native engine,
+	 * whose receiver says so; iperf3 does not say, so its omit) */
+	uint64_t measure_start_us;
 
 	uint64_t transfer_us; /* wall time of the client process */
 

@@ -538,6 +538,9 @@ static int iperf3_judge(const struct iperf3_log *log, const struct spawn_result 
 			cr->exit_code);
 	}
 	iperf3_fill(res, &rep, p->direction);
+	/* iperf3 does not say when its measured part began: its intervals
+	 * start after the omitted ones, about omit after the client started. */
+	res->measure_start_us = p->omit_us;
 	iperf3_report_release(&rep);
 	return 0;
 }
@@ -728,6 +731,7 @@ static int iperf3_run(const struct engine_target *t, const struct engine_params 
 	client = NULL;
 	if (r < 0)
 		goto out;
+	res->cpu_client_us = cr.cpu_us;
 
 	r = iperf3_judge(&clog, &cr, p, res);
 	if (r < 0) {
@@ -742,9 +746,16 @@ static int iperf3_run(const struct engine_target *t, const struct engine_params 
 	if (res->valid) {
 		uint64_t until_us = mtime_now_us() + IPERF3_SERVER_GRACE_US;
 
-		while (!proc_wait_ms(spawn_pid(server), spidfd, IPERF3_POLL_MS) &&
+		bool gone;
+
+		while (!(gone = proc_wait_ms(spawn_pid(server), spidfd, IPERF3_POLL_MS)) &&
 		       mtime_now_us() < until_us && !(h && h->cancel && *h->cancel))
 			;
+		/* Reaped here, not killed, so its CPU time is known. */
+		if (gone && spawn_wait(server, NULL, &sr, NULL) == 0)
+			res->cpu_server_us = sr.cpu_us;
+		if (gone)
+			server = NULL;
 	}
 out:
 	spawn_kill(client);

@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,7 +300,7 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 	snprintf(res->tool_version, sizeof(res->tool_version), "mptcp-lab %s", mpl_version());
 	snprintf(res->mptcp_method, sizeof(res->mptcp_method), "native");
 
-	interval_us = p->sample_interval_us ? p->sample_interval_us : XFER_INTERVAL_DEFAULT_US;
+	interval_us = NATIVE_INTERVAL_US(p);
 	if (p->timeout_us)
 		timeout_us = p->timeout_us;
 	else if (p->duration_us)
@@ -519,6 +520,10 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 				goto out;
 			}
 		}
+		/* Cut short: SIGKILL also ends a stopped server, which would
+		 * otherwise keep the wait below forever. */
+		if (!engine_proc_exited(spawn_pid(sv->proc)))
+			kill(-spawn_pid(sv->proc), SIGKILL);
 	}
 	r = native_end_wait(sv, d);
 	if (r < 0)
@@ -528,6 +533,8 @@ static int native_run(const struct engine_target *t, const struct engine_params 
 		goto out;
 
 	r = native_judge(cl, sv, p, &x, res);
+	res->cpu_client_us = cl->sr.cpu_us;
+	res->cpu_server_us = sv->sr.cpu_us;
 	if (r < 0) {
 		r = diag_set(d, r, "cannot read the xfer output: %s", strerror(-r));
 		goto out;

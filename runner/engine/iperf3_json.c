@@ -376,7 +376,9 @@ static int parse_intervals(struct pctx *c, json_t *root, struct iperf3_report *r
 	if (!json_array_size(arr))
 		return 0;
 	json_array_foreach(arr, i, iv) {
-		struct telemetry_interval s = { 0 }, back = { 0 }, *grown;
+		/* the ideal is the measurement wing's to say */
+		struct telemetry_interval s = { .ideal_bps = (double)NAN },
+					  back = { .ideal_bps = (double)NAN }, *grown;
 		bool omitted = false, back_omitted = false;
 		char path[64];
 

@@ -35,6 +35,9 @@ struct native_end {
 	bool has_summary;
 	uint64_t bytes, bytes_sent, measured_bytes, measured_us, completion_us;
 	uint64_t start_mono_us, wall_us, cpu_us;
+	/* the measured part as this end received it: where it began, the
+	 * bytes before it, the last byte (CLOCK_MONOTONIC; 0: nothing) */
+	uint64_t measure_mono_us, omit_bytes, last_rx_mono_us;
 	double goodput_bps;
 	struct engine_rr rr;
 	bool proto_mptcp;
@@ -59,5 +62,13 @@ void native_complaint(const struct native_end *e, char *out, size_t size);
  */
 int native_judge(struct native_end *cl, struct native_end *sv, const struct engine_params *p,
 		 const struct xfer_params *x, struct engine_result *res);
+
+/* The intervals of the measured part from the receiving end's samples
+ * (the rules at the function); 0 or -ENOMEM. */
+int native_intervals(struct engine_result *res, const struct native_end *rx_end,
+		     uint64_t period_us);
+
+/* The sample interval the engine asks for when p says nothing. */
+#define NATIVE_INTERVAL_US(p) ((p)->sample_interval_us ? (p)->sample_interval_us : XFER_INTERVAL_DEFAULT_US)
 
 #endif

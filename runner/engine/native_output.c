@@ -260,8 +260,17 @@ static int native_parse_summary(struct native_parse *ps, struct native_end *e, j
 	    get_num(o, "goodput_bps", &e->goodput_bps) != 1 ||
 	    get_u64(o, "start_mono_us", UINT64_MAX, &e->start_mono_us) != 1 ||
 	    get_u64(o, "wall_us", UINT64_MAX, &e->wall_us) != 1 ||
-	    get_u64(o, "cpu_us", UINT64_MAX, &e->cpu_us) != 1)
+	    get_u64(o, "cpu_us", UINT64_MAX, &e->cpu_us) != 1 ||
+	    get_u64(o, "measure_mono_us", UINT64_MAX, &e->measure_mono_us) != 1 ||
+	    get_u64(o, "omit_bytes", UINT64_MAX, &e->omit_bytes) != 1 ||
+	    get_u64(o, "last_rx_mono_us", UINT64_MAX, &e->last_rx_mono_us) != 1)
 		return BAD(ps, "summary without its figures (bytes, measured_*, goodput_bps, ...)");
+	if (e->omit_bytes > e->bytes ||
+	    (e->bytes && (!e->measure_mono_us || e->last_rx_mono_us < e->measure_mono_us)))
+		return BAD(ps, "summary with a measured part out of order (from %llu us after %llu "
+			       "bytes, last byte at %llu us)",
+			   (unsigned long long)e->measure_mono_us, (unsigned long long)e->omit_bytes,
+			   (unsigned long long)e->last_rx_mono_us);
 	if (e->measured_bytes > e->bytes)
 		return BAD(ps, "summary measures %llu of %llu bytes",
 			   (unsigned long long)e->measured_bytes, (unsigned long long)e->bytes);
@@ -375,31 +384,64 @@ static void native_rebase(struct telemetry *t, uint64_t start_us)
 		t->conns[i].t_us = t->conns[i].t_us > start_us ? t->conns[i].t_us - start_us : 0;
 }
 
-/* Intervals from the receiver's "rx" counters between samples, from the
- * end of the warm-up (as iperf3 counts them). */
-static int native_intervals(struct engine_result *res, const struct native_end *rx_end,
-			    uint64_t omit_us)
+/*
+ * Intervals of the receiving end, over the measured part alone (the
+ * warm-up is never in one, and every interval has its real span, so its
+ * bits per second are its bytes over its span). The points are the
+ * receiver's byte count over time: where the measured part began (the
+ * summary's measure_mono_us and omit_bytes), each "rx" of a sample after
+ * it, and the last byte. A point less than half a sample period after
+ * the one before is left out, so no interval is a sliver (a sample taken
+ * 71 us after the warm-up ended, say): the interval around it is longer
+ * instead. Times count from the start of the measured part.
+ */
+int native_intervals(struct engine_result *res, const struct native_end *rx_end,
+		     uint64_t period_us)
 {
-	uint64_t from_us = rx_end->start_mono_us + omit_us;
+	const uint64_t from_us = rx_end->measure_mono_us, last_us = rx_end->last_rx_mono_us;
+	struct native_rx *pts = NULL, end = { last_us, rx_end->bytes };
+	size_t n = 0;
+	int r = 0;
 
-	for (size_t i = 1; i < rx_end->n_rx; i++) {
-		const struct native_rx *a = &rx_end->rx[i - 1], *b = &rx_end->rx[i];
-		struct telemetry_interval *iv;
+	if (!from_us || last_us <= from_us)
+		return 0; /* nothing received, or one instant */
+	pts = malloc((rx_end->n_rx + 2) * sizeof(*pts));
+	if (!pts)
+		return -ENOMEM;
+	pts[n++] = (struct native_rx){ from_us, rx_end->omit_bytes };
+	for (size_t i = 0; i < rx_end->n_rx; i++) {
+		const struct native_rx *b = &rx_end->rx[i];
 
-		if (b->t_us <= from_us || b->t_us <= a->t_us || b->rx < a->rx)
+		if (b->t_us <= pts[n - 1].t_us || b->t_us >= last_us ||
+		    b->t_us - pts[n - 1].t_us < period_us / 2 || b->rx < pts[n - 1].rx ||
+		    b->rx > end.rx)
 			continue;
-		iv = array_grow(res->intervals, res->n_intervals, sizeof(*iv));
-		if (!iv)
-			return -ENOMEM;
+		pts[n++] = *b;
+	}
+	/* the last byte ends the last interval; one that would be a sliver
+	 * takes the place of the sample before it */
+	if (n > 1 && last_us - pts[n - 1].t_us < period_us / 2)
+		n--;
+	pts[n++] = end;
+	for (size_t i = 1; i < n; i++) {
+		struct telemetry_interval *iv = array_grow(res->intervals, res->n_intervals,
+							   sizeof(*iv));
+
+		if (!iv) {
+			r = -ENOMEM;
+			break;
+		}
 		res->intervals = iv;
 		iv = &res->intervals[res->n_intervals++];
-		iv->start_us = a->t_us > from_us ? a->t_us - from_us : 0;
-		iv->end_us = b->t_us - from_us;
-		iv->bytes = b->rx - a->rx;
-		iv->bits_per_second = (double)iv->bytes * 8e6 / (double)(b->t_us - a->t_us);
+		iv->start_us = pts[i - 1].t_us - from_us;
+		iv->end_us = pts[i].t_us - from_us;
+		iv->bytes = pts[i].rx - pts[i - 1].rx;
+		iv->bits_per_second = (double)iv->bytes * 8e6 / (double)(iv->end_us - iv->start_us);
 		iv->retransmits = -1;
+		iv->ideal_bps = (double)NAN; /* the measurement wing's to say */
 	}
-	return 0;
+	free(pts);
+	return r;
 }
 
 /* Sum of the last total_retrans of each subflow on the sending end(s). */
@@ -429,7 +471,7 @@ int native_judge(struct native_end *cl, struct native_end *sv, const struct engi
 		 const struct xfer_params *x, struct engine_result *res)
 {
 	struct native_parse ps = { .res = res };
-	struct native_end *ends[2] = { cl, sv };
+	struct native_end *ends[2] = { cl, sv }, *rx_end;
 	bool up = x->direction != XFER_DOWNLOAD, down = x->direction != XFER_UPLOAD;
 	char why[200];
 	int r;
@@ -460,8 +502,8 @@ int native_judge(struct native_end *cl, struct native_end *sv, const struct engi
 	if (!cl->proto_mptcp || !sv->proto_mptcp) {
 		const struct native_end *e = !cl->proto_mptcp ? cl : sv;
 
-		return engine_result_invalid(res, "xfer %s used plain TCP: %s", e->name,
-					     e->no_mptcp[0] ? e->no_mptcp : "asked to");
+		return engine_result_invalid(res, "fallback to TCP: xfer %s used plain TCP: %s",
+					     e->name, e->no_mptcp[0] ? e->no_mptcp : "asked to");
 	}
 	if (x->mode == XFER_BULK && x->bytes &&
 	    ((up && sv->bytes != x->bytes) || (down && cl->bytes != x->bytes)))
@@ -502,6 +544,8 @@ int native_judge(struct native_end *cl, struct native_end *sv, const struct engi
 	snprintf(res->cc_sender, sizeof(res->cc_sender), "%s", up ? cl->cc : sv->cc);
 	snprintf(res->cc_receiver, sizeof(res->cc_receiver), "%s", up ? sv->cc : cl->cc);
 	/* One series of intervals: of the upload, or of the download alone. */
-	r = native_intervals(res, up ? sv : cl, p->omit_us);
-	return r;
+	rx_end = up ? sv : cl;
+	if (rx_end->measure_mono_us >= cl->start_mono_us)
+		res->measure_start_us = rx_end->measure_mono_us - cl->start_mono_us;
+	return native_intervals(res, rx_end, NATIVE_INTERVAL_US(p));
 }

@@ -157,6 +157,56 @@ void sockinfo_parse_tcp_info(const void *buf, size_t len, struct telemetry_subfl
 	}
 }
 
+/* tcpi_state of one struct tcp_info of len bytes, 0 when not covered. */
+static uint8_t sockinfo_tcp_state(const void *buf, size_t len)
+{
+	uint8_t state = 0;
+
+	if (SOCKINFO_HAS(struct sockinfo_tcp_info, tcpi_state, len))
+		SOCKINFO_GET(struct sockinfo_tcp_info, tcpi_state, buf, state);
+	return state;
+}
+
+/* The disconnected look of an address pair: "0.0.0.0:<p>" / "[::]:<p>"
+ * locally, or port 0 remotely. */
+static bool sockinfo_addrs_disconnected(const struct telemetry_subflow_sample *sf)
+{
+	const char *colon = strrchr(sf->remote, ':');
+
+	return !strncmp(sf->local, "0.0.0.0:", 8) || !strncmp(sf->local, "[::]:", 5) ||
+	       (colon && !strcmp(colon, ":0"));
+}
+
+void sockinfo_drop_disconnected(struct sockinfo_snapshot *s)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < s->n_subflows; i++) {
+		const struct telemetry_subflow_sample *sf = &s->sf[i];
+		bool gone;
+
+		if (sf->present & TELEM_ADDRS)
+			gone = sockinfo_addrs_disconnected(sf);
+		else
+			gone = s->tcp_state[i] == TCP_CLOSE && !sf->bytes_sent &&
+			       !sf->bytes_acked && !sf->bytes_received;
+		if (gone) {
+			s->n_disconnected++;
+			continue;
+		}
+		if (k != i) {
+			s->sf[k] = s->sf[i];
+			s->tcp_state[k] = s->tcp_state[i];
+		}
+		k++;
+	}
+	if (k == s->n_subflows)
+		return;
+	if ((s->conn.present & TELEM_C_SUBFLOWS_TOTAL) && s->conn.subflows_total >= s->n_subflows - k)
+		s->conn.subflows_total -= s->n_subflows - k;
+	s->n_subflows = k;
+}
+
 void sockinfo_format_addr(const struct sockaddr_storage *ss, char *out, size_t size)
 {
 	char host[INET6_ADDRSTRLEN];
@@ -242,6 +292,7 @@ int sockinfo_parse_full(const void *hdr, size_t optlen, const void *sfinfo, size
 		struct telemetry_subflow_sample *sf = &s->sf[i];
 
 		memset(sf, 0, sizeof(*sf));
+		s->tcp_state[i] = 0;
 		sf->subflow_id = i + 1;
 		if (sfinfo && sf_stride && (i + 1) * sf_stride <= sfinfo_len) {
 			const unsigned char *el = (const unsigned char *)sfinfo + i * sf_stride;
@@ -254,11 +305,15 @@ int sockinfo_parse_full(const void *hdr, size_t optlen, const void *sfinfo, size
 					sf_stride - offsetof(struct sockinfo_subflow_info, addrs),
 					sf);
 		}
-		if (tcpinfo && ti_stride && (i + 1) * ti_stride <= tcpinfo_len)
-			sockinfo_parse_tcp_info((const unsigned char *)tcpinfo + i * ti_stride,
-						ti_stride, sf);
+		if (tcpinfo && ti_stride && (i + 1) * ti_stride <= tcpinfo_len) {
+			const unsigned char *el = (const unsigned char *)tcpinfo + i * ti_stride;
+
+			sockinfo_parse_tcp_info(el, ti_stride, sf);
+			s->tcp_state[i] = sockinfo_tcp_state(el, ti_stride);
+		}
 	}
 	s->n_subflows = n;
+	sockinfo_drop_disconnected(s);
 	return 0;
 }
 
@@ -295,6 +350,7 @@ int sockinfo_parse_subflow_data(const void *buf, size_t optlen, bool addrs,
 			memset(sf, 0, sizeof(*sf));
 			sf->subflow_id = i + 1;
 			sockinfo_parse_tcp_info(el, stride, sf);
+			s->tcp_state[i] = sockinfo_tcp_state(el, stride);
 		}
 	}
 	if (!addrs) {
@@ -463,5 +519,6 @@ int sockinfo_read(struct sockinfo_reader *rd, int fd, struct sockinfo_snapshot *
 			s->sf[i].present &= ~(uint32_t)TELEM_ADDRS;
 			s->sf[i].local[0] = s->sf[i].remote[0] = '\0';
 		}
+	sockinfo_drop_disconnected(s);
 	return 0;
 }

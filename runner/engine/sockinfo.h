@@ -179,6 +179,10 @@ struct sockinfo_snapshot {
 	struct telemetry_conn_sample conn;
 	unsigned n_subflows; /* entries of sf[] filled */
 	struct telemetry_subflow_sample sf[SOCKINFO_MAX_SUBFLOWS];
+	/* tcpi_state of each entry (0: not reported), for
+	 * sockinfo_drop_disconnected() */
+	uint8_t tcp_state[SOCKINFO_MAX_SUBFLOWS];
+	unsigned n_disconnected; /* entries it left out */
 	uint32_t mptcp_info_bytes; /* length of struct mptcp_info returned */
 	uint32_t tcp_info_bytes;   /* length of each struct tcp_info returned */
 };
@@ -244,6 +248,20 @@ int sockinfo_parse_full(const void *hdr, size_t optlen, const void *sfinfo, size
  */
 int sockinfo_parse_subflow_data(const void *buf, size_t optlen, bool addrs,
 				struct sockinfo_snapshot *s, uint32_t *total);
+
+/*
+ * Leave out of s->sf[] the entries that are no subflow of the connection
+ * any more: the kernel keeps the connection's first subflow in its list
+ * after that subflow closed, disconnected (tcp_disconnect(): local address
+ * the wildcard, remote port 0, every counter reset to 0), so a reading
+ * after it closed (a path cut, the end of a transfer) shows a phantom
+ * subflow "0.0.0.0:<port> -> <addr>:0" with nothing sent. An entry goes
+ * when its addresses say so, or, without addresses, when it is closed
+ * (TCP_CLOSE) with all its byte counters 0. subflows_total counts the
+ * ones left; n_disconnected the ones that went. Called by the parsers of
+ * MPTCP_FULL_INFO and by sockinfo_read() after the split reads.
+ */
+void sockinfo_drop_disconnected(struct sockinfo_snapshot *s);
 
 /* "10.0.0.1:5201", "[fd00::1]:5201" ("" for an unknown family). */
 void sockinfo_format_addr(const struct sockaddr_storage *ss, char *out, size_t size);

@@ -6,14 +6,22 @@
  *
  * I/O: one non-blocking socket per process driven by ppoll(), so that the
  * same thread can move data in both directions and sample the socket on
- * time without locks. Data moves with plain send()/recv() of a large
- * buffer (256 KiB by default), written once and never touched again: no
- * per-byte work but the kernel's one copy each way. MSG_ZEROCOPY is not
- * used: MPTCP sockets refuse SO_ZEROCOPY (EOPNOTSUPP on 6.18), without
- * which the flag is ignored. splice() is not used either: there is no
- * file to splice from, and a pipe in between costs a copy of its own.
- * Measured on an unshaped veth, this reaches 60+ Gbit/s with CUBIC on 2
- * cores, above iperf3 3.12 on the same path.
+ * time without locks. Data moves with plain send()/recv() of a buffer
+ * written once and never touched again: no per-byte work but the
+ * kernel's one copy each way. MSG_ZEROCOPY is not used: MPTCP sockets
+ * refuse SO_ZEROCOPY (EOPNOTSUPP on 6.18), without which the flag is
+ * ignored. splice() is not used either: there is no file to splice from,
+ * and a pipe in between costs a copy of its own.
+ *
+ * Sizes, measured where the harness is the bottleneck (an unshaped
+ * two-path lab, 2 cores; bench/bench_engines and bench/README.md): a
+ * sender writes 128 KiB at a time, 4 writes per turn of the wait loop,
+ * then polls again. With BBR (the namespaces' default on the lab's host)
+ * that is what keeps level with iperf3: 256 KiB writes until the socket
+ * was full gave 0.85x iperf3 on a quiet host and under half of it with
+ * other load on the CPUs; CUBIC does best with larger writes, but clears
+ * iperf3 by far with these too. Reads take up to 256 KiB, until the
+ * socket is empty (up to 64 in a row).
  *
  * Time: CLOCK_MONOTONIC (mtime.h), the same clock in every namespace of
  * the host, so the engine can put both ends' samples on one time line
@@ -44,7 +52,8 @@
 #define IPPROTO_MPTCP 262
 #endif
 
-#define XFER_IO_BURST 64 /* sends or recvs before looking at the clock again */
+#define XFER_READ_BURST 64 /* recvs before looking at the clock again */
+#define XFER_WRITE_BURST 4 /* sends before going back to the wait loop */
 
 /* ---- sampling ---------------------------------------------------------------- */
 
@@ -152,7 +161,7 @@ static void xfer_account_rx(struct xfer_run *r, size_t n, uint64_t now_us)
  * due, or more than asked, is a protocol error. */
 static int xfer_bulk_read(struct xfer_run *r, bool expect_data, bool *eof, struct diag *d)
 {
-	for (int k = 0; k < XFER_IO_BURST; k++) {
+	for (int k = 0; k < XFER_READ_BURST; k++) {
 		ssize_t n = recv(r->fd, r->buf, r->buf_len, MSG_DONTWAIT);
 
 		if (n > 0) {
@@ -179,12 +188,12 @@ static int xfer_bulk_read(struct xfer_run *r, bool expect_data, bool *eof, struc
 	return 0;
 }
 
-/* Write until the socket is full, the byte count is reached, the deadline
- * or the next sample is due. */
+/* Write a few buffers, or until the socket is full, the byte count is
+ * reached, the deadline or the next sample is due. */
 static int xfer_bulk_write(struct xfer_run *r, uint64_t deadline_us, struct diag *d)
 {
-	for (int k = 0; k < XFER_IO_BURST; k++) {
-		size_t want = r->buf_len;
+	for (int k = 0; k < XFER_WRITE_BURST; k++) {
+		size_t want = r->write_len;
 		uint64_t now_us;
 		ssize_t n;
 
@@ -723,6 +732,7 @@ int xfer_run(const struct xfer_opts *o, struct diag *d)
 	r.role = o->server ? 's' : 'c';
 	r.guard_us = mtime_now_us() + o->timeout_us;
 	r.buf_len = o->buffer_bytes ? o->buffer_bytes : XFER_BUFFER_DEFAULT_BYTES;
+	r.write_len = o->buffer_bytes ? o->buffer_bytes : XFER_WRITE_DEFAULT_BYTES;
 	r.buf = aligned_alloc(4096, (r.buf_len + 4095) / 4096 * 4096);
 	r.rd = calloc(1, sizeof(*r.rd));
 	if (!r.buf || !r.rd) {

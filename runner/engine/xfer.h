@@ -59,7 +59,8 @@ enum xfer_direction {
 
 #define XFER_HDR_BYTES 64
 #define XFER_VERSION 1
-#define XFER_BUFFER_DEFAULT_BYTES (256u << 10)
+#define XFER_BUFFER_DEFAULT_BYTES (256u << 10) /* one read */
+#define XFER_WRITE_DEFAULT_BYTES (128u << 10)  /* one write of a bulk sender */
 #define XFER_BUFFER_MAX_BYTES (16u << 20)
 #define XFER_RR_SIZE_MAX_BYTES (64u << 20)
 #define XFER_INTERVAL_DEFAULT_US 100000ull
@@ -86,7 +87,7 @@ struct xfer_opts {
 	uint64_t interval_us;	     /* sampling period; 0: no samples */
 	uint64_t timeout_us;	     /* guard on the whole process */
 	uint64_t connect_timeout_us; /* client */
-	size_t buffer_bytes;	     /* size of one read or write */
+	size_t buffer_bytes;	     /* size of one read or write; 0: the defaults above */
 	char congestion[16];	     /* "" = the namespace's default */
 	struct xfer_params p;	     /* client */
 	FILE *out;		     /* the JSON lines */

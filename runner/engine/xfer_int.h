@@ -39,7 +39,8 @@ struct xfer_run {
 	struct rusage ru_start;
 
 	char *buf;
-	size_t buf_len;
+	size_t buf_len;	  /* one read */
+	size_t write_len; /* one write of bulk data, <= buf_len */
 
 	/* rr */
 	uint32_t *lat_us; /* array_grow() */

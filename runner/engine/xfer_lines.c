@@ -12,6 +12,11 @@
  *   measured_*           the same after the warm-up (omit), which starts
  *                        at the first byte received
  *   goodput_bps          measured_bytes * 8 / measured_us
+ *   measure_mono_us,     where the measured part began (CLOCK_MONOTONIC)
+ *   omit_bytes           and the bytes received before it: with the "rx"
+ *                        of the samples and last_rx_mono_us (the last
+ *                        byte), the receiver's byte count over time on
+ *                        the measured part alone; 0 when nothing arrived
  *   completion_us        client, bulk: from writing the header until both
  *                        directions are done (the server's EOF says the
  *                        last byte arrived): the transfer plus one RTT
@@ -187,12 +192,15 @@ void xfer_emit_summary(struct xfer_run *r, uint64_t end_us)
 		",\"requested_bytes\":%llu,\"bytes\":%llu,\"bytes_sent\":%llu,"
 		"\"duration_us\":%llu,\"measured_bytes\":%llu,\"measured_us\":%llu,"
 		"\"goodput_bps\":%.0f,\"start_mono_us\":%llu,\"wall_us\":%llu,\"cpu_us\":%llu,"
-		"\"samples\":%lu,\"sample_errors\":%lu",
+		"\"samples\":%lu,\"sample_errors\":%lu,\"measure_mono_us\":%llu,"
+		"\"omit_bytes\":%llu,\"last_rx_mono_us\":%llu",
 		(unsigned long long)p->bytes, (unsigned long long)r->rx_bytes,
 		(unsigned long long)r->tx_bytes, (unsigned long long)dur_us,
 		(unsigned long long)meas_bytes, (unsigned long long)meas_us, goodput,
 		(unsigned long long)r->start_us, (unsigned long long)(end_us - r->start_us),
-		(unsigned long long)cpu_us, r->n_samples, r->sample_errors);
+		(unsigned long long)cpu_us, r->n_samples, r->sample_errors,
+		(unsigned long long)r->omit_at_us, (unsigned long long)r->rx_omit_bytes,
+		(unsigned long long)r->rx_last_us);
 	if (r->role == 'c' && p->mode == XFER_BULK)
 		fprintf(f, ",\"completion_us\":%llu", (unsigned long long)(end_us - r->start_us));
 	if (p->mode == XFER_RR) {

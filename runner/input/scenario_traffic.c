@@ -73,12 +73,12 @@ void scenario_parse_traffic(struct sctx *c, json_t *obj)
 	char show[JCHECK_SHOW_MAX];
 	const char *str;
 	json_t *v, *dur, *bytes;
-	bool iperf3 = true;
+	bool iperf3 = false;
 	int path_i = -1;
 	uint64_t u;
 
 	/* Defaults, so a scenario without "traffic" runs 10 s up. */
-	snprintf(tr->engine, sizeof(tr->engine), "iperf3");
+	snprintf(tr->engine, sizeof(tr->engine), "native");
 	tr->direction = SCENARIO_UPLOAD;
 	tr->duration_us = SC_DEFAULT_DURATION_US;
 	tr->streams = 1;
@@ -159,8 +159,13 @@ void scenario_parse_traffic(struct sctx *c, json_t *obj)
 			check_whole_seconds(c, "traffic.omit", v, tr->omit_us);
 	}
 	if ((v = json_object_get(obj, "streams")) &&
-	    jcheck_uint(&c->jc, "traffic.streams", v, 1, SC_STREAMS_MAX, &u))
+	    jcheck_uint(&c->jc, "traffic.streams", v, 1, SC_STREAMS_MAX, &u)) {
 		tr->streams = (unsigned)u;
+		if (u > 1 && !iperf3)
+			jcheck_bad(&c->jc, "traffic.streams",
+				   "engine '%s' runs one MPTCP connection, expected 1 (or engine 'iperf3'), got %llu",
+				   tr->engine, (unsigned long long)u);
+	}
 	if ((v = json_object_get(obj, "family")) &&
 	    (str = jcheck_string(&c->jc, "traffic.family", v))) {
 		if (!strcmp(str, "inet"))

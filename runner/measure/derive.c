@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "derive.h"
 #include "array.h"
@@ -314,24 +315,29 @@ static int derive_path_index(const struct lab_spec *spec, const char *name)
 static int derive_recover(const struct derive_input *in, struct derive_result *r)
 {
 	const struct telemetry *t = in->telem;
-	const struct derive_link_event *down = NULL, *up = NULL;
+	const struct telemetry_timed_event *down = NULL, *up = NULL;
 	struct derive_order *order = NULL;
-	uint64_t *last = NULL;
+	uint64_t *last = NULL, up_us;
 	size_t n = 0;
 	int path, ret = 0;
 
 	r->recover_us = (double)NAN;
 	for (size_t i = 0; i < in->n_events && !up; i++) {
-		const struct derive_link_event *e = &in->events[i];
+		const struct telemetry_timed_event *e = &in->events[i];
 
-		if (!down && !e->up)
+		if (e->applied_us < 0)
+			continue;
+		if (!down && e->action == TELEM_EV_LINK_DOWN)
 			down = e;
-		else if (down && e->up && !strcmp(e->path, down->path) && e->at_us >= down->at_us)
+		else if (down && e->action == TELEM_EV_LINK_UP && !strcmp(e->path, down->path) &&
+			 e->applied_us >= down->applied_us)
 			up = e;
 	}
 	if (!up)
 		return 0;
-	snprintf(r->recover_path, sizeof(r->recover_path), "%s", up->path);
+	up_us = (uint64_t)up->applied_us;
+	snprintf(r->recover_path, sizeof(r->recover_path), "%.*s", (int)sizeof(r->recover_path) - 1,
+		 up->path);
 	path = derive_path_index(in->spec, up->path);
 	if (path < 0 || !t->n_subflows)
 		return 0;
@@ -355,8 +361,8 @@ static int derive_recover(const struct derive_input *in, struct derive_result *r
 		if (k < 0 || r->subflows[k].path != path)
 			continue;
 		/* a subflow first seen after the link-up starts from 0 */
-		if (s->t_us > up->at_us && s->bytes_acked > last[k]) {
-			r->recover_us = (double)(s->t_us - up->at_us);
+		if (s->t_us > up_us && s->bytes_acked > last[k]) {
+			r->recover_us = (double)(s->t_us - up_us);
 			break;
 		}
 		last[k] = s->bytes_acked;
@@ -365,6 +371,150 @@ out:
 	free(order);
 	free(last);
 	return ret;
+}
+
+/* ---- the ideal goodput, event by event ---------------------------------------- */
+
+/* The payload share of a full-size packet on path p. */
+static double derive_path_share(const struct lab_spec *spec, const struct lab_path_spec *p,
+				int family)
+{
+	/* IP header + TCP header with the timestamp option. */
+	unsigned hdr = (family == AF_INET6 ? 40 : 20) + 32;
+	uint32_t mtu = 0;
+
+	for (unsigned k = 0; k < p->n_links; k++)
+		for (unsigned i = 0; i < spec->n_links; i++)
+			if (!strcmp(spec->links[i].name, p->links[k])) {
+				uint32_t m = spec->links[i].mtu ? spec->links[i].mtu : 1500;
+
+				mtu = !mtu || m < mtu ? m : mtu;
+			}
+	if (!mtu)
+		mtu = 1500;
+	return (double)(mtu - hdr) / (double)(mtu + 14);
+}
+
+/* What the paths allow in their state now. */
+struct derive_path_state {
+	uint64_t up_bps, down_bps;
+	bool link_up;
+};
+
+static double derive_ideal_now(const struct lab_spec *spec, const struct derive_path_state *st,
+			       bool up, bool down, int family)
+{
+	double ideal = 0;
+
+	for (unsigned i = 0; i < spec->n_paths && i < LAB_MAX_PATHS; i++) {
+		double share = derive_path_share(spec, &spec->paths[i], family);
+
+		if (!st[i].link_up)
+			continue;
+		if ((up && !st[i].up_bps) || (down && !st[i].down_bps))
+			return (double)NAN; /* runs at veth speed: no ideal */
+		if (up)
+			ideal += (double)st[i].up_bps * share;
+		if (down)
+			ideal += (double)st[i].down_bps * share;
+	}
+	return ideal;
+}
+
+static int derive_cmp_applied(const void *a, const void *b)
+{
+	const struct telemetry_timed_event *x = *(const struct telemetry_timed_event *const *)a;
+	const struct telemetry_timed_event *y = *(const struct telemetry_timed_event *const *)b;
+
+	if (x->applied_us != y->applied_us)
+		return x->applied_us < y->applied_us ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+int derive_ideal_steps(const struct lab_spec *spec, bool up, bool down, int family,
+		       const struct telemetry_timed_event *events, size_t n_events,
+		       struct derive_ideal_step **steps, size_t *n_steps)
+{
+	struct derive_path_state st[LAB_MAX_PATHS];
+	const struct telemetry_timed_event **order;
+	struct derive_ideal_step *out;
+	size_t n = 0, k = 0;
+
+	*steps = NULL;
+	*n_steps = 0;
+	out = calloc(n_events + 1, sizeof(*out));
+	order = calloc(n_events ? n_events : 1, sizeof(*order));
+	if (!out || !order) {
+		free(out);
+		free(order);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < spec->n_paths && i < LAB_MAX_PATHS; i++)
+		st[i] = (struct derive_path_state){ spec->paths[i].up.rate_bps,
+						    spec->paths[i].down.rate_bps, true };
+	out[n++] = (struct derive_ideal_step){ 0, derive_ideal_now(spec, st, up, down, family) };
+	/* in the order they were applied (the scenario's, normally) */
+	for (size_t i = 0; i < n_events; i++)
+		if (events[i].applied_us >= 0)
+			order[k++] = &events[i];
+	qsort(order, k, sizeof(*order), derive_cmp_applied);
+	for (size_t i = 0; i < k; i++) {
+		const struct telemetry_timed_event *e = order[i];
+		int p = derive_path_index(spec, e->path);
+
+		if (p < 0 || p >= LAB_MAX_PATHS)
+			continue;
+		switch (e->action) {
+		case TELEM_EV_LINK_DOWN:
+		case TELEM_EV_LINK_UP:
+			st[p].link_up = e->action == TELEM_EV_LINK_UP;
+			break;
+		case TELEM_EV_SHAPING:
+			st[p].up_bps = e->up.rate_bps;
+			st[p].down_bps = e->down.rate_bps;
+			break;
+		}
+		/* events at the same instant make one step */
+		if (out[n - 1].at_us == (uint64_t)e->applied_us)
+			n--;
+		out[n++] = (struct derive_ideal_step){ (uint64_t)e->applied_us,
+						       derive_ideal_now(spec, st, up, down, family) };
+	}
+	free(order);
+	*steps = out;
+	*n_steps = n;
+	return 0;
+}
+
+double derive_ideal_mean(const struct derive_ideal_step *steps, size_t n, uint64_t from_us,
+			 uint64_t to_us)
+{
+	double sum = 0;
+
+	if (!n)
+		return (double)NAN;
+	if (to_us <= from_us) {
+		size_t i = 0;
+
+		while (i + 1 < n && steps[i + 1].at_us <= from_us)
+			i++;
+		return steps[i].bps;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = i ? steps[i].at_us : 0, b = i + 1 < n ? steps[i + 1].at_us : UINT64_MAX;
+
+		/* the part of [from, to] in [a, b) */
+		if (a < from_us)
+			a = from_us;
+		if (b > to_us)
+			b = to_us;
+		if (b <= a)
+			continue;
+		if (isnan(steps[i].bps))
+			return (double)NAN;
+		sum += steps[i].bps * (double)(b - a);
+	}
+	return sum / (double)(to_us - from_us);
 }
 
 /* ---- the whole run ------------------------------------------------------------- */

@@ -19,6 +19,8 @@
  *   recover_us           after the first link-down then link-up of a path:
  *                        from the link-up until that path's subflows get
  *                        acked bytes again
+ * and the ideal goodput over time (derive_ideal_*, below), from which the
+ * measurement wing takes the run's ideal and each interval's.
  * and the per-subflow totals (results_run.subflows) as the client saw
  * each subflow at its last sample.
  *
@@ -39,13 +41,6 @@
 #include "results.h"
 #include "telemetry.h"
 
-/* A link event as it was applied, on the transfer's time line. */
-struct derive_link_event {
-	char path[LAB_NAME_MAX];
-	bool up;
-	uint64_t at_us;
-};
-
 struct derive_input {
 	const struct telemetry *telem; /* may be NULL or empty */
 	const struct lab_spec *spec;   /* the lab as built (paths, links, addresses) */
@@ -59,7 +54,9 @@ struct derive_input {
 
 	struct engine_rr rr; /* the engine's; transactions 0: not request/response */
 
-	const struct derive_link_event *events;
+	/* the scenario's timed events as applied (applied_us on the
+	 * telemetry's time line; -1: not applied), in time order */
+	const struct telemetry_timed_event *events;
 	size_t n_events;
 };
 
@@ -92,6 +89,42 @@ struct derive_result {
 	struct derive_subflow *subflows; /* every distinct subflow of both sides */
 	size_t n_subflows;
 };
+
+/* ---- the ideal goodput, event by event ---------------------------------------- */
+
+/*
+ * What the shaped paths allow: for each path that is up, its rate in each
+ * direction the traffic uses times the payload share of a full-size
+ * packet, (MTU - IP header - 32) / (MTU + 14) (the TCP header with the
+ * timestamp option; the Ethernet header the shaper counts), MTU the
+ * smallest of the path's links. A path that is down allows nothing; a
+ * path that is up with no rate limit in a direction used makes the ideal
+ * unknown (NaN).
+ *
+ * Over a run the ideal is a step function of time: one step at 0 with
+ * the lab as built, one more at each timed event applied (a link down or
+ * up, new shaping). The ideal of a span is its time-weighted mean: "the
+ * time integral of what the shaped paths allow" over the span, divided by
+ * the span. rate-change (path 1 from 50 to 10 Mbit/s at 3 s of 8, path 2
+ * 30 Mbit/s) allows 76.5 Mbit/s for 3 s and 38.3 for 5: 52.6 on average.
+ */
+struct derive_ideal_step {
+	uint64_t at_us; /* from here on, on the run's time line */
+	double bps;	/* NaN: unknown */
+};
+
+/* The steps (*steps malloc'd; free()) for traffic in direction up and/or
+ * down over spec with IP family family (AF_INET, AF_INET6), as the
+ * applied events (applied_us >= 0) change it. -ENOMEM only. */
+int derive_ideal_steps(const struct lab_spec *spec, bool up, bool down, int family,
+		       const struct telemetry_timed_event *events, size_t n_events,
+		       struct derive_ideal_step **steps, size_t *n_steps);
+
+/* The time-weighted mean of the steps over [from_us, to_us]; the value
+ * at from_us when to_us <= from_us; NaN when a step in the span is
+ * unknown or there is no step. */
+double derive_ideal_mean(const struct derive_ideal_step *steps, size_t n, uint64_t from_us,
+			 uint64_t to_us);
 
 /* Which path carries a subflow with these "addr:port" ends: an index in
  * spec->paths, or -1. */

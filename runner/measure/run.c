@@ -5,6 +5,7 @@
  * run in one transaction, or nothing when interrupted).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,53 +70,91 @@ void run_env_release(struct run_env *env)
 static const struct lab_path_spec *find_path(const struct lab_spec *spec, const char *name)
 {
 	for (unsigned i = 0; i < spec->n_paths; i++)
-		if (!name[0] || !strcmp(spec->paths[i].name, name))
+		if (!name || !name[0] || !strcmp(spec->paths[i].name, name))
 			return &spec->paths[i];
 	return NULL;
 }
 
-static uint32_t path_mtu(const struct lab_spec *spec, const struct lab_path_spec *p)
-{
-	uint32_t mtu = 0;
-
-	for (unsigned k = 0; k < p->n_links; k++)
-		for (unsigned i = 0; i < spec->n_links; i++)
-			if (!strcmp(spec->links[i].name, p->links[k])) {
-				uint32_t m = spec->links[i].mtu ? spec->links[i].mtu : 1500;
-
-				mtu = !mtu || m < mtu ? m : mtu;
-			}
-	return mtu ? mtu : 1500;
-}
-
 double run_ideal_goodput_bps(const struct scenario *s, const struct lab_spec *spec)
 {
-	/* IP header + TCP header with the timestamp option. */
-	unsigned hdr = (s->traffic.family == AF_INET6 ? 40 : 20) + 32;
+	struct derive_ideal_step *steps = NULL;
+	size_t n = 0;
 	double ideal = 0;
 
-	for (unsigned i = 0; i < spec->n_paths; i++) {
-		const struct lab_path_spec *p = &spec->paths[i];
-		uint32_t mtu = path_mtu(spec, p);
-		double share = (double)(mtu - hdr) / (double)(mtu + 14);
-		bool up = s->traffic.direction != SCENARIO_DOWNLOAD;
-		bool down = s->traffic.direction != SCENARIO_UPLOAD;
-
-		if ((up && !p->up.rate_bps) || (down && !p->down.rate_bps))
-			return 0;
-		if (up)
-			ideal += (double)p->up.rate_bps * share;
-		if (down)
-			ideal += (double)p->down.rate_bps * share;
-	}
-	return ideal;
+	if (derive_ideal_steps(spec, s->traffic.direction != SCENARIO_DOWNLOAD,
+			       s->traffic.direction != SCENARIO_UPLOAD, s->traffic.family, NULL, 0,
+			       &steps, &n) == 0 && n)
+		ideal = steps[0].bps;
+	free(steps);
+	return isnan(ideal) ? 0 : ideal;
 }
 
-int run_target_addr(const struct scenario *s, struct lab_addr *addr)
+static void run_shaping(const struct lab_shaping *from, struct telemetry_shaping *to)
 {
-	const struct lab_spec *spec = &s->topo.spec;
-	const struct lab_path_spec *p = find_path(spec, s->traffic.path);
-	int family = s->traffic.family ? s->traffic.family : AF_INET;
+	*to = (struct telemetry_shaping){ from->rate_bps, from->delay_us, from->jitter_us,
+					  from->loss_pct, from->reorder_pct };
+}
+
+int run_timed_events(const struct scenario *s, const uint64_t *applied_us, size_t n_applied,
+		     struct results_run *run)
+{
+	_Static_assert(LAB_NAME_MAX <= TELEMETRY_NAME_MAX, "a path name fits an event's");
+
+	for (unsigned i = 0; i < s->n_events; i++) {
+		const struct scenario_event *e = &s->events[i];
+		struct telemetry_timed_event te = {
+			.planned_us = e->at_us,
+			.applied_us = i < n_applied ? (int64_t)applied_us[i] : -1,
+		};
+
+		snprintf(te.path, sizeof(te.path), "%s", e->path);
+		switch (e->action) {
+		case SCENARIO_EV_LINK_DOWN:
+			te.action = TELEM_EV_LINK_DOWN;
+			break;
+		case SCENARIO_EV_LINK_UP:
+			te.action = TELEM_EV_LINK_UP;
+			break;
+		case SCENARIO_EV_SHAPING:
+			te.action = TELEM_EV_SHAPING;
+			run_shaping(&e->up, &te.up);
+			run_shaping(&e->down, &te.down);
+			break;
+		}
+		if (results_run_add_timed_event(run, &te) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int run_ideal(const struct scenario *s, struct results_run *run, uint64_t measure_from_us,
+	      uint64_t measure_us, double *ideal_bps)
+{
+	struct derive_ideal_step *steps;
+	size_t n;
+	int r;
+
+	r = derive_ideal_steps(&s->topo.spec, s->traffic.direction != SCENARIO_DOWNLOAD,
+			       s->traffic.direction != SCENARIO_UPLOAD, s->traffic.family,
+			       run->timed_events, run->n_timed_events, &steps, &n);
+	if (r < 0)
+		return r;
+	*ideal_bps = derive_ideal_mean(steps, n, measure_from_us, measure_from_us + measure_us);
+	for (size_t i = 0; i < run->n_intervals; i++) {
+		struct telemetry_interval *iv = &run->intervals[i];
+
+		iv->ideal_bps = derive_ideal_mean(steps, n, measure_from_us + iv->start_us,
+						  measure_from_us + iv->end_us);
+	}
+	free(steps);
+	return 0;
+}
+
+int run_server_addr(const struct topology *t, const char *path, int family,
+		    struct lab_addr *addr)
+{
+	const struct lab_spec *spec = &t->spec;
+	const struct lab_path_spec *p = find_path(spec, path);
 
 	if (!p)
 		return -ENOENT;
@@ -126,7 +165,7 @@ int run_target_addr(const struct scenario *s, struct lab_addr *addr)
 		for (int e = 0; e < 2; e++) {
 			const struct lab_iface_spec *f = &spec->links[i].end[e];
 
-			if (strcmp(f->node, s->topo.server))
+			if (strcmp(f->node, t->server))
 				continue;
 			for (unsigned k = 0; k < f->n_addrs; k++)
 				if (f->addrs[k].family == family) {
@@ -136,6 +175,12 @@ int run_target_addr(const struct scenario *s, struct lab_addr *addr)
 		}
 	}
 	return -ENOENT;
+}
+
+int run_target_addr(const struct scenario *s, struct lab_addr *addr)
+{
+	return run_server_addr(&s->topo, s->traffic.path,
+			       s->traffic.family ? s->traffic.family : AF_INET, addr);
 }
 
 static const struct lab_cap *cap(const struct run_env *env, const char *name)
@@ -348,7 +393,7 @@ static int fill_identity(const struct run_env *env, const struct scenario *s,
 	r |= results_run_set_str(&run->topology_hash, s->topology_sha256);
 	r |= results_run_set_str(&run->variant_json, json);
 	r |= results_run_set_str(&run->variant_key, v->key);
-	r |= results_run_set_str(&run->engine, s->traffic.engine[0] ? s->traffic.engine : "iperf3");
+	r |= results_run_set_str(&run->engine, s->traffic.engine[0] ? s->traffic.engine : "native");
 	r |= results_run_set_str(&run->host.hostname, env->host.hostname);
 	r |= results_run_set_str(&run->host.cpu_model, env->host.cpu_model);
 	if (env->host.governor)
@@ -441,11 +486,36 @@ static enum engine_direction engine_dir(enum scenario_direction d)
  * at 0. The engines leave telem.events empty (engine.h): the events are
  * the listeners'.
  */
+/* The start of the run's time line on CLOCK_MONOTONIC: the engine's
+ * client start when it says (native), else the first tick's. */
+static uint64_t time_base(const struct tick_state *t, const struct engine_result *res,
+			  uint64_t called_us)
+{
+	return res->telem_start_us ? res->telem_start_us :
+	       t->start_mono_us ? t->start_mono_us : called_us;
+}
+
+/* The scenario's timed events, with when each was applied on the run's
+ * time line (an event applied before the client started is at 0, as PM
+ * events are). */
+static int store_timed_events(const struct scenario *s, const struct tick_state *t,
+			      const struct engine_result *res, uint64_t called_us,
+			      struct results_run *run)
+{
+	uint64_t base = time_base(t, res, called_us), applied[SCENARIO_MAX_EVENTS];
+
+	for (unsigned i = 0; i < t->next_event; i++) {
+		uint64_t mono = t->start_mono_us + t->applied_us[i];
+
+		applied[i] = mono > base ? mono - base : 0;
+	}
+	return run_timed_events(s, applied, t->next_event, run);
+}
+
 static int store_telemetry(struct tick_state *t, struct engine_result *res, uint64_t called_us,
 			   struct results_run *run)
 {
-	uint64_t base = res->telem_start_us ? res->telem_start_us :
-			t->start_mono_us ? t->start_mono_us : called_us;
+	uint64_t base = time_base(t, res, called_us);
 	unsigned lost = lab_pm_events_overruns(t->pm[0].h) + lab_pm_events_overruns(t->pm[1].h);
 	int r = 0;
 
@@ -475,10 +545,9 @@ static int store_telemetry(struct tick_state *t, struct engine_result *res, uint
 
 /* Derived metrics and per-subflow totals (derive.h), for an engine that
  * sampled its sockets. */
-static int store_derived(const struct scenario *s, const struct tick_state *t,
-			 const struct engine_result *res, struct results_run *run)
+static int store_derived(const struct scenario *s, const struct engine_result *res,
+			 double ideal_bps, struct results_run *run)
 {
-	struct derive_link_event ev[SCENARIO_MAX_EVENTS];
 	struct derive_input in = {
 		.telem = &run->telem, /* the engine's, handed over */
 		.spec = &s->topo.spec,
@@ -489,23 +558,15 @@ static int store_derived(const struct scenario *s, const struct tick_state *t,
 		.expected_subflows = expected_subflows(s),
 		.bytes = s->traffic.bytes,
 		.completion_us = res->completion_us,
-		.ideal_goodput_bps = run_ideal_goodput_bps(s, &s->topo.spec),
+		.ideal_goodput_bps = isnan(ideal_bps) ? 0 : ideal_bps,
 		.rr = res->rr,
-		.events = ev,
+		/* as they were applied, not as planned */
+		.events = run->timed_events,
+		.n_events = run->n_timed_events,
 	};
 	struct derive_result dr;
 	int r;
 
-	/* the link events as they were applied, not as planned */
-	for (unsigned i = 0; i < t->next_event; i++) {
-		const struct scenario_event *e = &s->events[i];
-
-		if (e->action != SCENARIO_EV_LINK_DOWN && e->action != SCENARIO_EV_LINK_UP)
-			continue;
-		snprintf(ev[in.n_events].path, sizeof(ev[0].path), "%s", e->path);
-		ev[in.n_events].up = e->action == SCENARIO_EV_LINK_UP;
-		ev[in.n_events++].at_us = t->applied_us[i];
-	}
 	r = derive_run(&in, &dr);
 	if (r >= 0)
 		r = derive_store(&in, &dr, run);
@@ -582,6 +643,10 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 		engine_result_release(&res);
 		return r;
 	}
+	if (store_timed_events(s, t, &res, called_us, run) < 0) {
+		engine_result_release(&res);
+		return -ENOMEM;
+	}
 	if (r < 0) {
 		engine_result_release(&res);
 		return finish(run, RESULTS_FAILED, "%s", diag_str(d));
@@ -627,11 +692,17 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 		engine_result_release(&res);
 		return r;
 	}
-	/* the run takes the engine's intervals as they are */
+	/* the run takes the engine's intervals as they are, with where they
+	 * start and the ideal of each */
 	free(run->intervals);
 	run->intervals = TAKE_PTR(res.intervals);
 	run->n_intervals = res.n_intervals;
 	res.n_intervals = 0;
+	run->measure_start_us = run->n_intervals ? (int64_t)res.measure_start_us : -1;
+	if (run_ideal(s, run, res.measure_start_us, (uint64_t)(res.seconds * 1e6), &ideal) < 0) {
+		engine_result_release(&res);
+		return -ENOMEM;
+	}
 	/* Request/response runs are about latency: their goodput is whatever
 	 * the request rate makes it, so it is no figure of the paths. */
 	if (!s->traffic.rr)
@@ -649,7 +720,7 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 		results_run_add_metric(run, "subflows_seen", t->subflows_seen);
 	results_run_add_metric(run, "mptcp_joins",
 			       (double)(mib(&sdelta, "MPJoinAckRx") + mib(&cdelta, "MPJoinAckRx")));
-	ideal = run_ideal_goodput_bps(s, &s->topo.spec);
+	/* what the paths allowed over the measured part, event by event */
 	if (ideal > 0 && !s->traffic.rr) {
 		double eff = res.goodput_bps / ideal;
 
@@ -671,7 +742,7 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 	 * the PM events alone. */
 	if ((run->telem.n_subflows || run->telem.n_conns || res.rr.transactions ||
 	     res.completion_us) &&
-	    store_derived(s, t, &res, run) < 0) {
+	    store_derived(s, &res, ideal, run) < 0) {
 		engine_result_release(&res);
 		return -ENOMEM;
 	}

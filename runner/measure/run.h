@@ -17,6 +17,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lab_probe.h"
 #include "results.h"
@@ -49,13 +50,36 @@ void run_env_release(struct run_env *env);
 int run_one(struct run_env *env, const struct scenario *s, const struct variant *v,
 	    unsigned repetition, struct results_run *run, struct diag *d);
 
-/* The goodput the shaped paths allow: the sum over paths of the rate in
- * the traffic's direction(s) times the payload share of a full frame,
- * (MTU - IP header - TCP header with timestamps) / (MTU + 14). 0 when a
- * path is not rate-limited. */
+/* The goodput the shaped paths allow as built, before any timed event:
+ * the sum over paths of the rate in the traffic's direction(s) times the
+ * payload share of a full frame, (MTU - IP header - TCP header with
+ * timestamps) / (MTU + 14) (derive.h). 0 when a path is not rate-limited.
+ * What a run's timeout is sized from; its efficiency follows the events
+ * (run_ideal()). */
 double run_ideal_goodput_bps(const struct scenario *s, const struct lab_spec *spec);
+
+/* The scenario's timed events into run->timed_events, in its order, as
+ * they were applied: applied_us[i] on the run's time line for the first
+ * n_applied events, the others not applied (-1). -ENOMEM only. */
+int run_timed_events(const struct scenario *s, const uint64_t *applied_us, size_t n_applied,
+		     struct results_run *run);
+
+/*
+ * The ideal goodput of a run whose measured part began at measure_from_us
+ * on the run's time line and lasted measure_us: the time-weighted mean of
+ * what the shaped paths allowed, step by step as run->timed_events changed
+ * them (derive.h), into *ideal_bps (NaN when a path in use is not
+ * rate-limited); and each of run->intervals' own ideal over its span.
+ * -ENOMEM only.
+ */
+int run_ideal(const struct scenario *s, struct results_run *run, uint64_t measure_from_us,
+	      uint64_t measure_us, double *ideal_bps);
 
 /* The server address a scenario's traffic goes to. */
 int run_target_addr(const struct scenario *s, struct lab_addr *addr);
+/* The same for a topology: the server's address of this family on the
+ * last link of the path ("" or NULL: the first path). -ENOENT: none. */
+int run_server_addr(const struct topology *t, const char *path, int family,
+		    struct lab_addr *addr);
 
 #endif

@@ -10,6 +10,10 @@
 #  2. failover (path 2 down at 2 s, up at 4 s, 7 s): during the outage the
 #     path-2 subflow closes or stalls and path 1 carries the traffic; after
 #     the link-up path 2 carries traffic again and recover_us is stored.
+#     Its JSON export has the two events (planned, applied), intervals whose
+#     bits per second are their bytes over their span within 2 %, an ideal
+#     that follows the events, and no wildcard subflow address.
+#  3. three-path downloads: three subflows each, no phantom fourth one.
 #
 # Expected shares come from the topology file, not from a run. Everything
 # is read through `mptcp-lab export --samples` (jq) and through sqlite3
@@ -129,8 +133,8 @@ mpl_check "the client saw the extra subflow join (sub_established) and subflows_
 		(.metrics.subflows_joined_us > 0)" "$MPL_TMP/up.json"
 mpl_eq "sqlite3: the PM events are stored" 1 \
 	"$(mpl_sql "SELECT count(*) > 0 FROM pm_events WHERE type = 'sub_established' AND role = 'client'")"
-mpl_check "sqlite3: the samples table came with schema version 4 (the database is at least that)" \
-	[ "$(mpl_sql 'PRAGMA user_version')" -ge 4 ]
+mpl_eq "sqlite3: the samples are in their table" 1 \
+	"$(mpl_sql "SELECT count(*) > 0 FROM samples WHERE role = 'client'")"
 
 # ---- 2. failover -------------------------------------------------------------------
 
@@ -179,6 +183,69 @@ mpl_check "recover_us is recorded, after the link-up and before the end ($recove
 mpl_eq "sqlite3 has the same recover_us" "$recover" \
 	"$(mpl_sql "SELECT CAST(m.value AS INTEGER) FROM metrics m JOIN tags t ON t.run_id = m.run_id
 		WHERE t.key = 'test' AND t.value = 'failover' AND m.name = 'recover_us'")"
+
+# The failover run's JSON export explains itself: its two events with
+# when they were planned and applied, intervals whose bits per second are
+# their bytes over their span (within 2 %), from the end of the warm-up,
+# an ideal that follows the events, and no subflow with a wildcard
+# address (the disconnected first subflow the kernel keeps listed).
+"$MPL_BIN" export --db "$MPL_DB" --format json tag:test=failover >"$MPL_TMP/fo-plain.json"
+jq -c "$R.events[]" "$MPL_TMP/fo-plain.json" | sed 's/^/#   event /'
+mpl_check "the export has the two events, planned at 2 s and 4 s and applied within 100 ms of that" \
+	jqe "$R.events | length == 2 and .[0].action == \"down\" and .[1].action == \"up\" and
+		all(.path == \"path2\" and .shaping == null and .applied_us != null and
+		    .applied_us >= .planned_us - 100000 and .applied_us <= .planned_us + 100000) and
+		.[0].planned_us == 2000000 and .[1].planned_us == 4000000" "$MPL_TMP/fo-plain.json"
+mpl_check "sqlite3: the two events are in timed_events, applied" \
+	test "$(mpl_sql "SELECT count(*) FROM timed_events e JOIN tags t ON t.run_id = e.run_id
+		WHERE t.key = 'test' AND t.value = 'failover' AND e.applied_us IS NOT NULL")" = 2
+worst=$(jq -r "[$R.intervals[] | (.bytes * 8e6 / (.end_us - .start_us)) as \$w |
+	if \$w == 0 then (.bits_per_second | fabs) else ((.bits_per_second - \$w) | fabs) / \$w end] | max" \
+	"$MPL_TMP/fo-plain.json")
+mpl_check "every interval's bits per second are its bytes over its span within 2 % (worst $worst)" \
+	awk -v w="$worst" 'BEGIN { exit !(w != "null" && w <= 0.02) }'
+mpl_check "the intervals start at 0 and are contiguous, none shorter than half a sample period" \
+	jqe "$R.intervals | length > 10 and .[0].start_us == 0 and
+		all(.end_us - .start_us >= 50000) and
+		([range(1; length) as \$i | .[\$i].start_us == .[\$i - 1].end_us] | all)" "$MPL_TMP/fo-plain.json"
+read -r iv_mean goodput < <(jq -r "$R | (([.intervals[] | .bits_per_second * (.end_us - .start_us)] | add) /
+	([.intervals[] | .end_us - .start_us] | add)) as \$m | \"\(\$m) \(.metrics.goodput_bps)\"" "$MPL_TMP/fo-plain.json")
+mpl_check "the intervals' time-weighted mean is the goodput ($iv_mean vs $goodput)" \
+	awk -v m="$iv_mean" -v g="$goodput" 'BEGIN { d = m - g; if (d < 0) d = -d; exit !(g > 0 && d / g < 0.001) }'
+# The ideal from the topology: path 1 alone while path 2 is down, both
+# otherwise; the intervals inside the outage have path 1's.
+P2_BPS=$(jq -r '.paths.path2.shaping.rate | ascii_downcase | rtrimstr("mbit") | tonumber * 1000000' "$TOPO")
+read -r one both < <(awk -v a="$P1_BPS" -v b="$P2_BPS" 'BEGIN { s = (1500 - 52) / 1514;
+	printf "%.0f %.0f\n", a * s, (a + b) * s }')
+ideal=$(jq -r "$R.metrics.ideal_goodput_bps" "$MPL_TMP/fo-plain.json")
+mpl_log "ideal: $ideal (path 1 alone $one, both $both)"
+mpl_check "the ideal lies between path 1 alone and both paths, for 2 s of 7 with path 1 alone" \
+	awk -v i="$ideal" -v o="$one" -v b="$both" 'BEGIN { w = (5 * b + 2 * o) / 7; d = i - w; if (d < 0) d = -d;
+		exit !(i > o && i < b && d / w < 0.02) }'
+mpl_check "intervals inside the outage have path 1's ideal, those before it both paths'" \
+	jqe --argjson o "$one" --argjson b "$both" "$R | .measure_start_us as \$m | .events[0].applied_us as \$d |
+		.events[1].applied_us as \$u | [.intervals[] | select(\$m + .start_us >= \$d and \$m + .end_us <= \$u) |
+		.ideal_bps - \$o | fabs] + [.intervals[] | select(\$m + .end_us <= \$d) | .ideal_bps - \$b | fabs] |
+		length > 10 and max < 1" "$MPL_TMP/fo-plain.json"
+mpl_check "no subflow row and no sample has a wildcard address" \
+	jqe "$R | [.subflows[].local, .samples.subflows[]?.local] | all(. != null and
+		(startswith(\"0.0.0.0\") or startswith(\"[::]\") | not))" "$MPL_TMP/fo.json"
+
+# ---- 3. three paths: no phantom subflow ---------------------------------------------
+# The connection's first subflow, once closed, stays in the kernel's list
+# disconnected ("0.0.0.0:<port> -> <addr>:0"); seen at the end of
+# three-path transfers before the sampler left it out.
+mpl_topology TOPO3 three-path
+jq -n --arg topo "$TOPO3" '{name: "native-three", topology: $topo, repetitions: 3, expect: {subflows: 3},
+	traffic: {engine: "native", direction: "download", duration: "2s", omit: "1s"}}' >"$MPL_TMP/three.json"
+run_scenario "$MPL_TMP/three.json" three
+"$MPL_BIN" export --db "$MPL_DB" --format json --samples tag:test=three >"$MPL_TMP/three-out.json"
+mpl_eq "three-path: 3 ok runs" 3 "$(jq '[.runs[] | select(.status == "ok")] | length' "$MPL_TMP/three-out.json")"
+jq -r '.runs[] | "#   \([.subflows[] | "\(.id) \(.local)"] | join(", "))"' "$MPL_TMP/three-out.json"
+mpl_check "three-path: three subflow rows a run, none with a wildcard address, in the rows or the samples" \
+	jqe '.runs | all((.subflows | length == 3) and
+		([.subflows[].local, .samples.subflows[].local] | all(. != null and
+			(startswith("0.0.0.0") or startswith("[::]") | not))))' "$MPL_TMP/three-out.json"
 
 mpl_eq "integrity_check" ok "$(mpl_sql 'PRAGMA integrity_check')"
 mpl_check "no run namespace left" mpl_no_run_netns

@@ -2,7 +2,9 @@
 # run_smoke: the smoke scenario with two variants (cubic vs bbr) and two
 # repetitions stores four `ok` runs, interleaved (A B A B), whose efficiency
 # lies within the bounds the scenario declares; the export follows the JSON
-# contract; nothing is left behind.
+# contract; nothing is left behind. The scenario's engine is the default
+# (native); one more run with engine iperf3, asked for explicitly, checks
+# that iperf3 stays available per scenario.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=run_lib.sh
@@ -41,16 +43,29 @@ mpl_eq "kernel.release is this kernel" "$(uname -r)" \
 mpl_check "host, started_at, uuid, metrics, subflows, tags present" \
 	jq -e '.runs | all(.host.hostname and .started_at and (.uuid | length == 36) and .metrics.goodput_bps and (.subflows | type == "array") and .tags.test == "run_smoke")' \
 	"$MPL_TMP/export.json"
-mpl_check "the MPTCP method is recorded" \
-	jq -e '.runs | all(.engine.mptcp_method == "-m" or .engine.mptcp_method == "mptcpize")' \
+mpl_check "the engine is the default, native, and recorded with its method" \
+	jq -e '.runs | all(.engine.name == "native" and .engine.mptcp_method == "native")' \
 	"$MPL_TMP/export.json"
 mpl_check "the extra subflow joined in every run (MPJoinAckRx on the server)" \
 	jq -e '.runs | all(.mib.server.MPJoinAckRx >= 1)' "$MPL_TMP/export.json"
 mpl_check "the congestion control of the variant is recorded" \
 	jq -e '.runs | all(.variant_key == "cc=\(.variant.cc)")' "$MPL_TMP/export.json"
 
+# iperf3, asked for by the scenario (here through --set): one ok run, with
+# the way iperf3 did MPTCP recorded.
+"$MPL_BIN" run --db "$MPL_DB" --reps 1 --set traffic.engine=iperf3 --tag test=run_smoke_iperf3 \
+	"$SC" >"$MPL_TMP/out" 2>"$MPL_TMP/err"
+rc=$?
+sed 's/^/#   /' "$MPL_TMP/out" "$MPL_TMP/err"
+mpl_eq "run with engine iperf3 exits 0" 0 "$rc"
+mpl_export tag:test=run_smoke_iperf3 >"$MPL_TMP/iperf3.json"
+mpl_check "the iperf3 run is ok, within [$min, $max], with its MPTCP method recorded" \
+	jq -e --argjson lo "$min" --argjson hi "$max" '.runs | length == 1 and all(.status == "ok" and
+		.engine.name == "iperf3" and (.engine.mptcp_method == "-m" or .engine.mptcp_method == "mptcpize") and
+		.metrics.efficiency >= $lo and .metrics.efficiency <= $hi)' "$MPL_TMP/iperf3.json"
+
 # An independent witness of the store: sqlite3 itself.
-mpl_eq "sqlite3 sees 4 runs" 4 "$(mpl_sql 'SELECT count(*) FROM runs')"
+mpl_eq "sqlite3 sees 5 runs" 5 "$(mpl_sql 'SELECT count(*) FROM runs')"
 mpl_eq "integrity_check" ok "$(mpl_sql 'PRAGMA integrity_check')"
 mpl_eq "journal mode" wal "$(mpl_sql 'PRAGMA journal_mode')"
 

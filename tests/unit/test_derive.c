@@ -353,9 +353,11 @@ static void build_failover(struct tm_builder *b, uint64_t resume_us, bool rejoin
 
 static void test_recover(void)
 {
-	struct derive_link_event ev[] = {
-		{ "path2", false, 2000000 },
-		{ "path2", true, 4000000 },
+	struct telemetry_timed_event ev[] = {
+		{ .planned_us = 2000000, .applied_us = 2000000, .path = "path2",
+		  .action = TELEM_EV_LINK_DOWN },
+		{ .planned_us = 4000000, .applied_us = 4000000, .path = "path2",
+		  .action = TELEM_EV_LINK_UP },
 	};
 	struct tm_builder b = { 0 };
 	struct derive_input in;
@@ -398,6 +400,11 @@ static void test_recover(void)
 
 	in.n_events = 1; /* down only */
 	CHECK(derive_run(&in, &r) == 0 && isnan(r.recover_us), "no link-up: nothing to recover");
+	derive_result_release(&r);
+	in.n_events = 2;
+	ev[1].applied_us = -1; /* planned, never applied */
+	CHECK(derive_run(&in, &r) == 0 && isnan(r.recover_us),
+	      "a link-up that was never applied: nothing to recover");
 	derive_result_release(&r);
 	telemetry_release(&b.t);
 }

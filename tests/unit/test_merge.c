@@ -41,7 +41,11 @@ static uint64_t clock_us = 1767225600ULL * 1000000;
 static void add_run(struct results *db, const char *host, double goodput, const char *uuid)
 {
 	static char local[] = "10.0.1.1:40000", remote[] = "10.0.1.2:5201";
-	struct telemetry_interval iv = { 0, 1000000, 12500000, 100e6, 3 };
+	struct telemetry_interval iv = { 0, 1000000, 12500000, 100e6, 3, 105e6 };
+	struct telemetry_timed_event ev = { .planned_us = 2000000, .applied_us = 1995000,
+					    .path = "path1", .action = TELEM_EV_SHAPING,
+					    .up = { .rate_bps = 10000000 },
+					    .down = { .rate_bps = 10000000 } };
 	struct results_subflow sf = { 1, local, remote, 1000, 900, 0, -1, false };
 	struct results_run run;
 	struct diag d = DIAG_INIT;
@@ -71,6 +75,8 @@ static void add_run(struct results *db, const char *host, double goodput, const 
 	check_must(results_run_add_mib(&run, "client", "MPJoinAckRx", 2), "add mib", NULL);
 	check_must(results_run_add_subflow(&run, &sf), "add subflow", NULL);
 	check_must(results_run_add_noise(&run, "cpu_freq_mhz", "2400"), "add noise", NULL);
+	check_must(results_run_add_timed_event(&run, &ev), "add timed event", NULL);
+	run.measure_start_us = 1000;
 	check_must(results_run_store(db, &run, &d), "store run", &d);
 	results_run_release(&run);
 }
@@ -116,8 +122,8 @@ static int sql_exec(const char *path, const char *sql)
 
 struct loaded {
 	size_t n;
-	size_t n_metrics, n_tags, n_intervals, n_mibs, n_subflows, n_noise;
-	bool nan_kept;
+	size_t n_metrics, n_tags, n_intervals, n_mibs, n_subflows, n_noise, n_timed;
+	bool nan_kept, timed_kept;
 	char host[32];
 };
 
@@ -134,6 +140,10 @@ static int load_one(const struct results_run *run, void *arg)
 	l->n_subflows = run->n_subflows;
 	l->n_noise = run->n_noise;
 	l->nan_kept = m && isnan(m->value);
+	l->n_timed = run->n_timed_events;
+	l->timed_kept = run->n_timed_events == 1 && run->timed_events[0].applied_us == 1995000 &&
+			run->timed_events[0].up.rate_bps == 10000000 && run->measure_start_us == 1000 &&
+			run->n_intervals == 1 && run->intervals[0].ideal_bps == 105e6;
 	snprintf(l->host, sizeof(l->host), "%s", run->host.hostname ? run->host.hostname : "");
 	return 0;
 }
@@ -206,11 +216,13 @@ int main(void)
 		CHECK(l.n == 1 && !strcmp(l.host, "box-a"), "(a) the shared run kept host 'box-a' (%s)",
 		      l.host);
 		CHECK(l.n_metrics == 2 && l.nan_kept && l.n_tags == 1 && l.n_intervals == 1 &&
-			      l.n_mibs == 1 && l.n_subflows == 1 && l.n_noise == 1,
+			      l.n_mibs == 1 && l.n_subflows == 1 && l.n_noise == 1 && l.n_timed == 1,
 		      "(a) every child row came along (metrics %zu, NaN %d, tags %zu, intervals %zu, "
-		      "mibs %zu, subflows %zu, noise %zu)",
+		      "mibs %zu, subflows %zu, noise %zu, timed events %zu)",
 		      l.n_metrics, l.nan_kept, l.n_tags, l.n_intervals, l.n_mibs, l.n_subflows,
-		      l.n_noise);
+		      l.n_noise, l.n_timed);
+		CHECK(l.timed_kept, "(a) the timed event, the intervals' ideal and where the "
+				    "intervals start came along as stored");
 	}
 	{
 		struct results_filter f = { .host = "box-b" };

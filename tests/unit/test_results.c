@@ -127,8 +127,28 @@ static void fill_full(struct results_run *run, const char *scenario, const char 
 			.bytes = 9000000 + (uint64_t)i,
 			.bits_per_second = 72.0e6 + i * 0.25,
 			.retransmits = i == 2 ? -1 : i * 3,
+			/* the ideal unknown in one interval */
+			.ideal_bps = i == 3 ? (double)NAN : 76.5e6 - i * 0.125,
 		};
 		must(results_run_add_interval(run, &iv), "add interval");
+	}
+	run->measure_start_us = 1000071;
+	{
+		/* a path down (applied), new shaping for another (applied), a
+		 * link-up the transfer ended before */
+		struct telemetry_timed_event ev[] = {
+			{ .planned_us = 3000000, .applied_us = 2987654, .path = "path2",
+			  .action = TELEM_EV_LINK_DOWN },
+			{ .planned_us = 4000000, .applied_us = 0, .path = "path1",
+			  .action = TELEM_EV_SHAPING,
+			  .up = { 10000000, 20000, 1000, 0.5, 0 },
+			  .down = { 1ULL << 40, 0, 0, 0, 12.25 } },
+			{ .planned_us = 6000000, .applied_us = -1, .path = "path2",
+			  .action = TELEM_EV_LINK_UP },
+		};
+
+		for (size_t k = 0; k < ARRAY_SIZE(ev); k++)
+			must(results_run_add_timed_event(run, &ev[k]), "add timed event");
 	}
 	must(results_run_add_mib(run, "client", "MPJoinAckRx", 1), "add mib");
 	must(results_run_add_mib(run, "server", "MPJoinSynRx", 2), "add mib");
@@ -240,6 +260,18 @@ static const char *run_diff(const struct results_run *a, const struct results_ru
 		if (!dbl_eq(a->intervals[i].bits_per_second, b->intervals[i].bits_per_second))
 			return "intervals[i].bits_per_second";
 		SAME(intervals[i].retransmits);
+		if (!dbl_eq(a->intervals[i].ideal_bps, b->intervals[i].ideal_bps))
+			return "intervals[i].ideal_bps";
+	}
+	SAME(measure_start_us);
+	SAME(n_timed_events);
+	for (i = 0; i < a->n_timed_events; i++) {
+		const struct telemetry_timed_event *x = &a->timed_events[i], *y = &b->timed_events[i];
+
+		if (x->planned_us != y->planned_us || x->applied_us != y->applied_us ||
+		    strcmp(x->path, y->path) || x->action != y->action ||
+		    memcmp(&x->up, &y->up, sizeof(x->up)) || memcmp(&x->down, &y->down, sizeof(x->down)))
+			return "timed_events";
 	}
 	SAME(n_mibs);
 	for (i = 0; i < a->n_mibs; i++) {
@@ -340,6 +372,27 @@ static void test_round_trip(void)
 	CHECK(ret == 0 && s.n == 1, "query it back by uuid (%zu runs): %s", s.n, diag_str(&d));
 	CHECK(s.diff == NULL, "every field and child round-trips (first difference: %s)",
 	      s.diff ? s.diff : "none");
+	{
+		struct telemetry_timed_event *ev = NULL;
+		size_t n = 0;
+
+		ret = results_timed_events_load(r, full.uuid, &ev, &n, &d);
+		CHECK(ret == 0 && n == 3 && ev[0].action == TELEM_EV_LINK_DOWN &&
+			      ev[0].applied_us == 2987654 && ev[1].up.rate_bps == 10000000 &&
+			      ev[1].down.reorder_pct == 12.25 && ev[2].applied_us == -1,
+		      "results_timed_events_load() gives the run's %zu timed events: %s", n,
+		      diag_str(&d));
+		free(ev);
+		ret = results_timed_events_load(r, "00000000-0000-4000-8000-000000000000", &ev,
+						&n, &d);
+		CHECK(ret == -ENOENT && n == 0 && !ev && strstr(diag_str(&d), "no run"),
+		      "results_timed_events_load() of an unknown uuid: %s", diag_str(&d));
+	}
+	CHECK(raw_int(path, "SELECT count(*) FROM timed_events WHERE up_rate_bps IS NULL") == 2 &&
+		      raw_int(path, "SELECT count(*) FROM timed_events WHERE applied_us IS NULL") == 1 &&
+		      raw_int(path, "SELECT count(*) FROM intervals WHERE ideal_bps IS NULL") == 1,
+	      "sqlite3: link events have no shaping, an event not applied and an unknown ideal "
+	      "are NULL");
 
 	/* the unknowns: NULL strings, governor/config_hash NULL, load1 and
 	 * retransmits unknown, a NaN metric */

@@ -33,7 +33,7 @@ static const char mini[] =
 	"  \"description\": \"the base of the broken cases\",\n"
 	"  \"topology\": \"two-path\",\n"
 	"  \"paths\": {\"path2\": {\"delay\": \"5ms\", \"up\": {\"rate\": \"20mbit\"}}},\n"
-	"  \"traffic\": {\"direction\": \"upload\", \"duration\": \"9s\", \"omit\": \"1s\", \"streams\": 2},\n"
+	"  \"traffic\": {\"engine\": \"iperf3\", \"direction\": \"upload\", \"duration\": \"9s\", \"omit\": \"1s\", \"streams\": 2},\n"
 	"  \"variants\": {\"cc\": [\"cubic\", \"reno\"], \"limits.subflows\": [1, 2]},\n"
 	"  \"repetitions\": 3,\n"
 	"  \"expect\": {\"subflows\": 2, \"min_efficiency\": 0.5, \"max_efficiency\": 1.02},\n"
@@ -197,6 +197,10 @@ static const struct check_bad_case bad_cases[] = {
 	{ "unknown direction",
 	  { "\"upload\"", "\"sideways\"" },
 	  { "bad.json: traffic.direction: unknown direction", "got 'sideways'" } },
+	{ "more than one stream with the default engine (native)",
+	  { "\"engine\": \"iperf3\", ", "" },
+	  { "bad.json: traffic.streams: engine 'native' runs one MPTCP connection",
+	    "(or engine 'iperf3'), got 2" } },
 	{ "streams out of range",
 	  { "\"streams\": 2", "\"streams\": 129" },
 	  { "bad.json: traffic.streams: out of range, expected 1 to 128, got '129'" } },
@@ -399,6 +403,10 @@ static void test_shipped(void)
 			n_suites++;
 		for (size_t i = 0; i < n; i++) {
 			load_ok(de->d_name, files[i], NULL, 0);
+			/* the lab's own engine, with per-subflow telemetry */
+			if (strcmp(sc.traffic.engine, "native"))
+				check_failf(files[i], "engine '%s', expected 'native'",
+					    sc.traffic.engine);
 			if (n == 1 && (strcmp(files[i], path) || strcmp(sc.name, suite)))
 				check_failf(de->d_name, "suite of one is '%s' named '%s'", files[i], sc.name);
 			if (sha256_file_hex(files[i], want) || strcmp(want, sc.sha256))

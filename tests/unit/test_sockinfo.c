@@ -26,6 +26,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,74 @@ static void fake_full_fill(struct fake_full *f, uint32_t num_subflows, uint32_t 
 	}
 }
 
+/*
+ * The phantom subflow: after the connection's first subflow closed, the
+ * kernel keeps it in its list disconnected (seen at the end of a
+ * three-path transfer: "id 0, 0.0.0.0:53740 -> 10.1.2.2:0", every counter
+ * 0). It is no subflow of the connection and must not be reported.
+ */
+static void test_disconnected(void)
+{
+	static struct fake_full f;
+	static struct sockinfo_snapshot s;
+	const size_t full_len = sizeof(struct sockinfo_full_info);
+	const uint32_t sfsz = sizeof(struct sockinfo_subflow_info);
+	struct sockinfo_subflow_info sfi;
+	struct sockinfo_tcp_info ti;
+
+	/* 4 subflows: three live ones and, last, the disconnected first */
+	fake_full_fill(&f, 4, SOCKINFO_MAX_SUBFLOWS, 4, sizeof(ti), sfsz);
+	memset(&sfi, 0, sizeof(sfi));
+	put_sin(&sfi.addrs.ss_local, "0.0.0.0", 40000);
+	put_sin(&sfi.addrs.ss_remote, "10.1.2.2", 0);
+	memcpy(f.sf + 3 * sfsz, &sfi, sfsz);
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_state = TCP_CLOSE;
+	memcpy(f.ti + 3 * sizeof(ti), &ti, sizeof(ti));
+	memset(&s, 0, sizeof(s));
+	CHECK(sockinfo_parse_full(&f.hdr, full_len, f.sf, sizeof(f.sf), f.ti, sizeof(f.ti), &s) ==
+			      0 &&
+		      s.n_subflows == 3 && s.n_disconnected == 1 && s.conn.subflows_total == 3,
+	      "a disconnected first subflow (0.0.0.0:40000 -> 10.1.2.2:0) is left out: %u "
+	      "subflows, %u left out, total %u",
+	      s.n_subflows, s.n_disconnected, s.conn.subflows_total);
+	for (unsigned i = 0; i < s.n_subflows; i++)
+		CHECK(strncmp(s.sf[i].local, "0.0.0.0", 7) && s.sf[i].bytes_acked >= 50000,
+		      "entry %u is a live subflow (%s, %llu bytes acked)", i, s.sf[i].local,
+		      (unsigned long long)s.sf[i].bytes_acked);
+
+	/* The same as an IPv6 connection, the phantom first in the list. */
+	fake_full_fill(&f, 2, SOCKINFO_MAX_SUBFLOWS, 2, sizeof(ti), sfsz);
+	memset(&sfi, 0, sizeof(sfi));
+	put_sin6(&sfi.addrs.ss_local, "::", 40000);
+	put_sin6(&sfi.addrs.ss_remote, "fd00:1:2::2", 0);
+	memcpy(f.sf, &sfi, sfsz);
+	memset(&s, 0, sizeof(s));
+	CHECK(sockinfo_parse_full(&f.hdr, full_len, f.sf, sizeof(f.sf), f.ti, sizeof(f.ti), &s) ==
+			      0 &&
+		      s.n_subflows == 1 && !strcmp(s.sf[0].local, "10.2.1.1:40001"),
+	      "[::]:40000 -> [fd00:1:2::2]:0 left out, the live subflow moved up (%s)",
+	      s.sf[0].local);
+
+	/* Without addresses (a subflow_info too short for them): closed with
+	 * every counter 0 goes, closed with its counters stays (a subflow
+	 * that ended normally keeps its totals). */
+	fake_full_fill(&f, 3, SOCKINFO_MAX_SUBFLOWS, 3, sizeof(ti), 4);
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_state = TCP_CLOSE;
+	memcpy(f.ti + 2 * sizeof(ti), &ti, sizeof(ti));
+	ti = full_tcp_info(1);
+	ti.tcpi_state = TCP_CLOSE;
+	memcpy(f.ti + 1 * sizeof(ti), &ti, sizeof(ti));
+	memset(&s, 0, sizeof(s));
+	CHECK(sockinfo_parse_full(&f.hdr, full_len, f.sf, sizeof(f.sf), f.ti, sizeof(f.ti), &s) ==
+			      0 &&
+		      s.n_subflows == 2 && s.sf[1].bytes_acked == 50001 && s.n_disconnected == 1,
+	      "without addresses: a closed subflow with its counters stays, one with none goes "
+	      "(%u left)",
+	      s.n_subflows);
+}
+
 static void test_full_info(void)
 {
 	static struct fake_full f;
@@ -482,7 +551,8 @@ static const char fake_xfer[] =
 	"S='{\"type\":\"summary\",\"version\":1,\"mode\":\"bulk\",\"direction\":\"upload\","
 	"\"proto\":\"mptcp\",\"mptcp\":true,\"sockinfo\":\"full_info\",\"cc\":\"cubic\","
 	"\"requested_bytes\":1000,\"bytes_sent\":0,\"duration_us\":1000,\"measured_us\":1000,"
-	"\"wall_us\":3000,\"cpu_us\":30,\"samples\":1,\"sample_errors\":0'\n"
+	"\"wall_us\":3000,\"cpu_us\":30,\"samples\":1,\"sample_errors\":0,"
+	"\"measure_mono_us\":1000100,\"omit_bytes\":0,\"last_rx_mono_us\":1050000'\n"
 	"C='{\"type\":\"conn\",\"t_us\":50000,\"mono_us\":1050000,\"source\":\"full_info\","
 	"\"mptcp\":true,\"subflows_total\":2,\"fallback\":false,\"bytes_acked\":1064'\n"
 	"F='{\"type\":\"subflow\",\"t_us\":50000,\"mono_us\":1050000,\"local\":\"10.1.1.1:1\","
@@ -781,6 +851,7 @@ int main(void)
 	test_tcp_info();
 	test_addrs();
 	test_full_info();
+	test_disconnected();
 	test_split();
 	test_live();
 	test_xfer_helpers();
