@@ -93,7 +93,15 @@ static const char html_css[] =
 	".summary span{display:inline-block;margin-right:1em;padding:.2em .6em;border-radius:3px}\n"
 	".note{color:#555;font-style:italic}\n"
 	"img.chart{max-width:100%;height:auto;border:1px solid #eee}\n"
-	"img.spark{width:120px;height:24px}\n"
+	"img.spark{width:160px;height:32px}\n"
+	".pair{display:flex;flex-wrap:wrap;gap:.5em;align-items:flex-start}\n"
+	".pair>a{flex:1 1 420px}\n"
+	".weak,.weak td{background:#fff3e0}\n"
+	"span.weak,td.weak{color:#a04000;font-weight:bold}\n"
+	".sure{border-left:4px solid #3b6ea5;padding:.3em .8em;background:#f4f7fb}\n"
+	"ul.figs{margin:.2em 0 1em}ul.figs li{margin:.15em 0}\n"
+	"h4{margin:1.2em 0 .2em;padding:.1em .4em}\n"
+	"table.events td{font-size:.9em}\n"
 	"code{background:#f6f6f6;padding:0 .2em}\n";
 
 int html_page_begin(FILE *f, const char *title)

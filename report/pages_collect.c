@@ -209,7 +209,7 @@ int pages_kernels(struct pages *p)
 
 /* ---- nightly medians with a distribution-free 95 % CI ----------------------- */
 
-static int pages_dbl_cmp(const void *a, const void *b)
+int pages_dbl_cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 

@@ -1,15 +1,12 @@
 # stacked.gp: per-subflow throughput over time as stacked areas.
-# Data: stacked.dat "x 0 c1 c1+c2 ...", cumulative sums made by charts.c
+# Data: SCRATCH-stacked.dat "x 0 c1 c1+c2 ...", cumulative sums made by charts.c
 # at the x values of the first series; area i lies between columns i+1
 # and i+2.
-# 'load' hides the script arguments from the loaded file: copy them.
-SCRATCH = ARG1
-GPDIR = ARG2
 load GPDIR.'/common.gp'
 
 set key bmargin center horizontal
-set yrange [0:*]
+if (!YFIX) { set yrange [0:*] }
 set style fill solid 0.55 noborder
-plot for [i=1:NS] SCRATCH.'/stacked.dat' using ($1):(column(i + 1)):(column(i + 2)) with filledcurves lc i title NAME(i)
+plot for [i=1:NS] SCRATCH.'-stacked.dat' using ($1):(column(i + 1)):(column(i + 2)) with filledcurves lc LC(i) title NAME(i)
 
-load GPDIR.'/png.gp'
+load GPDIR.'/finish.gp'

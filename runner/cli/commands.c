@@ -57,7 +57,8 @@ const struct command commands[] = {
 	  "    [--connect-timeout MS] [--timeout MS]",
 	  "send runs' metrics to a time-series database (InfluxDB line protocol), durable outbox", 0 },
 	{ "report", cmd_report,
-	  "[--db PATH] --out DIR [--baseline SELECTOR... | --baseline-nights N] [--timing] [SELECTOR...]",
+	  "[--db PATH] --out DIR [--baseline SELECTOR... | --baseline-nights N] [--png] [--timing]\n"
+	  "    [SELECTOR...]",
 	  "write the static HTML report (charts by gnuplot) and report.md of the newest night", 0 },
 	{ "cleanup", cmd_cleanup, "--stale | NAME...",
 	  "remove what crashed runs left behind (only the lab's own namespaces)", 1 },

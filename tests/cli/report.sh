@@ -108,7 +108,7 @@ sqlite3 "$db" "INSERT INTO hosts (hostname, cpu_model, cores, governor) VALUES (
 		(SELECT id FROM hosts WHERE hostname = 'h2'), (SELECT id FROM kernels WHERE release = '9.9-other'));
 	INSERT INTO metrics (run_id, name, value) VALUES (last_insert_rowid(), 'goodput_bps', 10e6);"
 
-"$MPL_BIN" report --db "$db" --out "$out" >"$tmp/stdout" 2>"$tmp/stderr"
+"$MPL_BIN" report --db "$db" --out "$out" --timing >"$tmp/stdout" 2>"$tmp/stderr"
 rc=$?
 if [ "$rc" -eq 0 ]; then ok "report exits 0"; else
 	notok "report exits $rc"
@@ -124,9 +124,9 @@ n_pages=$(find "$out" -maxdepth 1 -name 'scenario-*.html' -size +0 | wc -l)
 bad=$(find "$out" -maxdepth 1 -name 'scenario-*' | sed 's|.*/||' | grep -v '^scenario-[a-z0-9_-]*\.html$')
 [ -z "$bad" ] && ok "page names are [a-z0-9_-]" || notok "unsafe page names: $bad"
 n_svg=$(find "$out/charts" -name '*.svg' | wc -l)
-# 6 series sparklines + per scenario 2 trend + 2 points, + plain's 3
-# per-subflow charts (throughput, cwnd, RTT) + the other's iperf3 total
-[ "$n_svg" -eq 18 ] && ok "18 SVG charts" || notok "expected 18 SVG charts, found $n_svg"
+# 6 series sparklines + per scenario 2 trend + 2 CDF + 2 points, + plain's
+# 3 per-subflow charts (throughput, cwnd, RTT) + the other's iperf3 total
+[ "$n_svg" -eq 22 ] && ok "22 SVG charts" || notok "expected 22 SVG charts, found $n_svg"
 [ -s "$out"/charts/run-thr-plain-*.svg ] && [ -s "$out"/charts/run-cwnd-plain-*.svg ] && [ -s "$out"/charts/run-rtt-plain-*.svg ] &&
 	grep -q '2 subflows, 20 samples' "$out"/scenario-plain-*.html && ok "per-subflow charts from the telemetry" ||
 	notok "no per-subflow charts for plain"
@@ -135,9 +135,17 @@ grep -q 'need the lab.s own' "$out"/scenario-evil-*.html && ok "iperf3-only run:
 empty=0
 for svg in "$out"/charts/*.svg; do
 	png=${svg%.svg}.png
-	{ [ -s "$svg" ] && [ -s "$png" ]; } || { empty=$((empty + 1)); echo "# empty or missing: $svg / $png"; }
+	case $svg in
+	*/spark-*) { [ -s "$svg" ] && [ -s "$png" ]; } || { empty=$((empty + 1)); echo "# empty or missing: $svg / $png"; } ;;
+	*) { [ -s "$svg" ] && [ ! -e "$png" ]; } || { empty=$((empty + 1)); echo "# empty SVG or unasked PNG: $svg"; } ;;
+	esac
 done
-[ "$empty" -eq 0 ] && ok "every chart has a non-empty SVG and PNG" || notok "$empty charts empty or missing"
+[ "$empty" -eq 0 ] && ok "every chart has a non-empty SVG, the sparklines a PNG (report.md links them)" ||
+	notok "$empty charts empty, missing or with an unasked PNG"
+# one gnuplot for the charts the comparison needs (drawing while the trend
+# is computed), one for the history charts
+grep -q '22 charts by 2 gnuplot' "$tmp/stdout" && ok "22 charts drawn by two gnuplot processes" ||
+	{ notok "not two gnuplot for the report"; grep timing "$tmp/stdout" | sed 's/^/#   /'; }
 
 if command -v xmllint >/dev/null; then
 	badxml=0
@@ -200,6 +208,26 @@ rc=$?
 "$MPL_BIN" report --db "$db" --out "$tmp/x" scenario:none >/dev/null 2>&1
 rc=$?
 [ "$rc" -eq 65 ] && ok "an empty selection is bad input (65)" || notok "an empty selection: exit $rc, expected 65"
+
+# one chart that gnuplot cannot draw costs that chart only: its page says so
+MPL_CHART_FAULT=7:error "$MPL_BIN" report --db "$db" --out "$tmp/onebad2" --timing >"$tmp/o" 2>"$tmp/e"
+rc=$?
+n_bad=$(find "$tmp/onebad2/charts" -name '*.svg' | wc -l)
+n_note=$(grep -c 'chart not drawn: .*injected' "$tmp"/onebad2/*.html | awk -F: '{ s += $2 } END { print s + 0 }')
+n_small=$(grep -o 'title="cannot draw chart[^"]*injected[^"]*">no chart' "$tmp"/onebad2/*.html | wc -l)
+{ [ "$rc" -eq 0 ] && [ "$n_bad" -eq 21 ] && [ $((n_note + n_small)) -eq 1 ] && grep -q 'warning: .*injected' "$tmp/e" &&
+	grep -q 'by 2 gnuplot' "$tmp/o"; } &&
+	ok "a chart gnuplot fails on is missing alone, and its page says why (exit $rc, $n_bad charts)" ||
+	{ notok "one failing chart: exit $rc, $n_bad SVGs, $n_note + $n_small notes"; sed 's/^/#   /' "$tmp/e" "$tmp/o"; }
+MPL_CHART_FAULT=3:exit "$MPL_BIN" report --db "$db" --out "$tmp/crash" --timing >"$tmp/o" 2>"$tmp/e"
+rc=$?
+n_bad=$(find "$tmp/crash/charts" -name '*.svg' | wc -l)
+{ [ "$rc" -eq 0 ] && [ "$n_bad" -eq 21 ] && grep -q 'by 3 gnuplot' "$tmp/o"; } &&
+	ok "a gnuplot that dies on a chart: the others are drawn by another one ($n_bad charts)" ||
+	{ notok "gnuplot dying: exit $rc, $n_bad SVGs"; sed 's/^/#   /' "$tmp/e" "$tmp/o"; }
+"$MPL_BIN" report --db "$db" --out "$tmp/png" --png >/dev/null 2>&1
+n_png=$(find "$tmp/png/charts" -name '*.png' -size +0 | wc -l)
+[ "$n_png" -eq 22 ] && ok "--png: a PNG of every chart" || notok "--png: $n_png PNGs, expected 22"
 
 env PATH=/nonexistent "$MPL_BIN" report --db "$db" --out "$tmp/nognuplot" >/dev/null 2>"$tmp/e"
 rc=$?
