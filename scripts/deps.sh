@@ -3,11 +3,17 @@
 # Idempotent and quiet when everything is there already (no apt-get update).
 set -euo pipefail
 
+# Build and run, then what only the tests use: jq, sqlite3 and iproute2
+# (ip, tc, ss) as witnesses, xmllint (libxml2-utils) and chromium for the
+# report pages, curl and victoria-metrics for push, ping (iputils-ping)
+# for netem delays, clang for the fuzzers, qemu and kmod for the VM tier.
+# A test whose tool is missing skips, and fails with --strict.
 packages=(
 	build-essential cmake pkg-config git
 	libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
 	libsqlite3-dev sqlite3 libjansson-dev libcurl4-openssl-dev
-	iproute2 iperf3 mptcpize gnuplot-nox jq clang libxml2-utils victoria-metrics chromium
+	iproute2 iperf3 mptcpize gnuplot-nox
+	jq clang libxml2-utils victoria-metrics chromium curl iputils-ping
 	qemu-system-x86 kmod
 	libgsl-dev
 	# the statistics' reference checks (tests/unit/stats_ref.py) only

@@ -10,7 +10,12 @@
 # that libFuzzer would be blind to the parser's branches and ASan to its bugs.
 # New inputs found during the run go to a scratch copy, never into the source
 # tree; the seed corpus stays what is committed.
+#
+# Exit 0 when every target ran clean, 1 when one did not, 77 without clang
+# (a failure with MPL_STRICT=1), 64 on a usage error, 70 when CMake fails.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
 	echo "usage: $0 BUILD_DIR [RUNS]" >&2
@@ -26,10 +31,8 @@ case $runs in
 esac
 src=$(cd "$(dirname "$0")/.." && pwd)
 
-if ! command -v clang >/dev/null; then
-	echo "$0: clang not found (libFuzzer needs it)" >&2
-	exit 69
-fi
+command -v clang >/dev/null || mpl_skip "clang is not installed (libFuzzer needs it)"
+mpl_tmp_init
 
 mkdir -p "$build"
 CC=clang cmake -S "$src" -B "$build" -DMPL_FUZZ=ON -DBUILD_TESTING=ON \
@@ -44,23 +47,19 @@ for f in "$src"/tests/fuzz/fuzz_*.c; do
 	[ -e "$f" ] || continue
 	targets+=("$(basename "$f" .c)")
 done
-if [ ${#targets[@]} -eq 0 ]; then
-	echo "$0: no tests/fuzz/fuzz_*.c targets" >&2
-	exit 70
-fi
+[ ${#targets[@]} -gt 0 ] || mpl_die "no tests/fuzz/fuzz_*.c targets"
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 
 mkdir -p "$build/fuzz-artifacts"
-failed=0
 for t in "${targets[@]}"; do
 	seeds="$src/tests/fuzz/corpus/${t#fuzz_}"
 	bin=$(find "$build" -type f -name "$t" -perm -u+x | head -n 1)
 	if [ -z "$bin" ]; then
-		echo "FAIL $t: binary not found under $build" >&2
-		failed=1
+		mpl_notok "$t: binary not found under $build"
 		continue
 	fi
-	work=$(mktemp -d "${TMPDIR:-/tmp}/mpl-fuzz-$t.XXXXXX")
+	work="$MPL_TMP/$t"
+	mkdir "$work"
 	log="$build/fuzz-artifacts/$t.log"
 	dirs=("$work")
 	[ -d "$seeds" ] && dirs+=("$seeds")
@@ -71,12 +70,11 @@ for t in "${targets[@]}"; do
 		secs=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)
 		cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1)
 		corpus=$(find "$work" -type f | wc -l)
-		echo "ok   $t: ${execs:-?} execs in ${secs:-?} s, ${cov:-cov: ?}, $corpus new inputs, seeds: $(find "$seeds" -type f 2>/dev/null | wc -l)"
+		mpl_ok "$t: ${execs:-?} execs in ${secs:-?} s, ${cov:-cov: ?}, $corpus new inputs, seeds: $(find "$seeds" -type f 2>/dev/null | wc -l)"
 	else
-		echo "FAIL $t: see $log and $build/fuzz-artifacts/$t-*" >&2
-		grep -E 'ERROR|SUMMARY|runtime error|deadly signal' "$log" | head -n 20 >&2 || true
-		failed=1
+		mpl_notok "$t: see $log and $build/fuzz-artifacts/$t-*"
+		grep -E 'ERROR|SUMMARY|runtime error|deadly signal' "$log" | head -n 20 | sed 's/^/#   /' || true
 	fi
 	rm -rf "$work"
 done
-exit $failed
+mpl_finish

@@ -13,72 +13,54 @@
 #   and names the missing ones on stderr; plain `check` exits 0;
 # - a bad option is a usage error (64);
 # - no probe namespace is left behind.
-set -u
-
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: needs root (network namespaces)"
-	exit 77
-fi
-for t in jq ip tc; do
-	if ! command -v "$t" >/dev/null; then
-		echo "SKIP: needs '$t'"
-		exit 77
-	fi
-done
-: "${MPL_BIN:?MPL_BIN must point to mptcp-lab}"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+mpl_require_root
+mpl_setup jq ip tc
 
 ns="mpl-chk-$$"
-tmp=$(mktemp -d)
-cleanup() {
-	ip netns del "$ns" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fails=0
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
+del_ns() { ip netns del "$ns" 2>/dev/null || true; }
+mpl_on_exit del_ns
+tmp=$MPL_TMP
 
 # ---- the JSON contract ---------------------------------------------------------
 "$MPL_BIN" check --json >"$tmp/check.json" 2>"$tmp/check.err"
 rc=$?
-[ "$rc" = 0 ] || fail "check --json exited $rc: $(cat "$tmp/check.err")"
+[ "$rc" = 0 ] || mpl_notok "check --json exited $rc: $(cat "$tmp/check.err")"
 if ! jq -e 'type == "array" and length > 0' "$tmp/check.json" >/dev/null; then
-	fail "check --json is not a non-empty array"
-	cat "$tmp/check.json"
-	exit 1
+	mpl_notok "check --json is not a non-empty array"
+	sed 's/^/#   /' "$tmp/check.json"
+	mpl_finish
 fi
 bad=$(jq -r '.[] | select((.name | type) != "string" or (.available | type) != "boolean"
 	or (.detail | type) != "string" or (.required | type) != "boolean") | tostring' "$tmp/check.json")
-[ -z "$bad" ] || fail "malformed entries: $bad"
+[ -z "$bad" ] || mpl_notok "malformed entries: $bad"
 dups=$(jq -r '[.[].name] | group_by(.) | map(select(length > 1) | .[0]) | join(" ")' "$tmp/check.json")
-[ -z "$dups" ] || fail "duplicate names: $dups"
+[ -z "$dups" ] || mpl_notok "duplicate names: $dups"
 # Every detail says something: a value when available, a reason when not.
 empty=$(jq -r '[.[] | select(.detail == "") | .name] | join(" ")' "$tmp/check.json")
-[ -z "$empty" ] || fail "empty detail for: $empty"
+[ -z "$empty" ] || mpl_notok "empty detail for: $empty"
 
 required="mptcp mptcp.pm_genl qdisc.tbf qdisc.htb qdisc.netem qdisc.ingress link.ifb link.veth
 	filter.u32 action.mirred sockopt.mptcp_info tool.iperf3 iperf3.mptcp tool.gnuplot"
 for name in $required; do
 	jq -e --arg n "$name" 'any(.[]; .name == $n and .required == true)' "$tmp/check.json" \
-		>/dev/null || fail "'$name' missing or not marked required"
+		>/dev/null || mpl_notok "'$name' missing or not marked required"
 done
 
 avail() { # name -> "true" / "false" / "" (absent)
 	jq -r --arg n "$1" '.[] | select(.name == $n) | .available' "$tmp/check.json"
 }
 
-[ "$(avail mptcp)" = true ] || fail "mptcp not available: $(jq -c '.[] | select(.name == "mptcp")' "$tmp/check.json")"
-[ "$(avail qdisc.tbf)" = true ] || fail "qdisc.tbf not available"
+[ "$(avail mptcp)" = true ] || mpl_notok "mptcp not available: $(jq -c '.[] | select(.name == "mptcp")' "$tmp/check.json")"
+[ "$(avail qdisc.tbf)" = true ] || mpl_notok "qdisc.tbf not available"
 
 # ---- independent witnesses -------------------------------------------------------
-ip netns add "$ns" || { fail "cannot create witness namespace"; exit 1; }
+ip netns add "$ns" || mpl_die "cannot create the witness namespace '$ns'"
 
 enabled=$(ip netns exec "$ns" cat /proc/sys/net/mptcp/enabled 2>/dev/null)
 if [ "$enabled" = 1 ]; then want=true; else want=false; fi
-[ "$(avail mptcp)" = "$want" ] || fail "mptcp: check says $(avail mptcp), net.mptcp.enabled is '$enabled'"
+[ "$(avail mptcp)" = "$want" ] || mpl_notok "mptcp: check says $(avail mptcp), net.mptcp.enabled is '$enabled'"
 
 declare -A qargs=([tbf]="rate 1mbit burst 10kb limit 10kb" [htb]="" [netem]="" [fq]="" [fq_codel]="")
 for kind in tbf htb netem fq fq_codel; do
@@ -91,13 +73,13 @@ for kind in tbf htb netem fq fq_codel; do
 	fi
 	got=$(avail "qdisc.$kind")
 	if [ "$got" != "$want" ]; then
-		fail "qdisc.$kind: check says '$got', tc says $want ($(cat "$tmp/tc.err"))"
+		mpl_notok "qdisc.$kind: check says '$got', tc says $want ($(cat "$tmp/tc.err"))"
 	else
-		echo "ok: qdisc.$kind = $got (tc agrees)"
+		mpl_ok "qdisc.$kind = $got (tc agrees)"
 	fi
 done
 if tc -n "$ns" qdisc add dev lo ingress 2>/dev/null; then want=true; else want=false; fi
-[ "$(avail qdisc.ingress)" = "$want" ] || fail "qdisc.ingress: check says $(avail qdisc.ingress), tc says $want"
+[ "$(avail qdisc.ingress)" = "$want" ] || mpl_notok "qdisc.ingress: check says $(avail qdisc.ingress), tc says $want"
 ip netns del "$ns"
 
 # ---- exit codes ------------------------------------------------------------------
@@ -106,30 +88,26 @@ missing=$(jq -r '[.[] | select(.required and (.available | not)) | .name] | join
 "$MPL_BIN" check --strict >/dev/null 2>"$tmp/strict.err"
 rc=$?
 if [ "$n_missing" -gt 0 ]; then
-	[ "$rc" = 69 ] || fail "check --strict exited $rc with required capabilities missing ($missing)"
+	[ "$rc" = 69 ] || mpl_notok "check --strict exited $rc with required capabilities missing ($missing)"
 	for name in $(jq -r '.[] | select(.required and (.available | not)) | .name' "$tmp/check.json"); do
-		grep -qF "$name" "$tmp/strict.err" || fail "check --strict does not name '$name': $(cat "$tmp/strict.err")"
+		grep -qF "$name" "$tmp/strict.err" || mpl_notok "check --strict does not name '$name': $(cat "$tmp/strict.err")"
 	done
 else
-	[ "$rc" = 0 ] || fail "check --strict exited $rc with nothing required missing"
+	[ "$rc" = 0 ] || mpl_notok "check --strict exited $rc with nothing required missing"
 fi
-echo "ok: check --strict exited $rc (required missing: ${missing:-none})"
+mpl_ok "check --strict exited $rc (required missing: ${missing:-none})"
 
 "$MPL_BIN" check >"$tmp/table.txt" 2>&1
 rc=$?
-[ "$rc" = 0 ] || fail "check exited $rc"
-grep -q '^mptcp  *yes' "$tmp/table.txt" || fail "table has no 'mptcp yes' row: $(cat "$tmp/table.txt")"
+[ "$rc" = 0 ] || mpl_notok "check exited $rc"
+grep -q '^mptcp  *yes' "$tmp/table.txt" || mpl_notok "table has no 'mptcp yes' row: $(cat "$tmp/table.txt")"
 
 "$MPL_BIN" check --bogus >/dev/null 2>&1
 rc=$?
-[ "$rc" = 64 ] || fail "check --bogus exited $rc, expected 64"
+[ "$rc" = 64 ] || mpl_notok "check --bogus exited $rc, expected 64"
 
 # ---- nothing left behind -------------------------------------------------------------
 left=$(ip netns list | awk '{print $1}' | grep '^mpl-probe' || true)
-[ -z "$left" ] || fail "probe namespaces left behind: $left"
+[ -z "$left" ] || mpl_notok "probe namespaces left behind: $left"
 
-if [ "$fails" -gt 0 ]; then
-	echo "$fails check(s) failed"
-	exit 1
-fi
-echo "check.sh: all checks passed"
+mpl_finish

@@ -14,50 +14,20 @@
 #    --timeout 1000 with a clear error and the run stays in the outbox;
 #  - a token on the command line is refused (64).
 # Skips (77) when victoria-metrics, sqlite3, curl or jq are missing.
-set -u
-for t in sqlite3 curl jq; do
-	command -v "$t" >/dev/null || { echo "SKIP: needs $t"; exit 77; }
-done
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+mpl_setup sqlite3 curl jq
 VM=$(command -v victoria-metrics) ||
-	{ echo "SKIP: needs victoria-metrics (Debian package victoria-metrics)"; exit 77; }
-: "${MPL_BIN:?}" "${MPL_BUILD_DIR:?}"
+	mpl_skip "needs victoria-metrics (Debian package victoria-metrics)"
 BLACKHOLE=$MPL_BUILD_DIR/tests/tools/mpl_blackhole
-[ -x "$BLACKHOLE" ] || { echo "SKIP: $BLACKHOLE not built"; exit 77; }
+[ -x "$BLACKHOLE" ] || mpl_die "$BLACKHOLE is not built"
 
-tmp=$(mktemp -d)
+# The server this test runs now (both servers it starts are stopped at
+# exit by the harness).
 vm_pid=
-bh_pid=
-cleanup()
-{
-	[ -n "$vm_pid" ] && kill "$vm_pid" 2>/dev/null && wait "$vm_pid" 2>/dev/null
-	[ -n "$bh_pid" ] && kill "$bh_pid" 2>/dev/null && wait "$bh_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-notok() { fail=$((fail + 1)); echo "not ok - $*"; }
-expect_rc() # WANT DESCRIPTION CMD...
-{
-	local want=$1 what=$2 rc
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" -eq "$want" ]; then ok "$what (exit $rc)"; else
-		notok "$what: expected exit $want, got $rc"
-		sed 's/^/#   /' "$tmp/out" "$tmp/err"
-	fi
-}
-check() # DESCRIPTION TEST...
-{
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else notok "$what"; fi
-}
 
-db=$tmp/lab.db
-"$MPL_BIN" runs --db "$db" >/dev/null || { echo "FAIL: cannot create the database"; exit 1; }
+db=$MPL_TMP/lab.db
+"$MPL_BIN" runs --db "$db" >/dev/null || mpl_die "cannot create the database"
 # VictoriaMetrics keeps a month by default: the runs are from the last hours.
 base_ms=$(( ($(date +%s) - 7200) * 1000 ))
 n_runs=0
@@ -81,16 +51,17 @@ add_runs()
 			echo "INSERT INTO metrics (run_id, name, value) VALUES ((SELECT id FROM runs WHERE uuid = 'run-$n_runs'), 'retransmits', $((n_runs * 3)));"
 		done
 		echo "COMMIT;"
-	} >"$tmp/add.sql" # not a pipe: n_runs must survive the subshell
-	sqlite3 -batch "$db" <"$tmp/add.sql"
+	} >"$MPL_TMP/add.sql" # not a pipe: n_runs must survive the subshell
+	sqlite3 -batch "$db" <"$MPL_TMP/add.sql"
 }
 add_runs 4
 
 start_vm() # PORT: start and wait until /health answers (poll, 20 s at most)
 {
-	"$VM" -storageDataPath "$tmp/vm" -httpListenAddr "127.0.0.1:$1" \
-		-loggerLevel ERROR >>"$tmp/vm.log" 2>&1 &
+	"$VM" -storageDataPath "$MPL_TMP/vm" -httpListenAddr "127.0.0.1:$1" \
+		-loggerLevel ERROR >>"$MPL_TMP/vm.log" 2>&1 &
 	vm_pid=$!
+	mpl_track_pid "$vm_pid"
 	for _ in $(seq 200); do
 		curl -sf --max-time 1 "http://127.0.0.1:$1/health" >/dev/null && return 0
 		kill -0 "$vm_pid" 2>/dev/null || break
@@ -112,7 +83,7 @@ for _ in 1 2 3 4 5; do
 	ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN && continue
 	if start_vm "$p"; then port=$p; break; fi
 done
-[ -n "$port" ] || { echo "SKIP: victoria-metrics did not start"; sed 's/^/#   /' "$tmp/vm.log"; exit 77; }
+[ -n "$port" ] || { sed 's/^/#   /' "$MPL_TMP/vm.log"; mpl_skip "victoria-metrics did not start"; }
 vm=http://127.0.0.1:$port
 url=$vm/write
 
@@ -123,80 +94,79 @@ url=$vm/write
 compare_export()
 {
 	curl -sf "$vm/internal/force_flush" >/dev/null || return 1
-	curl -sf "$vm/api/v1/export" --data-urlencode 'match[]={__name__=~"mptcp_lab_.*"}' >"$tmp/export.jsonl" ||
+	curl -sf "$vm/api/v1/export" --data-urlencode 'match[]={__name__=~"mptcp_lab_.*"}' >"$MPL_TMP/export.jsonl" ||
 		return 1
 	jq -r '. as $s | range(0; .values | length) as $i |
 		[$s.metric.__name__, $s.metric.host, $s.metric.kernel, $s.metric.scenario,
 		 $s.metric.cc, $s.metric.rate_limit, $s.metric.status,
 		 ($s.timestamps[$i] | tostring), ($s.values[$i] | tostring)] | join("|")' \
-		"$tmp/export.jsonl" | sort -u >"$tmp/got"
+		"$MPL_TMP/export.jsonl" | sort -u >"$MPL_TMP/got"
 	sqlite3 -batch -separator '|' "$db" "
 		SELECT 'mptcp_lab_' || m.name, h.hostname, k.release, r.scenario, 'bbr', '10', r.status,
 		       r.started_at_us / 1000, m.value
 		FROM runs r JOIN metrics m ON m.run_id = r.id JOIN hosts h ON h.id = r.host_id
 		JOIN kernels k ON k.id = r.kernel_id ${1:-}" |
-		jq -R -r 'split("|") | .[8] |= (tonumber | tostring) | join("|")' | sort >"$tmp/want"
-	if ! cmp -s "$tmp/got" "$tmp/want"; then
-		diff "$tmp/want" "$tmp/got" | sed 's/^/#   /'
+		jq -R -r 'split("|") | .[8] |= (tonumber | tostring) | join("|")' | sort >"$MPL_TMP/want"
+	if ! cmp -s "$MPL_TMP/got" "$MPL_TMP/want"; then
+		diff "$MPL_TMP/want" "$MPL_TMP/got" | sed 's/^/#   /'
 		return 1
 	fi
-	echo "#   $(wc -l <"$tmp/got") samples match"
+	echo "#   $(wc -l <"$MPL_TMP/got") samples match"
 }
 pushed_count() # URL: runs delivered to URL
 {
 	sqlite3 -batch "$db" "SELECT count(*) FROM push_outbox WHERE url = '$1' AND pushed_at_us IS NOT NULL"
 }
 
-echo "token-from-file" >"$tmp/token"
-expect_rc 0 "push 4 runs" "$MPL_BIN" push --db "$db" --url "$url" --token-file "$tmp/token"
-check "it says 4 runs" grep -q "pushed 4 runs" "$tmp/out"
-check "the values read back equal the database's (8 samples)" compare_export
-check "the outbox marks 4 delivered" [ "$(pushed_count "$url")" = 4 ]
-expect_rc 0 "push again" "$MPL_BIN" push --db "$db" --url "$url"
-check "sends nothing new" grep -q "pushed 0 runs" "$tmp/out"
-expect_rc 0 "a second URL gets everything" "$MPL_BIN" push --db "$db" --url "$vm/influx/write"
-check "all 4 runs" grep -q "pushed 4 runs" "$tmp/out"
-check "still the same samples (same series and timestamps)" compare_export
+echo "token-from-file" >"$MPL_TMP/token"
+mpl_expect_rc 0 "push 4 runs" "$MPL_BIN" push --db "$db" --url "$url" --token-file "$MPL_TMP/token"
+mpl_check "it says 4 runs" grep -q "pushed 4 runs" "$MPL_TMP/out"
+mpl_check "the values read back equal the database's (8 samples)" compare_export
+mpl_check "the outbox marks 4 delivered" [ "$(pushed_count "$url")" = 4 ]
+mpl_expect_rc 0 "push again" "$MPL_BIN" push --db "$db" --url "$url"
+mpl_check "sends nothing new" grep -q "pushed 0 runs" "$MPL_TMP/out"
+mpl_expect_rc 0 "a second URL gets everything" "$MPL_BIN" push --db "$db" --url "$vm/influx/write"
+mpl_check "all 4 runs" grep -q "pushed 4 runs" "$MPL_TMP/out"
+mpl_check "still the same samples (same series and timestamps)" compare_export
 
 # the server stops: nothing is lost
 stop_vm
 add_runs 2
-expect_rc 1 "push with the server stopped" "$MPL_BIN" push --db "$db" --url "$url" --connect-timeout 1000
-check "the error names the URL and the reason" grep -q "cannot push to '$url'" "$tmp/err"
-check "2 runs kept, attempts 1, next attempt in the future" [ "$(sqlite3 -batch "$db" "
+mpl_expect_rc 1 "push with the server stopped" "$MPL_BIN" push --db "$db" --url "$url" --connect-timeout 1000
+mpl_check "the error names the URL and the reason" grep -q "cannot push to '$url'" "$MPL_TMP/err"
+mpl_check "2 runs kept, attempts 1, next attempt in the future" [ "$(sqlite3 -batch "$db" "
 	SELECT count(*) FROM push_outbox WHERE url = '$url' AND pushed_at_us IS NULL AND attempts = 1
 	AND next_attempt_at_us > CAST(strftime('%s', 'now') AS INTEGER) * 1000000")" = 2 ]
-expect_rc 1 "push inside the backoff" "$MPL_BIN" push --db "$db" --url "$url"
-check "skips them (waiting), no new attempt" grep -q "2 waiting" "$tmp/out"
-check "attempts still 1" [ "$(sqlite3 -batch "$db" "SELECT max(attempts) FROM push_outbox WHERE url = '$url'")" = 1 ]
-start_vm "$port" || { notok "victoria-metrics restarts"; exit 1; }
-expect_rc 0 "after a restart, push --now delivers" "$MPL_BIN" push --db "$db" --url "$url" --now
-check "the 2 kept runs" grep -q "pushed 2 runs" "$tmp/out"
-check "6 delivered" [ "$(pushed_count "$url")" = 6 ]
-check "the values read back equal the database's (12 samples)" compare_export
+mpl_expect_rc 1 "push inside the backoff" "$MPL_BIN" push --db "$db" --url "$url"
+mpl_check "skips them (waiting), no new attempt" grep -q "2 waiting" "$MPL_TMP/out"
+mpl_check "attempts still 1" [ "$(sqlite3 -batch "$db" "SELECT max(attempts) FROM push_outbox WHERE url = '$url'")" = 1 ]
+start_vm "$port" || { mpl_notok "victoria-metrics restarts"; mpl_finish; }
+mpl_expect_rc 0 "after a restart, push --now delivers" "$MPL_BIN" push --db "$db" --url "$url" --now
+mpl_check "the 2 kept runs" grep -q "pushed 2 runs" "$MPL_TMP/out"
+mpl_check "6 delivered" [ "$(pushed_count "$url")" = 6 ]
+mpl_check "the values read back equal the database's (12 samples)" compare_export
 
 # a server that never answers
-"$BLACKHOLE" --max-seconds 120 >"$tmp/bh.port" &
-bh_pid=$!
-for _ in $(seq 100); do [ -s "$tmp/bh.port" ] && break; sleep 0.05; done
-bh_url=http://127.0.0.1:$(cat "$tmp/bh.port")/write
+"$BLACKHOLE" --max-seconds 120 >"$MPL_TMP/bh.port" &
+mpl_track_pid $!
+mpl_wait_until 5 test -s "$MPL_TMP/bh.port" || mpl_die "mpl_blackhole printed no port"
+bh_url=http://127.0.0.1:$(cat "$MPL_TMP/bh.port")/write
 add_runs 1
 t0=$(date +%s%N)
-expect_rc 1 "push to a server that never answers" "$MPL_BIN" push --db "$db" --url "$bh_url" --timeout 1000
+mpl_expect_rc 1 "push to a server that never answers" "$MPL_BIN" push --db "$db" --url "$bh_url" --timeout 1000
 t1=$(date +%s%N)
-check "it trips the 1 s timeout ($(( (t1 - t0) / 1000000 )) ms)" [ $(( (t1 - t0) / 1000000 )) -lt 5000 ]
-check "with a clear error" grep -q "cannot push to '$bh_url': .*timed out" "$tmp/err"
-sed 's/^/#   /' "$tmp/err"
-check "the runs stay in the outbox" [ "$(sqlite3 -batch "$db" "
+mpl_check "it trips the 1 s timeout ($(( (t1 - t0) / 1000000 )) ms)" [ $(( (t1 - t0) / 1000000 )) -lt 5000 ]
+mpl_check "with a clear error" grep -q "cannot push to '$bh_url': .*timed out" "$MPL_TMP/err"
+sed 's/^/#   /' "$MPL_TMP/err"
+mpl_check "the runs stay in the outbox" [ "$(sqlite3 -batch "$db" "
 	SELECT count(*) FROM push_outbox WHERE url = '$bh_url' AND pushed_at_us IS NULL AND attempts = 1")" = 7 ]
-expect_rc 0 "the real server still gets the new run" "$MPL_BIN" push --db "$db" --url "$url"
-check "7 delivered there" [ "$(pushed_count "$url")" = 7 ]
+mpl_expect_rc 0 "the real server still gets the new run" "$MPL_BIN" push --db "$db" --url "$url"
+mpl_check "7 delivered there" [ "$(pushed_count "$url")" = 7 ]
 
 # usage
-expect_rc 64 "a token on the command line is refused" "$MPL_BIN" push --db "$db" --url "$url" --token secret
-expect_rc 64 "push without --url" "$MPL_BIN" push --db "$db"
-expect_rc 65 "a URL libcurl cannot parse" "$MPL_BIN" push --db "$db" --url "http://[::1"
-expect_rc 65 "an unreadable token file" "$MPL_BIN" push --db "$db" --url "$url" --token-file "$tmp/none"
+mpl_expect_rc 64 "a token on the command line is refused" "$MPL_BIN" push --db "$db" --url "$url" --token secret
+mpl_expect_rc 64 "push without --url" "$MPL_BIN" push --db "$db"
+mpl_expect_rc 65 "a URL libcurl cannot parse" "$MPL_BIN" push --db "$db" --url "http://[::1"
+mpl_expect_rc 65 "an unreadable token file" "$MPL_BIN" push --db "$db" --url "$url" --token-file "$MPL_TMP/none"
 
-echo "# $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+mpl_finish

@@ -7,23 +7,17 @@
 # text appears escaped; then index.html in headless Chromium: the
 # screenshot is not blank and no console message is logged. The browser
 # part is reported as SKIP (the rest still runs) without chromium.
-set -u
-command -v sqlite3 >/dev/null || { echo "SKIP: needs sqlite3"; exit 77; }
-command -v gnuplot >/dev/null || { echo "SKIP: needs gnuplot"; exit 77; }
-: "${MPL_BIN:?}"
-tmp=$(mktemp -d)
-[ -n "${KEEP:-}" ] && echo "# keeping $tmp"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+mpl_setup sqlite3 gnuplot
 marker=/tmp/mpl-x-$$
-trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"; rm -f "$marker" "$marker-y" "$marker-z"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+rm_markers() { rm -f "$marker" "$marker-y" "$marker-z"; }
+mpl_on_exit rm_markers
 sqlq() { printf '%s' "$1" | sed "s/'/''/g"; }
 
-db=$tmp/lab.db
-out=$tmp/out
-"$MPL_BIN" runs --db "$db" >/dev/null || { echo "FAIL: cannot create the database"; exit 1; }
+db=$MPL_TMP/lab.db
+out=$MPL_TMP/report
+"$MPL_BIN" runs --db "$db" >/dev/null || mpl_die "cannot create the database"
 
 nl='
 '
@@ -98,7 +92,7 @@ sqlite3 "$db" "INSERT INTO runs (uuid, scenario, variant_key, variant_json, repe
 		            (SELECT max(started_at_us) FROM runs WHERE scenario = 'plain' AND status = 'ok');"
 	done
 	echo "COMMIT;"
-} | sqlite3 -batch "$db" || notok "cannot write telemetry samples"
+} | sqlite3 -batch "$db" || mpl_notok "cannot write telemetry samples"
 
 # another lab box's run (merged databases): not part of host h's history
 sqlite3 "$db" "INSERT INTO hosts (hostname, cpu_model, cores, governor) VALUES ('h2', 'cpu', 2, '');
@@ -108,30 +102,30 @@ sqlite3 "$db" "INSERT INTO hosts (hostname, cpu_model, cores, governor) VALUES (
 		(SELECT id FROM hosts WHERE hostname = 'h2'), (SELECT id FROM kernels WHERE release = '9.9-other'));
 	INSERT INTO metrics (run_id, name, value) VALUES (last_insert_rowid(), 'goodput_bps', 10e6);"
 
-"$MPL_BIN" report --db "$db" --out "$out" --timing >"$tmp/stdout" 2>"$tmp/stderr"
+"$MPL_BIN" report --db "$db" --out "$out" --timing >"$MPL_TMP/stdout" 2>"$MPL_TMP/stderr"
 rc=$?
-if [ "$rc" -eq 0 ]; then ok "report exits 0"; else
-	notok "report exits $rc"
-	sed 's/^/#   /' "$tmp/stdout" "$tmp/stderr"
+if [ "$rc" -eq 0 ]; then mpl_ok "report exits 0"; else
+	mpl_notok "report exits $rc"
+	sed 's/^/#   /' "$MPL_TMP/stdout" "$MPL_TMP/stderr"
 fi
-grep -q 'warning' "$tmp/stderr" && { notok "report warned"; sed 's/^/#   /' "$tmp/stderr"; }
+grep -q 'warning' "$MPL_TMP/stderr" && { mpl_notok "report warned"; sed 's/^/#   /' "$MPL_TMP/stderr"; }
 
 for f in index.html report.md; do
-	[ -s "$out/$f" ] && ok "$f exists" || notok "$f missing or empty"
+	[ -s "$out/$f" ] && mpl_ok "$f exists" || mpl_notok "$f missing or empty"
 done
 n_pages=$(find "$out" -maxdepth 1 -name 'scenario-*.html' -size +0 | wc -l)
-[ "$n_pages" -eq 2 ] && ok "2 scenario pages" || notok "expected 2 scenario pages, found $n_pages"
+[ "$n_pages" -eq 2 ] && mpl_ok "2 scenario pages" || mpl_notok "expected 2 scenario pages, found $n_pages"
 bad=$(find "$out" -maxdepth 1 -name 'scenario-*' | sed 's|.*/||' | grep -v '^scenario-[a-z0-9_-]*\.html$')
-[ -z "$bad" ] && ok "page names are [a-z0-9_-]" || notok "unsafe page names: $bad"
+[ -z "$bad" ] && mpl_ok "page names are [a-z0-9_-]" || mpl_notok "unsafe page names: $bad"
 n_svg=$(find "$out/charts" -name '*.svg' | wc -l)
 # 6 series sparklines + per scenario 2 trend + 2 CDF + 2 points, + plain's
 # 3 per-subflow charts (throughput, cwnd, RTT) + the other's iperf3 total
-[ "$n_svg" -eq 22 ] && ok "22 SVG charts" || notok "expected 22 SVG charts, found $n_svg"
+[ "$n_svg" -eq 22 ] && mpl_ok "22 SVG charts" || mpl_notok "expected 22 SVG charts, found $n_svg"
 [ -s "$out"/charts/run-thr-plain-*.svg ] && [ -s "$out"/charts/run-cwnd-plain-*.svg ] && [ -s "$out"/charts/run-rtt-plain-*.svg ] &&
-	grep -q '2 subflows, 20 samples' "$out"/scenario-plain-*.html && ok "per-subflow charts from the telemetry" ||
-	notok "no per-subflow charts for plain"
-grep -q 'need the lab.s own' "$out"/scenario-evil-*.html && ok "iperf3-only run: the page says per-subflow data needs the native engine" ||
-	notok "no native-engine note on the iperf3-only page"
+	grep -q '2 subflows, 20 samples' "$out"/scenario-plain-*.html && mpl_ok "per-subflow charts from the telemetry" ||
+	mpl_notok "no per-subflow charts for plain"
+grep -q 'need the lab.s own' "$out"/scenario-evil-*.html && mpl_ok "iperf3-only run: the page says per-subflow data needs the native engine" ||
+	mpl_notok "no native-engine note on the iperf3-only page"
 empty=0
 for svg in "$out"/charts/*.svg; do
 	png=${svg%.svg}.png
@@ -140,26 +134,26 @@ for svg in "$out"/charts/*.svg; do
 	*) { [ -s "$svg" ] && [ ! -e "$png" ]; } || { empty=$((empty + 1)); echo "# empty SVG or unasked PNG: $svg"; } ;;
 	esac
 done
-[ "$empty" -eq 0 ] && ok "every chart has a non-empty SVG, the sparklines a PNG (report.md links them)" ||
-	notok "$empty charts empty, missing or with an unasked PNG"
+[ "$empty" -eq 0 ] && mpl_ok "every chart has a non-empty SVG, the sparklines a PNG (report.md links them)" ||
+	mpl_notok "$empty charts empty, missing or with an unasked PNG"
 # one gnuplot for the charts the comparison needs (drawing while the trend
 # is computed), one for the history charts
-grep -q '22 charts by 2 gnuplot' "$tmp/stdout" && ok "22 charts drawn by two gnuplot processes" ||
-	{ notok "not two gnuplot for the report"; grep timing "$tmp/stdout" | sed 's/^/#   /'; }
+grep -q '22 charts by 2 gnuplot' "$MPL_TMP/stdout" && mpl_ok "22 charts drawn by two gnuplot processes" ||
+	{ mpl_notok "not two gnuplot for the report"; grep timing "$MPL_TMP/stdout" | sed 's/^/#   /'; }
 
 if command -v xmllint >/dev/null; then
 	badxml=0
 	for svg in "$out"/charts/*.svg; do
-		xmllint --noout "$svg" 2>>"$tmp/xmllint" || badxml=$((badxml + 1))
+		xmllint --noout "$svg" 2>>"$MPL_TMP/xmllint" || badxml=$((badxml + 1))
 	done
-	[ "$badxml" -eq 0 ] && ok "every SVG parses as XML" || { notok "$badxml SVGs do not parse"; head -5 "$tmp/xmllint"; }
+	[ "$badxml" -eq 0 ] && mpl_ok "every SVG parses as XML" || { mpl_notok "$badxml SVGs do not parse"; head -5 "$MPL_TMP/xmllint"; }
 	badhtml=0
 	for h in "$out"/*.html; do
-		xmllint --html --noout "$h" 2>>"$tmp/xmllint-html" || badhtml=$((badhtml + 1))
+		xmllint --html --noout "$h" 2>>"$MPL_TMP/xmllint-html" || badhtml=$((badhtml + 1))
 	done
-	[ "$badhtml" -eq 0 ] && ok "every page parses as HTML" || { notok "$badhtml pages do not parse"; head -5 "$tmp/xmllint-html"; }
+	[ "$badhtml" -eq 0 ] && mpl_ok "every page parses as HTML" || { mpl_notok "$badhtml pages do not parse"; head -5 "$MPL_TMP/xmllint-html"; }
 else
-	echo "SKIP: xmllint not installed (Debian libxml2-utils): SVGs not parsed"
+	mpl_skip_part "xmllint is not installed (Debian package libxml2-utils): SVGs and pages not parsed"
 fi
 
 unresolved=0
@@ -173,100 +167,99 @@ for h in "$out"/*.html; do
 		esac
 	done < <(grep -o -E '(href|src)="[^"]*"' "$h" | sed -E 's/^(href|src)="//; s/"$//')
 done
-[ "$links" -gt 20 ] && [ "$unresolved" -eq 0 ] && ok "all $links links resolve to files in DIR" ||
-	notok "$unresolved of $links links do not resolve"
+[ "$links" -gt 20 ] && [ "$unresolved" -eq 0 ] && mpl_ok "all $links links resolve to files in DIR" ||
+	mpl_notok "$unresolved of $links links do not resolve"
 
 made=$(ls -d "$marker"* 2>/dev/null)
-[ -z "$made" ] && ok "no marker file created" || notok "a label ran a command: $made"
-if grep -qi '<script' "$out"/*.html "$out"/report.md; then notok "a <script element reached the output"; else ok "no <script in the HTML or Markdown"; fi
-grep -q '<b>bold' "$out"/*.html && notok "a <b> from a variant became markup" || ok "no injected element from the variant"
-grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$out/index.html" && ok "the hostile name is shown as text" ||
-	notok "the hostile scenario name is not in index.html as escaped text"
-grep -q '>regression<' "$out/index.html" && ok "the 10 % drop of plain cc=cubic is a regression" ||
-	notok "no regression row in index.html"
-grep -q '9.9-other' "$out"/scenario-plain-*.html && notok "another host's kernel is in plain's history" ||
-	ok "plain's history is host h's only"
-grep -q '6.19-rc1' "$out"/scenario-plain-*.html && ok "the kernel change is listed" || notok "no kernel change listed"
-grep -q 'skipped 1' "$out/index.html" && ok "the skipped run is counted" || notok "the skipped run is not counted"
-grep -q 'charts/spark-.*\.png' "$out/report.md" && ok "report.md links PNG sparklines" || notok "report.md has no PNG link"
+[ -z "$made" ] && mpl_ok "no marker file created" || mpl_notok "a label ran a command: $made"
+if grep -qi '<script' "$out"/*.html "$out"/report.md; then mpl_notok "a <script element reached the output"; else mpl_ok "no <script in the HTML or Markdown"; fi
+grep -q '<b>bold' "$out"/*.html && mpl_notok "a <b> from a variant became markup" || mpl_ok "no injected element from the variant"
+grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' "$out/index.html" && mpl_ok "the hostile name is shown as text" ||
+	mpl_notok "the hostile scenario name is not in index.html as escaped text"
+grep -q '>regression<' "$out/index.html" && mpl_ok "the 10 % drop of plain cc=cubic is a regression" ||
+	mpl_notok "no regression row in index.html"
+grep -q '9.9-other' "$out"/scenario-plain-*.html && mpl_notok "another host's kernel is in plain's history" ||
+	mpl_ok "plain's history is host h's only"
+grep -q '6.19-rc1' "$out"/scenario-plain-*.html && mpl_ok "the kernel change is listed" || mpl_notok "no kernel change listed"
+grep -q 'skipped 1' "$out/index.html" && mpl_ok "the skipped run is counted" || mpl_notok "the skipped run is not counted"
+grep -q 'charts/spark-.*\.png' "$out/report.md" && mpl_ok "report.md links PNG sparklines" || mpl_notok "report.md has no PNG link"
 for l in $(grep -o -E '\]\([^)]*\)' "$out/report.md" | sed -E 's/^\]\(//; s/\)$//'); do
-	[ -s "$out/$l" ] || notok "report.md: $l does not resolve"
+	[ -s "$out/$l" ] || mpl_notok "report.md: $l does not resolve"
 done
 
 # ---- other invocations ----
-"$MPL_BIN" report --db "$db" --out "$tmp/pinned" --baseline scenario:plain,until:2026-01-06 scenario:plain >"$tmp/o" 2>&1
+"$MPL_BIN" report --db "$db" --out "$MPL_TMP/pinned" --baseline scenario:plain,until:2026-01-06 scenario:plain >"$MPL_TMP/o" 2>&1
 rc=$?
-{ [ "$rc" -eq 0 ] && grep -q 'selected by --baseline' "$tmp/pinned/index.html"; } && ok "a pinned --baseline (exit $rc)" ||
-	{ notok "a pinned --baseline: exit $rc"; sed 's/^/#   /' "$tmp/o"; }
+{ [ "$rc" -eq 0 ] && grep -q 'selected by --baseline' "$MPL_TMP/pinned/index.html"; } && mpl_ok "a pinned --baseline (exit $rc)" ||
+	{ mpl_notok "a pinned --baseline: exit $rc"; sed 's/^/#   /' "$MPL_TMP/o"; }
 "$MPL_BIN" report --db "$db" >/dev/null 2>&1
 rc=$?
-[ "$rc" -eq 64 ] && ok "no --out is a usage error (64)" || notok "no --out: exit $rc, expected 64"
-"$MPL_BIN" report --db "$tmp/none.db" --out "$tmp/x" >/dev/null 2>&1
+[ "$rc" -eq 64 ] && mpl_ok "no --out is a usage error (64)" || mpl_notok "no --out: exit $rc, expected 64"
+"$MPL_BIN" report --db "$MPL_TMP/none.db" --out "$MPL_TMP/x" >/dev/null 2>&1
 rc=$?
-{ [ "$rc" -eq 65 ] && [ ! -e "$tmp/none.db" ]; } && ok "a missing database is bad input (65), not created" ||
-	notok "a missing database: exit $rc, expected 65"
-"$MPL_BIN" report --db "$db" --out "$tmp/x" scenario:none >/dev/null 2>&1
+{ [ "$rc" -eq 65 ] && [ ! -e "$MPL_TMP/none.db" ]; } && mpl_ok "a missing database is bad input (65), not created" ||
+	mpl_notok "a missing database: exit $rc, expected 65"
+"$MPL_BIN" report --db "$db" --out "$MPL_TMP/x" scenario:none >/dev/null 2>&1
 rc=$?
-[ "$rc" -eq 65 ] && ok "an empty selection is bad input (65)" || notok "an empty selection: exit $rc, expected 65"
+[ "$rc" -eq 65 ] && mpl_ok "an empty selection is bad input (65)" || mpl_notok "an empty selection: exit $rc, expected 65"
 
 # one chart that gnuplot cannot draw costs that chart only: its page says so
-MPL_CHART_FAULT=7:error "$MPL_BIN" report --db "$db" --out "$tmp/onebad2" --timing >"$tmp/o" 2>"$tmp/e"
+MPL_CHART_FAULT=7:error "$MPL_BIN" report --db "$db" --out "$MPL_TMP/onebad" --timing >"$MPL_TMP/o" 2>"$MPL_TMP/e"
 rc=$?
-n_bad=$(find "$tmp/onebad2/charts" -name '*.svg' | wc -l)
-n_note=$(grep -c 'chart not drawn: .*injected' "$tmp"/onebad2/*.html | awk -F: '{ s += $2 } END { print s + 0 }')
-n_small=$(grep -o 'title="cannot draw chart[^"]*injected[^"]*">no chart' "$tmp"/onebad2/*.html | wc -l)
-{ [ "$rc" -eq 0 ] && [ "$n_bad" -eq 21 ] && [ $((n_note + n_small)) -eq 1 ] && grep -q 'warning: .*injected' "$tmp/e" &&
-	grep -q 'by 2 gnuplot' "$tmp/o"; } &&
-	ok "a chart gnuplot fails on is missing alone, and its page says why (exit $rc, $n_bad charts)" ||
-	{ notok "one failing chart: exit $rc, $n_bad SVGs, $n_note + $n_small notes"; sed 's/^/#   /' "$tmp/e" "$tmp/o"; }
-MPL_CHART_FAULT=3:exit "$MPL_BIN" report --db "$db" --out "$tmp/crash" --timing >"$tmp/o" 2>"$tmp/e"
+n_bad=$(find "$MPL_TMP/onebad/charts" -name '*.svg' | wc -l)
+n_note=$(grep -c 'chart not drawn: .*injected' "$MPL_TMP"/onebad/*.html | awk -F: '{ s += $2 } END { print s + 0 }')
+n_small=$(grep -o 'title="cannot draw chart[^"]*injected[^"]*">no chart' "$MPL_TMP"/onebad/*.html | wc -l)
+{ [ "$rc" -eq 0 ] && [ "$n_bad" -eq 21 ] && [ $((n_note + n_small)) -eq 1 ] && grep -q 'warning: .*injected' "$MPL_TMP/e" &&
+	grep -q 'by 2 gnuplot' "$MPL_TMP/o"; } &&
+	mpl_ok "a chart gnuplot fails on is missing alone, and its page says why (exit $rc, $n_bad charts)" ||
+	{ mpl_notok "one failing chart: exit $rc, $n_bad SVGs, $n_note + $n_small notes"; sed 's/^/#   /' "$MPL_TMP/e" "$MPL_TMP/o"; }
+MPL_CHART_FAULT=3:exit "$MPL_BIN" report --db "$db" --out "$MPL_TMP/crash" --timing >"$MPL_TMP/o" 2>"$MPL_TMP/e"
 rc=$?
-n_bad=$(find "$tmp/crash/charts" -name '*.svg' | wc -l)
-{ [ "$rc" -eq 0 ] && [ "$n_bad" -eq 21 ] && grep -q 'by 3 gnuplot' "$tmp/o"; } &&
-	ok "a gnuplot that dies on a chart: the others are drawn by another one ($n_bad charts)" ||
-	{ notok "gnuplot dying: exit $rc, $n_bad SVGs"; sed 's/^/#   /' "$tmp/e" "$tmp/o"; }
-"$MPL_BIN" report --db "$db" --out "$tmp/png" --png >/dev/null 2>&1
-n_png=$(find "$tmp/png/charts" -name '*.png' -size +0 | wc -l)
-[ "$n_png" -eq 22 ] && ok "--png: a PNG of every chart" || notok "--png: $n_png PNGs, expected 22"
+n_bad=$(find "$MPL_TMP/crash/charts" -name '*.svg' | wc -l)
+{ [ "$rc" -eq 0 ] && [ "$n_bad" -eq 21 ] && grep -q 'by 3 gnuplot' "$MPL_TMP/o"; } &&
+	mpl_ok "a gnuplot that dies on a chart: the others are drawn by another one ($n_bad charts)" ||
+	{ mpl_notok "gnuplot dying: exit $rc, $n_bad SVGs"; sed 's/^/#   /' "$MPL_TMP/e" "$MPL_TMP/o"; }
+"$MPL_BIN" report --db "$db" --out "$MPL_TMP/png" --png >/dev/null 2>&1
+n_png=$(find "$MPL_TMP/png/charts" -name '*.png' -size +0 | wc -l)
+[ "$n_png" -eq 22 ] && mpl_ok "--png: a PNG of every chart" || mpl_notok "--png: $n_png PNGs, expected 22"
 
-env PATH=/nonexistent "$MPL_BIN" report --db "$db" --out "$tmp/nognuplot" >/dev/null 2>"$tmp/e"
+env PATH=/nonexistent "$MPL_BIN" report --db "$db" --out "$MPL_TMP/nognuplot" >/dev/null 2>"$MPL_TMP/e"
 rc=$?
-{ [ "$rc" -eq 69 ] && [ -s "$tmp/nognuplot/index.html" ] && grep -q 'chart not drawn' "$tmp"/nognuplot/scenario-*.html; } &&
-	ok "without gnuplot: pages with notes, exit 69" || { notok "without gnuplot: exit $rc"; sed 's/^/#   /' "$tmp/e" | head -3; }
+{ [ "$rc" -eq 69 ] && [ -s "$MPL_TMP/nognuplot/index.html" ] && grep -q 'chart not drawn' "$MPL_TMP"/nognuplot/scenario-*.html; } &&
+	mpl_ok "without gnuplot: pages with notes, exit 69" || { mpl_notok "without gnuplot: exit $rc"; sed 's/^/#   /' "$MPL_TMP/e" | head -3; }
 
 # ---- the page in a real browser ----
 chromium=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chromium" ]; then
-	echo "SKIP: browser check: chromium is not installed (Debian package 'chromium')"
+	mpl_skip_part "browser check: chromium is not installed (Debian package 'chromium')"
 else
 	shot()
 	{
 		local url=$1 png=$2 log=$3
 		timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking \
-			--disable-component-update --disable-sync --no-first-run --user-data-dir="$tmp/profile" \
+			--disable-component-update --disable-sync --no-first-run --user-data-dir="$MPL_TMP/profile" \
 			--enable-logging=stderr --v=0 --hide-scrollbars --window-size=1200,900 \
 			--screenshot="$png" "$url" >"$log" 2>&1
 	}
-	printf '<!DOCTYPE html><html><head><meta charset="utf-8"><title>blank</title></head><body></body></html>\n' >"$tmp/blank.html"
-	shot "file://$tmp/blank.html" "$tmp/blank.png" "$tmp/blank.log"
-	shot "file://$out/index.html" "$tmp/index.png" "$tmp/index.log"
-	if [ ! -s "$tmp/index.png" ] || [ ! -s "$tmp/blank.png" ]; then
-		notok "chromium wrote no screenshot"
-		sed 's/^/#   /' "$tmp/index.log" | tail -20
+	printf '<!DOCTYPE html><html><head><meta charset="utf-8"><title>blank</title></head><body></body></html>\n' >"$MPL_TMP/blank.html"
+	shot "file://$MPL_TMP/blank.html" "$MPL_TMP/blank.png" "$MPL_TMP/blank.log"
+	shot "file://$out/index.html" "$MPL_TMP/index.png" "$MPL_TMP/index.log"
+	if [ ! -s "$MPL_TMP/index.png" ] || [ ! -s "$MPL_TMP/blank.png" ]; then
+		mpl_notok "chromium wrote no screenshot"
+		sed 's/^/#   /' "$MPL_TMP/index.log" | tail -20
 	else
-		bs=$(stat -c %s "$tmp/blank.png")
-		is=$(stat -c %s "$tmp/index.png")
+		bs=$(stat -c %s "$MPL_TMP/blank.png")
+		is=$(stat -c %s "$MPL_TMP/index.png")
 		# a one-colour 1200x900 PNG compresses to a few KB; text, tables
 		# and charts make it many times larger
-		[ "$is" -gt $((bs * 4)) ] && ok "screenshot is not blank ($is bytes vs $bs blank)" ||
-			notok "screenshot looks blank ($is bytes vs $bs for a blank page)"
-		if grep -E 'CONSOLE|Uncaught|Failed to load|ERR_FILE_NOT_FOUND|Not allowed to load' "$tmp/index.log"; then
-			notok "the browser logged a console error"
+		[ "$is" -gt $((bs * 4)) ] && mpl_ok "screenshot is not blank ($is bytes vs $bs blank)" ||
+			mpl_notok "screenshot looks blank ($is bytes vs $bs for a blank page)"
+		if grep -E 'CONSOLE|Uncaught|Failed to load|ERR_FILE_NOT_FOUND|Not allowed to load' "$MPL_TMP/index.log"; then
+			mpl_notok "the browser logged a console error"
 		else
-			ok "no console error logged"
+			mpl_ok "no console error logged"
 		fi
 	fi
 fi
 
-echo "# $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+mpl_finish

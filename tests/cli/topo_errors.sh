@@ -17,8 +17,7 @@
 . "$(dirname "$0")/../netns/lib.sh"
 mpl_init
 
-BASE=$(mpl_topology two-path)
-[ -r "$BASE" ] || mpl_die "topology '$BASE' is missing"
+mpl_topology BASE two-path
 mpl_new_lab LAB e
 D=$MPL_TMP
 netns_before=$(ip netns list | awk '{print $1}' | grep -v '^mpl-' | sort)

@@ -4,30 +4,13 @@
 # documented schema): a 6 % drop after 20 flat nights is a regression
 # (exit 1, KTAP "not ok", the change point stored once even when trending
 # twice); a flat history exits 0; an empty selection 65; bad usage 64.
-set -u
-command -v sqlite3 >/dev/null || { echo "SKIP: needs sqlite3"; exit 77; }
-: "${MPL_BIN:?}"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-notok() { fail=$((fail + 1)); echo "not ok - $*"; }
-expect_rc() # WANT DESCRIPTION CMD...
-{
-	local want=$1 what=$2 rc
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" -eq "$want" ]; then ok "$what (exit $rc)"; else
-		notok "$what: expected exit $want, got $rc"
-		sed 's/^/#   /' "$tmp/out" "$tmp/err"
-	fi
-}
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+mpl_setup sqlite3
 
-db=$tmp/lab.db
+db=$MPL_TMP/lab.db
 # Let mptcp-lab create the schema (an empty selection on a fresh database).
-"$MPL_BIN" runs --db "$db" >/dev/null || { echo "FAIL: cannot create the database"; exit 1; }
+"$MPL_BIN" runs --db "$db" >/dev/null || mpl_die "cannot create the database"
 
 # gen SCENARIO NIGHTS DROP_FROM DROP_PCT: 3 runs a night, goodput around
 # 75 Mbit/s with 0.3 % deterministic jitter, lowered by DROP_PCT from night
@@ -56,32 +39,31 @@ gen()
 gen drop 25 20 6
 gen flat 25 99 0
 
-expect_rc 1 "trend: a 6 % drop after 20 nights is a regression" \
-	"$MPL_BIN" trend --db "$db" --metric goodput_bps --format ktap --output "$tmp/t.ktap" scenario:drop
-grep -q '^not ok' "$tmp/t.ktap" && ok "KTAP says not ok" || notok "KTAP has no 'not ok'"
+mpl_expect_rc 1 "trend: a 6 % drop after 20 nights is a regression" \
+	"$MPL_BIN" trend --db "$db" --metric goodput_bps --format ktap --output "$MPL_TMP/t.ktap" scenario:drop
+grep -q '^not ok' "$MPL_TMP/t.ktap" && mpl_ok "KTAP says not ok" || mpl_notok "KTAP has no 'not ok'"
 n1=$(sqlite3 "$db" "SELECT count(*) FROM changepoints WHERE scenario = 'drop'")
-[ "$n1" -eq 1 ] && ok "one change point stored" || notok "expected 1 change point, found $n1"
+[ "$n1" -eq 1 ] && mpl_ok "one change point stored" || mpl_notok "expected 1 change point, found $n1"
 label=$(sqlite3 "$db" "SELECT label FROM changepoints WHERE scenario = 'drop'")
-[ "$label" = "2026-01-21" ] && ok "it starts at night 21 ($label)" || notok "change point at '$label', expected 2026-01-21"
+[ "$label" = "2026-01-21" ] && mpl_ok "it starts at night 21 ($label)" || mpl_notok "change point at '$label', expected 2026-01-21"
 "$MPL_BIN" trend --db "$db" --metric goodput_bps scenario:drop >/dev/null 2>&1
 n2=$(sqlite3 "$db" "SELECT count(*) FROM changepoints WHERE scenario = 'drop'")
-[ "$n2" -eq 1 ] && ok "trending twice stores it once" || notok "trending twice left $n2 rows"
+[ "$n2" -eq 1 ] && mpl_ok "trending twice stores it once" || mpl_notok "trending twice left $n2 rows"
 
-expect_rc 0 "trend: a flat history is no regression" \
+mpl_expect_rc 0 "trend: a flat history is no regression" \
 	"$MPL_BIN" trend --db "$db" --metric goodput_bps scenario:flat
-expect_rc 65 "trend: an empty selection" "$MPL_BIN" trend --db "$db" scenario:none
-expect_rc 64 "trend: a bad --by" "$MPL_BIN" trend --db "$db" --by week scenario:flat
+mpl_expect_rc 65 "trend: an empty selection" "$MPL_BIN" trend --db "$db" scenario:none
+mpl_expect_rc 64 "trend: a bad --by" "$MPL_BIN" trend --db "$db" --by week scenario:flat
 
-expect_rc 1 "compare: the last 5 nights of 'drop' against its first 20" \
+mpl_expect_rc 1 "compare: the last 5 nights of 'drop' against its first 20" \
 	"$MPL_BIN" compare --db "$db" --metric goodput_bps --baseline scenario:drop,until:2026-01-21 \
-	--candidate scenario:drop,since:2026-01-21 --format junit --output "$tmp/c.xml"
-[ "$(grep -c '<failure' "$tmp/c.xml")" -eq 1 ] && ok "JUnit has one failure" || notok "JUnit failures: $(grep -c '<failure' "$tmp/c.xml")"
-expect_rc 0 "compare: two halves of 'flat'" \
+	--candidate scenario:drop,since:2026-01-21 --format junit --output "$MPL_TMP/c.xml"
+[ "$(grep -c '<failure' "$MPL_TMP/c.xml")" -eq 1 ] && mpl_ok "JUnit has one failure" || mpl_notok "JUnit failures: $(grep -c '<failure' "$MPL_TMP/c.xml")"
+mpl_expect_rc 0 "compare: two halves of 'flat'" \
 	"$MPL_BIN" compare --db "$db" --metric goodput_bps --baseline scenario:flat,until:2026-01-13 \
 	--candidate scenario:flat,since:2026-01-13
-expect_rc 65 "compare: an empty candidate" \
+mpl_expect_rc 65 "compare: an empty candidate" \
 	"$MPL_BIN" compare --db "$db" --baseline scenario:flat --candidate scenario:none
-expect_rc 64 "compare: no --candidate" "$MPL_BIN" compare --db "$db" --baseline scenario:flat
+mpl_expect_rc 64 "compare: no --candidate" "$MPL_BIN" compare --db "$db" --baseline scenario:flat
 
-echo "# $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+mpl_finish

@@ -24,9 +24,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fuzz_input.h"
 #include "scenario.h"
 
-#define FUZZ_MAX_SETS 8
 #define FUZZ_ORIGIN "fuzz.json"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -133,27 +133,15 @@ static void check_scenario(const struct scenario *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct scenario s;
-	const char *sets[FUZZ_MAX_SETS];
+	struct fuzz_input in;
 	struct diag_list errs = DIAG_LIST_INIT;
-	size_t n_sets = 0, doc_len;
 	bool foreign = false, topo_msg = false;
-	char *copy, *p, *end;
 	int r;
 
-	copy = malloc(size + 1);
-	if (!copy)
+	if (fuzz_input_split(&in, data, size) < 0)
 		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
-	end = copy + size;
-	doc_len = strnlen(copy, size);
-	for (p = copy + doc_len; p < end && n_sets < FUZZ_MAX_SETS;) {
-		p++; /* skip the NUL */
-		sets[n_sets++] = p;
-		p += strlen(p);
-	}
 
-	r = scenario_load_buffer(FUZZ_ORIGIN, copy, doc_len, sets, n_sets, &s, &errs);
+	r = scenario_load_buffer(FUZZ_ORIGIN, in.copy, in.doc_len, in.sets, in.n_sets, &s, &errs);
 	if (r == 0 && errs.n)
 		abort();
 	if (r < 0 && !errs.n)
@@ -174,6 +162,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (foreign && !topo_msg)
 		abort();
 	diag_list_release(&errs);
-	free(copy);
+	fuzz_input_release(&in);
 	return 0;
 }

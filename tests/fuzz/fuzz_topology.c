@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "topology.h"
-
-#define FUZZ_MAX_SETS 8
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -41,26 +40,14 @@ static void check_spec(const struct lab_spec *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct topology t;
-	const char *sets[FUZZ_MAX_SETS];
+	struct fuzz_input in;
 	struct diag_list errs = DIAG_LIST_INIT;
-	size_t n_sets = 0, doc_len;
-	char *copy, *p, *end;
 	int r;
 
-	copy = malloc(size + 1);
-	if (!copy)
+	if (fuzz_input_split(&in, data, size) < 0)
 		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
-	end = copy + size;
-	doc_len = strnlen(copy, size);
-	for (p = copy + doc_len; p < end && n_sets < FUZZ_MAX_SETS;) {
-		p++; /* skip the NUL */
-		sets[n_sets++] = p;
-		p += strlen(p);
-	}
 
-	r = topology_load_buffer("fuzz.json", copy, doc_len, sets, n_sets, &t, &errs);
+	r = topology_load_buffer("fuzz.json", in.copy, in.doc_len, in.sets, in.n_sets, &t, &errs);
 	if (r == 0 && errs.n)
 		abort();
 	if (r < 0 && !errs.n)
@@ -71,6 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strncmp(errs.msgs[i], "fuzz.json", 9))
 			abort();
 	diag_list_release(&errs);
-	free(copy);
+	fuzz_input_release(&in);
 	return 0;
 }

@@ -28,17 +28,7 @@
 mpl_run_init
 
 cd "$MPL_TMP" || mpl_die "cannot enter $MPL_TMP"
-jq '.paths.path1.shaping.rate = "80mbit" | .paths.path2.shaping.rate = "10mbit"' \
-	"$MPL_SOURCE_DIR/topologies/two-path.json" >topo.json || mpl_die "cannot write topo.json"
-cat >scenario.json <<'EOF'
-{
-  "name": "bisect-codes",
-  "topology": "topo.json",
-  "traffic": {"engine": "native", "direction": "upload", "duration": "2s", "omit": "1s"},
-  "variants": {"cc": ["cubic"]},
-  "expect": {"subflows": 2}
-}
-EOF
+mpl_native_scenario "$MPL_TMP" bisect-codes
 SC="$MPL_TMP/scenario.json"
 BR=("$MPL_BIN" bisect-run --db "$MPL_DB" --baseline tag:side=base)
 
@@ -102,8 +92,8 @@ mpl_check "--timeout: no run namespace left" mpl_no_run_netns
 # SIGTERM to bisect-run (the parent): forwarded, the run discarded, 125.
 "${BR[@]}" --set traffic.duration=20s "$SC" >"$MPL_TMP/term.out" 2>&1 &
 pid=$!
-MPL_RUN_PIDS+=("$pid")
-mpl_wait_until 20 bash -c '[ -n "$(ip netns list | grep "^mpl-run-")" ]' ||
+mpl_track_pid "$pid"
+mpl_wait_until 20 mpl_run_has_lab "$pid" ||
 	mpl_notok "SIGTERM: no run lab came up within 20 s"
 sleep 1
 kill -TERM "$pid"

@@ -36,19 +36,7 @@ git config user.name "mptcp-lab test"
 git config user.email "test@mptcp-lab.invalid"
 git config commit.gpgsign false
 
-jq '.description = "two paths, 80 + 10 Mbit/s (bisect_synthetic)"
-	| .paths.path1.shaping.rate = "80mbit" | .paths.path2.shaping.rate = "10mbit"' \
-	"$MPL_SOURCE_DIR/topologies/two-path.json" >topo.json || mpl_die "cannot write topo.json"
-cat >scenario.json <<'EOF'
-{
-  "name": "bisect-synthetic",
-  "description": "a 2 s MPTCP upload over topo.json, the native engine, CUBIC",
-  "topology": "topo.json",
-  "traffic": {"engine": "native", "direction": "upload", "duration": "2s", "omit": "1s"},
-  "variants": {"cc": ["cubic"]},
-  "expect": {"subflows": 2}
-}
-EOF
+mpl_native_scenario "$REPO" bisect-synthetic
 echo "history of a synthetic regression" >notes.txt
 git add -A && git commit -q -m "root: 80 + 10 Mbit/s" || mpl_die "cannot commit the root"
 ROOT=$(git rev-parse HEAD)

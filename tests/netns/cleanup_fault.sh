@@ -11,8 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 mpl_init
 
-TOPO=$(mpl_topology two-path)
-[ -r "$TOPO" ] || mpl_die "topology '$TOPO' is missing"
+mpl_topology TOPO two-path
 mpl_snapshot before
 
 # try_step N -> 0 if the fault fired and was cleaned up, 2 if the lab came

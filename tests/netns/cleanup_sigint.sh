@@ -5,25 +5,20 @@
 . "$(dirname "$0")/lib.sh"
 mpl_init
 
-TOPO=$(mpl_topology two-path)
-[ -r "$TOPO" ] || mpl_die "topology '$TOPO' is missing"
-n_nodes=$(mpl_jq "$TOPO" '.nodes | keys | length')
+mpl_topology TOPO two-path
 mpl_snapshot before
-
-# lab_has_all LAB: every node's namespace exists.
-lab_has_all() { [ "$(mpl_lab_netns "$1" | wc -l)" -eq "$n_nodes" ]; }
 
 for sig in INT TERM; do
 	mpl_new_lab LAB "${sig,,}"
 	"$MPL_BIN" topo up "$TOPO" --name "$LAB" --hold >"$MPL_TMP/out.$sig" 2>"$MPL_TMP/err.$sig" &
 	pid=$!
 	mpl_track_pid "$pid"
-	if ! mpl_wait_until 30 lab_has_all "$LAB"; then
+	if ! mpl_wait_until 30 mpl_lab_has_all "$LAB" "$TOPO"; then
 		mpl_notok "SIG$sig: the namespaces of topo up --hold did not appear"
 		sed 's/^/#   /' "$MPL_TMP/err.$sig"
 		continue
 	fi
-	mpl_ok "SIG$sig: all $n_nodes namespaces exist while held"
+	mpl_ok "SIG$sig: every node's namespace exists while held"
 	# The namespaces come first; the lab is complete when it says so
 	# (a script waiting on this line needs it flushed, not buffered).
 	mpl_check "SIG$sig: 'lab $LAB is up' printed while held" \

@@ -10,12 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 mpl_init
 
-TOPO=$(mpl_topology two-path)
-[ -r "$TOPO" ] || mpl_die "topology '$TOPO' is missing"
-n_nodes=$(mpl_jq "$TOPO" '.nodes | keys | length')
+mpl_topology TOPO two-path
 mpl_snapshot before
-
-lab_has_all() { [ "$(mpl_lab_netns "$1" | wc -l)" -eq "$n_nodes" ]; }
 
 mpl_new_lab KEPT k
 "$MPL_BIN" topo up "$TOPO" --name "$KEPT" >/dev/null 2>"$MPL_TMP/err.kept"
@@ -28,7 +24,7 @@ mpl_new_lab DEAD d
 pid=$!
 mpl_track_pid "$pid"
 if mpl_wait_until 30 grep -q "^lab $DEAD is up" "$MPL_TMP/out.dead" ||
-	mpl_wait_until 1 lab_has_all "$DEAD"; then
+	mpl_wait_until 1 mpl_lab_has_all "$DEAD" "$TOPO"; then
 	mpl_ok "lab A: topo up --hold is up"
 else
 	mpl_notok "lab A: topo up --hold did not come up"
@@ -36,14 +32,14 @@ else
 fi
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
-mpl_check "lab A: namespaces survive the SIGKILL" lab_has_all "$DEAD"
+mpl_check "lab A: namespaces survive the SIGKILL" mpl_lab_has_all "$DEAD" "$TOPO"
 
 "$MPL_BIN" cleanup --stale >"$MPL_TMP/out.cleanup" 2>"$MPL_TMP/err.cleanup"
 rc=$?
 mpl_eq "cleanup --stale exits 0" 0 "$rc"
 sed 's/^/#   cleanup: /' "$MPL_TMP/out.cleanup" "$MPL_TMP/err.cleanup"
 mpl_check_gone "$DEAD"
-mpl_check "lab B: all namespaces still there after cleanup --stale" lab_has_all "$KEPT"
+mpl_check "lab B: all namespaces still there after cleanup --stale" mpl_lab_has_all "$KEPT" "$TOPO"
 mpl_check "lab B: registry entry still there" test -e "/run/mptcp-lab/$KEPT.lab"
 
 # Lab B still works after the sweep: its server node still has its

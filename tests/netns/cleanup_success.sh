@@ -7,8 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 mpl_init
 
-TOPO=$(mpl_topology two-path)
-[ -r "$TOPO" ] || mpl_die "topology '$TOPO' is missing"
+mpl_topology TOPO two-path
 mpl_new_lab LAB
 
 mpl_snapshot before

@@ -1,113 +1,39 @@
 # shellcheck shell=bash
 #
-# lib.sh: helpers shared by the netns tests (sourced, never run).
+# lib.sh: what the netns tests share on top of the harness of every test
+# (../lib.sh, sourced here: ok/not ok, skips, the temp dir and the exit
+# trap). Sourced, never run.
 #
 # What it gives a test:
-#   - honest skips: not root, no jq, no ip/tc -> exit 77 with the reason;
+#   - mpl_init: root, jq, ip and tc or an honest skip, then ../lib.sh's
+#     mpl_setup;
 #   - a unique lab name per test (t<pid><suffix>, at most 16 characters);
-#   - a trap that ALWAYS tears down what the test built: background
-#     processes it started, `mptcp-lab topo down NAME`, then any namespace
-#     `mpl-NAME-*` that is still there (killing what runs inside);
+#   - an exit clean-up that ALWAYS tears down what the test built:
+#     `mptcp-lab topo down NAME`, then any namespace `mpl-NAME-*` that is
+#     still there (killing what runs inside it, and only there);
 #   - a snapshot of the root namespace (links, qdiscs, addresses, routes,
 #     MPTCP endpoints/limits, a few sysctls, `ip netns list`) to compare
 #     before/after;
 #   - witnesses: what ip(8)/tc(8) say a namespace holds, as JSON for jq.
-#     They never go through mptcp-lab, so they check it independently.
+#     They never go through mptcp-lab, so they check it independently;
+#   - traffic through the native engine's own client and server
+#     (`mptcp-lab xfer`), run by hand in the lab's namespaces.
 #
 # What it does not do: configure anything itself (tests build labs only
 # through mptcp-lab), or touch namespaces that are not the test's own.
 #
-# Environment (set by CTest): MPL_BIN, MPL_XFER, MPL_SOURCE_DIR,
-# MPL_BUILD_DIR.
+# Environment (set by CTest): MPL_BIN, MPL_SOURCE_DIR, MPL_BUILD_DIR.
 
-set -u
-set -o pipefail
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-MPL_PASS=0
-MPL_FAIL=0
 MPL_LABS=()
-MPL_PIDS=()
-MPL_TMP=""
-
-mpl_log() { printf '# %s\n' "$*"; }
-# With MPL_STRICT=1 (scripts/run-tests.sh --strict) a skip is a failure:
-# CI that expects every feature must not pass on a kernel that lacks one.
-mpl_skip() {
-	if [ "${MPL_STRICT:-0}" = 1 ]; then
-		printf 'FAIL (strict mode, would skip): %s\n' "$*" >&2
-		exit 1
-	fi
-	printf 'SKIP: %s\n' "$*"
-	exit 77
-}
-mpl_die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-
-# ok/not ok lines, TAP-like, counted; the test ends with mpl_finish.
-mpl_ok() { MPL_PASS=$((MPL_PASS + 1)); printf 'ok - %s\n' "$*"; }
-mpl_notok() { MPL_FAIL=$((MPL_FAIL + 1)); printf 'not ok - %s\n' "$*"; }
-
-# mpl_check DESCRIPTION CMD...: run CMD, ok if it succeeds.
-mpl_check()
-{
-	local what=$1
-	shift
-	if "$@"; then
-		mpl_ok "$what"
-	else
-		mpl_notok "$what"
-	fi
-}
-
-# mpl_eq DESCRIPTION EXPECTED FOUND
-mpl_eq()
-{
-	if [ "$2" = "$3" ]; then
-		mpl_ok "$1 ($3)"
-	else
-		mpl_notok "$1: expected '$2', found '$3'"
-	fi
-}
-
-mpl_finish()
-{
-	printf '# %d passed, %d failed\n' "$MPL_PASS" "$MPL_FAIL"
-	[ "$MPL_FAIL" -eq 0 ] || exit 1
-	exit 0
-}
-
-# ---- prerequisites ----------------------------------------------------------
-
-mpl_require_root()
-{
-	[ "$(id -u)" -eq 0 ] || mpl_skip "needs root (network namespaces)"
-}
-
-mpl_require_tools()
-{
-	local t
-	command -v jq >/dev/null 2>&1 || mpl_skip "jq is not installed (apt-get install jq)"
-	for t in ip tc "$@"; do
-		command -v "$t" >/dev/null 2>&1 || mpl_skip "'$t' is not installed"
-	done
-}
 
 mpl_init()
 {
-	local here
-	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-	: "${MPL_SOURCE_DIR:=$(cd "$here/../.." && pwd)}"
-	: "${MPL_BUILD_DIR:=$MPL_SOURCE_DIR/build}"
-	: "${MPL_BIN:=$MPL_BUILD_DIR/mptcp-lab}"
-	: "${MPL_XFER:=$MPL_BUILD_DIR/tests/tools/mptcp_xfer}"
-	export MPL_SOURCE_DIR MPL_BUILD_DIR MPL_BIN MPL_XFER
 	mpl_require_root
-	mpl_require_tools "$@"
-	[ -x "$MPL_BIN" ] || mpl_die "MPL_BIN '$MPL_BIN' is not an executable"
-	[ -x "$MPL_XFER" ] || mpl_die "MPL_XFER '$MPL_XFER' is not an executable"
-	MPL_TMP=$(mktemp -d /tmp/mpl-test.XXXXXX) || mpl_die "cannot create a temp dir"
-	trap mpl_cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	mpl_setup jq ip tc "$@"
+	mpl_on_exit mpl_labs_cleanup
 }
 
 # ---- names and cleanup --------------------------------------------------------
@@ -126,18 +52,6 @@ mpl_new_lab()
 # mpl_track_lab NAME: also clean NAME up at exit (for names made elsewhere).
 mpl_track_lab() { MPL_LABS+=("$1"); }
 
-# mpl_track_pid PID: kill PID (TERM, then KILL) at exit if still running.
-mpl_track_pid() { MPL_PIDS+=("$1"); }
-
-# mpl_pid_running PID: alive and not a zombie (kill -0 succeeds on a
-# zombie our shell has not reaped yet).
-mpl_pid_running()
-{
-	local st
-	st=$(sed -n 's/^[0-9]* (.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-
 # Namespaces of a lab that exist right now, one per line.
 mpl_lab_netns()
 {
@@ -146,18 +60,33 @@ mpl_lab_netns()
 
 mpl_netns_exists() { ip netns list 2>/dev/null | awk '{print $1}' | grep -qxF "$1"; }
 
-# mpl_wait_until TIMEOUT_S CMD...: poll CMD every 50 ms until it succeeds.
-mpl_wait_until()
-{
-	local deadline=$((SECONDS + $1))
-	shift
-	while ! "$@"; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
-
 mpl_no_lab_netns() { [ -z "$(mpl_lab_netns "$1")" ]; }
+
+# mpl_lab_has_all LAB TOPO: LAB has one namespace per node of TOPO.
+mpl_lab_has_all() { [ "$(mpl_lab_netns "$1" | wc -l)" -eq "$(jq '.nodes | length' "$2")" ]; }
+
+# mpl_lab_up LAB TOPO [ARGS...]: `topo up TOPO --name LAB ARGS...`, its
+# output in $MPL_TMP/out and $MPL_TMP/err. Exit 69 (a capability this
+# kernel lacks, e.g. netem for a delay) is an honest skip, once the lab is
+# checked gone (and the root namespace against snapshot "before", when the
+# test took one); any other failure ends the test.
+mpl_lab_up()
+{
+	local lab=$1 topo=$2 rc
+	shift 2
+	"$MPL_BIN" topo up "$topo" --name "$lab" "$@" >"$MPL_TMP/out" 2>"$MPL_TMP/err"
+	rc=$?
+	if [ "$rc" -eq 69 ]; then
+		if [ -e "$MPL_TMP/root.before" ]; then
+			mpl_check_gone "$lab" before
+		else
+			mpl_check_gone "$lab"
+		fi
+		mpl_skip "$(basename "$topo" .json) needs a capability this kernel lacks: $(head -n 1 "$MPL_TMP/err")"
+	fi
+	mpl_eq "topo up $(basename "$topo") as '$lab' exits 0" 0 "$rc"
+	[ "$rc" -eq 0 ] || { sed 's/^/#   /' "$MPL_TMP/err"; mpl_finish; }
+}
 
 # Delete a namespace by hand, the way a careful human would: kill what runs
 # inside first, since a process keeps the namespace alive.
@@ -170,19 +99,10 @@ mpl_force_del_netns()
 	ip netns del "$ns" 2>/dev/null || true
 }
 
-mpl_cleanup()
+# The test's labs at exit: `topo down`, then whatever is left by hand.
+mpl_labs_cleanup()
 {
-	local rc=$? pid lab ns _
-	trap - EXIT INT TERM
-	for pid in "${MPL_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null || continue
-		for _ in $(seq 100); do
-			mpl_pid_running "$pid" || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	local lab ns
 	for lab in "${MPL_LABS[@]}"; do
 		[ -n "$(mpl_lab_netns "$lab")" ] || [ -e "/run/mptcp-lab/$lab.lab" ] || continue
 		"$MPL_BIN" topo down "$lab" >/dev/null 2>&1 || true
@@ -192,8 +112,6 @@ mpl_cleanup()
 		done
 		rm -f "/run/mptcp-lab/$lab.lab"
 	done
-	[ -z "$MPL_TMP" ] || rm -rf "$MPL_TMP"
-	exit "$rc"
 }
 
 # ---- the root namespace: snapshot and compare ----------------------------------
@@ -261,7 +179,14 @@ mpl_check_gone()
 
 # ---- topology files --------------------------------------------------------------
 
-mpl_topology() { printf '%s/topologies/%s.json\n' "$MPL_SOURCE_DIR" "$1"; }
+# mpl_topology VAR NAME: set VAR to the shipped topologies/NAME.json; a
+# missing file fails the test.
+mpl_topology()
+{
+	local f="$MPL_SOURCE_DIR/topologies/$2.json"
+	[ -r "$f" ] || mpl_die "topology '$f' is missing"
+	printf -v "$1" '%s' "$f"
+}
 
 # mpl_jq FILE FILTER [jq args...]: raw output of a filter over a topology.
 mpl_jq() { local f=$1 q=$2; shift 2; jq -r "$@" "$q" "$f"; }
@@ -375,31 +300,39 @@ w_limits()
 }
 
 # ---- traffic ------------------------------------------------------------------
+#
+# The native engine's own client and server (`mptcp-lab xfer`, protocol and
+# output in runner/engine/xfer.h), run by hand in a lab's namespaces: JSON
+# lines of samples, then one summary line after a complete transfer.
 
-# mpl_xfer_server NS PORT OUTFILE [args...]: start mptcp_xfer server in NS
-# in the background, wait until it prints "ready", set MPL_SERVER_PID.
+# mpl_xfer_server NS PORT OUTFILE [args...]: an xfer server in NS, in the
+# background, for one connection; returns once it printed "ready" (its
+# first line, after listen()), not after a sleep. Sets MPL_SERVER_PID; its
+# stderr goes to OUTFILE.err.
 mpl_xfer_server()
 {
 	local ns=$1 port=$2 out=$3
 	shift 3
 	: >"$out"
-	ip netns exec "$ns" "$MPL_XFER" server --port "$port" --once --timeout 60 "$@" >"$out" &
+	ip netns exec "$ns" "$MPL_BIN" xfer server --port "$port" --timeout 60s "$@" \
+		>"$out" 2>"$out.err" &
 	MPL_SERVER_PID=$!
 	mpl_track_pid "$MPL_SERVER_PID"
 	mpl_wait_until 10 grep -qx ready "$out" || {
-		mpl_notok "mptcp_xfer server in '$ns' did not become ready"
+		mpl_notok "xfer server in '$ns' did not print 'ready'"
+		sed 's/^/#   /' "$out.err"
 		return 1
 	}
 }
 
-# mpl_xfer_server_result OUTFILE: wait for the server, print its JSON line.
-mpl_xfer_server_result()
-{
-	wait "$MPL_SERVER_PID" 2>/dev/null || true
-	grep '^{' "$1" | tail -n 1
-}
+# mpl_xfer_server_wait: the server's exit status.
+mpl_xfer_server_wait() { wait "$MPL_SERVER_PID"; }
 
-mpl_not_running() { ! mpl_pid_running "$1"; }
+# mpl_xfer_summary FILE: the summary line of an xfer output.
+mpl_xfer_summary() { grep '"type":"summary"' "$1" | tail -n 1; }
+
+# mpl_xfer_jq FILE FILTER: a jq filter over the summary of FILE, raw.
+mpl_xfer_jq() { mpl_xfer_summary "$1" | jq -r "$2"; }
 
 # ---- checking a lab against its topology file ----------------------------------------
 #
@@ -602,29 +535,37 @@ mpl_verify_topology()
 }
 
 # mpl_xfer_check FILE LAB BYTES: an MPTCP transfer from the client node to
-# the server's address on the first path uses MPTCP and ends with one
-# subflow per path (the extra subflows joined over the other paths).
+# the server's address on the first path delivers every byte, is MPTCP at
+# both ends, and ends with one subflow per path (the extra subflows joined
+# over the other paths): the client's last sample, taken after the
+# transfer and before close(), lists them.
 mpl_xfer_check()
 {
-	local f=$1 lab=$2 bytes=$3 client server p1 addr want out res
+	local f=$1 lab=$2 bytes=$3 client server p1 addr want cout sout
 	client=$(jq -r .client "$f")
 	server=$(jq -r .server "$f")
 	p1=$(jq -r '.paths | keys[0]' "$f")
 	addr=$(mpl_server_addr "$f" "$p1" inet)
 	[ -n "$addr" ] || addr=$(mpl_server_addr "$f" "$p1" inet6)
 	want=$(jq -r '.paths | length' "$f")
-	out="$MPL_TMP/xfer.server"
-	mpl_xfer_server "mpl-$lab-$server" 5201 "$out" || return
-	res=$(ip netns exec "mpl-$lab-$client" "$MPL_XFER" client --connect "$addr" \
-		--port 5201 --bytes "$bytes" --timeout 60 2>"$MPL_TMP/xfer.err")
-	mpl_log "client: $res"
-	[ -n "$res" ] || { sed 's/^/#   /' "$MPL_TMP/xfer.err"; res='{}'; }
-	mpl_log "server: $(mpl_xfer_server_result "$out")"
+	sout="$MPL_TMP/xfer.server"
+	cout="$MPL_TMP/xfer.client"
+	mpl_xfer_server "mpl-$lab-$server" 5201 "$sout" || return
+	ip netns exec "mpl-$lab-$client" "$MPL_BIN" xfer client --connect "$addr" \
+		--port 5201 --bytes "$bytes" --timeout 60s >"$cout" 2>"$cout.err" ||
+		sed 's/^/#   /' "$cout.err"
+	mpl_xfer_server_wait
+	mpl_log "client: $(mpl_xfer_summary "$cout" | cut -c1-300)"
+	mpl_log "server: $(mpl_xfer_summary "$sout" | cut -c1-300)"
 	mpl_eq "transfer to $addr ($p1): all $bytes bytes sent" "$bytes" \
-		"$(jq -r '.bytes // "none"' <<<"$res")"
-	mpl_eq "transfer: the connection is MPTCP" true "$(jq -r '.mptcp // "none"' <<<"$res")"
+		"$(mpl_xfer_jq "$cout" '.bytes_sent // "none"')"
+	mpl_eq "transfer: the server received them all" "$bytes" \
+		"$(mpl_xfer_jq "$sout" '.bytes // "none"')"
+	mpl_eq "transfer: the connection is MPTCP at both ends" "true true" \
+		"$(mpl_xfer_jq "$cout" .mptcp) $(mpl_xfer_jq "$sout" .mptcp)"
 	mpl_eq "transfer: subflows = number of paths" "$want" \
-		"$(jq -r '.subflows // "none"' <<<"$res")"
+		"$(grep '^{' "$cout" | jq -s '(map(select(.type == "conn")) | last | .t_us) as $t |
+			[.[] | select(.type == "subflow" and .t_us == $t)] | length')"
 }
 
 # mpl_topo_updown_test NAME BYTES: the whole test of one shipped topology
@@ -636,20 +577,11 @@ mpl_xfer_check()
 mpl_topo_updown_test()
 {
 	local name=$1 bytes=$2 topo lab rc
-	topo=$(mpl_topology "$name")
-	[ -r "$topo" ] || mpl_die "topology '$topo' is missing"
+	mpl_topology topo "$name"
 	mpl_new_lab lab
 	mpl_snapshot before
 
-	"$MPL_BIN" topo up "$topo" --name "$lab" >"$MPL_TMP/out" 2>"$MPL_TMP/err"
-	rc=$?
-	if [ "$rc" -eq 69 ]; then
-		mpl_check_gone "$lab" before
-		[ "$MPL_FAIL" -eq 0 ] || mpl_finish
-		mpl_skip "$name needs a capability this kernel lacks: $(head -n 1 "$MPL_TMP/err")"
-	fi
-	mpl_eq "topo up exits 0" 0 "$rc"
-	[ "$rc" -eq 0 ] || { sed 's/^/#   /' "$MPL_TMP/err"; mpl_finish; }
+	mpl_lab_up "$lab" "$topo"
 	mpl_check "topo up says 'lab $lab is up'" grep -q "^lab $lab is up" "$MPL_TMP/out"
 
 	mpl_verify_topology "$topo" "$lab"

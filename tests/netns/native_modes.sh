@@ -16,76 +16,43 @@
 #   - the engine itself through `mptcp-lab run` (engine "native" on the
 #     smoke scenario): one run, status ok, engine recorded as native;
 # and `topo down` leaves nothing behind. Skips (77) without root.
-# shellcheck source=tests/netns/lib.sh
+# shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 mpl_init
-topo=$(mpl_topology two-path)
+mpl_topology topo two-path
 mpl_new_lab lab
 mpl_snapshot before
-
-"$MPL_BIN" topo up "$topo" --name "$lab" >"$MPL_TMP/out" 2>"$MPL_TMP/err"
-rc=$?
-if [ "$rc" -eq 69 ]; then
-	mpl_check_gone "$lab" before
-	mpl_skip "two-path needs a capability this kernel lacks: $(head -n 1 "$MPL_TMP/err")"
-fi
-mpl_eq "topo up exits 0" 0 "$rc"
-[ "$rc" -eq 0 ] || { sed 's/^/#   /' "$MPL_TMP/err"; mpl_finish; }
+mpl_lab_up "$lab" "$topo"
 
 cns="mpl-$lab-client"
 sns="mpl-$lab-server"
 addr=$(mpl_server_addr "$topo" path1 inet)
 port=5301
 
-# xs_start OUT: an xfer server in the server namespace, in the background;
-# returns once it printed "ready" (its first line), not after a sleep.
-xs_start()
-{
-	: >"$1"
-	ip netns exec "$sns" "$MPL_BIN" xfer server --port "$port" --timeout 60s \
-		>"$1" 2>"$1.err" &
-	XS_PID=$!
-	mpl_track_pid "$XS_PID"
-	mpl_wait_until 10 grep -qx ready "$1" || {
-		mpl_notok "xfer server did not print 'ready'"
-		sed 's/^/#   /' "$1.err"
-		return 1
-	}
-}
-
-# xs_wait: the server's exit status.
-xs_wait() { wait "$XS_PID"; }
-
-# summary FILE: the summary line of an output.
-summary() { grep '"type":"summary"' "$1" | tail -n 1; }
-
-# jqn FILE FILTER: a jq filter over the summary, raw.
-jqs() { summary "$1" | jq -r "$2"; }
-
 # ---- bulk upload of a byte count -------------------------------------------------
 
 bytes=8388608
-if xs_start "$MPL_TMP/up.s"; then
+if mpl_xfer_server "$sns" "$port" "$MPL_TMP/up.s"; then
 	ip netns exec "$cns" "$MPL_BIN" xfer client --connect "$addr" --port "$port" \
 		--bytes 8MiB --interval 50ms --timeout 60s >"$MPL_TMP/up.c" 2>"$MPL_TMP/up.c.err"
 	rc=$?
 	mpl_eq "bulk upload: client exits 0" 0 "$rc"
 	[ "$rc" -eq 0 ] || sed 's/^/#   /' "$MPL_TMP/up.c.err"
-	xs_wait
+	mpl_xfer_server_wait
 	mpl_eq "bulk upload: server exits 0" 0 "$?"
-	mpl_log "server: $(summary "$MPL_TMP/up.s" | cut -c1-400)"
+	mpl_log "server: $(mpl_xfer_summary "$MPL_TMP/up.s" | cut -c1-400)"
 	mpl_eq "bulk upload: server received exactly the bytes asked" "$bytes" \
-		"$(jqs "$MPL_TMP/up.s" '.bytes // "none"')"
+		"$(mpl_xfer_jq "$MPL_TMP/up.s" '.bytes // "none"')"
 	mpl_eq "bulk upload: client sent exactly the bytes asked" "$bytes" \
-		"$(jqs "$MPL_TMP/up.c" '.bytes_sent // "none"')"
+		"$(mpl_xfer_jq "$MPL_TMP/up.c" '.bytes_sent // "none"')"
 	mpl_eq "bulk upload: both ends were MPTCP" "true true" \
-		"$(jqs "$MPL_TMP/up.c" .mptcp) $(jqs "$MPL_TMP/up.s" .mptcp)"
+		"$(mpl_xfer_jq "$MPL_TMP/up.c" .mptcp) $(mpl_xfer_jq "$MPL_TMP/up.s" .mptcp)"
 	mpl_check "bulk upload: completion time and goodput are positive" \
-		test "$(jqs "$MPL_TMP/up.c" '(.completion_us > 0) and (.wall_us > 0)')" = true -a \
-		"$(jqs "$MPL_TMP/up.s" '(.goodput_bps > 0) and (.duration_us > 0)')" = true
-	mpl_log "goodput $(jqs "$MPL_TMP/up.s" '.goodput_bps / 1e6 | floor') Mbit/s," \
-		"completion $(jqs "$MPL_TMP/up.c" '.completion_us / 1000 | floor') ms"
+		test "$(mpl_xfer_jq "$MPL_TMP/up.c" '(.completion_us > 0) and (.wall_us > 0)')" = true -a \
+		"$(mpl_xfer_jq "$MPL_TMP/up.s" '(.goodput_bps > 0) and (.duration_us > 0)')" = true
+	mpl_log "goodput $(mpl_xfer_jq "$MPL_TMP/up.s" '.goodput_bps / 1e6 | floor') Mbit/s," \
+		"completion $(mpl_xfer_jq "$MPL_TMP/up.c" '.completion_us / 1000 | floor') ms"
 	for end in c s; do
 		f="$MPL_TMP/up.$end"
 		n=$(jq -s '[.[] | select(.type == "subflow") | .id] | unique | length' <(grep '^{' "$f"))
@@ -118,45 +85,45 @@ fi
 
 # ---- bulk download of a byte count ----------------------------------------------------
 
-if xs_start "$MPL_TMP/down.s"; then
+if mpl_xfer_server "$sns" "$port" "$MPL_TMP/down.s"; then
 	ip netns exec "$cns" "$MPL_BIN" xfer client --connect "$addr" --port "$port" \
 		--direction download --bytes 3MiB --timeout 60s >"$MPL_TMP/down.c" \
 		2>"$MPL_TMP/down.c.err"
 	mpl_eq "bulk download: client exits 0" 0 "$?"
-	xs_wait
+	mpl_xfer_server_wait
 	mpl_eq "bulk download: client received exactly 3 MiB" 3145728 \
-		"$(jqs "$MPL_TMP/down.c" '.bytes // "none"')"
+		"$(mpl_xfer_jq "$MPL_TMP/down.c" '.bytes // "none"')"
 fi
 
 # ---- request/response ---------------------------------------------------------------------
 
-if xs_start "$MPL_TMP/rr.s"; then
+if mpl_xfer_server "$sns" "$port" "$MPL_TMP/rr.s"; then
 	ip netns exec "$cns" "$MPL_BIN" xfer client --connect "$addr" --port "$port" \
 		--mode rr --duration 2s --request 100 --response 1000 --timeout 60s \
 		>"$MPL_TMP/rr.c" 2>"$MPL_TMP/rr.c.err"
 	rc=$?
 	mpl_eq "rr: client exits 0" 0 "$rc"
 	[ "$rc" -eq 0 ] || sed 's/^/#   /' "$MPL_TMP/rr.c.err"
-	xs_wait
+	mpl_xfer_server_wait
 	mpl_eq "rr: server exits 0" 0 "$?"
-	mpl_log "rr: $(jqs "$MPL_TMP/rr.c" '"n \(.n) tps \(.tps) p50 \(.p50_us) p90 \(.p90_us) p99 \(.p99_us) max \(.max_us) us"')"
+	mpl_log "rr: $(mpl_xfer_jq "$MPL_TMP/rr.c" '"n \(.n) tps \(.tps) p50 \(.p50_us) p90 \(.p90_us) p99 \(.p99_us) max \(.max_us) us"')"
 	mpl_eq "rr: 0 < p50 <= p90 <= p99 <= max" true \
-		"$(jqs "$MPL_TMP/rr.c" '.p50_us > 0 and .p50_us <= .p90_us and .p90_us <= .p99_us and .p99_us <= .max_us')"
-	mpl_eq "rr: transactions and tps > 0" true "$(jqs "$MPL_TMP/rr.c" '.n > 0 and .tps > 0')"
-	mpl_eq "rr: the server served every transaction" "$(jqs "$MPL_TMP/rr.c" .n)" \
-		"$(jqs "$MPL_TMP/rr.s" .n)"
+		"$(mpl_xfer_jq "$MPL_TMP/rr.c" '.p50_us > 0 and .p50_us <= .p90_us and .p90_us <= .p99_us and .p99_us <= .max_us')"
+	mpl_eq "rr: transactions and tps > 0" true "$(mpl_xfer_jq "$MPL_TMP/rr.c" '.n > 0 and .tps > 0')"
+	mpl_eq "rr: the server served every transaction" "$(mpl_xfer_jq "$MPL_TMP/rr.c" .n)" \
+		"$(mpl_xfer_jq "$MPL_TMP/rr.s" .n)"
 fi
 
 # ---- a request that is not ours -------------------------------------------------------------
 
-if xs_start "$MPL_TMP/bad.s"; then
+if mpl_xfer_server "$sns" "$port" "$MPL_TMP/bad.s"; then
 	# 64 bytes that are not an xfer header, through a plain TCP socket of
 	# bash (/dev/tcp): the server must refuse them, not act on them.
 	ip netns exec "$cns" bash -c 'exec 3<>"/dev/tcp/$1/$2" && printf "%064d" 0 >&3 && cat <&3 >/dev/null' \
 		_ "$addr" "$port" 2>/dev/null
-	xs_wait
+	mpl_xfer_server_wait
 	mpl_eq "garbage header: server exits 1" 1 "$?"
-	mpl_eq "garbage header: no summary" "" "$(summary "$MPL_TMP/bad.s")"
+	mpl_eq "garbage header: no summary" "" "$(mpl_xfer_summary "$MPL_TMP/bad.s")"
 	mpl_check "garbage header: the server says why" grep -q "not an mptcp-lab xfer client" \
 		"$MPL_TMP/bad.s.err"
 fi
@@ -171,23 +138,20 @@ mpl_check_gone "$lab" before
 # samples say so (TCP_INFO of the one subflow, fallback: true).
 
 mpl_new_lab lab2 b
-"$MPL_BIN" topo up "$topo" --name "$lab2" --set 'nodes.server.sysctls["net.mptcp.enabled"]=0' \
-	>/dev/null 2>"$MPL_TMP/err"
-rc=$?
-mpl_eq "topo up (server without MPTCP) exits 0" 0 "$rc"
+mpl_lab_up "$lab2" "$topo" --set 'nodes.server.sysctls["net.mptcp.enabled"]=0'
 cns="mpl-$lab2-client"
 sns="mpl-$lab2-server"
-if [ "$rc" -eq 0 ] && xs_start "$MPL_TMP/tcp.s"; then
+if mpl_xfer_server "$sns" "$port" "$MPL_TMP/tcp.s"; then
 	ip netns exec "$cns" "$MPL_BIN" xfer client --connect "$addr" --port "$port" \
 		--bytes 1MiB --timeout 60s >"$MPL_TMP/tcp.c" 2>"$MPL_TMP/tcp.c.err"
 	mpl_eq "no MPTCP: client exits 0" 0 "$?"
-	xs_wait
+	mpl_xfer_server_wait
 	mpl_eq "no MPTCP: server used TCP, client an MPTCP socket, no MPTCP connection" \
 		"tcp false mptcp false" \
-		"$(jqs "$MPL_TMP/tcp.s" '"\(.proto) \(.mptcp)"') $(jqs "$MPL_TMP/tcp.c" '"\(.proto) \(.mptcp)"')"
+		"$(mpl_xfer_jq "$MPL_TMP/tcp.s" '"\(.proto) \(.mptcp)"') $(mpl_xfer_jq "$MPL_TMP/tcp.c" '"\(.proto) \(.mptcp)"')"
 	mpl_check "no MPTCP: the server says why" grep -q '"mptcp_unavailable":"cannot create an MPTCP socket' \
 		"$MPL_TMP/tcp.s"
-	mpl_eq "no MPTCP: all bytes arrived" 1048576 "$(jqs "$MPL_TMP/tcp.s" .bytes)"
+	mpl_eq "no MPTCP: all bytes arrived" 1048576 "$(mpl_xfer_jq "$MPL_TMP/tcp.s" .bytes)"
 	mpl_eq "no MPTCP: the client's samples say fallback, from TCP_INFO" "true tcp_info 1" \
 		"$(grep '"type":"conn"' "$MPL_TMP/tcp.c" | tail -n 1 |
 			jq -r '"\(.fallback // "absent") \(.source) \(.subflows_total)"')"

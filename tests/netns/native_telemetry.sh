@@ -20,7 +20,7 @@
 . "$(dirname "$0")/run_lib.sh"
 mpl_run_init
 
-TOPO=$(mpl_topology two-path)
+mpl_topology TOPO two-path
 
 # The client's addresses of each path, from the topology: {"10.1.1.1": "path1", ...}
 PATHS_OF=$(jq -c '. as $t | [.paths | to_entries[] | .key as $p | .value.links[] as $l |

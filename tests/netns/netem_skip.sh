@@ -12,8 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 mpl_init
 
-TOPO=$(mpl_topology two-path)
-[ -r "$TOPO" ] || mpl_die "topology '$TOPO' is missing"
+mpl_topology TOPO two-path
 DELAY=10ms
 DELAY_US=$(mpl_time_us "$DELAY")
 mpl_new_lab LAB
@@ -47,7 +46,6 @@ if [ "$have_netem" -eq 0 ]; then
 	mpl_check "the error names netem" grep -qi netem "$MPL_TMP/err"
 	[ "$rc" -ne 0 ] || "$MPL_BIN" topo down "$LAB" >/dev/null 2>&1
 	mpl_check_gone "$LAB" before
-	[ "$MPL_FAIL" -eq 0 ] || mpl_finish
 	mpl_skip "netem not available"
 fi
 
@@ -64,7 +62,6 @@ done
 command -v ping >/dev/null 2>&1 || {
 	"$MPL_BIN" topo down "$LAB" >/dev/null 2>&1
 	mpl_check_gone "$LAB" before
-	[ "$MPL_FAIL" -eq 0 ] || mpl_finish
 	mpl_skip "netem is available but 'ping' is not installed (iputils-ping)"
 }
 "$MPL_BIN" topo up "$TOPO" --name "$BASE" >/dev/null 2>"$MPL_TMP/err.base" ||

@@ -8,8 +8,9 @@
 . "$(dirname "$0")/run_lib.sh"
 mpl_run_init
 
+mpl_topology base two-path
 topo="$MPL_TMP/no-mptcp-server.json"
-jq '.nodes.server.sysctls["net.mptcp.enabled"] = "0"' "$(mpl_topology two-path)" >"$topo"
+jq '.nodes.server.sysctls["net.mptcp.enabled"] = "0"' "$base" >"$topo"
 sc="$MPL_TMP/fallback.json"
 mpl_scenario_with_topology smoke "$topo" "$sc"
 

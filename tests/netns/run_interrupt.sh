@@ -16,9 +16,9 @@ stored() { [ "$(mpl_sql 'SELECT count(*) FROM runs' 2>/dev/null || echo 0)" -ge 
 "$MPL_BIN" run --db "$MPL_DB" --reps 3 --set traffic.duration=2s "$SC" \
 	>"$MPL_TMP/out" 2>"$MPL_TMP/err" &
 pid=$!
-MPL_RUN_PIDS+=("$pid")
+mpl_track_pid "$pid"
 mpl_check "the first run is stored" mpl_wait_until 60 stored 1
-mpl_check "the next run's lab is up" mpl_wait_until 20 bash -c '[ -n "$(ip netns list | grep mpl-run-)" ]'
+mpl_check "the next run's lab is up" mpl_wait_until 20 mpl_run_has_lab "$pid"
 kill -INT "$pid"
 wait "$pid"
 rc=$?
@@ -32,17 +32,24 @@ mpl_check "no run namespace left after SIGINT" mpl_no_run_netns
 # --- SIGKILL in the middle of a run.
 "$MPL_BIN" run --db "$MPL_DB" --reps 1 --set traffic.duration=3s "$SC" >/dev/null 2>&1 &
 pid=$!
-MPL_RUN_PIDS+=("$pid")
-mpl_check "a lab is up" mpl_wait_until 20 bash -c '[ -n "$(ip netns list | grep mpl-run-)" ]'
+mpl_track_pid "$pid"
+mpl_check "a lab is up" mpl_wait_until 20 mpl_run_has_lab "$pid"
+lab=$(mpl_run_labs_of "$pid" | head -n 1)
 sleep 1 # let the transfer start: this test wants a kill mid-run
+# Who the runner started: the SIGKILL leaves them to `cleanup --stale`.
+for p in $(mpl_descendants "$pid"); do mpl_proc_id "$p"; done >"$MPL_TMP/procs"
+mpl_log "lab $lab, $(wc -l <"$MPL_TMP/procs") processes started by the runner"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 mpl_eq "integrity_check after SIGKILL" ok "$(mpl_sql 'PRAGMA integrity_check')"
 mpl_eq "no partial run stored" "$n" "$(mpl_sql 'SELECT count(*) FROM runs')"
 mpl_eq "every stored run is complete (has its metrics)" 0 \
 	"$(mpl_sql 'SELECT count(*) FROM runs r WHERE NOT EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = r.id) AND r.status = '"'"'ok'"'"'')"
-mpl_check "the killed run's lab is still there" bash -c '[ -n "$(ip netns list | grep mpl-run-)" ]'
+mpl_check "the killed run's lab is still there" test -n "$(mpl_lab_netns "$lab")"
 "$MPL_BIN" cleanup --stale | sed 's/^/#   /'
-mpl_check "cleanup --stale removed it" mpl_no_run_netns
-pkill -KILL -x iperf3 2>/dev/null || true
+mpl_check "cleanup --stale removed it" mpl_no_lab_netns "$lab"
+mpl_check "no run namespace left" mpl_no_run_netns
+mpl_check "no process the killed run had started is left running" \
+	mpl_wait_until 5 mpl_procs_gone "$MPL_TMP/procs"
+mpl_procs_gone "$MPL_TMP/procs" || mpl_log "still running: $(mpl_procs_left "$MPL_TMP/procs")"
 mpl_finish

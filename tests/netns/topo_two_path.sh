@@ -1,7 +1,7 @@
 #!/bin/bash
 # topo_two_path: topologies/two-path.json comes up as the file says,
 # checked through ip/tc with the expected values read from the file by jq;
-# it carries an MPTCP transfer (mptcp_xfer, 4 MiB) that ends with one
+# it carries an MPTCP transfer (`mptcp-lab xfer`, 4 MiB) that ends with one
 # subflow per path; and it goes down without a trace (no namespace, no
 # registry entry, root namespace as before).
 # shellcheck source=lib.sh

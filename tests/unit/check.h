@@ -5,17 +5,24 @@
  * Three families, one per output style the tests print:
  *  - named cases, "ok   <name>" / "FAIL <name>: <why>": check(), checkf(),
  *    check_pass(), check_failf();
- *  - TAP-like numbered lines, "ok <n> - <msg>": CHECK(), fatal;
+ *  - TAP-like numbered lines, "ok <n> - <msg>": CHECK(), fatal; REQUIRE(),
+ *    fatal and silent unless it fails;
  *  - quiet soft checks that only count failures: EXPECT(), for tests that
  *    want every broken case in one run (main() ends with check_expect_done()).
  * Every fatal check exits 1 (never abort), so atexit() handlers still run:
  * the scratch directory below is removed that way, and test_mib removes its
  * live namespace that way.
  *
- * Plus a scratch directory under /tmp removed at exit, check_must() for
- * set-up calls that are not themselves under test, and what the input
- * parsers' tests (topology, scenario) share: broken documents derived
- * from a valid one, and the diag_list a failed load leaves.
+ * Honest skips: check_skip() ends a test that cannot run here with 77
+ * (CTest's SKIP_RETURN_CODE), check_skip_part() notes a part that cannot
+ * and check_done() then returns 77; with MPL_STRICT=1 (scripts/
+ * run-tests.sh --strict) both are failures that name what is missing.
+ *
+ * Plus a scratch directory under /tmp removed at exit (kept with
+ * MPL_TEST_KEEP=1), check_must() for set-up calls that are not themselves
+ * under test, and what the input parsers' tests (topology, scenario)
+ * share: broken documents derived from a valid one, and the diag_list a
+ * failed load leaves.
  *
  * Not here: anything specific to one module under test.
  */
@@ -91,34 +98,74 @@ static inline void __attribute__((format(printf, 2, 3))) checkf(int ok, const ch
 	check_count++;
 }
 
-/* Fatal, numbered: "ok <n> - <msg>", or "FAIL file:line: cond: msg" on
- * stderr and exit 1. stdout is flushed so the two streams interleave. */
-#define CHECK(cond, ...)                                                       \
+/* "FAIL file:line: cond: msg" on stderr, stdout flushed first so the two
+ * streams interleave. */
+static inline void check_vreport_at(const char *file, int line, const char *cond,
+				    const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "FAIL %s:%d: %s: ", file, line, cond);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+/* CHECK() and REQUIRE(): count; on failure report and exit 1; else print
+ * "ok <n> - <msg>" unless quiet. */
+static inline void __attribute__((format(printf, 6, 7)))
+check_at(bool ok, bool quiet, const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	check_count++;
+	va_start(ap, fmt);
+	if (!ok) {
+		check_vreport_at(file, line, cond, fmt, ap);
+		exit(1);
+	}
+	if (!quiet) {
+		printf("ok %u - ", check_count);
+		vprintf(fmt, ap);
+		putchar('\n');
+		fflush(stdout);
+	}
+	va_end(ap);
+}
+
+/* EXPECT(): on failure report and count, and go on. */
+static inline void __attribute__((format(printf, 5, 6)))
+check_expect_at(bool ok, const char *file, int line, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok)
+		return;
+	va_start(ap, fmt);
+	check_vreport_at(file, line, cond, fmt, ap);
+	va_end(ap);
+	check_failures++;
+}
+
+/* The condition is evaluated before the message's arguments, which may
+ * read what it computed; text is the condition as written. */
+#define CHECK_AT_(cond, text, quiet, ...)                                      \
 	do {                                                                   \
-		check_count++;                                                 \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
-				#cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			exit(1);                                               \
-		}                                                              \
-		printf("ok %u - ", check_count);                               \
-		printf(__VA_ARGS__);                                           \
-		putchar('\n');                                                 \
-		fflush(stdout);                                                \
+		bool check_ok_ = (cond);                                       \
+		check_at(check_ok_, quiet, __FILE__, __LINE__, text, __VA_ARGS__); \
 	} while (0)
+
+/* Fatal, numbered: "ok <n> - <msg>", or "FAIL file:line: cond: msg" on
+ * stderr and exit 1. */
+#define CHECK(cond, ...) CHECK_AT_(cond, #cond, false, __VA_ARGS__)
+
+/* Fatal and quiet: counted, and only a failure prints, so msg says what
+ * went wrong ("'%s' has no PNG signature"). */
+#define REQUIRE(cond, ...) CHECK_AT_(cond, #cond, true, __VA_ARGS__)
 
 /* Soft: print "FAIL file:line: cond: msg" on stderr, count, go on. */
 #define EXPECT(cond, ...)                                                      \
 	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
-				#cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			check_failures++;                                      \
-		}                                                              \
+		bool check_ok_ = (cond);                                       \
+		check_expect_at(check_ok_, __FILE__, __LINE__, #cond, __VA_ARGS__); \
 	} while (0)
 
 /* End of an EXPECT() test: main()'s exit code, after the summary line. */
@@ -130,6 +177,75 @@ static inline int check_expect_done(const char *ok_line)
 	}
 	printf("%s\n", ok_line);
 	return 0;
+}
+
+/* ---- skips ------------------------------------------------------------------ */
+
+/* Parts of the test that could not run here (check_skip_part()). */
+static unsigned check_skipped_parts __attribute__((unused));
+
+/* MPL_STRICT=1 (scripts/run-tests.sh --strict): a skip is a failure, so CI
+ * that expects every feature does not pass on a machine that lacks one. */
+static inline bool check_strict(void)
+{
+	const char *s = getenv("MPL_STRICT");
+
+	return s && !strcmp(s, "1");
+}
+
+static inline void check_vskip(const char *what, const char *fmt, va_list ap)
+{
+	printf("%s%s: ", check_strict() ? "FAIL (strict mode, would skip) " : "SKIP ", what);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* The rest of the test cannot run here: exit 77 (CTest's SKIP_RETURN_CODE)
+ * with the reason, or 1 in strict mode. A failed EXPECT() still fails. */
+static inline void __attribute__((format(printf, 1, 2), noreturn)) check_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	check_vskip("the rest", fmt, ap);
+	va_end(ap);
+	exit(check_failures || check_strict() ? 1 : 77);
+}
+
+/* One part of the test cannot run here: say why and go on with the
+ * others; check_done() then ends the test as skipped. In strict mode the
+ * test fails here. */
+static inline void __attribute__((format(printf, 1, 2))) check_skip_part(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	check_vskip("a part", fmt, ap);
+	va_end(ap);
+	if (check_strict())
+		exit(1);
+	check_skipped_parts++;
+}
+
+/* main()'s return: 1 if an EXPECT() failed, 77 if a part was skipped, else
+ * 0, after a line with the counts. */
+static inline int check_done(void)
+{
+	printf("# %u checks passed, %u failed, %u part(s) skipped\n", check_count, check_failures,
+	       check_skipped_parts);
+	if (check_failures)
+		return 1;
+	return check_skipped_parts ? 77 : 0;
+}
+
+/* Where the suite keeps real kernels: $MPL_KERNEL_DIR, else the cache
+ * that scripts/run-tests.sh and tests/vm/vm_netem.sh fetch into. */
+static inline const char *check_kernel_dir(void)
+{
+	const char *k = getenv("MPL_KERNEL_DIR");
+
+	return k && k[0] ? k : "/var/tmp/mptcp-lab-kernels";
 }
 
 /* A set-up step that must work: exit 1 with the diag (or errno) if not. */
@@ -156,7 +272,11 @@ static inline int check_tmpdir_rm_entry(const char *path, const struct stat *st,
 
 static inline void check_tmpdir_remove(void)
 {
-	if (check_tmpdir_path)
+	if (!check_tmpdir_path)
+		return;
+	if (getenv("MPL_TEST_KEEP"))
+		printf("# MPL_TEST_KEEP: %s is kept\n", check_tmpdir_path);
+	else
 		nftw(check_tmpdir_path, check_tmpdir_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 

@@ -581,7 +581,10 @@ int main(void)
 		why = xml_check(text);
 		CHECK(!why, "(f) JUnit is well-formed XML (%s)", why ? why : "checked here");
 		lint = xmllint_ok(path);
-		CHECK(lint != 0, "(f) xmllint %s", lint < 0 ? "not installed: skipped" : "accepts it");
+		if (lint < 0)
+			check_skip_part("(f) xmllint is not installed (Debian package libxml2-utils)");
+		else
+			CHECK(lint == 1, "(f) xmllint accepts it");
 		CHECK(count(text, "<testcase ") == 3 && count(text, "<failure ") == 1 &&
 			      count(text, "<skipped ") == 1,
 		      "(f) JUnit: 3 test cases, 1 failure, 1 skipped");
@@ -689,6 +692,5 @@ int main(void)
 	}
 
 	results_close(db);
-	printf("# %u checks passed\n", check_count);
-	return 0;
+	return check_done();
 }

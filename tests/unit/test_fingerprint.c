@@ -1,5 +1,5 @@
 /*
- * test_fingerprint: runner/fingerprint.c.
+ * test_fingerprint: runner/measure/fingerprint.c.
  *
  * On this host: every field of the host and kernel fingerprint is filled
  * and sane (cores >= 1 and equal to sysconf, release equal to uname, the

@@ -1,5 +1,5 @@
 /*
- * test_initramfs: runner/initramfs.c.
+ * test_initramfs: runner/vm/initramfs.c.
  *
  * Module resolution on a fixture lib/modules/<release> made here (a
  * modules.dep in depmod's format, a modules.builtin, fake .ko files):
@@ -11,8 +11,9 @@
  * reading of the format: magic, 13 hex fields, 4-byte alignment of name
  * and data, the trailer) and checked entry by entry: names, modes, device
  * numbers, sizes, bytes, the order file. A failed write leaves neither the
- * destination nor a temporary file. With $MPL_KERNEL_DIR, the modules of
- * each kernel there are resolved too (real depmod output).
+ * destination nor a temporary file. The modules of each kernel fetched
+ * into $MPL_KERNEL_DIR (check_kernel_dir()) are resolved too (real depmod
+ * output); without one, that part is skipped.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -351,17 +352,14 @@ static void archive(void)
 /* Real depmod output, when a kernel tree is given. */
 static void real_kernels(void)
 {
-	const char *kdir = getenv("MPL_KERNEL_DIR");
+	const char *kdir = check_kernel_dir();
 	char pattern[4096];
 	glob_t g;
 
-	if (!kdir || !kdir[0]) {
-		printf("skip real kernels: $MPL_KERNEL_DIR not set\n");
-		return;
-	}
 	snprintf(pattern, sizeof(pattern), "%s/*/lib/modules/*", kdir);
 	if (glob(pattern, GLOB_ONLYDIR, NULL, &g)) {
-		printf("skip real kernels: none under '%s'\n", kdir);
+		check_skip_part("real kernels: none under '%s' (mptcp-lab kernel fetch --dir %s, "
+				"or set MPL_KERNEL_DIR)", kdir, kdir);
 		return;
 	}
 	for (size_t i = 0; i < g.gl_pathc; i++) {
@@ -386,6 +384,5 @@ int main(void)
 	resolve();
 	archive();
 	real_kernels();
-	printf("%u checks passed\n", check_count);
-	return 0;
+	return check_done();
 }

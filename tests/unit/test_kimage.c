@@ -1,12 +1,13 @@
 /*
- * test_kimage: runner/kimage.c on synthetic x86 setup headers (a valid
+ * test_kimage: runner/vm/kimage.c on synthetic x86 setup headers (a valid
  * one, then each field broken in turn: no "HdrS", a buffer shorter than
  * the header, an old boot protocol, a zero or out-of-setup version
  * pointer, an unterminated or non-text string, a release longer than the
  * caller's buffer), the file API on the same bytes and on a missing file,
  * and every real image found as /boot/vmlinuz-<release> or under
- * $MPL_KERNEL_DIR/<release>/boot/ (named by Debian after their release,
- * an independent witness), skipped when there is none.
+ * $MPL_KERNEL_DIR/<release>/boot/ (check_kernel_dir(); named by Debian
+ * after their release, an independent witness), skipped when there is
+ * none.
  */
 #include <errno.h>
 #include <glob.h>
@@ -163,20 +164,17 @@ static unsigned real_images(const char *pattern)
 
 int main(void)
 {
-	const char *kdir = getenv("MPL_KERNEL_DIR");
+	const char *kdir = check_kernel_dir();
+	char pattern[4096];
 	unsigned n;
 
 	synthetic();
 	files();
 	n = real_images("/boot/vmlinuz-*");
-	if (kdir && kdir[0]) {
-		char pattern[4096];
-
-		snprintf(pattern, sizeof(pattern), "%s/*/boot/vmlinuz-*", kdir);
-		n += real_images(pattern);
-	}
+	snprintf(pattern, sizeof(pattern), "%s/*/boot/vmlinuz-*", kdir);
+	n += real_images(pattern);
 	if (!n)
-		printf("skip real images: none in /boot or $MPL_KERNEL_DIR\n");
-	printf("%u checks passed\n", check_count);
-	return 0;
+		check_skip_part("real images: none in /boot or '%s' (mptcp-lab kernel fetch --dir %s, "
+				"or set MPL_KERNEL_DIR)", kdir, kdir);
+	return check_done();
 }

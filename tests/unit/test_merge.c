@@ -18,7 +18,6 @@
  * Each check prints a line; the first failure exits 1.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -32,46 +31,9 @@
 #include "push.h"
 #include "results.h"
 #include "selector.h"
+#include "check.h"
 
 static char tmpdir[] = "/tmp/mpl-test-merge-XXXXXX";
-static int checks;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void remove_tmpdir(void)
-{
-	if (tmpdir[sizeof(tmpdir) - 2] != 'X')
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		checks++;                                                      \
-		if (!(cond)) {                                                 \
-			printf("not ok %d - ", checks);                        \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-			exit(1);                                               \
-		}                                                              \
-		printf("ok %d - ", checks);                                    \
-		printf(__VA_ARGS__);                                           \
-		printf("\n");                                                  \
-	} while (0)
-
-static void must(int ret, const char *what, const struct diag *d)
-{
-	if (ret < 0) {
-		printf("not ok - %s: %s\n", what, d ? diag_str(d) : strerror(-ret));
-		exit(1);
-	}
-}
-
 static uint64_t clock_us = 1767225600ULL * 1000000;
 
 /* One complete run of box `host`; uuid NULL: a fresh one. */
@@ -83,32 +45,32 @@ static void add_run(struct results *db, const char *host, double goodput, const 
 	struct results_run run;
 	struct diag d = DIAG_INIT;
 
-	must(results_run_init(&run), "results_run_init", NULL);
+	check_must(results_run_init(&run), "results_run_init", NULL);
 	if (uuid)
 		snprintf(run.uuid, sizeof(run.uuid), "%s", uuid);
-	must(results_run_set_str(&run.scenario, "fleet"), "set scenario", NULL);
-	must(results_run_set_str(&run.variant_key, "cc=cubic"), "set variant", NULL);
-	must(results_run_set_str(&run.variant_json, "{\"cc\":\"cubic\"}"), "set variant", NULL);
-	must(results_run_set_str(&run.host.hostname, host), "set host", NULL);
-	must(results_run_set_str(&run.host.cpu_model, "cpu"), "set cpu", NULL);
+	check_must(results_run_set_str(&run.scenario, "fleet"), "set scenario", NULL);
+	check_must(results_run_set_str(&run.variant_key, "cc=cubic"), "set variant", NULL);
+	check_must(results_run_set_str(&run.variant_json, "{\"cc\":\"cubic\"}"), "set variant", NULL);
+	check_must(results_run_set_str(&run.host.hostname, host), "set host", NULL);
+	check_must(results_run_set_str(&run.host.cpu_model, "cpu"), "set cpu", NULL);
 	run.host.cores = 2;
-	must(results_run_set_str(&run.kernel.release, "6.18.0"), "set kernel", NULL);
-	must(results_run_set_str(&run.kernel.version, "#1 SMP"), "set kernel", NULL);
-	must(results_run_set_str(&run.kernel.boot_mode, "bare-metal"), "set kernel", NULL);
+	check_must(results_run_set_str(&run.kernel.release, "6.18.0"), "set kernel", NULL);
+	check_must(results_run_set_str(&run.kernel.version, "#1 SMP"), "set kernel", NULL);
+	check_must(results_run_set_str(&run.kernel.boot_mode, "bare-metal"), "set kernel", NULL);
 	run.repetition = 1;
 	run.started_at_us = clock_us;
 	run.finished_at_us = clock_us + 3000000;
 	clock_us += 4000000;
 	run.status = RESULTS_OK;
 	run.load1 = -1;
-	must(results_run_add_tag(&run, "box", host), "add tag", NULL);
-	must(results_run_add_metric(&run, "goodput_bps", goodput), "add metric", NULL);
-	must(results_run_add_metric(&run, "efficiency", NAN), "add metric", NULL);
-	must(results_run_add_interval(&run, &iv), "add interval", NULL);
-	must(results_run_add_mib(&run, "client", "MPJoinAckRx", 2), "add mib", NULL);
-	must(results_run_add_subflow(&run, &sf), "add subflow", NULL);
-	must(results_run_add_noise(&run, "cpu_freq_mhz", "2400"), "add noise", NULL);
-	must(results_run_store(db, &run, &d), "store run", &d);
+	check_must(results_run_add_tag(&run, "box", host), "add tag", NULL);
+	check_must(results_run_add_metric(&run, "goodput_bps", goodput), "add metric", NULL);
+	check_must(results_run_add_metric(&run, "efficiency", NAN), "add metric", NULL);
+	check_must(results_run_add_interval(&run, &iv), "add interval", NULL);
+	check_must(results_run_add_mib(&run, "client", "MPJoinAckRx", 2), "add mib", NULL);
+	check_must(results_run_add_subflow(&run, &sf), "add subflow", NULL);
+	check_must(results_run_add_noise(&run, "cpu_freq_mhz", "2400"), "add noise", NULL);
+	check_must(results_run_store(db, &run, &d), "store run", &d);
 	results_run_release(&run);
 }
 
@@ -118,7 +80,7 @@ static struct results *open_db(const char *name, char *path, size_t size)
 	struct diag d = DIAG_INIT;
 
 	snprintf(path, size, "%s/%s", tmpdir, name);
-	must(results_open(path, &db, &d), "results_open", &d);
+	check_must(results_open(path, &db, &d), "results_open", &d);
 	return db;
 }
 
@@ -195,11 +157,7 @@ int main(void)
 	char shared_uuid[37];
 	int ret;
 
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	atexit(remove_tmpdir);
+	check_tmpdir_make(tmpdir);
 
 	/* (a) two boxes, one uuid in both */
 	a = open_db("a.db", a_path, sizeof(a_path));
@@ -214,10 +172,10 @@ int main(void)
 		sqlite3 *s;
 		sqlite3_stmt *st;
 
-		must(sqlite3_open(a_path, &s) == SQLITE_OK ? 0 : -EIO, "sqlite3_open", NULL);
-		must(sqlite3_prepare_v2(s, sql, -1, &st, NULL) == SQLITE_OK ? 0 : -EIO, "prepare",
+		check_must(sqlite3_open(a_path, &s) == SQLITE_OK ? 0 : -EIO, "sqlite3_open", NULL);
+		check_must(sqlite3_prepare_v2(s, sql, -1, &st, NULL) == SQLITE_OK ? 0 : -EIO, "prepare",
 		     NULL);
-		must(sqlite3_step(st) == SQLITE_ROW ? 0 : -EIO, "step", NULL);
+		check_must(sqlite3_step(st) == SQLITE_ROW ? 0 : -EIO, "step", NULL);
 		snprintf(shared_uuid, sizeof(shared_uuid), "%s", sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 		sqlite3_close(s);
@@ -227,10 +185,10 @@ int main(void)
 	results_close(b);
 
 	t = open_db("t.db", t_path, sizeof(t_path));
-	must(results_merge(t, a_path, &n, &d), "merge a", &d);
+	check_must(results_merge(t, a_path, &n, &d), "merge a", &d);
 	CHECK(n.imported == 6 && n.present == 0, "(a) a: 6 imported, 0 present (%zu, %zu)",
 	      n.imported, n.present);
-	must(results_merge(t, b_path, &n, &d), "merge b", &d);
+	check_must(results_merge(t, b_path, &n, &d), "merge b", &d);
 	CHECK(n.imported == 6 && n.present == 1,
 	      "(a) b: 6 imported, the shared uuid present (%zu, %zu)", n.imported, n.present);
 	CHECK(sql_int(t_path, "SELECT count(*) FROM runs") == 12, "(a) 12 runs in the target");
@@ -243,7 +201,7 @@ int main(void)
 		struct results_filter f = { .uuids = uuids, .n_uuids = 1 };
 		struct loaded l = { 0 };
 
-		must(results_query(t, &f, load_one, &l, &d), "query", &d);
+		check_must(results_query(t, &f, load_one, &l, &d), "query", &d);
 		CHECK(l.n == 1 && !strcmp(l.host, "box-a"), "(a) the shared run kept host 'box-a' (%s)",
 		      l.host);
 		CHECK(l.n_metrics == 2 && l.nan_kept && l.n_tags == 1 && l.n_intervals == 1 &&
@@ -257,14 +215,14 @@ int main(void)
 		struct results_filter f = { .host = "box-b" };
 		struct loaded l = { 0 };
 
-		must(results_query(t, &f, load_one, &l, &d), "query", &d);
+		check_must(results_query(t, &f, load_one, &l, &d), "query", &d);
 		CHECK(l.n == 6 && l.n_subflows == 1, "(a) box-b's 6 runs, children loaded");
 	}
 
 	/* (b) again: nothing new */
-	must(results_merge(t, a_path, &n, &d), "merge a again", &d);
+	check_must(results_merge(t, a_path, &n, &d), "merge a again", &d);
 	CHECK(n.imported == 0 && n.present == 6, "(b) a again: 0 imported, 6 present");
-	must(results_merge(t, b_path, &n, &d), "merge b again", &d);
+	check_must(results_merge(t, b_path, &n, &d), "merge b again", &d);
 	CHECK(n.imported == 0 && n.present == 7, "(b) b again: 0 imported, 7 present");
 	CHECK(sql_int(t_path, "SELECT count(*) FROM runs") == 12 &&
 		      sql_int(t_path, "SELECT count(*) FROM metrics") == 24 &&
@@ -280,7 +238,7 @@ int main(void)
 
 		select_host(&base, "host:box-a");
 		select_host(&cand, "host:box-b");
-		must(report_compare(t, &base.filter, &cand.filter, &o, &r, &d), "report_compare", &d);
+		check_must(report_compare(t, &base.filter, &cand.filter, &o, &r, &d), "report_compare", &d);
 		CHECK(r.n == 1 && r.series[0].n_base == 6 && r.series[0].n_cand == 6,
 		      "(c) compare by host: 6 runs a side (%zu, %zu)", r.n ? r.series[0].n_base : 0,
 		      r.n ? r.series[0].n_cand : 0);
@@ -298,7 +256,7 @@ int main(void)
 	add_run(old, "box-old", 90e6, NULL);
 	add_run(old, "box-old", 90e6, NULL);
 	results_close(old);
-	must(sql_exec(old_path, "DROP TABLE push_outbox; DROP TABLE changepoints; DROP TABLE noise; "
+	check_must(sql_exec(old_path, "DROP TABLE push_outbox; DROP TABLE changepoints; DROP TABLE noise; "
 				"PRAGMA user_version = 1"),
 	     "make an old database", NULL);
 	t = open_db("t.db", t_path, sizeof(t_path));
@@ -308,7 +266,7 @@ int main(void)
 	CHECK(sql_int(old_path, "PRAGMA user_version") == 1, "(d) and is not migrated");
 
 	snprintf(new_path, sizeof(new_path), "%s/new.db", tmpdir);
-	must(sql_exec(new_path, "CREATE TABLE runs (id); CREATE TABLE hosts (id); "
+	check_must(sql_exec(new_path, "CREATE TABLE runs (id); CREATE TABLE hosts (id); "
 				"CREATE TABLE kernels (id); PRAGMA user_version = 99"),
 	     "make a new database", NULL);
 	diag_clear(&d);
@@ -352,28 +310,28 @@ int main(void)
 		struct results_run run;
 		size_t lines = 0;
 
-		must(results_run_init(&run), "results_run_init", NULL);
-		must(results_run_set_str(&run.scenario, "two path"), "set", NULL);
-		must(results_run_set_str(&run.variant_key, "host=x,rate-limit=10 mbit"), "set", NULL);
-		must(results_run_set_str(&run.host.hostname, "box,a b=1"), "set", NULL);
-		must(results_run_set_str(&run.kernel.release, "6.18.0"), "set", NULL);
+		check_must(results_run_init(&run), "results_run_init", NULL);
+		check_must(results_run_set_str(&run.scenario, "two path"), "set", NULL);
+		check_must(results_run_set_str(&run.variant_key, "host=x,rate-limit=10 mbit"), "set", NULL);
+		check_must(results_run_set_str(&run.host.hostname, "box,a b=1"), "set", NULL);
+		check_must(results_run_set_str(&run.kernel.release, "6.18.0"), "set", NULL);
 		run.started_at_us = 1767225600ULL * 1000000;
 		run.status = RESULTS_OK;
-		must(results_run_add_metric(&run, "efficiency", 0.983), "add", NULL);
-		must(results_run_add_metric(&run, "goodput_bps", 75e6), "add", NULL);
-		must(results_run_add_metric(&run, "lost", NAN), "add", NULL);
-		must(push_format_run(&body, &run, &lines), "push_format_run", NULL);
+		check_must(results_run_add_metric(&run, "efficiency", 0.983), "add", NULL);
+		check_must(results_run_add_metric(&run, "goodput_bps", 75e6), "add", NULL);
+		check_must(results_run_add_metric(&run, "lost", NAN), "add", NULL);
+		check_must(push_format_run(&body, &run, &lines), "push_format_run", NULL);
 		CHECK(lines == 1 && body.data && !strcmp(body.data, want), "(e) the line: %s",
 		      body.data ? body.data : "(none)");
 		results_run_release(&run);
-		must(results_run_init(&run), "results_run_init", NULL);
-		must(results_run_set_str(&run.scenario, "s"), "set", NULL);
+		check_must(results_run_init(&run), "results_run_init", NULL);
+		check_must(results_run_set_str(&run.scenario, "s"), "set", NULL);
 		run.status = RESULTS_FAILED;
-		must(push_format_run(&body, &run, &lines), "push_format_run", NULL);
+		check_must(push_format_run(&body, &run, &lines), "push_format_run", NULL);
 		CHECK(lines == 1 && !strcmp(body.data, want), "(e) a run without metrics has no line");
 		results_run_release(&run);
 		push_buf_release(&body);
 	}
-	printf("1..%d\n", checks);
+	printf("1..%u\n", check_count);
 	return 0;
 }

@@ -57,6 +57,20 @@ static void put_v6(struct nl_msg *m, int attr, const char *ip)
 	nla_put(m, attr, 16, &a);
 }
 
+/* An event of type between two IPv6 addresses, with ports (host order). */
+static struct nl_msg *event_v6(int type, const char *saddr, uint16_t sport, const char *daddr,
+			       uint16_t dport)
+{
+	struct nl_msg *m = event(type);
+
+	nla_put_u16(m, MPTCP_ATTR_FAMILY, AF_INET6);
+	put_v6(m, MPTCP_ATTR_SADDR6, saddr);
+	put_v6(m, MPTCP_ATTR_DADDR6, daddr);
+	nla_put_u16(m, MPTCP_ATTR_SPORT, htons(sport));
+	nla_put_u16(m, MPTCP_ATTR_DPORT, htons(dport));
+	return m;
+}
+
 static int parse(struct nl_msg *m, struct telemetry_pm_event *ev)
 {
 	struct nlmsghdr *h = nlmsg_hdr(m);
@@ -95,23 +109,13 @@ int main(void)
 			     TELEM_PM_BACKUP),
 	      "present says what came (%#x), not error", ev.present);
 
-	m = event(MPTCP_EVENT_ESTABLISHED);
+	m = event_v6(MPTCP_EVENT_ESTABLISHED, "fd00:1:1::1", 1234, "fd00:1:2::2", 5201);
 	nla_put_u32(m, MPTCP_ATTR_TOKEN, 7);
-	nla_put_u16(m, MPTCP_ATTR_FAMILY, AF_INET6);
-	put_v6(m, MPTCP_ATTR_SADDR6, "fd00:1:1::1");
-	put_v6(m, MPTCP_ATTR_DADDR6, "fd00:1:2::2");
-	nla_put_u16(m, MPTCP_ATTR_SPORT, htons(1234));
-	nla_put_u16(m, MPTCP_ATTR_DPORT, htons(5201));
 	CHECK(parse(m, &ev) == 0 && !strcmp(ev.local, "[fd00:1:1::1]:1234") &&
 		      !strcmp(ev.remote, "[fd00:1:2::2]:5201") && ev.family == AF_INET6,
 	      "IPv6: %s -> %s", ev.local, ev.remote);
 
-	m = event(MPTCP_EVENT_CREATED);
-	nla_put_u16(m, MPTCP_ATTR_FAMILY, AF_INET6);
-	put_v6(m, MPTCP_ATTR_SADDR6, "::ffff:10.1.2.2");
-	put_v6(m, MPTCP_ATTR_DADDR6, "::ffff:10.1.1.1");
-	nla_put_u16(m, MPTCP_ATTR_SPORT, htons(5201));
-	nla_put_u16(m, MPTCP_ATTR_DPORT, htons(40000));
+	m = event_v6(MPTCP_EVENT_CREATED, "::ffff:10.1.2.2", 5201, "::ffff:10.1.1.1", 40000);
 	CHECK(parse(m, &ev) == 0 && !strcmp(ev.local, "10.1.2.2:5201") &&
 		      !strcmp(ev.remote, "10.1.1.1:40000") && ev.family == AF_INET,
 	      "an IPv4 peer of a dual-stack socket is shown as IPv4: %s -> %s", ev.local,

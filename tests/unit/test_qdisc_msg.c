@@ -138,73 +138,86 @@ static void req_free(struct req *r)
 	r->msg = NULL;
 }
 
+/* lab_qdisc_build() of kind as the root qdisc (handle 1:) for sh, derived
+ * for an mtu of 1500 into p. */
+static int build_root(const char *kind, const struct lab_shaping *sh, struct lab_shape_params *p,
+		      struct nl_msg **msg, struct diag *d)
+{
+	lab_shape_derive(sh, 1500, p);
+	return lab_qdisc_build(kind, IFINDEX, 0x00010000, TC_H_ROOT, p, msg, d);
+}
+
+/* The reference shaping: 50 Mbit/s, 20 ms delay, 2 ms jitter, 1.5 % loss,
+ * 10 % reorder. */
+#define SHAPING_50M                                                            \
+	{ .rate_bps = 50000000, .delay_us = 20000, .jitter_us = 2000, .loss_pct = 1.5,   \
+	  .reorder_pct = 10 }
+
 static struct lab_shaping shaping_50m(void)
 {
-	struct lab_shaping sh;
-
-	memset(&sh, 0, sizeof(sh));
-	sh.rate_bps = 50000000;
-	sh.delay_us = 20000;
-	sh.jitter_us = 2000;
-	sh.loss_pct = 1.5;
-	sh.reorder_pct = 10;
-	return sh;
+	return (struct lab_shaping)SHAPING_50M;
 }
 
 static void test_derive(void)
 {
+	/* Each want worked out by hand from the rules in lab/qdisc.c: burst =
+	 * rate x 4 ms, at least 2 frames of mtu + 14; queue = rate x RTT
+	 * (2 x delay, at least 20 ms) + burst; netem limit = 2 x rate (10
+	 * Gbit/s when unshaped) x (delay + jitter) / (8 x mtu) + 100, at
+	 * least 1000. */
+	static const struct {
+		const char *name;
+		struct lab_shaping sh;
+		uint32_t mtu;
+		uint64_t mtu_want, burst, queue, netem_limit;
+	} cases[] = {
+		/* 6 250 000 B/s x 4 ms = 25 000 (> 2 x 1514); x 40 ms =
+		 * 250 000, + 25 000; 2 x 50e6 x 22 ms / 12 000 = 183 + 100 */
+		{ "50M", SHAPING_50M, 1500, 1500, 25000, 275000, 1000 },
+		/* mtu 0: 1500; 125 000 B/s x 4 ms = 500 < 2 x 1514 = 3 028;
+		 * no delay: x 20 ms = 2 500, + 3 028; no delay: 100 */
+		{ "1M, mtu 0", { .rate_bps = 1000000 }, 0, 1500, 3028, 5528, 1000 },
+		/* 125e6 B/s x 4 ms = 500 000; x 100 ms = 12.5e6, + 500 000;
+		 * 2 x 1e9 x 50 ms / 12 000 = 8 333 + 100 */
+		{ "1G 50ms", { .rate_bps = 1000000000, .delay_us = 50000 }, 1500, 1500, 500000,
+		  13000000, 8433 },
+		/* no rate, no tbf: 0, 0; 2 x 1e10 x 10 ms / 12 000 = 16 666
+		 * + 100 */
+		{ "netem only 10ms", { .delay_us = 10000 }, 1500, 1500, 0, 0, 16766 },
+		/* 5e9 B/s x 4 ms = 20e6 (64-bit rate); the given queue_bytes
+		 * and limit_pkts are kept */
+		{ "40G, given queue and limit",
+		  { .rate_bps = 40000000000ULL, .queue_bytes = 123456, .limit_pkts = 4321,
+		    .delay_us = 1 },
+		  9000, 9000, 20000000, 123456, 4321 },
+	};
 	struct lab_shape_params p;
-	struct lab_shaping sh = shaping_50m();
+	struct lab_shaping sh;
+	char what[96];
 
 	printf("# lab_shape_derive\n");
-	lab_shape_derive(&sh, 1500, &p);
-	U64("50M: rate_bps", p.rate_bps, 50000000);
-	U64("50M: mtu", p.mtu, 1500);
-	/* 6 250 000 B/s x 4 ms = 25 000 B (> 2 frames of 1514 B) */
-	U64("50M: burst_bytes = rate x 4 ms", p.burst_bytes, 25000);
-	/* 6 250 000 B/s x RTT 40 ms = 250 000, + burst 25 000 */
-	U64("50M: queue_bytes = rate x 2 x delay + burst", p.queue_bytes, 275000);
-	/* 2 x 50e6 x 22 ms / (8 x 1500) = 183 + 100 = 283 < 1000 */
-	U64("50M: netem_limit = max(1000, ...)", p.netem_limit, 1000);
-	TRUE("50M: params keep the shaping", p.sh.loss_pct == 1.5 && p.sh.delay_us == 20000);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct lab_shaping *in = &cases[i].sh;
 
-	memset(&sh, 0, sizeof(sh));
-	sh.rate_bps = 1000000;
-	lab_shape_derive(&sh, 0, &p);
-	U64("1M, mtu 0: mtu defaults to 1500", p.mtu, 1500);
-	/* 125 000 B/s x 4 ms = 500 < 2 x (1500 + 14) */
-	U64("1M: burst_bytes = 2 frames", p.burst_bytes, 3028);
-	/* no delay: 20 ms floor: 125 000 x 0.02 = 2 500, + 3 028 */
-	U64("1M: queue_bytes = rate x 20 ms + burst", p.queue_bytes, 5528);
-
-	memset(&sh, 0, sizeof(sh));
-	sh.rate_bps = 1000000000;
-	sh.delay_us = 50000;
-	lab_shape_derive(&sh, 1500, &p);
-	/* 2 x 1e9 x 50 ms / (8 x 1500) = 8 333 + 100 */
-	U64("1G 50ms: netem_limit = 2 x BDP packets + 100", p.netem_limit, 8433);
-	/* 125e6 x 100 ms = 12.5e6, + burst 500 000 */
-	U64("1G 50ms: burst_bytes", p.burst_bytes, 500000);
-	U64("1G 50ms: queue_bytes", p.queue_bytes, 13000000);
-
-	memset(&sh, 0, sizeof(sh));
-	sh.delay_us = 10000;
-	lab_shape_derive(&sh, 1500, &p);
-	U64("netem only: burst_bytes", p.burst_bytes, 0);
-	U64("netem only: queue_bytes", p.queue_bytes, 0);
-	/* sized for 10 Gbit/s: 2 x 1e10 x 10 ms / 12 000 = 16 666 + 100 */
-	U64("netem only 10ms: netem_limit", p.netem_limit, 16766);
-
-	memset(&sh, 0, sizeof(sh));
-	sh.rate_bps = 40000000000ULL;
-	sh.queue_bytes = 123456;
-	sh.limit_pkts = 4321;
-	sh.delay_us = 1;
-	lab_shape_derive(&sh, 9000, &p);
-	U64("given queue_bytes is kept", p.queue_bytes, 123456);
-	U64("given limit_pkts is kept", p.netem_limit, 4321);
-	/* 5e9 B/s x 4 ms */
-	U64("40G: burst_bytes", p.burst_bytes, 20000000);
+		lab_shape_derive(in, cases[i].mtu, &p);
+		snprintf(what, sizeof(what), "%s: rate_bps", cases[i].name);
+		U64(what, p.rate_bps, in->rate_bps);
+		snprintf(what, sizeof(what), "%s: mtu", cases[i].name);
+		U64(what, p.mtu, cases[i].mtu_want);
+		snprintf(what, sizeof(what), "%s: burst_bytes", cases[i].name);
+		U64(what, p.burst_bytes, cases[i].burst);
+		snprintf(what, sizeof(what), "%s: queue_bytes", cases[i].name);
+		U64(what, p.queue_bytes, cases[i].queue);
+		snprintf(what, sizeof(what), "%s: netem_limit", cases[i].name);
+		U64(what, p.netem_limit, cases[i].netem_limit);
+		snprintf(what, sizeof(what), "%s: params keep the shaping", cases[i].name);
+		TRUE(what, p.sh.rate_bps == in->rate_bps && p.sh.delay_us == in->delay_us &&
+				   p.sh.jitter_us == in->jitter_us && p.sh.loss_pct == in->loss_pct &&
+				   p.sh.reorder_pct == in->reorder_pct &&
+				   p.sh.limit_pkts == in->limit_pkts &&
+				   p.sh.queue_bytes == in->queue_bytes &&
+				   p.sh.rate_qdisc == in->rate_qdisc);
+	}
 
 	memset(&sh, 0, sizeof(sh));
 	sh.rate_bps = 10000000;
@@ -333,12 +346,8 @@ static void test_netem(void)
 	req_free(&r);
 
 	printf("# netem without jitter or reorder, 0.01 %% loss\n");
-	memset(&sh, 0, sizeof(sh));
-	sh.delay_us = 5000;
-	sh.loss_pct = 0.01;
-	lab_shape_derive(&sh, 1500, &p);
-	U64("lab_qdisc_build(netem) returns 0",
-	    -lab_qdisc_build("netem", IFINDEX, 0x00010000, TC_H_ROOT, &p, &msg, &d), 0);
+	sh = (struct lab_shaping){ .delay_us = 5000, .loss_pct = 0.01 };
+	U64("lab_qdisc_build(netem) returns 0", -build_root("netem", &sh, &p, &msg, &d), 0);
 	req_parse(__LINE__, &r, msg, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
 	U64("tcm_parent root", r.t->tcm_parent, TC_H_ROOT);
 	opts = r.tb[TCA_OPTIONS];
@@ -356,11 +365,8 @@ static void test_netem(void)
 	req_free(&r);
 
 	printf("# netem refusals\n");
-	memset(&sh, 0, sizeof(sh));
-	sh.reorder_pct = 5;
-	lab_shape_derive(&sh, 1500, &p);
-	U64("reorder without delay is -EINVAL",
-	    -lab_qdisc_build("netem", IFINDEX, 0x00010000, TC_H_ROOT, &p, &msg, &d), EINVAL);
+	sh = (struct lab_shaping){ .reorder_pct = 5 };
+	U64("reorder without delay is -EINVAL", -build_root("netem", &sh, &p, &msg, &d), EINVAL);
 	TRUE("  and says why", strstr(d.msg, "reorder") != NULL);
 	TRUE("  and returns no message", msg == NULL);
 }
@@ -408,9 +414,7 @@ static void test_tbf(void)
 	struct req r;
 
 	printf("# tbf 1: root at 50 Mbit/s\n");
-	lab_shape_derive(&sh, 1500, &p);
-	U64("lab_qdisc_build(tbf) returns 0",
-	    -lab_qdisc_build("tbf", IFINDEX, 0x00010000, TC_H_ROOT, &p, &msg, &d), 0);
+	U64("lab_qdisc_build(tbf) returns 0", -build_root("tbf", &sh, &p, &msg, &d), 0);
 	req_parse(__LINE__, &r, msg, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
 	/* 25 000 B at 6.25e6 B/s = 4 ms = 62 500 ticks */
 	check_tbf(&r, 6250000, 25000, 275000, 62500);
@@ -421,11 +425,8 @@ static void test_tbf(void)
 	req_free(&r);
 
 	printf("# tbf 1: root at 40 Gbit/s (RATE64)\n");
-	memset(&sh, 0, sizeof(sh));
-	sh.rate_bps = 40000000000ULL;
-	lab_shape_derive(&sh, 1500, &p);
-	U64("lab_qdisc_build(tbf) returns 0",
-	    -lab_qdisc_build("tbf", IFINDEX, 0x00010000, TC_H_ROOT, &p, &msg, &d), 0);
+	sh = (struct lab_shaping){ .rate_bps = 40000000000ULL };
+	U64("lab_qdisc_build(tbf) returns 0", -build_root("tbf", &sh, &p, &msg, &d), 0);
 	req_parse(__LINE__, &r, msg, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
 	/* 5e9 B/s: burst 20e6 B (4 ms = 62 500 ticks), limit 5e9 x 20 ms + burst */
 	check_tbf(&r, 5000000000ULL, 20000000, 120000000, 62500);
@@ -435,11 +436,8 @@ static void test_tbf(void)
 	req_free(&r);
 
 	printf("# tbf refusals\n");
-	memset(&sh, 0, sizeof(sh));
-	sh.rate_bps = 4;
-	lab_shape_derive(&sh, 1500, &p);
-	U64("rate below 1 byte/s is -EINVAL",
-	    -lab_qdisc_build("tbf", IFINDEX, 0x00010000, TC_H_ROOT, &p, &msg, &d), EINVAL);
+	sh = (struct lab_shaping){ .rate_bps = 4 };
+	U64("rate below 1 byte/s is -EINVAL", -build_root("tbf", &sh, &p, &msg, &d), EINVAL);
 	diag_clear(&d);
 	U64("unknown kind is -EINVAL",
 	    -lab_qdisc_build("fq_codel", IFINDEX, 0x00010000, TC_H_ROOT, &p, &msg, &d), EINVAL);
@@ -494,9 +492,7 @@ static void test_htb(void)
 
 	printf("# htb 1: root\n");
 	sh.rate_qdisc = LAB_RATE_HTB;
-	lab_shape_derive(&sh, 1500, &p);
-	U64("lab_qdisc_build(htb) returns 0",
-	    -lab_qdisc_build("htb", IFINDEX, 0x00010000, TC_H_ROOT, &p, &msg, &d), 0);
+	U64("lab_qdisc_build(htb) returns 0", -build_root("htb", &sh, &p, &msg, &d), 0);
 	req_parse(__LINE__, &r, msg, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_REPLACE);
 	STR("TCA_KIND", r.tb[TCA_KIND], "htb");
 	U64("tcm_handle 1:", r.t->tcm_handle, 0x00010000);

@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -34,35 +33,9 @@
 #include "mtime.h"
 #include "results.h"
 #include "sqlite_witness.h"
+#include "check.h"
 
 static char tmpdir[] = "/tmp/mpl-test-results-XXXXXX";
-static int checks;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void remove_tmpdir(void)
-{
-	if (tmpdir[sizeof(tmpdir) - 2] != 'X')
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		checks++;                                                      \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, \
-				#cond);                                        \
-			fprintf(stderr, __VA_ARGS__);                          \
-			fputc('\n', stderr);                                   \
-			exit(1);                                               \
-		}                                                              \
-		printf("ok %d - ", checks);                                    \
-		printf(__VA_ARGS__);                                           \
-		putchar('\n');                                                 \
-	} while (0)
 
 static const char *db_path(const char *name)
 {
@@ -1009,11 +982,7 @@ static void test_telemetry(void)
 
 int main(void)
 {
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	atexit(remove_tmpdir);
+	check_tmpdir_make(tmpdir);
 	printf("# sqlite %s, databases in %s\n", sqlite3_libversion(), tmpdir);
 
 	test_uuid();
@@ -1026,6 +995,6 @@ int main(void)
 	test_concurrent_writer();
 	test_integrity();
 
-	printf("# %d checks passed\n", checks);
+	printf("# %u checks passed\n", check_count);
 	return 0;
 }

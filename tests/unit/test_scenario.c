@@ -645,10 +645,8 @@ int main(void)
 {
 	const char *src = getenv("MPL_SOURCE_DIR");
 
-	if (!src) {
-		printf("SKIP MPL_SOURCE_DIR is not set: cannot find scenarios/\n");
-		return 77;
-	}
+	if (!src)
+		check_skip("MPL_SOURCE_DIR is not set: cannot find scenarios/");
 	if (chdir(src) < 0)
 		check_failf("setup", "cannot change into '%s': %s", src, strerror(errno));
 	test_base_parses();

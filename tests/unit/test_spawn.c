@@ -1,5 +1,5 @@
 /*
- * test_spawn.c: runner/spawn.c without privileges: captured output, exit
+ * test_spawn.c: common/spawn.c without privileges: captured output, exit
  * codes, environment additions, a missing program, the watchdog, the
  * cancel flag, capture limits, fd hygiene and the process group.
  *

@@ -105,6 +105,19 @@ static int trend_of(struct results *r, const char *scenario, enum trend_by by, u
 	return ret < 0 ? ret : changepoints_store(r, res, now_us, d);
 }
 
+/* The trend of scenario's runs at now 1000 us, which must be one series. */
+static const struct trend_series *one_series(struct results *r, const char *scenario,
+					     enum trend_by by, struct trend_result *res,
+					     const char *what)
+{
+	struct diag d = DIAG_INIT;
+	int ret = trend_of(r, scenario, by, 1000, res, &d);
+
+	CHECK(ret == 0 && res->n == 1, "%s: one series (%d, %zu series): %s", what, ret, res->n,
+	      diag_str(&d));
+	return &res->series[0];
+}
+
 struct cp_seen {
 	size_t n;
 	int64_t id;
@@ -200,14 +213,10 @@ static void test_regression(struct results *r, const char *path)
 static void test_new_regime(struct results *r)
 {
 	struct trend_result res;
-	struct diag d = DIAG_INIT;
 	const struct trend_series *s;
-	int ret;
 
 	store_step(r, 6, "fresh", 33, 30, 100e6, 90e6, 0.01);
-	ret = trend_of(r, "fresh", TREND_BY_NIGHT, 1000, &res, &d);
-	CHECK(ret == 0 && res.n == 1, "30 flat nights and 3 slower ones: %s", diag_str(&d));
-	s = &res.series[0];
+	s = one_series(r, "fresh", TREND_BY_NIGHT, &res, "30 flat nights and 3 slower ones");
 	CHECK(s->n_cps == 1 && s->cps[0].index == 30 && s->new_regime &&
 		      s->verdict == COMPARE_REGRESSION,
 	      "change point at night 30 of 33, the newest night starts the regime: %s", s->reason);
@@ -232,14 +241,10 @@ static void test_improvement(struct results *r)
 static void test_flat(struct results *r)
 {
 	struct trend_result res;
-	struct diag d = DIAG_INIT;
 	const struct trend_series *s;
-	int ret;
 
 	store_step(r, 3, "flat", 40, 40, 100e6, 100e6, 0.02);
-	ret = trend_of(r, "flat", TREND_BY_NIGHT, 1000, &res, &d);
-	CHECK(ret == 0 && res.n == 1, "flat history: one series: %s", diag_str(&d));
-	s = &res.series[0];
+	s = one_series(r, "flat", TREND_BY_NIGHT, &res, "flat history");
 	CHECK(s->n_cps == 0 && s->verdict == COMPARE_NO_CHANGE && !s->new_regime &&
 		      res.rows.counts[COMPARE_REGRESSION] == 0 && res.n_stored == 0,
 	      "2 %% noise, no change point, no regression: %s", s->reason);
@@ -271,9 +276,7 @@ static void test_by_kernel(struct results *r)
 		if (k == 5)
 			store_night(r, &rng, "kernels", "6.18.2", night++, 100e6, 0.01);
 	}
-	ret = trend_of(r, "kernels", TREND_BY_KERNEL, 1000, &res, &d);
-	CHECK(ret == 0 && res.n == 1, "per kernel: one series: %s", diag_str(&d));
-	s = &res.series[0];
+	s = one_series(r, "kernels", TREND_BY_KERNEL, &res, "per kernel");
 	CHECK(s->n_points == 12 && strcmp(s->points[0].label, "6.18.0") == 0 &&
 		      strcmp(s->points[11].label, "6.18.11") == 0 && s->points[2].n_runs == 6 &&
 		      s->points[3].n_runs == 3,
@@ -300,9 +303,7 @@ static void test_too_short(struct results *r)
 	int ret;
 
 	store_step(r, 5, "short", 5, 3, 100e6, 50e6, 0.01);
-	ret = trend_of(r, "short", TREND_BY_NIGHT, 1000, &res, &d);
-	CHECK(ret == 0 && res.n == 1, "short history: one series: %s", diag_str(&d));
-	s = &res.series[0];
+	s = one_series(r, "short", TREND_BY_NIGHT, &res, "short history");
 	CHECK(s->verdict == COMPARE_INCONCLUSIVE && s->n_cps == 0 &&
 		      strcmp(s->reason, "history too short: 5 nights, need 6") == 0 &&
 		      res.rows.counts[COMPARE_INCONCLUSIVE] == 1,
