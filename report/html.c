@@ -80,12 +80,14 @@ void html_slug(char buf[HTML_SLUG_MAX], const char *s)
 /* Plain, readable, printable; colours carry the verdicts. No web font, no
  * script, no external resource of any kind. */
 static const char html_css[] =
-	"body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1200px;"
+	"body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1400px;"
 	"color:#222;background:#fff;padding:0 1em}\n"
 	"h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}\n"
 	"table{border-collapse:collapse;margin:.5em 0}\n"
 	"th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:middle}\n"
-	"th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+	"th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums;"
+	"white-space:nowrap}\n"
+	"table{font-size:.92em}\n"
 	".regression{background:#fdd;color:#900;font-weight:bold}\n"
 	".improvement{background:#dfd;color:#060}\n"
 	".inconclusive{background:#ffc;color:#660}\n"
@@ -96,6 +98,8 @@ static const char html_css[] =
 	"img.spark{width:160px;height:32px}\n"
 	".pair{display:flex;flex-wrap:wrap;gap:.5em;align-items:flex-start}\n"
 	".pair>a{flex:1 1 420px}\n"
+	".pair>div.side{flex:1 1 560px;min-width:0}\n"
+	"tr.differs td{background:#fff3e0}\n"
 	".weak,.weak td{background:#fff3e0}\n"
 	"span.weak,td.weak{color:#a04000;font-weight:bold}\n"
 	".sure{border-left:4px solid #3b6ea5;padding:.3em .8em;background:#f4f7fb}\n"

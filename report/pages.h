@@ -38,6 +38,8 @@
  *	pages_index.c     index.html, report.md and the sparklines
  *	pages_scenario.c  the scenario pages
  *	pages_run.c       one run's charts and events (also the comparison's)
+ *	pages_series.c    the runs and figures of series (both reports)
+ *	pages_compare.c   the comparison report
  */
 #ifndef MPL_PAGES_H
 #define MPL_PAGES_H
@@ -47,6 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compare.h"
 #include "diag.h"
 #include "results.h"
 
@@ -103,5 +106,26 @@ struct report_pages_stats {
 int report_pages_write(struct results *db, const struct report_pages_opts *o,
 		       const struct report_pages_observer *obs, struct report_pages_stats *st,
 		       struct diag *d);
+
+/*
+ * The comparison report (report/pages_compare.c): `compare --report DIR`.
+ * cmp is report_compare's answer for baseline and candidate, which are
+ * read again for what it does not keep (each side's median run, the MIB
+ * deltas). Writes DIR/index.html (the verdicts, how sure the lab is, the
+ * MIB counters that differ) and DIR/compare-<slug>.html per scenario (the
+ * runs of both sides, the figures, the median runs side by side, the MIB
+ * counters), charts in DIR/charts. Returns as report_pages_write (never
+ * -ENODATA: cmp has its series).
+ */
+struct report_compare_pages_opts {
+	const char *out_dir;
+	const struct results_filter *baseline, *candidate; /* as report_compare read them */
+	const char *baseline_text, *candidate_text;	    /* the selectors as given, shown */
+	const struct compare_result *cmp;
+	bool png;
+};
+int report_compare_pages_write(struct results *db, const struct report_compare_pages_opts *o,
+			       const struct report_pages_observer *obs,
+			       struct report_pages_stats *st, struct diag *d);
 
 #endif

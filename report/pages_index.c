@@ -18,63 +18,6 @@
 
 #include "pages_int.h"
 
-/* The line that says how sure the lab is of tonight's verdicts. */
-static void pages_sure_line(FILE *f, const struct pages *p)
-{
-	const struct compare_series *noisiest = NULL;
-	struct pages_figs g, worst = { 0 };
-	size_t measured = 0, able = 0;
-	double worst_spread = -1;
-	char a[32], b[32];
-
-	if (!p->have_cmp || !p->cmp.n)
-		return;
-	for (size_t i = 0; i < p->cmp.n; i++) {
-		const struct compare_series *cs = &p->cmp.series[i];
-		double spread;
-
-		pages_figs_of(cs, &g);
-		if (!isnan(g.mdc)) {
-			measured++;
-			able += !pages_figs_weak(&g);
-		}
-		spread = isfinite(g.noise_within) ? g.noise_within : g.spread_cand;
-		if (isfinite(spread) && spread > worst_spread) {
-			worst_spread = spread;
-			worst = g;
-			noisiest = cs;
-		}
-	}
-	fputs("<p class=\"sure\">How sure: ", f);
-	pages_fmt_pct(PAGES_TARGET_CHANGE, b, sizeof(b));
-	if (measured)
-		fprintf(f, "%zu of %zu series can detect a %s change at tonight's repetitions. ",
-			able, measured, b);
-	if (noisiest) {
-		pages_fmt_pct(worst_spread, a, sizeof(a));
-		fputs("The noisiest series, <code>", f);
-		html_text(f, noisiest->scenario);
-		fputs(" ", f);
-		html_text(f, noisiest->variant_key[0] ? noisiest->variant_key : "-");
-		fputs(" ", f);
-		html_text(f, noisiest->metric);
-		fprintf(f, "</code>, %s %s", isfinite(worst.noise_within) ?
-						    "varies within a night by" :
-						    "spreads (MAD/median) by",
-			a);
-		if (isfinite(worst.mdc)) {
-			pages_fmt_pct(worst.mdc, b, sizeof(b));
-			fprintf(f, " and can detect %s", b);
-		}
-		fputs(".", f);
-	}
-	if (!measured)
-		fputs(" Noise within and between nights and the detectable change are not "
-		      "measured by this build of compare.",
-		      f);
-	fputs("</p>\n", f);
-}
-
 static void pages_summary_html(FILE *f, const struct pages *p)
 {
 	const size_t *c = p->cmp.counts;
@@ -92,17 +35,12 @@ static void pages_summary_html(FILE *f, const struct pages *p)
 			p->baseline_nights);
 	else
 		fputs("</code>; baseline: every earlier night on the same host.</p>\n", f);
-	fprintf(f, "<p class=\"summary\"><span class=\"regression\">%zu regressions</span>"
-		   "<span class=\"improvement\">%zu improvements</span>"
-		   "<span class=\"inconclusive\">%zu inconclusive</span>"
-		   "<span class=\"no-change\">%zu no change</span></p>\n",
-		c[COMPARE_REGRESSION], c[COMPARE_IMPROVEMENT], c[COMPARE_INCONCLUSIVE],
-		c[COMPARE_NO_CHANGE]);
+	pages_counts_html(f, c);
 	fputs("<p>Runs of the night:", f);
 	for (int i = 0; i < 4; i++)
 		fprintf(f, " %s %zu%s", pages_status_label[i], p->by_status[i], i < 3 ? "," : ".");
 	fputs("</p>\n", f);
-	pages_sure_line(f, p);
+	pages_sure_line(f, &p->cmp, "tonight's repetitions");
 	if (!p->have_cmp) {
 		fputs("<p class=\"note\">No verdicts: ", f);
 		html_text(f, p->cmp_note);

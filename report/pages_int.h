@@ -70,6 +70,12 @@ struct pages_doc {
 	char name[HTML_SLUG_MAX + 32];
 };
 int pages_doc_open(struct pages_doc *doc, const char *name, const char *title);
+/* A scenario's page PREFIX-SLUG.html, titled "TITLE_PREFIX: scenario",
+ * with the link back to the index and the heading "Scenario <name><suffix>". */
+int pages_scenario_open(struct pages_doc *doc, const char *prefix, const char *slug,
+			const char *scenario, const char *title_prefix, const char *h1_suffix);
+/* The verdict counts (counts[COMPARE_VERDICTS_]) as coloured badges. */
+void pages_counts_html(FILE *f, const size_t *counts);
 /* The rest of a page, composed apart (e.g. before the part above it,
  * whose charts wait for an analysis the rest does not need). */
 int pages_doc_part(struct pages_doc *doc);
@@ -132,6 +138,33 @@ bool pages_name_eq(const char *cut, size_t size, const char *full);
 void pages_ecdf(const double *v, size_t n, double scale, double *x, double *y);
 /* qsort() order of doubles, ascending */
 int pages_dbl_cmp(const void *a, const void *b);
+
+/* ---- the runs and figures of series (pages_series.c) ---------------------------- */
+
+#define PAGES_RUNS_MAX (CHART_SERIES_MAX / 2)
+
+/* The runs of one metric of one scenario, per variant and side (0 the
+ * baseline, 1 the night or candidate); a side may be empty. */
+struct pages_runs_set {
+	const char *scenario, *slug, *metric;
+	const char *side_name[2];	/* "baseline", "night" */
+	size_t n;
+	const char *variant[PAGES_RUNS_MAX];
+	const double *v[PAGES_RUNS_MAX][2];
+	size_t n_v[PAGES_RUNS_MAX][2];
+};
+/* The series of cmp of set->scenario and set->metric into set. */
+void pages_runs_set_of(struct pages_runs_set *set, const struct compare_result *cmp);
+/* Combined CDFs (baseline dashed, the other solid, a colour per
+ * variant) beside a strip of every run, with a note how to read them. */
+void pages_runs_section(struct pages_out *o, FILE *f, const struct pages_runs_set *set);
+/* Per series of cmp of scenario: a heading and what compare says of it. */
+void pages_series_figs(FILE *f, const struct compare_result *cmp, const char *scenario);
+/* The line that says how sure the lab is of cmp's verdicts; at: "tonight's
+ * repetitions". Nothing when cmp is empty. */
+void pages_sure_line(FILE *f, const struct compare_result *cmp, const char *at);
+/* "scenario variant metric" of a series, escaped. */
+void pages_cs_name(FILE *f, const struct compare_series *cs);
 
 /* ---- a run's own charts (pages_run.c) ----------------------------------------- */
 

@@ -25,11 +25,19 @@
 #define FIG_END '\003'
 #define FIG_SMALL 's'
 
+/* The directory at path, made if missing; -ENOTDIR when something else
+ * is there. */
 static int pages_mkdir(const char *path)
 {
-	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+	struct stat st;
+
+	if (mkdir(path, 0755) == 0)
 		return 0;
-	return -errno;
+	if (errno != EEXIST)
+		return -errno;
+	if (stat(path, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
 int pages_out_open(struct pages_out *o, const char *dir, const struct report_pages_observer *obs,
@@ -43,10 +51,11 @@ int pages_out_open(struct pages_out *o, const char *dir, const struct report_pag
 	r = pages_mkdir(dir);
 	if (r == 0 && xsnprintf(charts, sizeof(charts), "%s/charts", dir) < 0)
 		r = -ENAMETOOLONG;
-	if (r == 0)
-		r = pages_mkdir(charts);
 	if (r < 0)
 		return diag_set(d, r, "cannot create '%s': %s", dir, strerror(-r));
+	r = pages_mkdir(charts);
+	if (r < 0)
+		return diag_set(d, r, "cannot create '%s': %s", charts, strerror(-r));
 	return chart_batch_new(dir, &o->batch, d);
 }
 
@@ -125,6 +134,33 @@ int pages_doc_open(struct pages_doc *doc, const char *name, const char *title)
 	if (!doc->f)
 		return -ENOMEM;
 	return html_page_begin(doc->f, title);
+}
+
+int pages_scenario_open(struct pages_doc *doc, const char *prefix, const char *slug,
+			const char *scenario, const char *title_prefix, const char *h1_suffix)
+{
+	char name[HTML_SLUG_MAX + 32], title[300];
+	int ret;
+
+	snprintf(name, sizeof(name), "%s-%s.html", prefix, slug);
+	snprintf(title, sizeof(title), "%s: %s", title_prefix, scenario);
+	ret = pages_doc_open(doc, name, title);
+	if (ret < 0)
+		return ret;
+	fputs("<p><a href=\"index.html\">&larr; all series</a></p>\n<h1>Scenario ", doc->f);
+	html_text(doc->f, scenario);
+	fprintf(doc->f, "%s</h1>\n", h1_suffix);
+	return ferror(doc->f) ? -EIO : 0;
+}
+
+void pages_counts_html(FILE *f, const size_t *counts)
+{
+	fprintf(f, "<p class=\"summary\"><span class=\"regression\">%zu regressions</span>"
+		   "<span class=\"improvement\">%zu improvements</span>"
+		   "<span class=\"inconclusive\">%zu inconclusive</span>"
+		   "<span class=\"no-change\">%zu no change</span></p>\n",
+		counts[COMPARE_REGRESSION], counts[COMPARE_IMPROVEMENT],
+		counts[COMPARE_INCONCLUSIVE], counts[COMPARE_NO_CHANGE]);
 }
 
 void pages_doc_release(struct pages_doc *doc)

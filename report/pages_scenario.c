@@ -118,13 +118,6 @@ static void pages_trend_chart(struct pages *p, FILE *f, const struct pages_scen 
 		pages_nights_release(&nights[i]);
 }
 
-/* The runs of one side of a series, as drawn: from compare, else (no
- * verdicts tonight) the night's own runs. */
-struct pages_side_vals {
-	const double *v;
-	size_t n;
-};
-
 /* The night's values of series s on the newest host (no compare). */
 static size_t pages_night_vals(const struct pages *p, const struct pages_series *s, double *out)
 {
@@ -137,155 +130,42 @@ static size_t pages_night_vals(const struct pages *p, const struct pages_series 
 	return n;
 }
 
-/* Combined CDFs and the strip of runs of one metric, side by side. */
-static void pages_runs_charts(struct pages *p, FILE *f, const struct pages_scen *sc,
-			      const char *metric)
+/* The runs of one metric: the baseline's and the night's from compare,
+ * else (no verdicts tonight) the night's own. */
+static void pages_scenario_runs_of(struct pages *p, FILE *f, const struct pages_scen *sc,
+				   const char *metric)
 {
-	struct chart_series cdf[CHART_SERIES_MAX];
-	struct pages_side_vals side[CHART_SERIES_MAX / 2][2];
-	const char *var[CHART_SERIES_MAX / 2], *cats[CHART_SERIES_MAX];
-	char names[CHART_SERIES_MAX][300];
-	double *bufs[CHART_SERIES_MAX] = { 0 }, *own[CHART_SERIES_MAX / 2] = { 0 };
-	double *bx = NULL, *by = NULL, *cx = NULL, *cy = NULL;
-	size_t nb = 0, nc = 0, ncat = 0, tb = 0, tc = 0, ncdf = 0;
-	char base[HTML_SLUG_MAX + 32], title[256];
-	const char *ylabel;
-	double scale;
-	int chart;
+	struct pages_runs_set set = { .scenario = sc->name, .slug = sc->slug, .metric = metric,
+				      .side_name = { "baseline", "night" } };
+	double *own[PAGES_RUNS_MAX] = { 0 };
 
-	pages_metric_unit(metric, &ylabel, &scale);
-	/* the categories: one per variant, with each side's runs */
 	if (p->have_cmp) {
-		for (size_t i = 0; i < p->cmp.n && ncat < CHART_SERIES_MAX / 2; i++) {
-			const struct compare_series *s = &p->cmp.series[i];
-
-			if (!PAGES_CS_EQ(s, scenario, sc->name) || !PAGES_CS_EQ(s, metric, metric))
-				continue;
-			side[ncat][0] = (struct pages_side_vals){ s->base_values, s->n_base };
-			side[ncat][1] = (struct pages_side_vals){ s->cand_values, s->n_cand };
-			var[ncat++] = s->variant_key[0] ? s->variant_key : "-";
-		}
+		pages_runs_set_of(&set, &p->cmp);
 	} else {
-		for (size_t i = 0; i < p->n_series && ncat < CHART_SERIES_MAX / 2; i++) {
+		for (size_t i = 0; i < p->n_series && set.n < PAGES_RUNS_MAX; i++) {
 			const struct pages_series *s = &p->series[i];
+			size_t n;
 
 			if (strcmp(s->scenario, sc->name) || strcmp(s->metric, metric) || !s->n)
 				continue;
-			own[ncat] = malloc(s->n * sizeof(double));
-			if (!own[ncat])
-				goto out;
-			side[ncat][0] = (struct pages_side_vals){ NULL, 0 };
-			side[ncat][1] = (struct pages_side_vals){ own[ncat],
-								  pages_night_vals(p, s, own[ncat]) };
-			if (!side[ncat][1].n) {
-				free(own[ncat]);
-				own[ncat] = NULL;
+			own[set.n] = malloc(s->n * sizeof(double));
+			if (!own[set.n])
+				break;
+			n = pages_night_vals(p, s, own[set.n]);
+			if (!n) {
+				free(own[set.n]);
+				own[set.n] = NULL;
 				continue;
 			}
-			var[ncat++] = s->variant[0] ? s->variant : "-";
+			set.variant[set.n] = s->variant[0] ? s->variant : "-";
+			set.v[set.n][1] = own[set.n];
+			set.n_v[set.n][1] = n;
+			set.n++;
 		}
 	}
-	if (!ncat)
-		goto out;
-	for (size_t i = 0; i < ncat; i++) {
-		tb += side[i][0].n;
-		tc += side[i][1].n;
-	}
-	bx = malloc(tb * sizeof(double) + 1);
-	by = malloc(tb * sizeof(double) + 1);
-	cx = malloc(tc * sizeof(double) + 1);
-	cy = malloc(tc * sizeof(double) + 1);
-	if (!bx || !by || !cx || !cy)
-		goto out;
-	for (size_t i = 0; i < ncat; i++) {
-		for (int k = 0; k < 2; k++) {
-			const struct pages_side_vals *sv = &side[i][k];
-			double *xy;
-
-			if (!sv->n)
-				continue;
-			xy = malloc(2 * (sv->n + 1) * sizeof(double));
-			if (!xy)
-				goto out;
-			bufs[ncdf] = xy;
-			pages_ecdf(sv->v, sv->n, scale, xy, xy + sv->n + 1);
-			snprintf(names[ncdf], sizeof(names[ncdf]), "%s %s (%zu)", var[i],
-				 k ? "night" : "baseline", sv->n);
-			cdf[ncdf] = (struct chart_series){ names[ncdf], xy, xy + sv->n + 1, NULL, NULL,
-							   sv->n + 1,
-							   (unsigned)(i % CHART_COLOURS + 1), k == 0 };
-			ncdf++;
-			for (size_t j = 0; j < sv->n; j++) {
-				if (k) {
-					cx[nc] = (double)i;
-					cy[nc++] = sv->v[j] * scale;
-				} else {
-					bx[nb] = (double)i;
-					by[nb++] = sv->v[j] * scale;
-				}
-			}
-		}
-		cats[i] = var[i];
-	}
-	fputs("<h3>", f);
-	html_text(f, metric);
-	fputs(p->have_cmp ? ": the runs, baseline and night</h3>\n<div class=\"pair\">" :
-			    ": the night's runs</h3>\n<div class=\"pair\">",
-	      f);
-	snprintf(title, sizeof(title), "%s: %s, distribution of the runs", sc->name, metric);
-	snprintf(base, sizeof(base), "charts/cdf-%s-%s", sc->slug, metric);
-	chart = pages_chart(&p->out,
-			    &(struct chart_spec){ .kind = CHART_CDF, .title = title,
-						  .xlabel = ylabel, .ylabel = "fraction of runs",
-						  .series = cdf, .n_series = ncdf, .width_px = 600,
-						  .height_px = 400 },
-			    base);
-	pages_figure(f, chart, base, "chart", title);
-	snprintf(title, sizeof(title), "%s: %s, every run", sc->name, metric);
-	snprintf(base, sizeof(base), "charts/points-%s-%s", sc->slug, metric);
-	chart = pages_chart(&p->out,
-			    &(struct chart_spec){
-				    .kind = CHART_POINTS, .title = title, .xlabel = "variant",
-				    .ylabel = ylabel,
-				    .series = (struct chart_series[]){
-					    { "baseline", bx, by, NULL, NULL, nb, 1, false },
-					    { "night", cx, cy, NULL, NULL, nc, 2, false } },
-				    .n_series = 2, .categories = cats, .n_categories = ncat,
-				    .width_px = 560, .height_px = 400 },
-			    base);
-	pages_figure(f, chart, base, "chart", title);
-	fputs("</div>\n<p class=\"note\">Left: the share of runs at or below each value, per "
-	      "variant (dashed: baseline, solid: the night); a shift sideways is a change, two "
-	      "steep rises are two clusters. Right: every run.</p>\n",
-	      f);
-out:
-	for (size_t i = 0; i < ncdf; i++)
-		free(bufs[i]);
-	for (size_t i = 0; i < CHART_SERIES_MAX / 2; i++)
+	pages_runs_section(&p->out, f, &set);
+	for (size_t i = 0; i < PAGES_RUNS_MAX; i++)
 		free(own[i]);
-	free(bx);
-	free(by);
-	free(cx);
-	free(cy);
-}
-
-/* Per series of the scenario: what compare says, with its figures. */
-static void pages_series_figs(const struct pages *p, FILE *f, const struct pages_scen *sc)
-{
-	for (size_t i = 0; i < p->cmp.n; i++) {
-		const struct compare_series *cs = &p->cmp.series[i];
-		struct pages_figs g;
-
-		if (!PAGES_CS_EQ(cs, scenario, sc->name))
-			continue;
-		pages_figs_of(cs, &g);
-		fprintf(f, "<h4 class=\"%s\">", compare_verdict_words(cs->verdict)->css);
-		html_text(f, cs->variant_key[0] ? cs->variant_key : "-");
-		fputs(" &middot; ", f);
-		html_text(f, cs->metric);
-		fputs("</h4>\n", f);
-		pages_figs_html(f, cs, &g);
-	}
 }
 
 static void pages_newest_run(struct pages *p, struct results *db, FILE *f,
@@ -317,22 +197,17 @@ static void pages_newest_run(struct pages *p, struct results *db, FILE *f,
 
 int pages_scenario_history(struct pages *p, const struct pages_scen *sc, struct pages_doc *doc)
 {
-	char name[HTML_SLUG_MAX + 32], title[300];
 	char (*labels)[PAGES_MARK_LABEL] = malloc(CHART_MARKS_MAX * sizeof(*labels));
 	FILE *f;
 	int ret;
 
 	if (!labels)
 		return -ENOMEM;
-	snprintf(name, sizeof(name), "scenario-%s.html", sc->slug);
-	snprintf(title, sizeof(title), "mptcp-lab: %s", sc->name);
-	ret = pages_doc_open(doc, name, title);
+	ret = pages_scenario_open(doc, "scenario", sc->slug, sc->name, "mptcp-lab", "");
 	if (ret < 0)
 		goto out;
 	f = doc->f;
-	fputs("<p><a href=\"index.html\">&larr; all series</a></p>\n<h1>Scenario ", f);
-	html_text(f, sc->name);
-	fputs("</h1>\n<h2>History</h2>\n", f);
+	fputs("<h2>History</h2>\n", f);
 	for (size_t m = 0; m < PAGES_N_METRICS; m++)
 		pages_trend_chart(p, f, sc, pages_metrics[m], labels);
 	ret = ferror(f) ? -EIO : 0;
@@ -359,8 +234,8 @@ int pages_scenario_runs(struct pages *p, struct results *db, const struct pages_
 		fputs("</p>\n", f);
 	}
 	for (size_t m = 0; m < PAGES_N_METRICS; m++)
-		pages_runs_charts(p, f, sc, pages_metrics[m]);
-	pages_series_figs(p, f, sc);
+		pages_scenario_runs_of(p, f, sc, pages_metrics[m]);
+	pages_series_figs(f, &p->cmp, sc->name);
 	fputs("<h2>Kernels</h2>\n<ul>\n", f);
 	for (size_t k = 0; k < sc->n_km; k++) {
 		time_t t = (time_t)(sc->km[k].t_us / 1000000);

@@ -10,6 +10,8 @@
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 mpl_setup sqlite3 gnuplot
+# shellcheck source=../fixtures/report_db.sh
+. "$MPL_SOURCE_DIR/tests/fixtures/report_db.sh"
 marker=/tmp/mpl-x-$$
 rm_markers() { rm -f "$marker" "$marker-y" "$marker-z"; }
 mpl_on_exit rm_markers
@@ -141,34 +143,8 @@ done
 grep -q '22 charts by 2 gnuplot' "$MPL_TMP/stdout" && mpl_ok "22 charts drawn by two gnuplot processes" ||
 	{ mpl_notok "not two gnuplot for the report"; grep timing "$MPL_TMP/stdout" | sed 's/^/#   /'; }
 
-if command -v xmllint >/dev/null; then
-	badxml=0
-	for svg in "$out"/charts/*.svg; do
-		xmllint --noout "$svg" 2>>"$MPL_TMP/xmllint" || badxml=$((badxml + 1))
-	done
-	[ "$badxml" -eq 0 ] && mpl_ok "every SVG parses as XML" || { mpl_notok "$badxml SVGs do not parse"; head -5 "$MPL_TMP/xmllint"; }
-	badhtml=0
-	for h in "$out"/*.html; do
-		xmllint --html --noout "$h" 2>>"$MPL_TMP/xmllint-html" || badhtml=$((badhtml + 1))
-	done
-	[ "$badhtml" -eq 0 ] && mpl_ok "every page parses as HTML" || { mpl_notok "$badhtml pages do not parse"; head -5 "$MPL_TMP/xmllint-html"; }
-else
-	mpl_skip_part "xmllint is not installed (Debian package libxml2-utils): SVGs and pages not parsed"
-fi
-
-unresolved=0
-links=0
-for h in "$out"/*.html; do
-	while IFS= read -r l; do
-		links=$((links + 1))
-		case $l in
-		*:* | /* | *..*) unresolved=$((unresolved + 1)); echo "# not a local relative link: $l" ;;
-		*) [ -s "$out/$l" ] || { unresolved=$((unresolved + 1)); echo "# $h: $l does not resolve"; } ;;
-		esac
-	done < <(grep -o -E '(href|src)="[^"]*"' "$h" | sed -E 's/^(href|src)="//; s/"$//')
-done
-[ "$links" -gt 20 ] && [ "$unresolved" -eq 0 ] && mpl_ok "all $links links resolve to files in DIR" ||
-	mpl_notok "$unresolved of $links links do not resolve"
+rdb_check_xml "$out"
+rdb_check_links "$out" 20
 
 made=$(ls -d "$marker"* 2>/dev/null)
 [ -z "$made" ] && mpl_ok "no marker file created" || mpl_notok "a label ran a command: $made"
