@@ -209,7 +209,7 @@ void chart_batch_free(struct chart_batch *b)
 		spawn_kill(b->rounds[i].proc);
 	free(b->rounds);
 	free(b->gnuplot);
-	if (b->scratch[0])
+	if (b->scratch[0] && !getenv("MPL_CHART_KEEP"))
 		chart_scratch_remove(b->scratch);
 	for (size_t i = 0; i < b->n; i++) {
 		free(b->jobs[i].out_base);

@@ -153,7 +153,8 @@ int chart_batch_start(struct chart_batch *b, struct diag *d);
  *
  * Test hook: MPL_CHART_FAULT=I:error makes the chart of index I fail
  * inside gnuplot; MPL_CHART_FAULT=I:exit makes gnuplot exit while it draws
- * that chart (as a crash would).
+ * that chart (as a crash would). MPL_CHART_KEEP=1 leaves the scratch
+ * directory (driver, scripts and data of every chart) in place, to read.
  */
 int chart_batch_draw(struct chart_batch *b, struct diag *d);
 

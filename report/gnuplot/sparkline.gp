@@ -14,7 +14,12 @@ unset xtics
 unset ytics
 unset grid
 unset label
-set margins 1, 3, 1, 1
+# margins in screen units: a margin in characters (gnuplot's unit) is most
+# of a 32-pixel-high chart
+set lmargin at screen 0.01
+set rmargin at screen 0.96
+set bmargin at screen 0.06
+set tmargin at screen 0.94
 set offsets graph 0.02, graph 0.02, graph 0.12, graph 0.12
 set style fill transparent solid 0.2 noborder
 if (NS > 1) {

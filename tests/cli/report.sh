@@ -4,9 +4,8 @@
 # and tag. Checks: every page and chart exists and is non-empty, every
 # href/src resolves to a file in DIR, every SVG parses as XML, no marker
 # file was created by a label, no <script anywhere in the HTML, hostile
-# text appears escaped; then index.html in headless Chromium: the
-# screenshot is not blank and no console message is logged. The browser
-# part is reported as SKIP (the rest still runs) without chromium.
+# text appears escaped; one chart failing alone, a gnuplot dying mid-batch,
+# --png, the exit codes. The pages in a browser: report_browser.sh.
 # shellcheck source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 mpl_setup sqlite3 gnuplot
@@ -203,39 +202,5 @@ env PATH=/nonexistent "$MPL_BIN" report --db "$db" --out "$MPL_TMP/nognuplot" >/
 rc=$?
 { [ "$rc" -eq 69 ] && [ -s "$MPL_TMP/nognuplot/index.html" ] && grep -q 'chart not drawn' "$MPL_TMP"/nognuplot/scenario-*.html; } &&
 	mpl_ok "without gnuplot: pages with notes, exit 69" || { mpl_notok "without gnuplot: exit $rc"; sed 's/^/#   /' "$MPL_TMP/e" | head -3; }
-
-# ---- the page in a real browser ----
-chromium=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$chromium" ]; then
-	mpl_skip_part "browser check: chromium is not installed (Debian package 'chromium')"
-else
-	shot()
-	{
-		local url=$1 png=$2 log=$3
-		timeout 120 "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking \
-			--disable-component-update --disable-sync --no-first-run --user-data-dir="$MPL_TMP/profile" \
-			--enable-logging=stderr --v=0 --hide-scrollbars --window-size=1200,900 \
-			--screenshot="$png" "$url" >"$log" 2>&1
-	}
-	printf '<!DOCTYPE html><html><head><meta charset="utf-8"><title>blank</title></head><body></body></html>\n' >"$MPL_TMP/blank.html"
-	shot "file://$MPL_TMP/blank.html" "$MPL_TMP/blank.png" "$MPL_TMP/blank.log"
-	shot "file://$out/index.html" "$MPL_TMP/index.png" "$MPL_TMP/index.log"
-	if [ ! -s "$MPL_TMP/index.png" ] || [ ! -s "$MPL_TMP/blank.png" ]; then
-		mpl_notok "chromium wrote no screenshot"
-		sed 's/^/#   /' "$MPL_TMP/index.log" | tail -20
-	else
-		bs=$(stat -c %s "$MPL_TMP/blank.png")
-		is=$(stat -c %s "$MPL_TMP/index.png")
-		# a one-colour 1200x900 PNG compresses to a few KB; text, tables
-		# and charts make it many times larger
-		[ "$is" -gt $((bs * 4)) ] && mpl_ok "screenshot is not blank ($is bytes vs $bs blank)" ||
-			mpl_notok "screenshot looks blank ($is bytes vs $bs for a blank page)"
-		if grep -E 'CONSOLE|Uncaught|Failed to load|ERR_FILE_NOT_FOUND|Not allowed to load' "$MPL_TMP/index.log"; then
-			mpl_notok "the browser logged a console error"
-		else
-			mpl_ok "no console error logged"
-		fi
-	fi
-fi
 
 mpl_finish
