@@ -269,3 +269,17 @@ out:
 		pages_nights_release(out);
 	return ret;
 }
+
+size_t pages_night_vals(const struct pages *p, const struct pages_series *s, double *out)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < s->n; k++)
+		if (s->vals[k].host == p->newest_host && s->vals[k].t_us >= p->night_us &&
+		    s->vals[k].t_us < p->night_us + PAGES_DAY_US) {
+			if (out)
+				out[n] = s->vals[k].v;
+			n++;
+		}
+	return n;
+}

@@ -75,8 +75,10 @@ static void pages_series_row(FILE *f, const struct pages *p, const struct compar
 	fputs(" &rarr; ", f);
 	pages_fmt_value(s->metric, cs ? cs->median_cand : (double)NAN, change, sizeof(change));
 	html_text(f, change);
-	fprintf(f, "</td><td class=\"num\">%zu / %zu</td><td>", cs ? cs->n_base : 0,
-		cs ? cs->n_cand : 0);
+	if (cs)
+		fprintf(f, "</td><td class=\"num\">%zu / %zu</td><td>", cs->n_base, cs->n_cand);
+	else
+		fprintf(f, "</td><td class=\"num\">- / %zu</td><td>", pages_night_vals(p, s, NULL));
 	snprintf(base, sizeof(base), "charts/spark-%s", s->slug);
 	if (s->spark >= 0)
 		pages_figure_small(f, s->spark, base, "spark", "nightly medians");

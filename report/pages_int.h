@@ -276,6 +276,10 @@ struct pages_nights {
 int pages_nights_of(const struct pages_series *s, uint32_t host, struct pages_nights *out);
 void pages_nights_release(struct pages_nights *n);
 
+/* The values of series s on the newest night and host into out (may be
+ * NULL, to count them); how many. */
+size_t pages_night_vals(const struct pages *p, const struct pages_series *s, double *out);
+
 bool pages_cs_is(const struct compare_series *cs, const struct pages_series *s);
 const struct pages_series *pages_find_series(const struct pages *p,
 					     const struct compare_series *cs);

@@ -118,18 +118,6 @@ static void pages_trend_chart(struct pages *p, FILE *f, const struct pages_scen 
 		pages_nights_release(&nights[i]);
 }
 
-/* The night's values of series s on the newest host (no compare). */
-static size_t pages_night_vals(const struct pages *p, const struct pages_series *s, double *out)
-{
-	size_t n = 0;
-
-	for (size_t k = 0; k < s->n; k++)
-		if (s->vals[k].host == p->newest_host && s->vals[k].t_us >= p->night_us &&
-		    s->vals[k].t_us < p->night_us + PAGES_DAY_US)
-			out[n++] = s->vals[k].v;
-	return n;
-}
-
 /* The runs of one metric: the baseline's and the night's from compare,
  * else (no verdicts tonight) the night's own. */
 static void pages_scenario_runs_of(struct pages *p, FILE *f, const struct pages_scen *sc,

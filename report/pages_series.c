@@ -91,8 +91,11 @@ void pages_runs_section(struct pages_out *o, FILE *f, const struct pages_runs_se
 	}
 	fputs("<h3>", f);
 	html_text(f, set->metric);
-	fprintf(f, ": the runs, %s and %s</h3>\n<div class=\"pair\">", set->side_name[0],
-		set->side_name[1]);
+	if (total[0] && total[1])
+		fprintf(f, ": the runs, %s and %s</h3>\n", set->side_name[0], set->side_name[1]);
+	else
+		fprintf(f, ": the runs of the %s</h3>\n", set->side_name[total[0] ? 0 : 1]);
+	fputs("<div class=\"pair\">", f);
 	snprintf(title, sizeof(title), "%s: %s, distribution of the runs", set->scenario,
 		 set->metric);
 	snprintf(base, sizeof(base), "charts/cdf-%s-%s", set->slug, set->metric);

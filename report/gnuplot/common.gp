@@ -97,6 +97,8 @@ if (XTIME) {
 	set timefmt "%s"
 	set format x "%Y-%m-%d"
 	set xtics rotate by -30
+	# room for the last date, which the rotation pushes right
+	set rmargin 6
 }
 if (XFIX) { set xrange [XMIN:XMAX] }
 # a few days: one tic a day (gnuplot would put several on each date)
