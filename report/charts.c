@@ -140,7 +140,6 @@ struct chart_batch {
 	struct chart_round *rounds;	/* running, oldest first */
 	size_t n_rounds;
 	size_t n_procs;
-	uint64_t gnuplot_us;
 };
 
 size_t chart_batch_count(const struct chart_batch *b)
@@ -151,11 +150,6 @@ size_t chart_batch_count(const struct chart_batch *b)
 size_t chart_batch_procs(const struct chart_batch *b)
 {
 	return b ? b->n_procs : 0;
-}
-
-uint64_t chart_batch_gnuplot_us(const struct chart_batch *b)
-{
-	return b ? b->gnuplot_us : 0;
 }
 
 int chart_batch_status(const struct chart_batch *b, size_t i, const char **why)
@@ -896,7 +890,6 @@ static int chart_round_finish(struct chart_batch *b, struct diag *d)
 		spawn_result_release(&r);
 		return ret ? ret : diag_set(d, -ENOMEM, "cannot draw charts: out of memory");
 	}
-	b->gnuplot_us += r.wall_us;
 	chart_read_markers(b, &r, begun, done, &last);
 
 	/* How the process ended, for the chart it was drawing. */

@@ -168,9 +168,8 @@ int chart_batch_draw(struct chart_batch *b, struct diag *d);
 int chart_batch_status(const struct chart_batch *b, size_t i, const char **why);
 
 size_t chart_batch_count(const struct chart_batch *b);
-/* gnuplot processes started so far, and how long they ran (µs). */
+/* gnuplot processes started so far. */
 size_t chart_batch_procs(const struct chart_batch *b);
-uint64_t chart_batch_gnuplot_us(const struct chart_batch *b);
 
 /* Stop a gnuplot still drawing, remove the scratch directory and free b.
  * Accepts NULL. */

@@ -2,9 +2,9 @@
  * pages.c: report_pages_write() (pages.h): read the selection, find the
  * newest night and its host, compare that night with its baseline, trend
  * the host's history, compose every page, draw the charts with gnuplot
- * in the background while the trend is computed (one gnuplot for the
- * charts the comparison needs, one for the history), and write the
- * pages. Also the small pieces every page uses:
+ * in the background while the analysis goes on (the sparklines during
+ * the comparison, the charts of the runs during the trend, then the
+ * history), and write the pages. Also the small pieces every page uses:
  * values and changes as the tables show them, and the figures of a
  * series (noise, detectable change, clusters, bounds) as compare gives
  * them.
@@ -261,6 +261,7 @@ static int pages_compare(struct pages *p, struct results *db, struct diag *d)
 	if (!gmtime_r(&t, &tm) || !strftime(p->night, sizeof(p->night), "%Y-%m-%d", &tm))
 		snprintf(p->night, sizeof(p->night), "?");
 	cand.host = p->host;
+	cand.metrics_only = true;
 	if (!cand.since_us || cand.since_us < p->night_us)
 		cand.since_us = p->night_us;
 	cand.until_us = p->night_us + PAGES_DAY_US;
@@ -282,6 +283,8 @@ static int pages_compare(struct pages *p, struct results *db, struct diag *d)
 		    base.since_us < p->night_us - p->baseline_nights * PAGES_DAY_US)
 			base.since_us = p->night_us - p->baseline_nights * PAGES_DAY_US;
 	}
+	/* compare reads the figures alone; the counts above read the runs */
+	base.metrics_only = true;
 	t0 = mtime_now_us();
 	r = report_compare(db, &base, &cand, NULL, &p->cmp, d);
 	p->compare_us = mtime_now_us() - t0;
@@ -307,6 +310,7 @@ static int pages_trend(struct pages *p, struct results *db, struct diag *d)
 	int r;
 
 	hist.host = p->host;
+	hist.metrics_only = true;
 	r = report_trend(db, &hist, &(struct trend_opts){ 0 }, &p->tr, d);
 	p->trend_us = mtime_now_us() - t0;
 	return r < 0 ? r : 0;
@@ -321,10 +325,22 @@ static void pages_release(struct pages *p)
 	free(p);
 }
 
+/* Start drawing what is queued, in the background. A missing gnuplot is
+ * a note in every figure: the report goes on. */
+static void pages_start(struct pages *p, struct diag *d)
+{
+	uint64_t t0 = mtime_now_us();
+
+	if (chart_batch_start(p->out.batch, d) < 0)
+		diag_clear(d);
+	p->out.chart_us += mtime_now_us() - t0;
+}
+
 /* Everything but reading the runs, in an order that keeps both cores
- * busy: the comparison, then the pages and charts it alone needs, whose
- * gnuplot draws while the trend is computed; then the history charts,
- * and the pages written once every chart is drawn. */
+ * busy: the sparklines, drawn while the night is compared; the pages and
+ * charts the comparison needs, drawn while the trend is computed; then
+ * the history charts, and the pages written once every chart is drawn.
+ * Three gnuplot processes, each starting once its charts are known. */
 static int pages_build(struct pages *p, struct results *db, struct report_pages_stats *st,
 		       struct diag *d)
 {
@@ -333,6 +349,12 @@ static int pages_build(struct pages *p, struct results *db, struct report_pages_
 	uint64_t t0, analysis_us = 0;
 	int r;
 
+	r = pages_out_open(&p->out, p->out.dir, p->out.obs, d);
+	if (r < 0)
+		return r;
+	/* the sparklines need the runs alone: drawn while compare works */
+	pages_sparklines(p);
+	pages_start(p, d);
 	t0 = mtime_now_us();
 	r = pages_kernels(p);
 	if (r == 0)
@@ -342,14 +364,10 @@ static int pages_build(struct pages *p, struct results *db, struct report_pages_
 		return pages_fail(d, r, "cannot analyse the runs", r == -ENOMEM ? "out of memory" : NULL);
 	st->n_regressions = p->cmp.counts[COMPARE_REGRESSION];
 
-	r = pages_out_open(&p->out, p->out.dir, p->out.obs, d);
-	if (r < 0)
-		return r;
 	docs = calloc(n_docs, sizeof(*docs));
 	if (!docs)
 		return diag_set(d, -ENOMEM, "cannot write the report: out of memory");
 	/* docs: [0, n_scen) histories, [n_scen, 2 n_scen) the rest, index */
-	pages_sparklines(p);
 	for (size_t i = 0; i < p->n_scen && r == 0; i++) {
 		r = pages_scenario_runs(p, db, &p->scen[i], &docs[p->n_scen + i]);
 		if (r < 0)
@@ -363,12 +381,8 @@ static int pages_build(struct pages *p, struct results *db, struct report_pages_
 				 strerror(-r));
 	}
 	if (r == 0) {
-		uint64_t c0 = mtime_now_us();
-
-		/* a missing gnuplot is a note in every figure: go on */
-		if (chart_batch_start(p->out.batch, d) < 0)
-			diag_clear(d);
-		p->out.chart_us += mtime_now_us() - c0;
+		/* the runs' charts drawn while the trend is computed */
+		pages_start(p, d);
 		t0 = mtime_now_us();
 		r = pages_trend(p, db, d);
 		analysis_us += mtime_now_us() - t0;
@@ -435,7 +449,13 @@ int report_pages_write(struct results *db, const struct report_pages_opts *o,
 		p->baseline_nights = o->baseline_nights ? o->baseline_nights : REPORT_PAGES_NIGHTS;
 
 	t0 = mtime_now_us();
-	r = results_query(db, p->sel, pages_collect_run, p, d);
+	{
+		/* the history needs each run's figures, not its intervals */
+		struct results_filter all = *p->sel;
+
+		all.metrics_only = true;
+		r = results_query(db, &all, pages_collect_run, p, d);
+	}
 	if (r < 0) {
 		r = pages_fail(d, r, "cannot read the runs", r == -ENOMEM ? "out of memory" : NULL);
 		goto out;
@@ -458,7 +478,6 @@ int report_pages_write(struct results *db, const struct report_pages_opts *o,
 		st->n_charts_failed += chart_batch_status(p->out.batch, i, NULL) != 0;
 	st->n_gnuplots = chart_batch_procs(p->out.batch);
 	st->charts_us = p->out.chart_us;
-	st->gnuplot_us = chart_batch_gnuplot_us(p->out.batch);
 	st->pages_us = mtime_now_us() - t0 - st->analysis_us - p->out.chart_us;
 out:
 	pages_release(p);

@@ -87,8 +87,8 @@ struct report_pages_stats {
 	uint64_t analysis_us; /* all of the analysis, of which: */
 	uint64_t compare_us;  /*   report_compare of the night */
 	uint64_t trend_us;    /*   report_trend of the host's history */
-	uint64_t charts_us;   /* writing the charts' data, and gnuplot */
-	uint64_t gnuplot_us;  /*   of which gnuplot ran */
+	uint64_t charts_us;   /* writing the charts' data, and waiting for gnuplot
+			       * (which draws while the analysis goes on) */
 	uint64_t pages_us;    /* composing and writing the pages, charts not counted */
 };
 

@@ -730,7 +730,6 @@ int report_compare_pages_write(struct results *db, const struct report_compare_p
 		st->n_charts_failed += chart_batch_status(c.out.batch, i, NULL) != 0;
 	st->n_gnuplots = chart_batch_procs(c.out.batch);
 	st->charts_us = c.out.chart_us;
-	st->gnuplot_us = chart_batch_gnuplot_us(c.out.batch);
 	st->pages_us = mtime_now_us() - t_pages - c.out.chart_us;
 out:
 	for (size_t i = 0; docs && i <= n_scen; i++)

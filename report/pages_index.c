@@ -238,26 +238,6 @@ int pages_write_md(const struct pages *p)
 	return ret;
 }
 
-/* The verdict's colour for the newest night's dot. */
-static unsigned pages_spark_colour(const struct pages *p, const struct pages_series *s)
-{
-	for (size_t i = 0; i < p->cmp.n; i++) {
-		if (!pages_cs_is(&p->cmp.series[i], s))
-			continue;
-		switch (p->cmp.series[i].verdict) {
-		case COMPARE_REGRESSION:
-			return 2; /* red */
-		case COMPARE_IMPROVEMENT:
-			return 3; /* green */
-		case COMPARE_INCONCLUSIVE:
-			return 5; /* orange */
-		default:
-			return 1;
-		}
-	}
-	return 1;
-}
-
 void pages_sparklines(struct pages *p)
 {
 	char base[HTML_SLUG_MAX + 16];
@@ -279,15 +259,14 @@ void pages_sparklines(struct pages *p)
 		pad = n.n > 1 ? (n.x[k] - n.x[0]) * 0.02 : 86400;
 		snprintf(base, sizeof(base), "charts/spark-%s", s->slug);
 		/* the history with its band, and the newest night as a dot
-		 * with its CI in the verdict's colour: a first night is a
-		 * dot, not an empty box */
+		 * with its CI: a first night is a dot, not an empty box */
 		s->spark = pages_chart(&p->out,
 				       &(struct chart_spec){
 					       .kind = CHART_SPARKLINE,
 					       .series = (struct chart_series[]){
 						       { NULL, n.x, n.y, n.lo, n.hi, n.n, 1, false },
 						       { NULL, n.x + k, n.y + k, n.lo + k, n.hi + k, 1,
-							 pages_spark_colour(p, s), false } },
+							 5, false } },
 					       .n_series = 2, .x_is_time = true, .png = true,
 					       .x_min = n.x[0] - pad, .x_max = n.x[k] + 2 * pad },
 				       base);

@@ -139,7 +139,7 @@ done
 	mpl_notok "$empty charts empty, missing or with an unasked PNG"
 # one gnuplot for the charts the comparison needs (drawing while the trend
 # is computed), one for the history charts
-grep -q '22 charts by 2 gnuplot' "$MPL_TMP/stdout" && mpl_ok "22 charts drawn by two gnuplot processes" ||
+grep -q '22 charts by 3 gnuplot' "$MPL_TMP/stdout" && mpl_ok "22 charts drawn by three gnuplot processes" ||
 	{ mpl_notok "not two gnuplot for the report"; grep timing "$MPL_TMP/stdout" | sed 's/^/#   /'; }
 
 rdb_check_xml "$out"
@@ -185,13 +185,13 @@ n_bad=$(find "$MPL_TMP/onebad/charts" -name '*.svg' | wc -l)
 n_note=$(grep -c 'chart not drawn: .*injected' "$MPL_TMP"/onebad/*.html | awk -F: '{ s += $2 } END { print s + 0 }')
 n_small=$(grep -o 'title="cannot draw chart[^"]*injected[^"]*">no chart' "$MPL_TMP"/onebad/*.html | wc -l)
 { [ "$rc" -eq 0 ] && [ "$n_bad" -eq 21 ] && [ $((n_note + n_small)) -eq 1 ] && grep -q 'warning: .*injected' "$MPL_TMP/e" &&
-	grep -q 'by 2 gnuplot' "$MPL_TMP/o"; } &&
+	grep -q 'by 3 gnuplot' "$MPL_TMP/o"; } &&
 	mpl_ok "a chart gnuplot fails on is missing alone, and its page says why (exit $rc, $n_bad charts)" ||
 	{ mpl_notok "one failing chart: exit $rc, $n_bad SVGs, $n_note + $n_small notes"; sed 's/^/#   /' "$MPL_TMP/e" "$MPL_TMP/o"; }
 MPL_CHART_FAULT=3:exit "$MPL_BIN" report --db "$db" --out "$MPL_TMP/crash" --timing >"$MPL_TMP/o" 2>"$MPL_TMP/e"
 rc=$?
 n_bad=$(find "$MPL_TMP/crash/charts" -name '*.svg' | wc -l)
-{ [ "$rc" -eq 0 ] && [ "$n_bad" -eq 21 ] && grep -q 'by 3 gnuplot' "$MPL_TMP/o"; } &&
+{ [ "$rc" -eq 0 ] && [ "$n_bad" -eq 21 ] && grep -q 'by 4 gnuplot' "$MPL_TMP/o"; } &&
 	mpl_ok "a gnuplot that dies on a chart: the others are drawn by another one ($n_bad charts)" ||
 	{ mpl_notok "gnuplot dying: exit $rc, $n_bad SVGs"; sed 's/^/#   /' "$MPL_TMP/e" "$MPL_TMP/o"; }
 "$MPL_BIN" report --db "$db" --out "$MPL_TMP/png" --png >/dev/null 2>&1
