@@ -1,5 +1,7 @@
 /*
- * line.c: runs as InfluxDB line protocol (see push.h for the line).
+ * line.c: runs and verdicts as InfluxDB line protocol (see push.h for
+ * the lines). One writer for both measurements, so they escape and name
+ * their tags alike.
  *
  * Escaping follows the line-protocol spec: in the measurement, commas and
  * spaces; in tag keys, tag values and field keys, commas, equals signs and
@@ -42,7 +44,7 @@ static int push_buf_reserve(struct push_buf *b, size_t more)
 	return 0;
 }
 
-static int push_buf_add(struct push_buf *b, const char *s, size_t n)
+int push_buf_add(struct push_buf *b, const char *s, size_t n)
 {
 	if (push_buf_reserve(b, n) < 0)
 		return -ENOMEM;
@@ -94,15 +96,29 @@ struct push_tag {
 	size_t value_len;
 };
 
+struct push_field {
+	const char *name;
+	double value;
+};
+
+/* The most tags a line has: the fixed ones and the variant's axes. */
+#define PUSH_TAGS_MAX 32
+
 static int push_tag_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct push_tag *)a)->key, ((const struct push_tag *)b)->key);
 }
 
+/* The tag keys of the two measurements; a variant axis never takes one. */
 static bool push_reserved(const char *key)
 {
-	return !strcmp(key, "host") || !strcmp(key, "kernel") || !strcmp(key, "scenario") ||
-	       !strcmp(key, "status");
+	static const char *const fixed[] = { "host",   "kernel", "scenario", "status",
+					     "variant", "metric", "verdict",  "check" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		if (!strcmp(key, fixed[i]))
+			return true;
+	return false;
 }
 
 /* An axis name reduced to [A-Za-z0-9_], prefixed when it would shadow a
@@ -131,35 +147,21 @@ static void push_tag_set(struct push_tag *t, const char *key, const char *value)
 	t->value_len = value ? strlen(value) : 0;
 }
 
-/* The shortest of %.15g and %.17g that reads back as the same double:
- * 0.983 stays 0.983, and no value is rounded on the way. */
-static int push_value(struct push_buf *b, double v)
+/* The tags a run and a verdict share: host, kernel, scenario, the whole
+ * variant key as "variant" and each of its axes as its own tag. */
+static size_t push_series_tags(struct push_tag *tags, const char *host, const char *kernel,
+			       const char *scenario, const char *variant_key)
 {
-	char s[32];
-
-	snprintf(s, sizeof(s), "%.15g", v);
-	if (strtod(s, NULL) != v)
-		snprintf(s, sizeof(s), "%.17g", v);
-	return push_buf_printf(b, "=%s", s);
-}
-
-int push_format_run(struct push_buf *b, const struct results_run *run, size_t *lines)
-{
-	struct push_tag tags[32];
-	size_t n = 0, fields = 0, start = b->len;
+	size_t n = 0;
 	const char *p;
-	int ret = 0;
 
-	for (size_t i = 0; i < run->n_metrics; i++)
-		fields += isfinite(run->metrics[i].value);
-	if (!fields)
-		return 0; /* a line needs a field: a failed run has no figure to chart */
-	push_tag_set(&tags[n++], "host", run->host.hostname);
-	push_tag_set(&tags[n++], "kernel", run->kernel.release);
-	push_tag_set(&tags[n++], "scenario", run->scenario);
-	push_tag_set(&tags[n++], "status", results_status_name(run->status));
-	/* variant_key is "a=x,b=y" with sorted keys */
-	for (p = run->variant_key; p && *p && n < ARRAY_SIZE(tags);) {
+	push_tag_set(&tags[n++], "host", host);
+	push_tag_set(&tags[n++], "kernel", kernel);
+	push_tag_set(&tags[n++], "scenario", scenario);
+	push_tag_set(&tags[n++], "variant", variant_key);
+	/* variant_key is "a=x,b=y" with sorted keys; room is kept for the
+	 * tags of the measurement itself */
+	for (p = variant_key; p && *p && n < PUSH_TAGS_MAX - 4;) {
 		const char *end = strchr(p, ','), *eq;
 
 		if (!end)
@@ -173,12 +175,42 @@ int push_format_run(struct push_buf *b, const struct results_run *run, size_t *l
 		}
 		p = *end ? end + 1 : end;
 	}
-	qsort(tags, n, sizeof(tags[0]), push_tag_cmp);
+	return n;
+}
 
-	ret = push_buf_add(b, PUSH_MEASUREMENT, strlen(PUSH_MEASUREMENT));
-	for (size_t i = 0; i < n && ret == 0; i++) {
+/* The shortest of %.15g and %.17g that reads back as the same double:
+ * 0.983 stays 0.983, and no value is rounded on the way. */
+static int push_value(struct push_buf *b, double v)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%.15g", v);
+	if (strtod(s, NULL) != v)
+		snprintf(s, sizeof(s), "%.17g", v);
+	return push_buf_printf(b, "=%s", s);
+}
+
+/*
+ * One line: measurement, the tags sorted (empty values left out: the
+ * protocol has none), the finite fields, the timestamp in ns. A line needs
+ * a field: with no finite one nothing is written. *lines += 1 for a line.
+ */
+static int push_line(struct push_buf *b, const char *measurement, struct push_tag *tags,
+		     size_t n_tags, const struct push_field *fields, size_t n_fields,
+		     uint64_t at_us, size_t *lines)
+{
+	size_t finite = 0, start = b->len;
+	int ret;
+
+	for (size_t i = 0; i < n_fields; i++)
+		finite += isfinite(fields[i].value);
+	if (!finite)
+		return 0;
+	qsort(tags, n_tags, sizeof(tags[0]), push_tag_cmp);
+	ret = push_buf_add(b, measurement, strlen(measurement));
+	for (size_t i = 0; i < n_tags && ret == 0; i++) {
 		if (!tags[i].value_len)
-			continue; /* the protocol has no empty tag values */
+			continue;
 		ret = push_buf_add(b, ",", 1);
 		if (ret == 0)
 			ret = push_escape(b, tags[i].key, strlen(tags[i].key));
@@ -187,20 +219,18 @@ int push_format_run(struct push_buf *b, const struct results_run *run, size_t *l
 		if (ret == 0)
 			ret = push_escape(b, tags[i].value, tags[i].value_len);
 	}
-	fields = 0;
-	for (size_t i = 0; i < run->n_metrics && ret == 0; i++) {
-		const struct results_metric *m = &run->metrics[i];
-
-		if (!isfinite(m->value))
+	finite = 0;
+	for (size_t i = 0; i < n_fields && ret == 0; i++) {
+		if (!isfinite(fields[i].value))
 			continue;
-		ret = push_buf_add(b, fields++ ? "," : " ", 1);
+		ret = push_buf_add(b, finite++ ? "," : " ", 1);
 		if (ret == 0)
-			ret = push_escape(b, m->name, strlen(m->name));
+			ret = push_escape(b, fields[i].name, strlen(fields[i].name));
 		if (ret == 0)
-			ret = push_value(b, m->value);
+			ret = push_value(b, fields[i].value);
 	}
 	if (ret == 0)
-		ret = push_buf_printf(b, " %llu\n", (unsigned long long)run->started_at_us * 1000ULL);
+		ret = push_buf_printf(b, " %llu\n", (unsigned long long)at_us * 1000ULL);
 	if (ret < 0) {
 		b->len = start; /* no half line */
 		if (b->data)
@@ -211,3 +241,54 @@ int push_format_run(struct push_buf *b, const struct results_run *run, size_t *l
 	return 0;
 }
 
+int push_format_run(struct push_buf *b, const struct results_run *run, size_t *lines)
+{
+	struct push_tag tags[PUSH_TAGS_MAX];
+	struct push_field *fields;
+	size_t n, n_fields = 0;
+	bool has_run = false;
+	int ret;
+
+	fields = calloc(run->n_metrics + 1, sizeof(*fields));
+	if (!fields)
+		return -ENOMEM;
+	for (size_t i = 0; i < run->n_metrics; i++) {
+		fields[n_fields++] = (struct push_field){ run->metrics[i].name,
+							  run->metrics[i].value };
+		has_run |= !strcmp(run->metrics[i].name, PUSH_RUN_FIELD);
+	}
+	/* every run counts, a failed one without a figure too */
+	if (!has_run)
+		fields[n_fields++] = (struct push_field){ PUSH_RUN_FIELD, 1 };
+	n = push_series_tags(tags, run->host.hostname, run->kernel.release, run->scenario,
+			     run->variant_key);
+	push_tag_set(&tags[n++], "status", results_status_name(run->status));
+	ret = push_line(b, PUSH_MEASUREMENT, tags, n, fields, n_fields, run->started_at_us, lines);
+	free(fields);
+	return ret;
+}
+
+int push_format_verdict(struct push_buf *b, const struct push_verdict *v, size_t *lines)
+{
+	const struct push_field fields[] = {
+		{ "change", v->change },
+		{ "ci_lo", v->ci_lo },
+		{ "ci_hi", v->ci_hi },
+		{ "p", v->p },
+		{ "p_adjusted", v->p_adjusted },
+		{ "floor", v->floor },
+		{ "median_baseline", v->median_baseline },
+		{ "median_candidate", v->median_candidate },
+		{ "n_baseline", (double)v->n_baseline },
+		{ "n_candidate", (double)v->n_candidate },
+	};
+	struct push_tag tags[PUSH_TAGS_MAX];
+	size_t n;
+
+	n = push_series_tags(tags, v->host, v->kernel, v->scenario, v->variant_key);
+	push_tag_set(&tags[n++], "metric", v->metric);
+	push_tag_set(&tags[n++], "verdict", v->verdict);
+	push_tag_set(&tags[n++], "check", v->check);
+	return push_line(b, PUSH_VERDICT_MEASUREMENT, tags, n, fields, ARRAY_SIZE(fields),
+			 v->at_us, lines);
+}

@@ -1,22 +1,34 @@
 /*
- * push.h: runs as InfluxDB line protocol, sent over HTTP(S) (libcurl).
+ * push.h: runs and verdicts as InfluxDB line protocol, sent over HTTP(S)
+ * (libcurl).
  *
  * One line per run:
  *
- *   mptcp_lab,host=H,kernel=K,scenario=S,<axis>=<value>...,status=ok \
- *       goodput_bps=7.5e+07,efficiency=0.97 <started_at in ns>
+ *   mptcp_lab,cc=bbr,host=H,kernel=K,scenario=S,status=ok,variant=cc\=bbr \
+ *       goodput_bps=7.5e+07,efficiency=0.97,run=1 <started_at in ns>
  *
- * Tags: host (hostname), kernel (release), scenario, one tag per variant
- * axis (from variant_key; names reduced to [A-Za-z0-9_], an axis named
- * like a fixed tag gets a "variant_" prefix) and status; empty values are
- * left out, as the protocol wants. Fields: every finite metric of the run;
- * a run without one has no line. InfluxDB 1.x/2.x, VictoriaMetrics and
+ * Tags: host (hostname), kernel (release), scenario, variant (the whole
+ * variant key), one tag per variant axis (names reduced to [A-Za-z0-9_];
+ * an axis named like a fixed tag of either measurement gets a "variant_"
+ * prefix) and status; empty values are left out, as the protocol wants.
+ * Fields: every finite metric of the run, and run=1 so that every run
+ * counts, one without a figure too. InfluxDB 1.x/2.x, VictoriaMetrics and
  * Telegraf all read this.
  *
+ * One line per verdict of the nightly job on a series:
+ *
+ *   mptcp_lab_verdict,cc=bbr,check=compare,host=H,kernel=K,metric=goodput_bps,
+ *       scenario=S,variant=cc\=bbr,verdict=regression change=-0.031,ci_lo=-0.04,
+ *       ci_hi=-0.022,p=0.0004,p_adjusted=0.0012,floor=0.01,median_baseline=...,
+ *       median_candidate=...,n_baseline=28,n_candidate=6 <when it was given, ns>
+ *
+ * change, ci_lo and ci_hi are relative (median ratio - 1 and its CI);
+ * fields that are not finite are left out.
+ *
  * The module: line.c formats, client.c POSTs (libcurl, linked PRIVATE to
- * mpl_push and used nowhere else), flush.c sends what the store's outbox
- * (results/outbox.c) says is not yet delivered and records the outcome.
- * Nothing here prints.
+ * mpl_push and used nowhere else), flush.c sends what the store's outboxes
+ * (results/outbox.c) say is not yet delivered and records the outcome,
+ * and queues the verdicts as points. Nothing here prints.
  */
 #ifndef MPL_PUSH_H
 #define MPL_PUSH_H
@@ -24,11 +36,15 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 #include "results.h"
 
 #define PUSH_MEASUREMENT "mptcp_lab"
+#define PUSH_VERDICT_MEASUREMENT "mptcp_lab_verdict"
+#define PUSH_RUN_FIELD "run" /* 1 on every run's line */
+#define PUSH_POINT_VERDICT "verdict" /* the kind of a queued verdict point */
 #define PUSH_TOKEN_ENV "MPTCP_LAB_PUSH_TOKEN"
 #define PUSH_CONNECT_TIMEOUT_MS_DEFAULT 5000
 #define PUSH_TIMEOUT_MS_DEFAULT 30000
@@ -41,9 +57,35 @@ struct push_buf {
 	size_t len, cap;
 };
 void push_buf_release(struct push_buf *b);
+/* Append s[0..n); 0 or -ENOMEM. */
+int push_buf_add(struct push_buf *b, const char *s, size_t n);
 
 /* Append the run's line (if it has a finite metric); *lines += 1 then. */
 int push_format_run(struct push_buf *b, const struct results_run *run, size_t *lines);
+
+/* One verdict on one series, as the nightly job gives it. */
+struct push_verdict {
+	const char *host, *kernel; /* kernel NULL or "": left out */
+	const char *scenario, *variant_key, *metric;
+	const char *verdict; /* compare_verdict_name(): "regression", ... */
+	const char *check;   /* "compare" (tonight against the history), "trend" */
+	double change, ci_lo, ci_hi; /* relative: median ratio - 1, its 95 % CI */
+	double p, p_adjusted, floor;
+	double median_baseline, median_candidate;
+	size_t n_baseline, n_candidate;
+	uint64_t at_us;
+};
+
+/* Append the verdict's line; *lines += 1. */
+int push_format_verdict(struct push_buf *b, const struct push_verdict *v, size_t *lines);
+
+/*
+ * Queue the verdicts as points of db's outbox (results_points_add, one
+ * transaction), so that every later push to any URL sends them, with the
+ * retries the runs get. 0, or a negative errno with d set.
+ */
+int push_queue_verdicts(struct results *db, const struct push_verdict *v, size_t n,
+			struct diag *d);
 
 struct push_opts {
 	const char *url;
@@ -86,6 +128,8 @@ struct push_flush_opts {
 	const volatile sig_atomic_t *cancel; /* may be NULL */
 	/* A batch that failed: its runs stay in the outbox. May be NULL. */
 	void (*batch_failed)(void *arg, const char *why, size_t runs);
+	/* The same for a batch of queued points (verdicts). May be NULL. */
+	void (*points_failed)(void *arg, const char *why, size_t points);
 	void *arg;
 };
 
@@ -93,11 +137,14 @@ struct push_summary {
 	size_t runs, lines;	/* delivered */
 	size_t failed, untried;	/* kept in the outbox for the next push */
 	size_t waiting;		/* skipped: their backoff has not expired */
+	/* the same for the queued points (verdicts) */
+	size_t points, points_failed, points_untried, points_waiting;
 };
 
 /*
  * Send the runs of db that o->http.url has not yet received, oldest
- * first, o->batch per POST. A batch is marked delivered only after a 2xx
+ * first, o->batch per POST, then the queued points (verdicts) the same
+ * way. A batch is marked delivered only after a 2xx
  * answer; a failed one is kept with one more attempt and a backoff, and
  * after a failure of the way to the server (timeout, refused, TLS, auth)
  * the remaining batches are left untried. Returns 0 with *out filled

@@ -259,6 +259,41 @@ int results_outbox_mark_failed(struct results *r, const char *url, char (*uuids)
 /* The backoff after `attempts` failed attempts, in µs. */
 uint64_t results_outbox_backoff_us(int64_t attempts);
 
+/*
+ * Points for the time-series database that are not runs (the nightly
+ * job's verdicts; schema version 5): each one line of InfluxDB line
+ * protocol, formatted by push/ when the point was made and sent as it is.
+ * Their outbox follows the runs' rules: every url gets every point, a
+ * point is delivered only after a 2xx, a failure backs off as
+ * results_outbox_backoff_us() says.
+ */
+struct results_point {
+	int64_t id;
+	char *line; /* without its newline */
+};
+
+/* Queue n lines of one kind ("verdict") with their timestamp, in one
+ * transaction (all or none); -EINVAL when a line is empty or holds a
+ * newline. */
+int results_points_add(struct results *r, const char *kind, uint64_t at_us,
+		       const char *const *lines, size_t n, struct diag *d);
+
+struct results_points_pending {
+	struct results_point *points; /* due points, oldest first */
+	size_t n;
+	size_t n_waiting; /* undelivered points still inside their backoff */
+};
+int results_points_pending(struct results *r, const char *url, uint64_t now_us,
+			   bool ignore_backoff, struct results_points_pending *out,
+			   struct diag *d);
+void results_points_pending_release(struct results_points_pending *p);
+int results_points_mark_pushed(struct results *r, const char *url,
+			       const struct results_point *points, size_t n, uint64_t now_us,
+			       struct diag *d);
+int results_points_mark_failed(struct results *r, const char *url,
+			       const struct results_point *points, size_t n, uint64_t now_us,
+			       const char *error, struct diag *d);
+
 /* ---- the kernels of the database (results/kernels.c, used by
  * the kernels command) ------------------------------------------------- */
 

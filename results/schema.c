@@ -238,6 +238,35 @@ static const char *const schema_telemetry[] = {
 	") WITHOUT ROWID",
 };
 
+/*
+ * Version 5: points for the time-series database that are not runs
+ * (results/outbox.c): the nightly job's verdicts. A row is one line of
+ * InfluxDB line protocol, formatted by push/ when the verdict was given
+ * and sent as it is, so a point delivered a week late still says what
+ * that night said. push_points_outbox is push_outbox's twin: one row per
+ * (url, point) once the point was tried for that url, pending again from
+ * next_attempt_at_us on. `merge` copies neither (they have no run_id):
+ * the verdicts and their delivery belong to the box that judged.
+ */
+static const char *const schema_push_points[] = {
+	"CREATE TABLE push_points (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	kind TEXT NOT NULL,\n" /* "verdict" */
+	"	at_us INTEGER NOT NULL,\n" /* the point's timestamp */
+	"	line TEXT NOT NULL\n"
+	")",
+
+	"CREATE TABLE push_points_outbox (\n"
+	"	url TEXT NOT NULL,\n"
+	"	point_id INTEGER NOT NULL REFERENCES push_points (id) ON DELETE CASCADE,\n"
+	"	pushed_at_us INTEGER,\n"
+	"	attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"	next_attempt_at_us INTEGER NOT NULL DEFAULT 0,\n"
+	"	last_error TEXT,\n"
+	"	PRIMARY KEY (url, point_id)\n"
+	") WITHOUT ROWID",
+};
+
 struct results_migration {
 	const char *const *steps;
 	size_t n_steps;
@@ -248,6 +277,7 @@ static const struct results_migration migrations[] = {
 	{ schema_v2, ARRAY_SIZE(schema_v2) }, /* 1 -> 2: change points */
 	{ schema_push_outbox, ARRAY_SIZE(schema_push_outbox) }, /* 2 -> 3: push outbox */
 	{ schema_telemetry, ARRAY_SIZE(schema_telemetry) }, /* 3 -> 4: telemetry */
+	{ schema_push_points, ARRAY_SIZE(schema_push_points) }, /* 4 -> 5: points to push */
 };
 
 const int results_schema_version = (int)ARRAY_SIZE(migrations);

@@ -18,6 +18,8 @@ packages=(
 	libgsl-dev
 	# the statistics' reference checks (tests/unit/stats_ref.py) only
 	python3-scipy
+	# the Grafana provisioning files' check (tests/cli/grafana_dashboard.sh)
+	python3-yaml
 )
 
 missing=()

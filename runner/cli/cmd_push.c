@@ -1,10 +1,11 @@
 /*
  * cmd_push.c: `mptcp-lab push [--db PATH] --url URL [--token-file F]
  * [--insecure] [--batch N] [--now] [--connect-timeout MS] [--timeout MS]`:
- * the options, then push_flush() (push/), then the summary line.
+ * the options, then push_flush() (push/: the runs, then the nightly
+ * verdicts queued as points), then the summary line.
  *
- * Exit: 0 everything delivered, 1 some runs kept for later (failed, not
- * tried, or waiting for their backoff), 64 usage, 65 bad input (token
+ * Exit: 0 everything delivered, 1 some runs or verdict points kept for
+ * later (failed, not tried, or waiting for their backoff), 64 usage, 65 bad input (token
  * file, a URL libcurl rejects as malformed), 70 database or internal
  * errors.
  */
@@ -113,7 +114,8 @@ static int parse_args(int argc, char **argv, struct push_args *a)
 int cmd_push(int argc, char **argv)
 {
 	struct push_args a = { .opts = { .cancel = &mpl_interrupted,
-					 .batch_failed = cmdutil_push_failed } };
+					 .batch_failed = cmdutil_push_failed,
+					 .points_failed = cmdutil_points_failed } };
 	struct push_summary t = { 0 };
 	struct results *db = NULL;
 	struct diag d = DIAG_INIT;

@@ -169,20 +169,44 @@ void cmdutil_push_failed(void *arg, const char *why, size_t runs)
 	say_error("%s; %zu run%s kept in the outbox", why, runs, runs == 1 ? "" : "s");
 }
 
+void cmdutil_points_failed(void *arg, const char *why, size_t points)
+{
+	(void)arg;
+	say_error("%s; %zu verdict point%s kept in the outbox", why, points,
+		  points == 1 ? "" : "s");
+}
+
 int cmdutil_push_outcome(int r, const struct diag *d, const struct push_summary *t,
 			 const char *url)
 {
+	bool points = t->points || t->points_failed || t->points_untried || t->points_waiting;
+
 	if (r < 0) {
 		if (d->err)
 			say_error("%s", diag_str(d));
 		return r == -EINVAL ? EXIT_DATAERR : EXIT_SOFTWARE;
 	}
-	printf("pushed %zu run%s (%zu line%s) to '%s'", t->runs, t->runs == 1 ? "" : "s", t->lines,
-	       t->lines == 1 ? "" : "s", url);
+	printf("pushed %zu run%s (%zu line%s)", t->runs, t->runs == 1 ? "" : "s", t->lines,
+	       t->lines == 1 ? "" : "s");
+	/* said only when there are any: a box without nightly verdicts reads
+	 * as it always did */
+	if (points)
+		printf(" and %zu verdict point%s", t->points, t->points == 1 ? "" : "s");
+	printf(" to '%s'", url);
 	if (t->failed || t->untried)
 		printf("; %zu failed, %zu not tried, kept in the outbox", t->failed, t->untried);
+	if (t->points_failed || t->points_untried)
+		printf("; verdict points: %zu failed, %zu not tried, kept in the outbox",
+		       t->points_failed, t->points_untried);
 	if (t->waiting)
 		printf("; %zu waiting for their next attempt (--now to push them anyway)", t->waiting);
+	if (t->points_waiting)
+		printf("; %zu verdict point%s waiting for the next attempt (--now to push them "
+		       "anyway)",
+		       t->points_waiting, t->points_waiting == 1 ? "" : "s");
 	printf("\n");
-	return t->failed || t->untried || t->waiting ? EXIT_FAIL : EXIT_OK;
+	return t->failed || t->untried || t->waiting || t->points_failed || t->points_untried ||
+			       t->points_waiting ?
+		       EXIT_FAIL :
+		       EXIT_OK;
 }

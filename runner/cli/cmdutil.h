@@ -91,10 +91,12 @@ int cmdutil_report_outcome(int r, const struct diag *d, const struct report_page
 
 /* A push batch that failed: "WHY; N runs kept in the outbox" (stderr). */
 void cmdutil_push_failed(void *arg, const char *why, size_t runs);
+/* The same for a batch of verdict points. */
+void cmdutil_points_failed(void *arg, const char *why, size_t points);
 
 /* After push_flush() to url returned r: the summary line or the failure;
- * the exit code of `push` (1 some runs kept, 65 a URL libcurl rejects,
- * 70). */
+ * the exit code of `push` (1 some runs or verdict points kept, 65 a URL
+ * libcurl rejects, 70). */
 int cmdutil_push_outcome(int r, const struct diag *d, const struct push_summary *t,
 			 const char *url);
 

@@ -15,6 +15,7 @@
 #include "lab.h"
 #include "mtime.h"
 #include "nightly.h"
+#include "verdict_points.h"
 
 static void nightly_step(const struct nightly_observer *obs, enum nightly_step step,
 			 const struct nightly *n)
@@ -145,6 +146,24 @@ static int nightly_trend(struct nightly *n, struct results *db, struct diag *d)
 	return 0;
 }
 
+/* Tonight's verdicts, queued for every push to come (verdict_points.h):
+ * with --push they go out tonight, else with the next `push`. */
+static int nightly_queue_verdicts(const struct nightly *n, struct results *db, struct diag *d)
+{
+	const char *tags[1];
+	char tag[48];
+
+	snprintf(tag, sizeof(tag), "nightly=%s", n->id);
+	tags[0] = tag;
+	return verdict_points_queue(db,
+				    &(struct verdict_points_opts){
+					    .host = n->hostname,
+					    .tonight = &(struct results_filter){ .tags = tags,
+										 .n_tags = 1 },
+					    .at_us = mtime_wall_us() },
+				    n->nothing_to_compare ? NULL : &n->cmp, &n->tr, NULL, d);
+}
+
 static void nightly_report(struct nightly *n, struct results *db,
 			   const struct nightly_observer *obs)
 {
@@ -227,6 +246,10 @@ int nightly_run(const struct nightly_opts *o, const struct nightly_observer *obs
 		diag_prefix(d, "cannot write the trend into '%s'", n->out_dir);
 		goto out;
 	}
+
+	r = nightly_queue_verdicts(n, db, d);
+	if (r < 0)
+		goto out;
 
 	nightly_report(n, db, obs);
 	if (o->push_url)

@@ -8,7 +8,10 @@
  *     -> trend every series over the host's history, storing the change
  *        points found
  *     -> write compare.{md,junit.xml,ktap} and trend.{md,junit.xml,ktap}
- *        into the output directory, and the HTML report into its report/
+ *        into the output directory
+ *     -> queue tonight's verdicts as points in the push outbox
+ *        (verdict_points.h), with or without a push URL
+ *     -> the HTML report into the output directory's report/
  *     -> push what the outbox holds when a push URL is given (a failure
  *        keeps it for the next night and does not fail the job)
  *

@@ -4,8 +4,8 @@
 # directory. Synthetic runs are written with sqlite3 (an independent writer
 # of the documented schema). Checks:
 #  - the pushed values, read back through /api/v1/export, equal the
-#    database's (every metric of every run, tags escaped and sanitised,
-#    timestamp = started_at);
+#    database's (every metric of every run and run=1, tags escaped and
+#    sanitised, the variant key as a tag, timestamp = started_at);
 #  - pushing twice sends nothing new; a second URL gets everything;
 #  - with the server stopped push exits 1 and the outbox keeps the new runs
 #    (attempts 1, a backoff), a push inside the backoff skips them; after a
@@ -22,9 +22,9 @@ VM=$(command -v victoria-metrics) ||
 BLACKHOLE=$MPL_BUILD_DIR/tests/tools/mpl_blackhole
 [ -x "$BLACKHOLE" ] || mpl_die "$BLACKHOLE is not built"
 
-# The server this test runs now (both servers it starts are stopped at
-# exit by the harness).
-vm_pid=
+# The server (both it starts are stopped at exit by the harness).
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 db=$MPL_TMP/lab.db
 "$MPL_BIN" runs --db "$db" >/dev/null || mpl_die "cannot create the database"
@@ -56,41 +56,15 @@ add_runs()
 }
 add_runs 4
 
-start_vm() # PORT: start and wait until /health answers (poll, 20 s at most)
-{
-	"$VM" -storageDataPath "$MPL_TMP/vm" -httpListenAddr "127.0.0.1:$1" \
-		-loggerLevel ERROR >>"$MPL_TMP/vm.log" 2>&1 &
-	vm_pid=$!
-	mpl_track_pid "$vm_pid"
-	for _ in $(seq 200); do
-		curl -sf --max-time 1 "http://127.0.0.1:$1/health" >/dev/null && return 0
-		kill -0 "$vm_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill "$vm_pid" 2>/dev/null
-	wait "$vm_pid" 2>/dev/null
-	vm_pid=
-	return 1
-}
-stop_vm()
-{
-	kill "$vm_pid" && wait "$vm_pid" 2>/dev/null
-	vm_pid=
-}
-port=
-for _ in 1 2 3 4 5; do
-	p=$((20000 + RANDOM % 30000))
-	ss -ltn "sport = :$p" 2>/dev/null | grep -q LISTEN && continue
-	if start_vm "$p"; then port=$p; break; fi
-done
-[ -n "$port" ] || { sed 's/^/#   /' "$MPL_TMP/vm.log"; mpl_skip "victoria-metrics did not start"; }
+vm_start
 vm=http://127.0.0.1:$port
 url=$vm/write
 
 # compare_export: every (metric, host, kernel, scenario, cc, rate_limit,
-# status, timestamp, value) of the database is in VictoriaMetrics and
-# nothing else is. Unique samples: the second URL below is the same server,
-# which keeps a sample sent twice twice (no -dedup configured).
+# variant, status, timestamp, value) of the database is in VictoriaMetrics
+# and nothing else is; every run also has mptcp_lab_run = 1. Unique
+# samples: the second URL below is the same server, which keeps a sample
+# sent twice twice (no -dedup configured).
 compare_export()
 {
 	curl -sf "$vm/internal/force_flush" >/dev/null || return 1
@@ -98,15 +72,19 @@ compare_export()
 		return 1
 	jq -r '. as $s | range(0; .values | length) as $i |
 		[$s.metric.__name__, $s.metric.host, $s.metric.kernel, $s.metric.scenario,
-		 $s.metric.cc, $s.metric.rate_limit, $s.metric.status,
+		 $s.metric.cc, $s.metric.rate_limit, $s.metric.variant, $s.metric.status,
 		 ($s.timestamps[$i] | tostring), ($s.values[$i] | tostring)] | join("|")' \
 		"$MPL_TMP/export.jsonl" | sort -u >"$MPL_TMP/got"
 	sqlite3 -batch -separator '|' "$db" "
-		SELECT 'mptcp_lab_' || m.name, h.hostname, k.release, r.scenario, 'bbr', '10', r.status,
-		       r.started_at_us / 1000, m.value
+		SELECT 'mptcp_lab_' || m.name, h.hostname, k.release, r.scenario, 'bbr', '10',
+		       r.variant_key, r.status, r.started_at_us / 1000, m.value
 		FROM runs r JOIN metrics m ON m.run_id = r.id JOIN hosts h ON h.id = r.host_id
-		JOIN kernels k ON k.id = r.kernel_id ${1:-}" |
-		jq -R -r 'split("|") | .[8] |= (tonumber | tostring) | join("|")' | sort >"$MPL_TMP/want"
+		JOIN kernels k ON k.id = r.kernel_id ${1:-}
+		UNION ALL
+		SELECT 'mptcp_lab_run', h.hostname, k.release, r.scenario, 'bbr', '10',
+		       r.variant_key, r.status, r.started_at_us / 1000, 1
+		FROM runs r JOIN hosts h ON h.id = r.host_id JOIN kernels k ON k.id = r.kernel_id" |
+		jq -R -r 'split("|") | .[9] |= (tonumber | tostring) | join("|")' | sort >"$MPL_TMP/want"
 	if ! cmp -s "$MPL_TMP/got" "$MPL_TMP/want"; then
 		diff "$MPL_TMP/want" "$MPL_TMP/got" | sed 's/^/#   /'
 		return 1
@@ -121,7 +99,7 @@ pushed_count() # URL: runs delivered to URL
 echo "token-from-file" >"$MPL_TMP/token"
 mpl_expect_rc 0 "push 4 runs" "$MPL_BIN" push --db "$db" --url "$url" --token-file "$MPL_TMP/token"
 mpl_check "it says 4 runs" grep -q "pushed 4 runs" "$MPL_TMP/out"
-mpl_check "the values read back equal the database's (8 samples)" compare_export
+mpl_check "the values read back equal the database's (8 samples + 4 run counts)" compare_export
 mpl_check "the outbox marks 4 delivered" [ "$(pushed_count "$url")" = 4 ]
 mpl_expect_rc 0 "push again" "$MPL_BIN" push --db "$db" --url "$url"
 mpl_check "sends nothing new" grep -q "pushed 0 runs" "$MPL_TMP/out"
@@ -140,11 +118,11 @@ mpl_check "2 runs kept, attempts 1, next attempt in the future" [ "$(sqlite3 -ba
 mpl_expect_rc 1 "push inside the backoff" "$MPL_BIN" push --db "$db" --url "$url"
 mpl_check "skips them (waiting), no new attempt" grep -q "2 waiting" "$MPL_TMP/out"
 mpl_check "attempts still 1" [ "$(sqlite3 -batch "$db" "SELECT max(attempts) FROM push_outbox WHERE url = '$url'")" = 1 ]
-start_vm "$port" || { mpl_notok "victoria-metrics restarts"; mpl_finish; }
+start_vm "$port" || { mpl_notok "victoria-metrics restarts"; exit 1; }
 mpl_expect_rc 0 "after a restart, push --now delivers" "$MPL_BIN" push --db "$db" --url "$url" --now
 mpl_check "the 2 kept runs" grep -q "pushed 2 runs" "$MPL_TMP/out"
 mpl_check "6 delivered" [ "$(pushed_count "$url")" = 6 ]
-mpl_check "the values read back equal the database's (12 samples)" compare_export
+mpl_check "the values read back equal the database's (12 samples + 6 run counts)" compare_export
 
 # a server that never answers
 "$BLACKHOLE" --max-seconds 120 >"$MPL_TMP/bh.port" &

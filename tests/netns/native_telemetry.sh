@@ -129,7 +129,8 @@ mpl_check "the client saw the extra subflow join (sub_established) and subflows_
 		(.metrics.subflows_joined_us > 0)" "$MPL_TMP/up.json"
 mpl_eq "sqlite3: the PM events are stored" 1 \
 	"$(mpl_sql "SELECT count(*) > 0 FROM pm_events WHERE type = 'sub_established' AND role = 'client'")"
-mpl_eq "sqlite3: the samples table is version 4's" 4 "$(mpl_sql 'PRAGMA user_version')"
+mpl_check "sqlite3: the samples table came with schema version 4 (the database is at least that)" \
+	[ "$(mpl_sql 'PRAGMA user_version')" -ge 4 ]
 
 # ---- 2. failover -------------------------------------------------------------------
 

@@ -14,7 +14,8 @@
  *      is not a database are refused; `merge` exits 0 and 65 for them;
  *  (e) the line protocol `push` sends for a run: tags sorted, escaped
  *      (',', ' ', '=') and sanitised (variant axis names), empty tags and
- *      NaN fields left out, timestamp in ns; no line without a field.
+ *      NaN fields left out, timestamp in ns, run=1 on every line (a run
+ *      without a metric too).
  * Each check prints a line; the first failure exits 1.
  */
 #include <errno.h>
@@ -305,7 +306,9 @@ int main(void)
 	{
 		static const char want[] =
 			"mptcp_lab,host=box\\,a\\ b\\=1,kernel=6.18.0,rate_limit=10\\ mbit,scenario=two\\ path,"
-			"status=ok,variant_host=x efficiency=0.983,goodput_bps=75000000 1767225600000000000\n";
+			"status=ok,variant=host\\=x\\,rate-limit\\=10\\ mbit,variant_host=x "
+			"efficiency=0.983,goodput_bps=75000000,run=1 1767225600000000000\n";
+		static const char want_failed[] = "mptcp_lab,scenario=s,status=failed run=1 0\n";
 		struct push_buf body = { 0 };
 		struct results_run run;
 		size_t lines = 0;
@@ -328,7 +331,9 @@ int main(void)
 		check_must(results_run_set_str(&run.scenario, "s"), "set", NULL);
 		run.status = RESULTS_FAILED;
 		check_must(push_format_run(&body, &run, &lines), "push_format_run", NULL);
-		CHECK(lines == 1 && !strcmp(body.data, want), "(e) a run without metrics has no line");
+		CHECK(lines == 2 && !strncmp(body.data, want, strlen(want)) &&
+			      !strcmp(body.data + strlen(want), want_failed),
+		      "(e) a run without metrics still counts: %s", body.data + strlen(want));
 		results_run_release(&run);
 		push_buf_release(&body);
 	}
