@@ -276,13 +276,15 @@ static int cpg_mib_rows(const struct cpg *c, struct cpg_group *g)
 {
 	size_t cap = g->n[0] + g->n[1] + 1, n_rows = 0;
 	struct cpg_row *rows = NULL;
-	double *v[2] = { malloc(cap * sizeof(double)), malloc(cap * sizeof(double)) };
-	double *p = NULL, *adj = NULL;
-	bool *seen = calloc(c->n_mib_names + 1, sizeof(*seen));
+	double *v[2] = { NULL, NULL }, *p = NULL, *adj = NULL;
+	bool *seen = NULL;
 	int ret = -ENOMEM;
 
 	if (g->rows_done)
 		return 0;
+	v[0] = malloc(cap * sizeof(double));
+	v[1] = malloc(cap * sizeof(double));
+	seen = calloc(c->n_mib_names + 1, sizeof(*seen));
 	if (!v[0] || !v[1] || !seen)
 		goto out;
 	for (int s = 0; s < 2; s++)
