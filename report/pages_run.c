@@ -189,29 +189,43 @@ static double pages_run_span(const struct pages_run *run)
 	return span;
 }
 
+static int pages_tv_cmp(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
 void pages_run_extent(const struct pages_run *run, double *y_max, double *x_max)
 {
 	struct pages_subflows sf = { 0 };
-	double y = 0;
+	double y = 0, (*tv)[2] = NULL;
+	size_t n = 0;
 
 	*x_max = pages_run_span(run);
 	for (size_t i = 0; i < run->n_iv; i++)
 		if (isfinite(run->iv[i].bits_per_second))
 			y = fmax(y, run->iv[i].bits_per_second / 1e6);
-	if (run->n_smp && pages_subflows_of(run, &sf) == 0) {
-		/* stacked: the sum over the subflows sampled at one instant */
-		for (size_t i = 0; i < sf.n && sf.n; i++) {
-			for (size_t k = 0; k < sf.len[i]; k++) {
-				double sum = 0;
+	/* stacked: the sum over the subflows sampled at one instant (the
+	 * sampler reads every subflow at the same t) */
+	if (run->n_smp && pages_subflows_of(run, &sf) == 0 &&
+	    (tv = malloc(run->n_smp * sizeof(*tv)))) {
+		for (size_t i = 0; i < sf.n; i++)
+			for (size_t k = 0; k < sf.len[i]; k++)
+				if (isfinite(sf.thr[i][k])) {
+					tv[n][0] = sf.t[i][k];
+					tv[n++][1] = sf.thr[i][k];
+				}
+		qsort(tv, n, sizeof(*tv), pages_tv_cmp);
+		for (size_t i = 0; i < n;) {
+			double sum = 0, t = tv[i][0];
 
-				for (size_t j = 0; j < sf.n; j++)
-					for (size_t m = 0; m < sf.len[j]; m++)
-						if (sf.t[j][m] == sf.t[i][k] && isfinite(sf.thr[j][m]))
-							sum += sf.thr[j][m];
-				y = fmax(y, sum);
-			}
+			for (; i < n && tv[i][0] == t; i++)
+				sum += tv[i][1];
+			y = fmax(y, sum);
 		}
 	}
+	free(tv);
 	pages_subflows_release(&sf);
 	*y_max = y;
 }
@@ -345,7 +359,9 @@ void pages_run_section(struct pages_out *o, FILE *f, const struct pages_run *run
 			   "path-manager events, numbered as in the table below.</p>\n",
 			sf.n, run->n_smp);
 	} else if (run->n_iv) {
-		double *x = malloc(run->n_iv * sizeof(double)), *y = malloc(run->n_iv * sizeof(double));
+		/* each interval a step over its own span, start to end */
+		size_t n = 2 * run->n_iv;
+		double *x = malloc(n * sizeof(double)), *y = malloc(n * sizeof(double));
 
 		if (!x || !y) {
 			free(x);
@@ -354,8 +370,9 @@ void pages_run_section(struct pages_out *o, FILE *f, const struct pages_run *run
 			goto out;
 		}
 		for (size_t i = 0; i < run->n_iv; i++) {
-			x[i] = run->iv[i].end_us / 1e6;
-			y[i] = run->iv[i].bits_per_second / 1e6;
+			x[2 * i] = run->iv[i].start_us / 1e6;
+			x[2 * i + 1] = run->iv[i].end_us / 1e6;
+			y[2 * i] = y[2 * i + 1] = run->iv[i].bits_per_second / 1e6;
 		}
 		snprintf(title, sizeof(title), "%s: throughput over time", rc->title);
 		snprintf(base, sizeof(base), "charts/run-%s", rc->slug);
@@ -363,8 +380,8 @@ void pages_run_section(struct pages_out *o, FILE *f, const struct pages_run *run
 					    .kind = CHART_STACKED, .title = title, .xlabel = "time (s)",
 					    .ylabel = "throughput (Mbit/s)",
 					    .series = (struct chart_series[]){ { "total (iperf3 intervals)",
-										 x, y, NULL, NULL,
-										 run->n_iv, 0, false } },
+										 x, y, NULL, NULL, n, 0,
+										 false } },
 					    .n_series = 1, .marks = marks, .n_marks = nm,
 					    .width_px = w, .x_max = rc->x_max, .y_max = rc->y_max },
 				    base);
