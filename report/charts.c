@@ -41,7 +41,8 @@
  *	                 labels, then category names
  *	<i>-data.dat     one block per series (two blank lines apart):
  *	                 "x y lo hi", NaN where absent
- *	<i>-stacked.dat  CHART_STACKED only: "x 0 c1 c1+c2 ..." (cumulative)
+ *	<i>-stacked.dat  CHART_STACKED only: "x 0 c1 c1+c2 ..." (cumulative,
+ *	                 the series but the overlay lines)
  *	<i>-cats.dat     CHART_POINTS only: the category indexes 0..NC-1
  *	<i>.svg, <i>.png gnuplot's output, renamed into place
  *
@@ -323,6 +324,9 @@ static int chart_check(const struct chart_spec *c, struct diag *d)
 					kind, i);
 	if (c->n_categories > CHART_POINTS_MAX || (c->n_categories && !c->categories))
 		return diag_set(d, -EINVAL, "%s chart with bad categories", kind);
+	if (c->n_overlay && (c->kind != CHART_STACKED || c->n_overlay >= c->n_series))
+		return diag_set(d, -EINVAL, "%s chart: %zu overlay lines of %zu series", kind,
+				c->n_overlay, c->n_series);
 	if (c->width_px > 10000 || c->height_px > 10000)
 		return diag_set(d, -EINVAL, "%s chart of %ux%u px is too large", kind, c->width_px,
 				c->height_px);
@@ -493,7 +497,7 @@ static int chart_write_data(const struct chart_spec *c, const char *dir, size_t 
 			continue;
 		chart_put_num(f, x);
 		chart_put_num(f, 0);
-		for (size_t i = 0; i < c->n_series; i++) {
+		for (size_t i = 0; i < c->n_series - c->n_overlay; i++) {
 			double y = i == 0 ? c->series[0].y[k] : chart_interp(&c->series[i], x);
 
 			sum += isfinite(y) ? y : 0;
@@ -526,9 +530,9 @@ static int chart_write_script(const struct chart_spec *c, size_t index, const ch
 			npmax = c->series[i].n;
 	fprintf(f, "reset session\nSCRATCH = '%zu'; GPDIR = 'gp'\n", index);
 	fprintf(f, "W = %u; H = %u; NS = %zu; NM = %zu; NC = %zu; XTIME = %d; PNG = %d; NPMAX = %zu; "
-		   "YSI = %d\n",
+		   "YSI = %d; NO = %zu\n",
 		w, h, c->n_series, c->n_marks, c->n_categories, c->x_is_time ? 1 : 0,
-		c->png ? 1 : 0, npmax, c->y_si ? 1 : 0);
+		c->png ? 1 : 0, npmax, c->y_si ? 1 : 0, c->n_overlay);
 	fprintf(f, "XFIX = %d; XMIN = %.17g; XMAX = %.17g; YFIX = %d; YMIN = %.17g; YMAX = %.17g\n",
 		c->x_min || c->x_max, c->x_min, c->x_max, c->y_min || c->y_max, c->y_min,
 		c->y_max);

@@ -102,6 +102,9 @@ struct chart_spec {
 	const char *const *categories;
 	size_t n_categories;
 	unsigned width_px, height_px;	     /* 0: 800x400 (sparkline 160x32) */
+	/* CHART_STACKED: the last n_overlay series are lines drawn over the
+	 * stack (e.g. the goodput the shaped paths allowed), not stacked */
+	size_t n_overlay;
 	/* Axis ranges; both ends 0: gnuplot's autoscale. Two charts drawn
 	 * side by side share theirs, and a trend of one night is a day
 	 * wide, not gnuplot's default of a year. */

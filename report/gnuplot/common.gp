@@ -12,6 +12,7 @@
 #	PNG         also draw 17.png (finish.gp)
 #	NPMAX       the most points any series has
 #	YSI         y tics with SI prefixes (raw bit/s)
+#	NO          STACKED: the last NO series are lines over the stack
 #	XFIX, XMIN, XMAX, YFIX, YMIN, YMAX   fixed axis ranges
 #	SC[NS], SD[NS]   per series: colour (1..8) and dashed (0/1)
 #	MX[NM], MK[NM]   per mark: x and kind (0 plain, 1 change point,

@@ -322,6 +322,22 @@ int main(void)
 					 .xlabel = "time (s)", .ylabel = "bit/s", .series = series,
 					 .n_series = 2, .marks = marks, .n_marks = 2, .png = true };
 		free(render_ok(&c, tmpdir, "stacked"));
+		{
+			static double ideal[300];
+			char *svg;
+
+			for (int k = 0; k < 300; k++)
+				ideal[k] = k < 120 ? 80e6 : 50e6;
+			series[2] = (struct chart_series){ .name = "ideal", .x = t, .y = ideal, .n = 300,
+							   .dashed = true };
+			c.n_series = 3;
+			c.n_overlay = 1;
+			svg = render_ok(&c, tmpdir, "stacked-ideal");
+			REQUIRE(strstr(svg, "ideal"), "the overlay line has no legend entry");
+			free(svg);
+			c.n_series = 2;
+			c.n_overlay = 0;
+		}
 
 		series[0] = (struct chart_series){ .name = "subflow 1", .x = t, .y = cw[0], .n = 300 };
 		series[1] = (struct chart_series){ .name = "subflow 2", .x = t, .y = cw[1], .n = 300 };
