@@ -27,11 +27,27 @@
 
 /* ---- values as the pages show them ----------------------------------------- */
 
+static bool pages_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
 void pages_metric_unit(const char *metric, const char **label, double *scale)
 {
 	if (!strcmp(metric, "goodput_bps")) {
 		*label = "goodput (Mbit/s)";
 		*scale = 1e-6;
+	} else if (pages_ends_with(metric, "_bps")) {
+		*label = "Mbit/s";
+		*scale = 1e-6;
+	} else if (!strcmp(metric, "completion_us")) {
+		*label = "completion time (s)";
+		*scale = 1e-6;
+	} else if (pages_ends_with(metric, "_us")) {
+		*label = "ms";
+		*scale = 1e-3;
 	} else {
 		*label = metric;
 		*scale = 1;
@@ -42,8 +58,12 @@ void pages_fmt_value(const char *metric, double v, char *buf, size_t size)
 {
 	if (!isfinite(v))
 		snprintf(buf, size, "-");
-	else if (!strcmp(metric, "goodput_bps"))
+	else if (pages_ends_with(metric, "_bps"))
 		snprintf(buf, size, "%.2f Mbit/s", v / 1e6);
+	else if (!strcmp(metric, "completion_us"))
+		snprintf(buf, size, "%.3f s", v / 1e6);
+	else if (pages_ends_with(metric, "_us"))
+		snprintf(buf, size, "%.3g ms", v / 1e3);
 	else
 		snprintf(buf, size, "%.4g", v);
 }

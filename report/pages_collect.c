@@ -16,7 +16,13 @@
 #include "array.h"
 #include "pages_int.h"
 
-const char *const pages_metrics[PAGES_N_METRICS] = { "goodput_bps", "efficiency" };
+/* The metrics compare judges, whatever the traffic: bulk transfers have
+ * the first two, byte counts the completion time, request-response the
+ * latency and rate; a run has those of its mode. */
+const char *const pages_metrics[PAGES_N_METRICS] = {
+	"goodput_bps",	  "efficiency",	    "completion_us",  "completion_ratio",
+	"latency_p50_us", "latency_p90_us", "latency_p99_us", "tps",
+};
 const char *const pages_status_label[4] = { "ok", "failed", "skipped", "invalid" };
 
 static char *pages_strdup(const char *s)

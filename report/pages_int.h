@@ -21,13 +21,14 @@
 #include "trend.h"
 
 #define PAGES_DAY_US 86400000000ull
-#define PAGES_N_METRICS 2
+#define PAGES_N_METRICS 8
 #define PAGES_MARK_LABEL 96 /* bytes of a chart mark's label */
 /* The change a suite should be able to see: series whose minimum
  * detectable change is larger are marked on the index. */
 #define PAGES_TARGET_CHANGE 0.03
 
-/* The metrics a report shows: goodput_bps, efficiency. */
+/* The metrics a report shows, those it has runs of: goodput_bps,
+ * efficiency, completion_us, ... (pages_collect.c). */
 extern const char *const pages_metrics[PAGES_N_METRICS];
 /* Run statuses in the order the summary counts them. */
 extern const char *const pages_status_label[4];
