@@ -569,7 +569,7 @@ static int cpg_index(struct cpg *c, const struct cpg_scen *scen, size_t n_scen,
 		     struct pages_doc *doc)
 {
 	const struct compare_result *cmp = c->o->cmp;
-	char buf[96], t[16];
+	char t[16];
 	FILE *f;
 	int ret;
 
@@ -604,25 +604,9 @@ static int cpg_index(struct cpg *c, const struct cpg_scen *scen, size_t n_scen,
 			    PAGES_CS_EQ(cs, variant_key, c->groups[s].variant))
 				g = &c->groups[s];
 		pages_figs_of(cs, &fg);
-		fprintf(f, "<tr class=\"%s\"><td><a href=\"compare-%s.html\">",
-			compare_verdict_words(cs->verdict)->css, sc ? sc->slug : "x");
-		html_text(f, cs->scenario);
-		fputs("</a></td><td>", f);
-		html_text(f, cs->variant_key[0] ? cs->variant_key : "-");
-		fputs("</td><td>", f);
-		html_text(f, cs->metric);
-		fputs("</td><td title=\"", f);
-		html_attr(f, cs->reason);
-		fputs("\">", f);
-		html_text(f, compare_verdict_name(cs->verdict));
-		pages_fmt_change(cs, buf, sizeof(buf));
-		fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">", buf);
-		pages_fmt_value(cs->metric, cs->median_base, buf, sizeof(buf));
-		html_text(f, buf);
-		fputs(" &rarr; ", f);
-		pages_fmt_value(cs->metric, cs->median_cand, buf, sizeof(buf));
-		html_text(f, buf);
-		fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", cs->n_base, cs->n_cand);
+		pages_row_cells(f, "compare", sc ? sc->slug : "x", sc ? sc->name : cs->scenario,
+				cs->variant_key, cs->metric, cs);
+		fprintf(f, "<td class=\"num\">%zu / %zu</td>", cs->n_base, cs->n_cand);
 		pages_health_cells(f, &fg);
 		fputs("<td>", f);
 		/* once per scenario and variant: on its first metric's row */

@@ -52,33 +52,13 @@ static void pages_series_row(FILE *f, const struct pages *p, const struct compar
 			     const struct pages_series *s)
 {
 	const struct pages_scen *sc = pages_find_scen(p, s->scenario);
-	char change[96], base[HTML_SLUG_MAX + 16];
+	char base[HTML_SLUG_MAX + 16];
 
-	fprintf(f, "<tr class=\"%s\"><td><a href=\"scenario-%s.html\">",
-		cs ? compare_verdict_words(cs->verdict)->css : "no-change", sc ? sc->slug : "x");
-	html_text(f, s->scenario);
-	fputs("</a></td><td>", f);
-	html_text(f, s->variant[0] ? s->variant : "-");
-	fputs("</td><td>", f);
-	html_text(f, s->metric);
-	fputs("</td><td>", f);
-	html_text(f, cs ? compare_verdict_name(cs->verdict) : "not compared");
+	pages_row_cells(f, "scenario", sc ? sc->slug : "x", s->scenario, s->variant, s->metric, cs);
 	if (cs)
-		pages_fmt_change(cs, change, sizeof(change));
+		fprintf(f, "<td class=\"num\">%zu / %zu</td><td>", cs->n_base, cs->n_cand);
 	else
-		snprintf(change, sizeof(change), "-");
-	fputs("</td><td class=\"num\">", f);
-	html_text(f, change);
-	fputs("</td><td class=\"num\">", f);
-	pages_fmt_value(s->metric, cs ? cs->median_base : (double)NAN, change, sizeof(change));
-	html_text(f, change);
-	fputs(" &rarr; ", f);
-	pages_fmt_value(s->metric, cs ? cs->median_cand : (double)NAN, change, sizeof(change));
-	html_text(f, change);
-	if (cs)
-		fprintf(f, "</td><td class=\"num\">%zu / %zu</td><td>", cs->n_base, cs->n_cand);
-	else
-		fprintf(f, "</td><td class=\"num\">- / %zu</td><td>", pages_night_vals(p, s, NULL));
+		fprintf(f, "<td class=\"num\">- / %zu</td><td>", pages_night_vals(p, s, NULL));
 	snprintf(base, sizeof(base), "charts/spark-%s", s->slug);
 	if (s->spark >= 0)
 		pages_figure_small(f, s->spark, base, "spark", "nightly medians");

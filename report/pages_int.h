@@ -164,6 +164,11 @@ void pages_series_figs(FILE *f, const struct compare_result *cmp, const char *sc
 /* The line that says how sure the lab is of cmp's verdicts; at: "tonight's
  * repetitions". Nothing when cmp is empty. */
 void pages_sure_line(FILE *f, const struct compare_result *cmp, const char *at);
+/* A table row's first cells: "<tr class=VERDICT>" and scenario (linked
+ * to PAGE-SLUG.html), variant, metric, verdict (its reason in the
+ * title), change with CI, both medians; cs NULL: "not compared". */
+void pages_row_cells(FILE *f, const char *page, const char *slug, const char *scenario,
+		     const char *variant, const char *metric, const struct compare_series *cs);
 /* "scenario variant metric" of a series, escaped. */
 void pages_cs_name(FILE *f, const struct compare_series *cs);
 

@@ -24,6 +24,41 @@ void pages_cs_name(FILE *f, const struct compare_series *cs)
 	html_text(f, cs->metric);
 }
 
+void pages_row_cells(FILE *f, const char *page, const char *slug, const char *scenario,
+		     const char *variant, const char *metric, const struct compare_series *cs)
+{
+	char buf[96];
+
+	fprintf(f, "<tr class=\"%s\"><td><a href=\"%s-%s.html\">",
+		cs ? compare_verdict_words(cs->verdict)->css : "no-change", page, slug);
+	html_text(f, scenario);
+	fputs("</a></td><td>", f);
+	html_text(f, variant[0] ? variant : "-");
+	fputs("</td><td>", f);
+	html_text(f, metric);
+	fputs("</td><td", f);
+	if (cs) {
+		fputs(" title=\"", f);
+		html_attr(f, cs->reason);
+		fputs("\"", f);
+	}
+	fputc('>', f);
+	html_text(f, cs ? compare_verdict_name(cs->verdict) : "not compared");
+	if (cs)
+		pages_fmt_change(cs, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "-");
+	fputs("</td><td class=\"num\">", f);
+	html_text(f, buf);
+	fputs("</td><td class=\"num\">", f);
+	pages_fmt_value(metric, cs ? cs->median_base : (double)NAN, buf, sizeof(buf));
+	html_text(f, buf);
+	fputs(" &rarr; ", f);
+	pages_fmt_value(metric, cs ? cs->median_cand : (double)NAN, buf, sizeof(buf));
+	html_text(f, buf);
+	fputs("</td>", f);
+}
+
 void pages_runs_set_of(struct pages_runs_set *set, const struct compare_result *cmp)
 {
 	for (size_t i = 0; i < cmp->n && set->n < PAGES_RUNS_MAX; i++) {
