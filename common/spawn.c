@@ -4,10 +4,11 @@
  *
  * The child gets its own process group (so the watchdog can kill whatever
  * the program started), PR_SET_PDEATHSIG(SIGKILL) (so nothing outlives a
- * crashed runner), stdin from /dev/null, default signal dispositions (the
- * runner ignores SIGPIPE; a child must not inherit that), and no file
- * descriptors other than 0-2. The program is looked up in PATH here, not
- * by execvp(), which would hand a file it cannot execute to /bin/sh.
+ * crashed runner), stdin from /dev/null (or a file the caller names),
+ * default signal dispositions (the runner ignores SIGPIPE; a child must
+ * not inherit that), and no file descriptors other than 0-2. The program
+ * is looked up in PATH here, not by execvp(), which would hand a file it
+ * cannot execute to /bin/sh.
  * Failures between fork() and exec() (setns,
  * exec itself) travel back to the parent through a close-on-exec pipe, so
  * "program not found" is an error of spawn_start(), not an exit code 127.
@@ -256,10 +257,10 @@ int spawn_start(const char *const argv[], const struct spawn_opts *o,
 		goto out;
 	}
 
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	devnull = open(o->stdin_path ? o->stdin_path : "/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0) {
-		r = diag_set(d, -errno, "cannot run '%s': cannot open '/dev/null': %s",
-			     argv[0], strerror(errno));
+		r = diag_set(d, -errno, "cannot run '%s': cannot open '%s': %s", argv[0],
+			     o->stdin_path ? o->stdin_path : "/dev/null", strerror(errno));
 		goto out;
 	}
 	if ((r = spawn_pipe(out_p, o->capture_stdout)) < 0 ||

@@ -16,6 +16,7 @@
 struct spawn_opts {
 	int netns_fd;		   /* -1: stay in the caller's namespace */
 	const char *cwd;	   /* NULL: the caller's working directory */
+	const char *stdin_path;	   /* read as stdin; NULL: /dev/null */
 	const char *const *env_add; /* NULL-terminated "KEY=VALUE" added to environ */
 	uint64_t timeout_us;	   /* 0: no watchdog */
 	size_t capture_max;	   /* bytes kept per stream; 0: 1 MiB */

@@ -1,11 +1,22 @@
 /*
- * charts.h: draw one chart with gnuplot, as SVG and PNG. Prints nothing.
+ * charts.h: draw charts with gnuplot, as SVG (and PNG where asked), many
+ * with one gnuplot process. Prints nothing.
  *
- * One entry point, chart_render(). The caller describes the chart in plain
- * C (struct chart_spec); charts.c writes every number and every label to
- * data files in a scratch directory and runs the kind's script file
- * (report/gnuplot/<kind>.gp, from the source tree or MPL_DATADIR/gnuplot)
- * with an argv array, never a shell, under a watchdog.
+ * The caller describes each chart in plain C (struct chart_spec) and
+ * queues it in a batch (chart_batch_add); charts.c writes every number
+ * and every label of it to data files in a scratch directory at once.
+ * chart_batch_draw() then runs ONE gnuplot, with an argv array, never a
+ * shell, under a watchdog, that reads a driver script drawing every chart
+ * of the batch in turn (report/gnuplot/<kind>.gp per chart, from the
+ * source tree or MPL_DATADIR/gnuplot). chart_render() is a batch of one.
+ *
+ * One chart cannot take the others down. gnuplot reads the driver as a
+ * command stream (its stdin), where an error ends the command that raised
+ * it, not the program: the chart that failed is left without its
+ * completion marker and the next chart is drawn. Only a gnuplot that dies
+ * (a crash, the watchdog) ends the charts after it; those are then drawn
+ * by a new gnuplot, and the chart it died on is marked failed. A report
+ * of 200 charts costs one gnuplot start, not 200.
  *
  * Labels (title, axis labels, legend names, mark labels, category names)
  * are user-controlled: tags, scenario names, variant values, commit
@@ -15,9 +26,10 @@
  * or of its data file reader can be subverted; gnuplot's terminals then
  * escape the text for SVG. Before that, control characters become spaces,
  * invalid UTF-8 bytes become '?', and labels are cut to CHART_LABEL_MAX
- * bytes. The only values on gnuplot's command line are numbers and two
- * absolute paths this file made, passed as script arguments (strings,
- * never parsed as code).
+ * bytes. The driver holds numbers and names this file made ('17/s1.dat'
+ * relative to the scratch directory, gnuplot's working directory) and
+ * nothing else: not even the output directory's path, which is the
+ * caller's.
  *
  * What it does not do: read the store, compute statistics, write HTML.
  */
@@ -26,6 +38,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 
@@ -33,26 +46,47 @@
 #define CHART_SERIES_MAX 64
 #define CHART_MARKS_MAX 256
 #define CHART_POINTS_MAX 1000000    /* per series */
-#define CHART_TIMEOUT_US 10000000ull /* watchdog per chart */
+#define CHART_COLOURS 8		    /* the palette of report/gnuplot/common.gp */
+/* The watchdog of one gnuplot: this, plus CHART_TIMEOUT_PER_US for every
+ * chart it is asked to draw. */
+#define CHART_TIMEOUT_US 10000000ull
+#define CHART_TIMEOUT_PER_US 1000000ull
 
 struct chart_series {
 	const char *name;	 /* legend text, user-controlled; NULL: none */
 	const double *x, *y;	 /* n values each; NaN y = gap */
-	const double *lo, *hi;	 /* optional band (TREND), both or neither */
+	const double *lo, *hi;	 /* optional band or error bar (TREND, SPARKLINE), both or neither */
 	size_t n;
+	unsigned colour;	 /* 1..CHART_COLOURS; 0: by position */
+	bool dashed;		 /* dashed line (e.g. the baseline beside a candidate) */
+};
+
+/* What a vertical mark is; each kind has its own colour and label place. */
+enum chart_mark_kind {
+	CHART_MARK_PLAIN = 0,	 /* grey dashed, label from the top */
+	CHART_MARK_CHANGE,	 /* a change point: red dashed, label from the top */
+	CHART_MARK_KERNEL,	 /* a kernel-release change: grey dotted, label from the top */
+	CHART_MARK_EVENT,	 /* a timed scenario event: orange solid, label from the top */
+	CHART_MARK_PM,		 /* path-manager events: blue dotted, short label at the bottom */
+	CHART_MARK_KINDS_
 };
 
 struct chart_mark {
 	double x;		 /* in x units (seconds since the epoch if x_is_time) */
 	const char *label;	 /* user-controlled; NULL: line without label */
+	enum chart_mark_kind kind;
 };
 
 enum chart_kind {
-	CHART_TREND,	 /* per series: median line over time + filled lo/hi band, marks */
+	CHART_TREND,	 /* per series: median over time with its CI (band, and error
+			  * bars when there are few points), marks */
 	CHART_POINTS,	 /* every run a point; x = category index, per series (baseline, candidate) */
 	CHART_STACKED,	 /* per-subflow throughput over time, stacked areas */
 	CHART_LINES,	 /* cwnd or RTT per subflow over time, event marks */
-	CHART_SPARKLINE, /* tiny line, no axes, no text (index table) */
+	CHART_SPARKLINE, /* small line with its band, no axes, no text; series 2.. as dots */
+	CHART_CDF,	 /* empirical distribution per series: x sorted, y the fraction 0..1
+			  * (drawn as steps; pages_cdf makes them) */
+	CHART_KINDS_
 };
 
 struct chart_spec {
@@ -67,24 +101,89 @@ struct chart_spec {
 	 * drawn under categories[i]. User-controlled. */
 	const char *const *categories;
 	size_t n_categories;
-	unsigned width_px, height_px;	     /* 0: 800x400 (sparkline 120x24) */
+	unsigned width_px, height_px;	     /* 0: 800x400 (sparkline 160x32) */
+	/* CHART_STACKED: the last n_overlay series are lines drawn over the
+	 * stack (e.g. the goodput the shaped paths allowed), not stacked */
+	size_t n_overlay;
+	/* Axis ranges; both ends 0: gnuplot's autoscale. Two charts drawn
+	 * side by side share theirs, and a trend of one night is a day
+	 * wide, not gnuplot's default of a year. */
+	double x_min, x_max, y_min, y_max;
+	bool y_si;			     /* y tics with SI prefixes (72.5M): raw bit/s */
+	bool png;			     /* a PNG besides the SVG */
 };
 
+/* ---- many charts, one gnuplot ---------------------------------------------- */
+
+struct chart_batch;
+
 /*
- * Draw c into DIR/OUT_BASE.svg and DIR/OUT_BASE.png, replacing them.
+ * A batch drawing into dir (created by the caller; out_base names are
+ * relative to it). Its scratch directory DIR/.chart-XXXXXX is made here
+ * and removed by chart_batch_free().
+ */
+int chart_batch_new(const char *dir, struct chart_batch **out, struct diag *d);
+
+/*
+ * Queue c to be drawn into DIR/OUT_BASE.svg (and .png when c->png); its
+ * data files are written now, so c's arrays may go once this returns.
+ * out_base: not absolute, no ".." component, no control character; its
+ * directory must exist when the batch is drawn.
  *
- * out_base is relative to dir (e.g. "charts/trend-goodput"): not absolute,
- * no ".." component; its directory must exist. Data files and gnuplot's
- * output go to a scratch directory DIR/.chart-XXXXXX, removed before
- * returning; the two files appear only when both rendered (renamed in).
+ * Returns the chart's index in the batch (0, 1, ...). A chart that cannot
+ * be drawn (a bad spec or name, a data file that cannot be written) is
+ * queued all the same, as failed with the reason, so the caller keeps one
+ * code path; only -ENOMEM (d set) is returned as an error.
+ */
+int chart_batch_add(struct chart_batch *b, const struct chart_spec *c, const char *out_base,
+		    struct diag *d);
+
+/*
+ * Start drawing the queued charts in the background (one gnuplot), and
+ * return: the caller goes on (queues more charts, computes) while gnuplot
+ * draws on another core. chart_batch_draw() waits for it. Returns 0, or
+ * -ENOENT (d set) when gnuplot or its scripts are missing, as below.
+ */
+int chart_batch_start(struct chart_batch *b, struct diag *d);
+
+/*
+ * Draw every queued chart that is not drawn or failed yet, and wait for
+ * the gnuplots chart_batch_start() left running; the files of a
+ * chart appear (renamed in) only when gnuplot finished both. Charts
+ * queued later can be drawn by another call. Returns 0, or -ENOENT with d
+ * set when gnuplot or its scripts are missing (every chart is then failed
+ * with that reason); the outcome of each chart is chart_batch_status().
  *
- * STACKED stacks the series at the x values of series[0]; the others are
- * interpolated linearly there (0 outside their own range), so each
- * series' x must be ascending. NaN y values are gaps (0 when stacked).
- *
- * Returns 0, or a negative errno with d set: -ENOENT gnuplot or the script
- * files are missing, -EINVAL a bad spec, -ETIMEDOUT the watchdog fired,
- * -EIO gnuplot failed (its first error line is in the message).
+ * Test hook: MPL_CHART_FAULT=I:error makes the chart of index I fail
+ * inside gnuplot; MPL_CHART_FAULT=I:exit makes gnuplot exit while it draws
+ * that chart (as a crash would). MPL_CHART_KEEP=1 leaves the scratch
+ * directory (driver, scripts and data of every chart) in place, to read.
+ */
+int chart_batch_draw(struct chart_batch *b, struct diag *d);
+
+/*
+ * 0 when chart i was drawn; else its negative errno, and *why (may be
+ * NULL) the reason: -ENOENT gnuplot or the script files are missing,
+ * -EINVAL a bad spec, -ETIMEDOUT the watchdog fired, -EIO gnuplot failed
+ * (its first error line is in the reason), -EAGAIN queued, -EINPROGRESS
+ * being drawn.
+ */
+int chart_batch_status(const struct chart_batch *b, size_t i, const char **why);
+
+size_t chart_batch_count(const struct chart_batch *b);
+/* gnuplot processes started so far. */
+size_t chart_batch_procs(const struct chart_batch *b);
+
+/* Stop a gnuplot still drawing, remove the scratch directory and free b.
+ * Accepts NULL. */
+void chart_batch_free(struct chart_batch *b);
+
+/* ---- one chart ----------------------------------------------------------------- */
+
+/*
+ * Draw c into DIR/OUT_BASE.svg (and .png when c->png), replacing them: a
+ * batch of one. Returns 0, or the chart's negative errno (as
+ * chart_batch_status) with d set.
  */
 int chart_render(const struct chart_spec *c, const char *dir, const char *out_base,
 		 struct diag *d);

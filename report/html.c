@@ -80,12 +80,14 @@ void html_slug(char buf[HTML_SLUG_MAX], const char *s)
 /* Plain, readable, printable; colours carry the verdicts. No web font, no
  * script, no external resource of any kind. */
 static const char html_css[] =
-	"body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1200px;"
+	"body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1400px;"
 	"color:#222;background:#fff;padding:0 1em}\n"
 	"h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}\n"
 	"table{border-collapse:collapse;margin:.5em 0}\n"
 	"th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:middle}\n"
-	"th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\n"
+	"th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums;"
+	"white-space:nowrap}\n"
+	"table{font-size:.92em}\n"
 	".regression{background:#fdd;color:#900;font-weight:bold}\n"
 	".improvement{background:#dfd;color:#060}\n"
 	".inconclusive{background:#ffc;color:#660}\n"
@@ -93,7 +95,17 @@ static const char html_css[] =
 	".summary span{display:inline-block;margin-right:1em;padding:.2em .6em;border-radius:3px}\n"
 	".note{color:#555;font-style:italic}\n"
 	"img.chart{max-width:100%;height:auto;border:1px solid #eee}\n"
-	"img.spark{width:120px;height:24px}\n"
+	"img.spark{width:160px;height:32px}\n"
+	".pair{display:flex;flex-wrap:wrap;gap:.5em;align-items:flex-start}\n"
+	".pair>a{flex:1 1 420px}\n"
+	".pair>div.side{flex:1 1 560px;min-width:0}\n"
+	"tr.differs td{background:#fff3e0}\n"
+	".weak,.weak td{background:#fff3e0}\n"
+	"span.weak,td.weak{color:#a04000;font-weight:bold}\n"
+	".sure{border-left:4px solid #3b6ea5;padding:.3em .8em;background:#f4f7fb}\n"
+	"ul.figs{margin:.2em 0 1em}ul.figs li{margin:.15em 0}\n"
+	"h4{margin:1.2em 0 .2em;padding:.1em .4em}\n"
+	"table.events td{font-size:.9em}\n"
 	"code{background:#f6f6f6;padding:0 .2em}\n";
 
 int html_page_begin(FILE *f, const char *title)

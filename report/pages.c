@@ -1,9 +1,13 @@
 /*
  * pages.c: report_pages_write() (pages.h): read the selection, find the
  * newest night and its host, compare that night with its baseline, trend
- * the host's history, then draw and write every page. Also the small
- * pieces every page uses: a chart drawn with its failure told to the
- * observer, its image link, values and changes as the tables show them.
+ * the host's history, compose every page, draw the charts with gnuplot
+ * in the background while the analysis goes on (the sparklines during
+ * the comparison, the charts of the runs during the trend, then the
+ * history), and write the pages. Also the small pieces every page uses:
+ * values and changes as the tables show them, and the figures of a
+ * series (noise, detectable change, clusters, bounds) as compare gives
+ * them.
  *
  * It never prints: chart failures reach the caller through the observer,
  * figures through struct report_pages_stats, failures through the diag.
@@ -21,40 +25,13 @@
 #include "mtime.h"
 #include "pages_int.h"
 
-/* ---- what every page uses ---------------------------------------------------- */
+/* ---- values as the pages show them ----------------------------------------- */
 
-bool pages_chart(struct pages *p, const struct chart_spec *c, const char *base, char *note,
-		 size_t note_size)
+static bool pages_ends_with(const char *s, const char *suffix)
 {
-	struct diag d = DIAG_INIT;
-	uint64_t t0 = mtime_now_us();
-	int r;
+	size_t n = strlen(s), m = strlen(suffix);
 
-	r = chart_render(c, p->out, base, &d);
-	p->chart_us += mtime_now_us() - t0;
-	p->n_charts++;
-	if (r == 0)
-		return true;
-	p->n_chart_fail++;
-	if (p->obs && p->obs->chart_failed)
-		p->obs->chart_failed(p->obs->ctx, p->n_chart_fail, diag_str(&d));
-	if (note)
-		snprintf(note, note_size, "chart not drawn: %s", diag_str(&d));
-	return false;
-}
-
-void pages_img(FILE *f, const char *base, const char *cls, const char *alt, bool ok,
-	       const char *note)
-{
-	if (!ok) {
-		fputs("<p class=\"note\">", f);
-		html_text(f, note);
-		fputs("</p>\n", f);
-		return;
-	}
-	fprintf(f, "<a href=\"%s.svg\"><img class=\"%s\" src=\"%s.svg\" alt=\"", base, cls, base);
-	html_attr(f, alt);
-	fputs("\"></a>", f);
+	return n >= m && !strcmp(s + n - m, suffix);
 }
 
 void pages_metric_unit(const char *metric, const char **label, double *scale)
@@ -62,6 +39,15 @@ void pages_metric_unit(const char *metric, const char **label, double *scale)
 	if (!strcmp(metric, "goodput_bps")) {
 		*label = "goodput (Mbit/s)";
 		*scale = 1e-6;
+	} else if (pages_ends_with(metric, "_bps")) {
+		*label = "Mbit/s";
+		*scale = 1e-6;
+	} else if (!strcmp(metric, "completion_us")) {
+		*label = "completion time (s)";
+		*scale = 1e-6;
+	} else if (pages_ends_with(metric, "_us")) {
+		*label = "ms";
+		*scale = 1e-3;
 	} else {
 		*label = metric;
 		*scale = 1;
@@ -72,8 +58,12 @@ void pages_fmt_value(const char *metric, double v, char *buf, size_t size)
 {
 	if (!isfinite(v))
 		snprintf(buf, size, "-");
-	else if (!strcmp(metric, "goodput_bps"))
+	else if (pages_ends_with(metric, "_bps"))
 		snprintf(buf, size, "%.2f Mbit/s", v / 1e6);
+	else if (!strcmp(metric, "completion_us"))
+		snprintf(buf, size, "%.3f s", v / 1e6);
+	else if (pages_ends_with(metric, "_us"))
+		snprintf(buf, size, "%.3g ms", v / 1e3);
 	else
 		snprintf(buf, size, "%.4g", v);
 }
@@ -87,6 +77,152 @@ void pages_fmt_change(const struct compare_series *s, char *buf, size_t size)
 			 (s->ci_lo - 1) * 100, (s->ci_hi - 1) * 100);
 	else
 		snprintf(buf, size, "%+.1f %%", (s->ratio - 1) * 100);
+}
+
+void pages_fmt_pct(double v, char *buf, size_t size)
+{
+	if (!isfinite(v))
+		snprintf(buf, size, "-");
+	else if (fabs(v) < 0.01)
+		snprintf(buf, size, "%.2f %%", v * 100);
+	else
+		snprintf(buf, size, "%.1f %%", v * 100);
+}
+
+void pages_ecdf(const double *v, size_t n, double scale, double *x, double *y)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i + 1] = v[i] * scale;
+	qsort(x + 1, n, sizeof(*x), pages_dbl_cmp);
+	for (size_t i = 0; i < n; i++)
+		y[i + 1] = (double)(i + 1) / (double)n;
+	x[0] = n ? x[1] : 0;
+	y[0] = 0;
+}
+
+/* ---- the figures of a series ------------------------------------------------ */
+
+static double pages_rel(double mad, double median)
+{
+	if (!isfinite(mad) || !isfinite(median) || median == 0)
+		return NAN;
+	return mad / fabs(median);
+}
+
+void pages_figs_of(const struct compare_series *cs, struct pages_figs *f)
+{
+	*f = (struct pages_figs){
+		.spread_base = pages_rel(cs->mad_base, cs->median_base),
+		.spread_cand = pages_rel(cs->mad_cand, cs->median_cand),
+		.noise_within = NAN,
+		.noise_between = NAN,
+		.mdc = NAN,
+		.cluster_share = { NAN, NAN },
+		.cluster_centre = { NAN, NAN },
+		.p_exceed_base = NAN, .p_exceed_base_lo = NAN, .p_exceed_base_hi = NAN,
+		.p_exceed_cand = NAN, .p_exceed_cand_lo = NAN, .p_exceed_cand_hi = NAN,
+	};
+}
+
+bool pages_figs_weak(const struct pages_figs *g)
+{
+	return g->mdc > PAGES_TARGET_CHANGE; /* INFINITY: none at all; NaN: not measured */
+}
+
+void pages_health_cells(FILE *f, const struct pages_figs *g)
+{
+	char a[32], b[32];
+
+	pages_fmt_pct(g->noise_within, a, sizeof(a));
+	pages_fmt_pct(g->noise_between, b, sizeof(b));
+	if (isfinite(g->noise_within))
+		fprintf(f, "<td class=\"num\">%s</td><td class=\"num\">%s</td>", a, b);
+	else
+		fputs("<td class=\"num\" title=\"not measured by this build of compare\">-</td>"
+		      "<td class=\"num\" title=\"not measured by this build of compare\">-</td>",
+		      f);
+	if (isnan(g->mdc)) {
+		fputs("<td class=\"num\" title=\"not measured by this build of compare\">-</td><td>-</td>", f);
+		return;
+	}
+	if (isinf(g->mdc))
+		snprintf(a, sizeof(a), "none");
+	else
+		pages_fmt_pct(g->mdc, a, sizeof(a));
+	fprintf(f, "<td class=\"num\">%s</td>", a);
+	if (!pages_figs_weak(g))
+		fputs("<td>yes</td>", f);
+	else if (g->runs_for_target)
+		fprintf(f, "<td class=\"weak\">no: needs %zu runs a side</td>", g->runs_for_target);
+	else
+		fputs("<td class=\"weak\">no</td>", f);
+}
+
+void pages_figs_html(FILE *f, const struct compare_series *cs, const struct pages_figs *g)
+{
+	char a[64], b[64], c[96];
+
+	fputs("<ul class=\"figs\">\n<li>", f);
+	pages_fmt_value(cs->metric, cs->median_base, a, sizeof(a));
+	pages_fmt_value(cs->metric, cs->median_cand, b, sizeof(b));
+	pages_fmt_change(cs, c, sizeof(c));
+	fprintf(f, "<b>%s</b>: ", compare_verdict_words(cs->verdict)->label);
+	html_text(f, cs->reason);
+	fprintf(f, ".</li>\n<li>Runs: %zu baseline, %zu candidate; median %s &rarr; %s, change %s",
+		cs->n_base, cs->n_cand, a, b, c);
+	if (isfinite(cs->p_adjusted))
+		fprintf(f, ", adjusted p %.2g", cs->p_adjusted);
+	fputs(".</li>\n<li>Noise: ", f);
+	if (isfinite(g->noise_within)) {
+		pages_fmt_pct(g->noise_within, a, sizeof(a));
+		fprintf(f, "a run varies by %s within a night", a);
+		if (isfinite(g->noise_between)) {
+			pages_fmt_pct(g->noise_between, b, sizeof(b));
+			fprintf(f, ", the nights by %s", b);
+		} else {
+			fputs(", between nights not measured (fewer than 3 nights)", f);
+		}
+		fputs(" (relative SD)", f);
+	} else {
+		pages_fmt_pct(g->spread_base, a, sizeof(a));
+		pages_fmt_pct(g->spread_cand, b, sizeof(b));
+		fprintf(f, "MAD/median %s baseline, %s candidate; within and between nights not "
+			   "measured by this build of compare", a, b);
+	}
+	fputs(".</li>\n<li>Smallest change it can detect at these runs: ", f);
+	if (isnan(g->mdc)) {
+		fputs("not measured by this build of compare", f);
+	} else if (isinf(g->mdc)) {
+		fputs("none (too few runs for the test to reach its level)", f);
+	} else {
+		pages_fmt_pct(g->mdc, a, sizeof(a));
+		fputs(a, f);
+	}
+	if (pages_figs_weak(g)) {
+		pages_fmt_pct(PAGES_TARGET_CHANGE, b, sizeof(b));
+		fprintf(f, " <span class=\"weak\">cannot detect %s", b);
+		if (g->runs_for_target)
+			fprintf(f, "; %zu runs a side would", g->runs_for_target);
+		fputs("</span>", f);
+	}
+	fputs(".</li>\n", f);
+	if (g->n_clusters == 2) {
+		fprintf(f, "<li>Shape: <b>two clusters</b>, %.0f %% of the runs around ",
+			g->cluster_share[0] * 100);
+		pages_fmt_value(cs->metric, g->cluster_centre[0], a, sizeof(a));
+		fprintf(f, "%s and %.0f %% around ", a, g->cluster_share[1] * 100);
+		pages_fmt_value(cs->metric, g->cluster_centre[1], a, sizeof(a));
+		fprintf(f, "%s.</li>\n", a);
+	} else if (g->n_clusters == 1) {
+		fputs("<li>Shape: one cluster.</li>\n", f);
+	}
+	if (isfinite(g->p_exceed_base) || isfinite(g->p_exceed_cand)) {
+		fprintf(f, "<li>Bound exceeded: baseline %.0f %% [%.0f, %.0f], candidate %.0f %% "
+			   "[%.0f, %.0f] of the runs (95 %% Clopper-Pearson).</li>\n",
+			g->p_exceed_base * 100, g->p_exceed_base_lo * 100, g->p_exceed_base_hi * 100,
+			g->p_exceed_cand * 100, g->p_exceed_cand_lo * 100, g->p_exceed_cand_hi * 100);
+	}
+	fputs("</ul>\n", f);
 }
 
 bool pages_name_eq(const char *cut, size_t size, const char *full)
@@ -131,8 +267,8 @@ static int pages_fail(struct diag *d, int err, const char *what, const char *why
 	return diag_set(d, err, "%s: %s", what, msg);
 }
 
-/* The night's verdicts and the host's trend. */
-static int pages_analyse(struct pages *p, struct results *db, struct diag *d)
+/* The night's verdicts. */
+static int pages_compare(struct pages *p, struct results *db, struct diag *d)
 {
 	struct results_filter cand = *p->sel, base;
 	uint64_t t0;
@@ -145,6 +281,7 @@ static int pages_analyse(struct pages *p, struct results *db, struct diag *d)
 	if (!gmtime_r(&t, &tm) || !strftime(p->night, sizeof(p->night), "%Y-%m-%d", &tm))
 		snprintf(p->night, sizeof(p->night), "?");
 	cand.host = p->host;
+	cand.metrics_only = true;
 	if (!cand.since_us || cand.since_us < p->night_us)
 		cand.since_us = p->night_us;
 	cand.until_us = p->night_us + PAGES_DAY_US;
@@ -166,6 +303,8 @@ static int pages_analyse(struct pages *p, struct results *db, struct diag *d)
 		    base.since_us < p->night_us - p->baseline_nights * PAGES_DAY_US)
 			base.since_us = p->night_us - p->baseline_nights * PAGES_DAY_US;
 	}
+	/* compare reads the figures alone; the counts above read the runs */
+	base.metrics_only = true;
 	t0 = mtime_now_us();
 	r = report_compare(db, &base, &cand, NULL, &p->cmp, d);
 	p->compare_us = mtime_now_us() - t0;
@@ -180,48 +319,21 @@ static int pages_analyse(struct pages *p, struct results *db, struct diag *d)
 	} else {
 		p->have_cmp = true;
 	}
-	/* the host's whole history; its change points are drawn, not stored */
-	base = *p->sel;
-	base.host = p->host;
-	t0 = mtime_now_us();
-	r = report_trend(db, &base, &(struct trend_opts){ 0 }, &p->tr, d);
-	p->trend_us = mtime_now_us() - t0;
-	return r < 0 ? r : 0;
+	return 0;
 }
 
-static int pages_mkdir(const char *path)
+/* The host's whole history; its change points are drawn, not stored. */
+static int pages_trend(struct pages *p, struct results *db, struct diag *d)
 {
-	if (mkdir(path, 0755) == 0 || errno == EEXIST)
-		return 0;
-	return -errno;
-}
-
-/* Sparklines, the scenario pages, index.html and report.md. */
-static int pages_write_all(struct pages *p, struct results *db, struct diag *d)
-{
-	char charts[PATH_MAX];
+	struct results_filter hist = *p->sel;
+	uint64_t t0 = mtime_now_us();
 	int r;
 
-	r = pages_mkdir(p->out);
-	if (r == 0 && xsnprintf(charts, sizeof(charts), "%s/charts", p->out) < 0)
-		r = -ENAMETOOLONG;
-	if (r == 0)
-		r = pages_mkdir(charts);
-	if (r < 0)
-		return diag_set(d, r, "cannot create '%s': %s", p->out, strerror(-r));
-	pages_sparklines(p);
-	for (size_t i = 0; i < p->n_scen; i++) {
-		r = pages_write_scenario(p, db, &p->scen[i]);
-		if (r < 0)
-			return diag_set(d, r, "cannot write the page of scenario '%s': %s",
-					p->scen[i].name, strerror(-r));
-	}
-	r = pages_write_index(p);
-	if (r == 0)
-		r = pages_write_md(p);
-	if (r < 0)
-		return diag_set(d, r, "cannot write the report into '%s': %s", p->out, strerror(-r));
-	return 0;
+	hist.host = p->host;
+	hist.metrics_only = true;
+	r = report_trend(db, &hist, &(struct trend_opts){ 0 }, &p->tr, d);
+	p->trend_us = mtime_now_us() - t0;
+	return r < 0 ? r : 0;
 }
 
 static void pages_release(struct pages *p)
@@ -229,7 +341,103 @@ static void pages_release(struct pages *p)
 	pages_collected_release(p);
 	compare_result_release(&p->cmp);
 	trend_result_release(&p->tr);
+	pages_out_close(&p->out);
 	free(p);
+}
+
+/* Start drawing what is queued, in the background. A missing gnuplot is
+ * a note in every figure: the report goes on. */
+static void pages_start(struct pages *p, struct diag *d)
+{
+	uint64_t t0 = mtime_now_us();
+
+	if (chart_batch_start(p->out.batch, d) < 0)
+		diag_clear(d);
+	p->out.chart_us += mtime_now_us() - t0;
+}
+
+/* Everything but reading the runs, in an order that keeps both cores
+ * busy: the sparklines, drawn while the night is compared; the pages and
+ * charts the comparison needs, drawn while the trend is computed; then
+ * the history charts, and the pages written once every chart is drawn.
+ * Three gnuplot processes, each starting once its charts are known. */
+static int pages_build(struct pages *p, struct results *db, struct report_pages_stats *st,
+		       struct diag *d)
+{
+	struct pages_doc *docs;
+	size_t n_docs = 2 * p->n_scen + 1;
+	uint64_t t0, analysis_us = 0;
+	int r;
+
+	r = pages_out_open(&p->out, p->out.dir, p->out.obs, d);
+	if (r < 0)
+		return r;
+	/* the sparklines need the runs alone: drawn while compare works */
+	pages_sparklines(p);
+	pages_start(p, d);
+	t0 = mtime_now_us();
+	r = pages_kernels(p);
+	if (r == 0)
+		r = pages_compare(p, db, d);
+	analysis_us += mtime_now_us() - t0;
+	if (r < 0)
+		return pages_fail(d, r, "cannot analyse the runs", r == -ENOMEM ? "out of memory" : NULL);
+	st->n_regressions = p->cmp.counts[COMPARE_REGRESSION];
+
+	docs = calloc(n_docs, sizeof(*docs));
+	if (!docs)
+		return diag_set(d, -ENOMEM, "cannot write the report: out of memory");
+	/* docs: [0, n_scen) histories, [n_scen, 2 n_scen) the rest, index */
+	for (size_t i = 0; i < p->n_scen && r == 0; i++) {
+		r = pages_scenario_runs(p, db, &p->scen[i], &docs[p->n_scen + i]);
+		if (r < 0)
+			diag_set(d, r, "cannot write the page of scenario '%s': %s", p->scen[i].name,
+				 strerror(-r));
+	}
+	if (r == 0) {
+		r = pages_write_index(p, &docs[2 * p->n_scen]);
+		if (r < 0)
+			diag_set(d, r, "cannot write the report into '%s': %s", p->out.dir,
+				 strerror(-r));
+	}
+	if (r == 0) {
+		/* the runs' charts drawn while the trend is computed */
+		pages_start(p, d);
+		t0 = mtime_now_us();
+		r = pages_trend(p, db, d);
+		analysis_us += mtime_now_us() - t0;
+		if (r < 0)
+			r = pages_fail(d, r, "cannot analyse the runs", NULL);
+	}
+	for (size_t i = 0; i < p->n_scen && r == 0; i++) {
+		r = pages_scenario_history(p, &p->scen[i], &docs[i]);
+		if (r < 0)
+			diag_set(d, r, "cannot write the page of scenario '%s': %s", p->scen[i].name,
+				 strerror(-r));
+	}
+	if (r == 0)
+		r = pages_draw(&p->out, d);
+	for (size_t i = 0; i < p->n_scen && r == 0; i++) {
+		r = pages_doc_finish(&docs[i], &docs[p->n_scen + i], &p->out);
+		if (r < 0)
+			diag_set(d, r, "cannot write '%s/%s': %s", p->out.dir, docs[i].name,
+				 strerror(-r));
+	}
+	if (r == 0) {
+		r = pages_doc_finish(&docs[2 * p->n_scen], NULL, &p->out);
+		if (r < 0)
+			diag_set(d, r, "cannot write '%s/index.html': %s", p->out.dir, strerror(-r));
+	}
+	if (r == 0) {
+		r = pages_write_md(p);
+		if (r < 0)
+			diag_set(d, r, "cannot write '%s/report.md': %s", p->out.dir, strerror(-r));
+	}
+	for (size_t i = 0; i < n_docs; i++)
+		pages_doc_release(&docs[i]);
+	free(docs);
+	st->analysis_us = analysis_us;
+	return r;
 }
 
 int report_pages_write(struct results *db, const struct report_pages_opts *o,
@@ -247,21 +455,27 @@ int report_pages_write(struct results *db, const struct report_pages_opts *o,
 	memset(st, 0, sizeof(*st));
 	if (!o->out_dir || !*o->out_dir)
 		return diag_set(d, -EINVAL, "cannot write the report: no output directory");
-	/* on the heap: the chart mark labels are large */
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return diag_set(d, -ENOMEM, "cannot write the report: out of memory");
-	p->out = o->out_dir;
+	p->out.dir = o->out_dir;
+	p->out.obs = obs;
+	p->out.png = o->png;
 	p->sel = o->sel ? o->sel : &every_run;
 	p->base = o->baseline;
-	p->obs = obs;
 	if (o->baseline_nights == REPORT_PAGES_ALL_NIGHTS)
 		p->baseline_nights = 0;
 	else
 		p->baseline_nights = o->baseline_nights ? o->baseline_nights : REPORT_PAGES_NIGHTS;
 
 	t0 = mtime_now_us();
-	r = results_query(db, p->sel, pages_collect_run, p, d);
+	{
+		/* the history needs each run's figures, not its intervals */
+		struct results_filter all = *p->sel;
+
+		all.metrics_only = true;
+		r = results_query(db, &all, pages_collect_run, p, d);
+	}
 	if (r < 0) {
 		r = pages_fail(d, r, "cannot read the runs", r == -ENOMEM ? "out of memory" : NULL);
 		goto out;
@@ -276,27 +490,15 @@ int report_pages_write(struct results *db, const struct report_pages_opts *o,
 	st->query_us = mtime_now_us() - t0;
 
 	t0 = mtime_now_us();
-	r = pages_kernels(p);
-	if (r < 0) {
-		r = pages_fail(d, r, "cannot analyse the runs", "out of memory");
-		goto out;
-	}
-	r = pages_analyse(p, db, d);
-	if (r < 0) {
-		r = pages_fail(d, r, "cannot analyse the runs", NULL);
-		goto out;
-	}
-	st->analysis_us = mtime_now_us() - t0;
+	r = pages_build(p, db, st, d);
 	st->compare_us = p->compare_us;
 	st->trend_us = p->trend_us;
-	st->n_regressions = p->cmp.counts[COMPARE_REGRESSION];
-
-	t0 = mtime_now_us();
-	r = pages_write_all(p, db, d);
-	st->n_charts = p->n_charts;
-	st->n_charts_failed = p->n_chart_fail;
-	st->charts_us = p->chart_us;
-	st->pages_us = mtime_now_us() - t0 - p->chart_us;
+	st->n_charts = chart_batch_count(p->out.batch);
+	for (size_t i = 0; i < st->n_charts; i++)
+		st->n_charts_failed += chart_batch_status(p->out.batch, i, NULL) != 0;
+	st->n_gnuplots = chart_batch_procs(p->out.batch);
+	st->charts_us = p->out.chart_us;
+	st->pages_us = mtime_now_us() - t0 - st->analysis_us - p->out.chart_us;
 out:
 	pages_release(p);
 	return r;

@@ -16,7 +16,13 @@
 #include "array.h"
 #include "pages_int.h"
 
-const char *const pages_metrics[PAGES_N_METRICS] = { "goodput_bps", "efficiency" };
+/* The metrics compare judges, whatever the traffic: bulk transfers have
+ * the first two, byte counts the completion time, request-response the
+ * latency and rate; a run has those of its mode. */
+const char *const pages_metrics[PAGES_N_METRICS] = {
+	"goodput_bps",	  "efficiency",	    "completion_us",  "completion_ratio",
+	"latency_p50_us", "latency_p90_us", "latency_p99_us", "tps",
+};
 const char *const pages_status_label[4] = { "ok", "failed", "skipped", "invalid" };
 
 static char *pages_strdup(const char *s)
@@ -209,7 +215,7 @@ int pages_kernels(struct pages *p)
 
 /* ---- nightly medians with a distribution-free 95 % CI ----------------------- */
 
-static int pages_dbl_cmp(const void *a, const void *b)
+int pages_dbl_cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
@@ -268,4 +274,18 @@ out:
 	if (ret)
 		pages_nights_release(out);
 	return ret;
+}
+
+size_t pages_night_vals(const struct pages *p, const struct pages_series *s, double *out)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < s->n; k++)
+		if (s->vals[k].host == p->newest_host && s->vals[k].t_us >= p->night_us &&
+		    s->vals[k].t_us < p->night_us + PAGES_DAY_US) {
+			if (out)
+				out[n] = s->vals[k].v;
+			n++;
+		}
+	return n;
 }

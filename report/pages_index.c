@@ -1,11 +1,14 @@
 /*
- * pages_index.c: the summary pages of a report (pages.h): index.html (the
- * night's host, kernel and counts, then one row per series, regressions
- * first, with its sparkline) and report.md (the same summary and table in
- * Markdown for $GITHUB_STEP_SUMMARY), and the sparklines both link.
+ * pages_index.c: the summary pages of a night report (pages.h):
+ * index.html (the night's host, kernel and counts, how sure the lab is,
+ * one row per series, regressions first, with its sparkline, and the
+ * suite's health: per series its noise and the smallest change it can
+ * detect at tonight's repetitions, the series that cannot see a 3 %
+ * change marked) and report.md (the same summary and table in Markdown
+ * for $GITHUB_STEP_SUMMARY), and the sparklines both link.
  *
  * Every string from the store is escaped (html.h); it computes nothing
- * (pages.c has analysed the night before these are written).
+ * (pages.c has analysed the night, compare gives the figures).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -32,16 +35,12 @@ static void pages_summary_html(FILE *f, const struct pages *p)
 			p->baseline_nights);
 	else
 		fputs("</code>; baseline: every earlier night on the same host.</p>\n", f);
-	fprintf(f, "<p class=\"summary\"><span class=\"regression\">%zu regressions</span>"
-		   "<span class=\"improvement\">%zu improvements</span>"
-		   "<span class=\"inconclusive\">%zu inconclusive</span>"
-		   "<span class=\"no-change\">%zu no change</span></p>\n",
-		c[COMPARE_REGRESSION], c[COMPARE_IMPROVEMENT], c[COMPARE_INCONCLUSIVE],
-		c[COMPARE_NO_CHANGE]);
+	pages_counts_html(f, c);
 	fputs("<p>Runs of the night:", f);
 	for (int i = 0; i < 4; i++)
 		fprintf(f, " %s %zu%s", pages_status_label[i], p->by_status[i], i < 3 ? "," : ".");
 	fputs("</p>\n", f);
+	pages_sure_line(f, &p->cmp, "tonight's repetitions");
 	if (!p->have_cmp) {
 		fputs("<p class=\"note\">No verdicts: ", f);
 		html_text(f, p->cmp_note);
@@ -53,48 +52,75 @@ static void pages_series_row(FILE *f, const struct pages *p, const struct compar
 			     const struct pages_series *s)
 {
 	const struct pages_scen *sc = pages_find_scen(p, s->scenario);
-	char change[96], base[HTML_SLUG_MAX + 16];
+	char base[HTML_SLUG_MAX + 16];
 
-	fprintf(f, "<tr class=\"%s\"><td><a href=\"scenario-%s.html\">",
-		cs ? compare_verdict_words(cs->verdict)->css : "no-change", sc ? sc->slug : "x");
-	html_text(f, s->scenario);
-	fputs("</a></td><td>", f);
-	html_text(f, s->variant[0] ? s->variant : "-");
-	fputs("</td><td>", f);
-	html_text(f, s->metric);
-	fputs("</td><td>", f);
-	html_text(f, cs ? compare_verdict_name(cs->verdict) : "not compared");
+	pages_row_cells(f, "scenario", sc ? sc->slug : "x", s->scenario, s->variant, s->metric, cs);
 	if (cs)
-		pages_fmt_change(cs, change, sizeof(change));
+		fprintf(f, "<td class=\"num\">%zu / %zu</td><td>", cs->n_base, cs->n_cand);
 	else
-		snprintf(change, sizeof(change), "-");
-	fputs("</td><td class=\"num\">", f);
-	html_text(f, change);
-	fputs("</td><td class=\"num\">", f);
-	pages_fmt_value(s->metric, cs ? cs->median_base : (double)NAN, change, sizeof(change));
-	html_text(f, change);
-	fputs(" &rarr; ", f);
-	pages_fmt_value(s->metric, cs ? cs->median_cand : (double)NAN, change, sizeof(change));
-	html_text(f, change);
-	fprintf(f, "</td><td class=\"num\">%zu / %zu</td><td>", cs ? cs->n_base : 0,
-		cs ? cs->n_cand : 0);
+		fprintf(f, "<td class=\"num\">- / %zu</td><td>", pages_night_vals(p, s, NULL));
 	snprintf(base, sizeof(base), "charts/spark-%s", s->slug);
-	pages_img(f, base, "spark", "trend", s->spark_ok, "no sparkline");
+	if (s->spark >= 0)
+		pages_figure_small(f, s->spark, base, "spark", "nightly medians");
+	else
+		fputs("<span class=\"note\">no history</span>", f);
 	fputs("</td></tr>\n", f);
 }
 
-int pages_write_index(struct pages *p)
+/* Per series: its noise and the smallest change it can detect tonight. */
+static void pages_health_html(FILE *f, const struct pages *p)
 {
-	char path[PATH_MAX];
+	char t[32];
+
+	pages_fmt_pct(PAGES_TARGET_CHANGE, t, sizeof(t));
+	fputs("<h2>Suite health</h2>\n", f);
+	if (!p->have_cmp || !p->cmp.n) {
+		fputs("<p class=\"note\">The noise of a series and the change it can detect are "
+		      "figures of a comparison: they appear once a night has a baseline.</p>\n",
+		      f);
+		return;
+	}
+	fprintf(f, "<p>Per series: how much a run varies within a night and the nights vary "
+		   "among themselves (relative SD), and the smallest change a verdict can detect "
+		   "with tonight's runs (80 %% power). Series that cannot see a %s change are "
+		   "marked, with the runs a side that would.</p>\n",
+		t);
+	fprintf(f, "<table>\n<tr><th>scenario</th><th>variant</th><th>metric</th><th>runs base / "
+		   "night</th><th>noise within a night</th><th>between nights</th><th>smallest "
+		   "detectable change</th><th>detects %s</th></tr>\n",
+		t);
+	for (size_t i = 0; i < p->cmp.n; i++) {
+		const struct compare_series *cs = &p->cmp.series[i];
+		const struct pages_scen *sc = NULL;
+		struct pages_figs g;
+
+		for (size_t k = 0; k < p->n_scen && !sc; k++)
+			if (PAGES_CS_EQ(cs, scenario, p->scen[k].name))
+				sc = &p->scen[k];
+		pages_figs_of(cs, &g);
+		fprintf(f, "<tr%s><td><a href=\"scenario-%s.html\">",
+			pages_figs_weak(&g) ? " class=\"weak\"" : "", sc ? sc->slug : "x");
+		html_text(f, cs->scenario);
+		fputs("</a></td><td>", f);
+		html_text(f, cs->variant_key[0] ? cs->variant_key : "-");
+		fputs("</td><td>", f);
+		html_text(f, cs->metric);
+		fprintf(f, "</td><td class=\"num\">%zu / %zu</td>", cs->n_base, cs->n_cand);
+		pages_health_cells(f, &g);
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
+int pages_write_index(struct pages *p, struct pages_doc *doc)
+{
 	FILE *f;
 	int ret;
 
-	if (xsnprintf(path, sizeof(path), "%s/index.html", p->out) < 0)
-		return -ENAMETOOLONG;
-	f = fopen(path, "we");
-	if (!f)
-		return -errno;
-	html_page_begin(f, "mptcp-lab report");
+	ret = pages_doc_open(doc, "index.html", "mptcp-lab report");
+	if (ret < 0)
+		return ret;
+	f = doc->f;
 	pages_summary_html(f, p);
 	fputs("<h2>Series</h2>\n<table>\n<tr><th>scenario</th><th>variant</th><th>metric</th>"
 	      "<th>verdict</th><th>change vs baseline [95 % CI]</th><th>median baseline &rarr; night</th>"
@@ -117,7 +143,9 @@ int pages_write_index(struct pages *p)
 		if (!done)
 			pages_series_row(f, p, NULL, s);
 	}
-	fputs("</table>\n<h2>Scenarios</h2>\n<ul>\n", f);
+	fputs("</table>\n", f);
+	pages_health_html(f, p);
+	fputs("<h2>Scenarios</h2>\n<ul>\n", f);
 	for (size_t i = 0; i < p->n_scen; i++) {
 		fprintf(f, "<li><a href=\"scenario-%s.html\">", p->scen[i].slug);
 		html_text(f, p->scen[i].name);
@@ -125,11 +153,7 @@ int pages_write_index(struct pages *p)
 	}
 	fprintf(f, "</ul>\n<p class=\"note\">%zu runs read; <a href=\"report.md\">report.md</a>"
 		   " has this summary in Markdown.</p>\n", p->n_runs);
-	html_page_end(f);
-	ret = ferror(f) ? -EIO : 0;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	return ret;
+	return ferror(f) ? -EIO : 0;
 }
 
 int pages_write_md(const struct pages *p)
@@ -139,7 +163,7 @@ int pages_write_md(const struct pages *p)
 	FILE *f;
 	int ret;
 
-	if (xsnprintf(path, sizeof(path), "%s/report.md", p->out) < 0)
+	if (xsnprintf(path, sizeof(path), "%s/report.md", p->out.dir) < 0)
 		return -ENAMETOOLONG;
 	f = fopen(path, "we");
 	if (!f)
@@ -180,7 +204,7 @@ int pages_write_md(const struct pages *p)
 		fprintf(f, " | %s%s%s | %s | ", cs->verdict == COMPARE_REGRESSION ? "**" : "",
 			compare_verdict_name(cs->verdict),
 			cs->verdict == COMPARE_REGRESSION ? "**" : "", change);
-		if (s && s->spark_ok)
+		if (s && pages_chart_ok(&p->out, s->spark))
 			fprintf(f, "![trend](charts/spark-%s.png)", s->slug);
 		fputs(" |\n", f);
 	}
@@ -201,20 +225,31 @@ void pages_sparklines(struct pages *p)
 	for (size_t i = 0; i < p->n_series; i++) {
 		struct pages_series *s = &p->series[i];
 		struct pages_nights n;
+		double pad;
+		size_t k;
 
+		s->spark = -1;
 		if (!s->n || pages_nights_of(s, p->newest_host, &n) < 0)
 			continue;
 		if (!n.n) {
 			pages_nights_release(&n);
 			continue;
 		}
+		k = n.n - 1;
+		pad = n.n > 1 ? (n.x[k] - n.x[0]) * 0.02 : 86400;
 		snprintf(base, sizeof(base), "charts/spark-%s", s->slug);
-		s->spark_ok = pages_chart(p, &(struct chart_spec){
-						     .kind = CHART_SPARKLINE,
-						     .series = &(struct chart_series){ NULL, n.x, n.y,
-										       NULL, NULL, n.n },
-						     .n_series = 1, .x_is_time = true },
-				          base, NULL, 0);
+		/* the history with its band, and the newest night as a dot
+		 * with its CI: a first night is a dot, not an empty box */
+		s->spark = pages_chart(&p->out,
+				       &(struct chart_spec){
+					       .kind = CHART_SPARKLINE,
+					       .series = (struct chart_series[]){
+						       { NULL, n.x, n.y, n.lo, n.hi, n.n, 1, false },
+						       { NULL, n.x + k, n.y + k, n.lo + k, n.hi + k, 1,
+							 5, false } },
+					       .n_series = 2, .x_is_time = true, .png = true,
+					       .x_min = n.x[0] - pad, .x_max = n.x[k] + 2 * pad },
+				       base);
 		pages_nights_release(&n);
 	}
 }

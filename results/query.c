@@ -457,11 +457,15 @@ static int query_load_child(struct results *r, const struct query_child *c,
 	return ret;
 }
 
-static int query_load_children(struct results *r, struct results_run *run, struct diag *d)
+static int query_load_children(struct results *r, struct results_run *run, bool metrics_only,
+			       struct diag *d)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(query_children); i++) {
-		int ret = query_load_child(r, &query_children[i], run, d);
+		int ret;
 
+		if (metrics_only && query_children[i].stmt != RESULTS_STMT_METRIC_LOAD)
+			continue;
+		ret = query_load_child(r, &query_children[i], run, d);
 		if (ret < 0)
 			return ret;
 	}
@@ -485,7 +489,7 @@ int results_query(struct results *r, const struct results_filter *f, results_run
 		if (ret < 0)
 			diag_set(d, ret, "cannot load run '%s': out of memory", run.uuid);
 		if (ret == 0)
-			ret = query_load_children(r, &run, d);
+			ret = query_load_children(r, &run, f && f->metrics_only, d);
 		if (ret == 0 && f && (f->with_telemetry || f->with_pm_events))
 			ret = results_telemetry_load(r, &run, f->with_telemetry, d);
 		if (ret == 0) {

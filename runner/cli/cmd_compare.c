@@ -5,18 +5,20 @@
  *   mptcp-lab compare [--db PATH] --baseline SELECTOR... --candidate SELECTOR...
  *                     [--metric M]... [--format text|json|markdown|junit|ktap]
  *                     [--output FILE] [--alpha A] [--correction holm|bh]
- *                     [--floor PCT] [--fail-on-inconclusive]
+ *                     [--floor PCT] [--fail-on-inconclusive] [--report DIR [--png]]
  *
  * --baseline and --candidate may be repeated; each takes selectors as
  * `runs` does (selector.h), all of one side narrowing that side together.
  * The chosen format goes to stdout, or to FILE with --output (the text
  * table then still goes to stdout, so a CI log shows the verdict). Every
  * format is written by report/ (format.h); this file parses the options,
- * calls report_compare and says what failed.
+ * calls report_compare and says what failed. --report DIR also writes the
+ * comparison's HTML pages (report_compare_pages_write, pages.h).
  *
  * Exit: 0 no series regressed, 1 one did (or, with --fail-on-inconclusive,
  * one was inconclusive), 64 usage, 65 no database there, a selection holds
- * no ok run or no series is on both sides, 70 internal.
+ * no ok run or no series is on both sides, 70 internal (the report pages
+ * included: a verdict whose pages cannot be written is not trusted).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,16 +31,19 @@
 #include "commands.h"
 #include "compare.h"
 #include "exitcodes.h"
+#include "pages.h"
 #include "results.h"
 #include "selector.h"
 #include "units.h"
 
-/* getopt_long val of --fail-on-inconclusive: beyond any character */
-enum { OPT_FAIL_INCONCLUSIVE = 256 };
+/* getopt_long vals of long-only options: beyond any character */
+enum { OPT_FAIL_INCONCLUSIVE = 256, OPT_REPORT, OPT_PNG };
 
 struct compare_args {
 	const char *db;
 	const char *output;
+	const char *report_dir;
+	bool png;
 	enum report_format format;
 	bool fail_on_inconclusive;
 	struct selector base, cand;
@@ -152,6 +157,12 @@ static int compare_option(int c, char *arg, void *ctx)
 	case OPT_FAIL_INCONCLUSIVE:
 		a->fail_on_inconclusive = true;
 		break;
+	case OPT_REPORT:
+		a->report_dir = arg;
+		break;
+	case OPT_PNG:
+		a->png = true;
+		break;
 	}
 	return 0;
 }
@@ -170,6 +181,8 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 		{ "correction", required_argument, NULL, 'C' },
 		{ "floor", required_argument, NULL, 'F' },
 		{ "fail-on-inconclusive", no_argument, NULL, OPT_FAIL_INCONCLUSIVE },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "png", no_argument, NULL, OPT_PNG },
 		{},
 	};
 	int ret = cmdutil_parse_options(argc, argv, "compare", opts, compare_option, a);
@@ -183,6 +196,14 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 	}
 	if (!a->base_text || !a->cand_text) {
 		say_error("'compare' needs --baseline SELECTOR and --candidate SELECTOR");
+		return usage_of("compare");
+	}
+	if (a->png && !a->report_dir) {
+		say_error("--png is an option of --report DIR");
+		return usage_of("compare");
+	}
+	if (a->report_dir && !*a->report_dir) {
+		say_error("--report needs a directory");
 		return usage_of("compare");
 	}
 	a->opts.metrics = a->metrics;
@@ -245,6 +266,28 @@ int cmd_compare(int argc, char **argv)
 	};
 	if (cmdutil_write_output(a.output, a.format, write_format, &output, "comparison") < 0)
 		goto out;
+	if (a.report_dir) {
+		struct report_pages_stats st;
+		int w = report_compare_pages_write(
+			db,
+			&(struct report_compare_pages_opts){ .out_dir = a.report_dir,
+							     .baseline = &a.base.filter,
+							     .candidate = &a.cand.filter,
+							     .baseline_text = a.base_text,
+							     .candidate_text = a.cand_text,
+							     .cmp = &r, .png = a.png },
+			&cmdutil_report_observer, &st, &d);
+
+		if (w < 0) {
+			say_error("%s", diag_str(&d));
+			goto out;
+		}
+		if (st.n_charts_failed)
+			say_error("warning: %zu of %zu charts not drawn", st.n_charts_failed,
+				  st.n_charts);
+		printf("report: %s/index.html (%zu series, %zu scenarios)\n", a.report_dir,
+		       st.n_series, st.n_scenarios);
+	}
 	ret = EXIT_OK;
 	if (r.counts[COMPARE_REGRESSION] ||
 	    (a.fail_on_inconclusive && r.counts[COMPARE_INCONCLUSIVE]))

@@ -3,7 +3,7 @@
  * the morning after a nightly run.
  *
  *   mptcp-lab report [--db PATH] --out DIR [--baseline SELECTOR... | --baseline-nights N]
- *                    [--timing] [SELECTOR...]
+ *                    [--png] [--timing] [SELECTOR...]
  *
  * Parses the options, opens the store and calls report_pages_write()
  * (report/pages.h says what the pages hold and how the night and its
@@ -30,7 +30,7 @@
 struct report_args {
 	const char *db;
 	const char *out;
-	bool timing;
+	bool timing, png;
 	unsigned baseline_nights; /* report_pages_opts' meaning */
 	struct selector sel, base;
 	bool has_base;
@@ -57,6 +57,9 @@ static int report_option(int c, char *arg, void *ctx)
 	case 't':
 		a->timing = true;
 		break;
+	case 'p':
+		a->png = true;
+		break;
 	case 'n':
 		errno = 0;
 		n = strtoul(arg, &end, 10);
@@ -78,6 +81,7 @@ static int report_parse_args(int argc, char **argv, struct report_args *a)
 		{ "out", required_argument, NULL, 'o' },
 		{ "baseline", required_argument, NULL, 'b' },
 		{ "timing", no_argument, NULL, 't' },
+		{ "png", no_argument, NULL, 'p' },
 		{ "baseline-nights", required_argument, NULL, 'n' },
 		{},
 	};
@@ -118,6 +122,7 @@ int cmd_report(int argc, char **argv)
 				       .sel = &a.sel.filter,
 				       .baseline = a.has_base ? &a.base.filter : NULL,
 				       .baseline_nights = a.baseline_nights,
+				       .png = a.png,
 			       },
 			       &cmdutil_report_observer, &st, &d);
 	if (r == 0 && a.timing) {
@@ -125,10 +130,10 @@ int cmd_report(int argc, char **argv)
 		report_timing("analysis (all)", st.analysis_us);
 		report_timing("  report_compare", st.compare_us);
 		report_timing("  report_trend", st.trend_us);
-		report_timing("charts (gnuplot)", st.charts_us);
+		report_timing("charts (data, gnuplot)", st.charts_us);
 		report_timing("pages", st.pages_us);
-		printf("timing: %zu runs, %zu series, %zu scenarios, %zu charts\n", st.n_runs,
-		       st.n_series, st.n_scenarios, st.n_charts);
+		printf("timing: %zu runs, %zu series, %zu scenarios, %zu charts by %zu gnuplot\n",
+		       st.n_runs, st.n_series, st.n_scenarios, st.n_charts, st.n_gnuplots);
 	}
 	ret = cmdutil_report_outcome(r, &d, &st, a.out);
 out:

@@ -43,7 +43,8 @@ const struct command commands[] = {
 	{ "compare", cmd_compare,
 	  "[--db PATH] --baseline SELECTOR... --candidate SELECTOR... [--metric M]...\n"
 	  "    [--format text|json|markdown|junit|ktap] [--output FILE] [--alpha A]\n"
-	  "    [--correction holm|bh] [--floor PCT] [--fail-on-inconclusive]",
+	  "    [--correction holm|bh] [--floor PCT] [--fail-on-inconclusive]\n"
+	  "    [--report DIR [--png]]",
 	  "regression verdicts between two selections of runs (exit 1 on a regression)", 0 },
 	{ "trend", cmd_trend,
 	  "[--db PATH] [--by night|kernel] [--metric M]...\n"
@@ -57,7 +58,8 @@ const struct command commands[] = {
 	  "    [--connect-timeout MS] [--timeout MS]",
 	  "send runs' metrics to a time-series database (InfluxDB line protocol), durable outbox", 0 },
 	{ "report", cmd_report,
-	  "[--db PATH] --out DIR [--baseline SELECTOR... | --baseline-nights N] [--timing] [SELECTOR...]",
+	  "[--db PATH] --out DIR [--baseline SELECTOR... | --baseline-nights N] [--png] [--timing]\n"
+	  "    [SELECTOR...]",
 	  "write the static HTML report (charts by gnuplot) and report.md of the newest night", 0 },
 	{ "cleanup", cmd_cleanup, "--stale | NAME...",
 	  "remove what crashed runs left behind (only the lab's own namespaces)", 1 },

@@ -180,16 +180,20 @@ static char *render_ok(const struct chart_spec *c, const char *dir, const char *
 
 	snprintf(path, sizeof(path), "%s/%s.png", dir, base);
 	png = slurp(path, &len);
-	REQUIRE(png && len > sizeof(png_sig), "'%s' missing or empty", path);
-	REQUIRE(memcmp(png, png_sig, sizeof(png_sig)) == 0, "'%s' has no PNG signature", path);
+	if (c->png) {
+		REQUIRE(png && len > sizeof(png_sig), "'%s' missing or empty", path);
+		REQUIRE(memcmp(png, png_sig, sizeof(png_sig)) == 0, "'%s' has no PNG signature", path);
+	} else {
+		REQUIRE(!png, "'%s' drawn, but no PNG was asked for", path);
+	}
 
 	snprintf(path, sizeof(path), "%s/%s.svg", dir, base);
 	svg = slurp(path, &len);
 	REQUIRE(svg && len > 0, "'%s' missing or empty", path);
 	REQUIRE(strstr(svg, "<svg"), "'%s' has no <svg element", path);
 	REQUIRE(xml_ok(path, svg), "'%s' is not well-formed XML", path);
-	printf("ok %u - %s chart '%s': svg %zu bytes, png ok, XML well-formed\n", check_count,
-	       chart_kind_name(c->kind), base, len);
+	printf("ok %u - %s chart '%s': svg %zu bytes, %s, XML well-formed\n", check_count,
+	       chart_kind_name(c->kind), base, len, c->png ? "png ok" : "no png asked");
 	return svg;
 }
 
@@ -284,13 +288,15 @@ int main(void)
 	marks[1] = (struct chart_mark){ .x = x[300], .label = "6.18.1" };
 	c = (struct chart_spec){ .kind = CHART_TREND, .title = "goodput, 2 paths", .xlabel = "night",
 				 .ylabel = "goodput (bit/s)", .x_is_time = true, .series = series,
-				 .n_series = 3, .marks = marks, .n_marks = 2 };
+				 .n_series = 3, .marks = marks, .n_marks = 2, .png = true,
+				 .y_si = true };
 	free(render_ok(&c, tmpdir, "trend"));
 
 	series[0] = (struct chart_series){ .name = "baseline", .x = cx, .y = cy[0], .n = 40 };
 	series[1] = (struct chart_series){ .name = "candidate", .x = cx, .y = cy[1], .n = 40 };
 	c = (struct chart_spec){ .kind = CHART_POINTS, .title = "runs", .ylabel = "goodput (bit/s)",
-				 .series = series, .n_series = 2, .categories = cats, .n_categories = 2 };
+				 .series = series, .n_series = 2, .categories = cats, .n_categories = 2,
+				 .png = true };
 	free(render_ok(&c, tmpdir, "points"));
 
 	/* Per-subflow over 30 s, 0.1 s samples (x from 0); subflow 2 joins
@@ -314,8 +320,24 @@ int main(void)
 		marks[1] = (struct chart_mark){ .x = 18.0, .label = "link 1 up" };
 		c = (struct chart_spec){ .kind = CHART_STACKED, .title = "throughput per subflow",
 					 .xlabel = "time (s)", .ylabel = "bit/s", .series = series,
-					 .n_series = 2, .marks = marks, .n_marks = 2 };
+					 .n_series = 2, .marks = marks, .n_marks = 2, .png = true };
 		free(render_ok(&c, tmpdir, "stacked"));
+		{
+			static double ideal[300];
+			char *svg;
+
+			for (int k = 0; k < 300; k++)
+				ideal[k] = k < 120 ? 80e6 : 50e6;
+			series[2] = (struct chart_series){ .name = "ideal", .x = t, .y = ideal, .n = 300,
+							   .dashed = true };
+			c.n_series = 3;
+			c.n_overlay = 1;
+			svg = render_ok(&c, tmpdir, "stacked-ideal");
+			REQUIRE(strstr(svg, "ideal"), "the overlay line has no legend entry");
+			free(svg);
+			c.n_series = 2;
+			c.n_overlay = 0;
+		}
 
 		series[0] = (struct chart_series){ .name = "subflow 1", .x = t, .y = cw[0], .n = 300 };
 		series[1] = (struct chart_series){ .name = "subflow 2", .x = t, .y = cw[1], .n = 300 };
@@ -327,8 +349,35 @@ int main(void)
 
 	series[0] = (struct chart_series){ .name = "x", .x = x, .y = y[0], .n = 60 };
 	c = (struct chart_spec){ .kind = CHART_SPARKLINE, .series = series, .n_series = 1,
-				 .width_px = 120, .height_px = 24, .x_is_time = true };
+				 .width_px = 120, .height_px = 24, .x_is_time = true, .png = true };
 	free(render_ok(&c, tmpdir, "spark"));
+
+	/* A trend of one night: a point with its CI, on a fixed range of two
+	 * days around it; a CDF of two sides. */
+	{
+		static const double ox[1] = { 1793491200.0 }, oy[1] = { 7.2e7 }, olo[1] = { 7.1e7 },
+				    ohi[1] = { 7.3e7 };
+		static double ex[2][41], ey[2][41];
+
+		series[0] = (struct chart_series){ .name = "one night", .x = ox, .y = oy, .lo = olo,
+						   .hi = ohi, .n = 1 };
+		c = (struct chart_spec){ .kind = CHART_TREND, .title = "one night", .x_is_time = true,
+					 .series = series, .n_series = 1, .x_min = ox[0] - 86400,
+					 .x_max = ox[0] + 86400 };
+		free(render_ok(&c, tmpdir, "trend-one"));
+		for (int k = 0; k <= 40; k++) {
+			ex[0][k] = 70 + k * 0.1;
+			ex[1][k] = 68 + k * 0.1;
+			ey[0][k] = ey[1][k] = k / 40.0;
+		}
+		series[0] = (struct chart_series){ .name = "baseline", .x = ex[0], .y = ey[0], .n = 41,
+						   .colour = 1, .dashed = true };
+		series[1] = (struct chart_series){ .name = "candidate", .x = ex[1], .y = ey[1],
+						   .n = 41, .colour = 1 };
+		c = (struct chart_spec){ .kind = CHART_CDF, .title = "cdf", .xlabel = "Mbit/s",
+					 .series = series, .n_series = 2 };
+		free(render_ok(&c, tmpdir, "cdf"));
+	}
 	check_no_scratch(tmpdir);
 
 	/* 2. Hostile labels everywhere, into a hostile directory name. */
@@ -348,7 +397,7 @@ int main(void)
 	snprintf(hostile_dir, sizeof(hostile_dir), "%s/it's a \"dir\" $(id) `id`; x", tmpdir);
 	REQUIRE(mkdir(hostile_dir, 0700) == 0, "mkdir '%s': %s", hostile_dir, strerror(errno));
 
-	for (int kind = CHART_TREND; kind <= CHART_SPARKLINE; kind++) {
+	for (int kind = CHART_TREND; kind < CHART_KINDS_; kind++) {
 		const char *hcats[] = { label[4], label[8] };
 		char base[32], *svg, *text;
 
@@ -359,16 +408,20 @@ int main(void)
 							   .lo = kind == CHART_TREND ? lo[i] : NULL,
 							   .hi = kind == CHART_TREND ? hi[i] : NULL,
 							   .n = 40 };
-		marks[0] = (struct chart_mark){ .x = x[10], .label = label[3] };
-		marks[1] = (struct chart_mark){ .x = x[20], .label = label[5] };
-		marks[2] = (struct chart_mark){ .x = x[30], .label = label[7] };
-		marks[3] = (struct chart_mark){ .x = x[35], .label = label[10] };
+		marks[0] = (struct chart_mark){ .x = x[10], .label = label[3],
+						.kind = CHART_MARK_CHANGE };
+		marks[1] = (struct chart_mark){ .x = x[20], .label = label[5],
+						.kind = CHART_MARK_EVENT };
+		marks[2] = (struct chart_mark){ .x = x[30], .label = label[7], .kind = CHART_MARK_PM };
+		marks[3] = (struct chart_mark){ .x = x[35], .label = label[10],
+						.kind = CHART_MARK_KERNEL };
 		c = (struct chart_spec){ .kind = kind, .title = label[0], .xlabel = label[1],
 					 .ylabel = label[4], .x_is_time = kind != CHART_POINTS,
 					 .series = series, .n_series = 3, .marks = marks,
 					 .n_marks = kind == CHART_POINTS ? 0 : 4,
 					 .categories = kind == CHART_POINTS ? hcats : NULL,
-					 .n_categories = kind == CHART_POINTS ? 2 : 0 };
+					 .n_categories = kind == CHART_POINTS ? 2 : 0,
+					 .png = kind % 2 == 0 };
 		snprintf(base, sizeof(base), "hostile-%s", chart_kind_name(kind));
 		svg = render_ok(&c, hostile_dir, base);
 		check_markers();
@@ -452,7 +505,84 @@ int main(void)
 		       check_count);
 	}
 
-	/* 4. Refusals write nothing. */
+	/* 4. A batch of 12 charts, one gnuplot: chart 3 fails inside gnuplot,
+	 * chart 9 has a bad spec; every other chart is drawn and the two
+	 * failed ones say why. Then gnuplot exits while drawing chart 7 (as a
+	 * crash would): the charts after it are drawn by a second gnuplot. */
+	for (int round = 0; round < 2; round++) {
+		struct chart_batch *b = NULL;
+		const char *why;
+		char base[32];
+
+		REQUIRE(setenv("MPL_CHART_FAULT", round ? "7:exit" : "3:error", 1) == 0, "setenv");
+		REQUIRE(chart_batch_new(tmpdir, &b, &d) == 0, "chart_batch_new: %s", diag_str(&d));
+		for (int i = 0; i < 12; i++) {
+			series[0] = (struct chart_series){ .name = "x", .x = x, .y = y[0],
+							   .n = (size_t)(i == 9 ? 0 : 30 + i) };
+			c = (struct chart_spec){ .kind = (enum chart_kind)(i % CHART_KINDS_),
+						 .series = series, .n_series = 1, .x_is_time = true,
+						 .png = i == 5 };
+			snprintf(base, sizeof(base), "batch%d-%d", round, i);
+			REQUIRE(chart_batch_add(b, &c, base, &d) == i, "chart_batch_add %d: %s", i,
+			      diag_str(&d));
+		}
+		REQUIRE(chart_batch_draw(b, &d) == 0, "chart_batch_draw: %s", diag_str(&d));
+		for (int i = 0; i < 12; i++) {
+			int err = chart_batch_status(b, (size_t)i, &why);
+			bool bad = i == 9 || i == (round ? 7 : 3);
+
+			snprintf(base, sizeof(base), "batch%d-%d", round, i);
+			REQUIRE(bad ? err != 0 : err == 0, "chart %d: %d %s", i, err, why);
+			REQUIRE(file_exists(tmpdir, base, "svg") == !bad, "chart %d: svg %s", i,
+			      bad ? "written" : "missing");
+			REQUIRE(file_exists(tmpdir, base, "png") == (i == 5), "chart %d: png", i);
+			if (bad)
+				printf("info: chart %d failed: %s\n", i, why);
+		}
+		REQUIRE(strstr(chart_batch_status(b, 9, &why) == -EINVAL ? why : "", "without a finite point"),
+		      "chart 9: %s", why);
+		chart_batch_status(b, round ? 7 : 3, &why);
+		REQUIRE(strstr(why, round ? "exited with 3" : "undefined variable"), "reason: %s", why);
+		REQUIRE(chart_batch_procs(b) == (size_t)(round ? 2 : 1), "%zu gnuplot processes",
+		      chart_batch_procs(b));
+		printf("ok %u - batch round %d: 10 of 12 drawn by %zu gnuplot, the failed ones say why\n",
+		       check_count, round, chart_batch_procs(b));
+		chart_batch_free(b);
+		check_no_scratch(tmpdir);
+	}
+	unsetenv("MPL_CHART_FAULT");
+
+	/* Started in the background: charts queued while the first gnuplot
+	 * draws are drawn by a second; both finish by chart_batch_draw(). */
+	{
+		struct chart_batch *b = NULL;
+		char base[32];
+
+		REQUIRE(chart_batch_new(tmpdir, &b, &d) == 0, "chart_batch_new: %s", diag_str(&d));
+		for (int i = 0; i < 6; i++) {
+			if (i == 3)
+				REQUIRE(chart_batch_start(b, &d) == 0, "chart_batch_start: %s",
+				      diag_str(&d));
+			series[0] = (struct chart_series){ .name = "x", .x = x, .y = y[0], .n = 50 };
+			c = (struct chart_spec){ .kind = CHART_LINES, .series = series, .n_series = 1 };
+			snprintf(base, sizeof(base), "async-%d", i);
+			REQUIRE(chart_batch_add(b, &c, base, &d) == i, "chart_batch_add: %s", diag_str(&d));
+			REQUIRE(chart_batch_status(b, (size_t)i, NULL) == -EAGAIN, "chart %d not queued", i);
+		}
+		REQUIRE(chart_batch_status(b, 0, NULL) != -EAGAIN, "chart 0 not started");
+		REQUIRE(chart_batch_draw(b, &d) == 0, "chart_batch_draw: %s", diag_str(&d));
+		for (int i = 0; i < 6; i++) {
+			snprintf(base, sizeof(base), "async-%d", i);
+			REQUIRE(chart_batch_status(b, (size_t)i, NULL) == 0 && file_exists(tmpdir, base, "svg"),
+			      "chart %d not drawn", i);
+		}
+		REQUIRE(chart_batch_procs(b) == 2, "%zu gnuplot processes", chart_batch_procs(b));
+		printf("ok %u - started in the background: 3 + 3 charts by 2 gnuplot\n", check_count);
+		chart_batch_free(b);
+		check_no_scratch(tmpdir);
+	}
+
+	/* 5. Refusals write nothing. */
 	c = (struct chart_spec){ .kind = CHART_LINES, .series = series, .n_series = 0 };
 	REQUIRE(chart_render(&c, tmpdir, "empty", &d) == -EINVAL, "no series accepted");
 	REQUIRE(!file_exists(tmpdir, "empty", "svg"), "a refused chart wrote a file");

@@ -346,6 +346,21 @@ static void test_uuid(void)
 	CHECK(run.scenario == NULL && run.n_metrics == 0, "release leaves a zeroed run");
 }
 
+/* The child rows a query loaded of one run. */
+struct children_seen {
+	size_t runs, metrics, others;
+};
+
+static int children_count(const struct results_run *run, void *arg)
+{
+	struct children_seen *c = arg;
+
+	c->runs++;
+	c->metrics += run->n_metrics;
+	c->others += run->n_tags + run->n_intervals + run->n_mibs + run->n_subflows + run->n_noise;
+	return 0;
+}
+
 static void test_round_trip(void)
 {
 	const char *path = db_path("roundtrip.db");
@@ -393,6 +408,17 @@ static void test_round_trip(void)
 		      raw_int(path, "SELECT count(*) FROM intervals WHERE ideal_bps IS NULL") == 1,
 	      "sqlite3: link events have no shaping, an event not applied and an unknown ideal "
 	      "are NULL");
+	{
+		struct results_filter mf = f;
+		struct children_seen c = { 0 };
+
+		mf.metrics_only = true;
+		ret = results_query(r, &mf, children_count, &c, &d);
+		CHECK(ret == 0 && c.runs == 1 && c.metrics == full.n_metrics && c.others == 0 &&
+			      full.n_tags && full.n_intervals && full.n_mibs,
+		      "metrics_only loads the %zu metrics and no other child row (%zu)", c.metrics,
+		      c.others);
+	}
 
 	/* the unknowns: NULL strings, governor/config_hash NULL, load1 and
 	 * retransmits unknown, a NaN metric */
