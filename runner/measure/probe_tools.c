@@ -442,16 +442,43 @@ static void probe_kvm(struct lab_cap *cap)
 
 /* ---- all of them ------------------------------------------------------------- */
 
-int probe_tools(struct lab_cap **caps_out, unsigned *n_out, struct diag *d)
+static const struct tool_version tool_gnuplot = { { "gnuplot", "--version", NULL }, "gnuplot ",
+						  true };
+static const struct tool_version tool_qemu = { { "qemu-system-x86_64", "--version", NULL },
+					       "QEMU emulator version " };
+static const struct tool_version tool_bpftool = { { "bpftool", "--version", NULL },
+						  "bpftool v" };
+
+/* Probe cap (one of tool_cap_names) now. */
+static void probe_one(enum tool_cap i, struct lab_cap *caps)
 {
-	static const struct tool_version gnuplot = { { "gnuplot", "--version", NULL },
-						     "gnuplot ", true };
-	static const struct tool_version qemu = { { "qemu-system-x86_64", "--version", NULL },
-						  "QEMU emulator version " };
-	static const struct tool_version bpftool = { { "bpftool", "--version", NULL },
-						     "bpftool v" };
-	struct lab_cap *caps = calloc(TCAP_COUNT, sizeof(*caps));
 	char version[128];
+
+	switch (i) {
+	case TCAP_IPERF3:
+	case TCAP_IPERF3_MPTCP:
+		probe_iperf3(&caps[TCAP_IPERF3], &caps[TCAP_IPERF3_MPTCP]);
+		break;
+	case TCAP_GNUPLOT:
+		tool_version(&tool_gnuplot, &caps[i], version, sizeof(version));
+		break;
+	case TCAP_QEMU:
+		tool_version(&tool_qemu, &caps[i], version, sizeof(version));
+		break;
+	case TCAP_KVM:
+		probe_kvm(&caps[i]);
+		break;
+	case TCAP_BPFTOOL:
+		tool_version(&tool_bpftool, &caps[i], version, sizeof(version));
+		break;
+	default:
+		break;
+	}
+}
+
+static int probe_tools_with(struct lab_cap **caps_out, unsigned *n_out, bool all, struct diag *d)
+{
+	struct lab_cap *caps = calloc(TCAP_COUNT, sizeof(*caps));
 
 	*caps_out = NULL;
 	*n_out = 0;
@@ -459,14 +486,41 @@ int probe_tools(struct lab_cap **caps_out, unsigned *n_out, struct diag *d)
 		return diag_set(d, -ENOMEM, "out of memory");
 	for (unsigned i = 0; i < TCAP_COUNT; i++)
 		snprintf(caps[i].name, sizeof(caps[i].name), "%s", tool_cap_names[i]);
-
-	probe_iperf3(&caps[TCAP_IPERF3], &caps[TCAP_IPERF3_MPTCP]);
-	tool_version(&gnuplot, &caps[TCAP_GNUPLOT], version, sizeof(version));
-	tool_version(&qemu, &caps[TCAP_QEMU], version, sizeof(version));
-	probe_kvm(&caps[TCAP_KVM]);
-	tool_version(&bpftool, &caps[TCAP_BPFTOOL], version, sizeof(version));
-
+	probe_one(TCAP_IPERF3, caps);
+	probe_one(TCAP_BPFTOOL, caps);
+	for (enum tool_cap i = TCAP_GNUPLOT; i <= TCAP_KVM; i++) {
+		if (all)
+			probe_one(i, caps);
+		else
+			cap_set(&caps[i], false, "%s", PROBE_TOOLS_DEFERRED);
+	}
 	*caps_out = caps;
 	*n_out = TCAP_COUNT;
 	return 0;
+}
+
+int probe_tools(struct lab_cap **caps_out, unsigned *n_out, struct diag *d)
+{
+	return probe_tools_with(caps_out, n_out, true, d);
+}
+
+int probe_tools_for_runs(struct lab_cap **caps_out, unsigned *n_out, struct diag *d)
+{
+	return probe_tools_with(caps_out, n_out, false, d);
+}
+
+void probe_tools_resolve(struct lab_cap *cap)
+{
+	if (!cap || strcmp(cap->detail, PROBE_TOOLS_DEFERRED))
+		return;
+	for (enum tool_cap i = TCAP_GNUPLOT; i <= TCAP_KVM; i++) {
+		if (!strcmp(cap->name, tool_cap_names[i])) {
+			struct lab_cap caps[TCAP_COUNT] = { 0 };
+
+			caps[i] = *cap;
+			probe_one(i, caps);
+			*cap = caps[i];
+			return;
+		}
+	}
 }

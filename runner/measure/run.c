@@ -28,7 +28,7 @@ int run_env_init(struct run_env *env, struct diag *d)
 	r = lab_probe(&kcaps, &nk, d);
 	if (r < 0)
 		return r;
-	r = probe_tools(&tcaps, &nt, d);
+	r = probe_tools_for_runs(&tcaps, &nt, d);
 	if (r < 0) {
 		free(kcaps);
 		return r;
@@ -138,9 +138,15 @@ int run_target_addr(const struct scenario *s, struct lab_addr *addr)
 	return -ENOENT;
 }
 
+/* The capability, probed now if it was left for when a run needs it. */
 static const struct lab_cap *cap(const struct run_env *env, const char *name)
 {
-	return lab_cap_find(env->caps, env->n_caps, name);
+	const struct lab_cap *found = lab_cap_find(env->caps, env->n_caps, name);
+
+	if (!found)
+		return NULL;
+	probe_tools_resolve(&env->caps[found - env->caps]);
+	return found;
 }
 
 /* ---- timed events and the mid-run look at the sockets ------------------------ */
