@@ -99,6 +99,23 @@ static int import_runs(const char *guest_db, const char *db_path, size_t *import
 	return r;
 }
 
+/* The guest's database, created (schema, WAL) on the host before boot: over
+ * 9p under TCG its dozen fsyncs cost the guest 0.2-0.35 s before its first
+ * run, on the host a few milliseconds. */
+static int precreate_guest_db(const char *share, void *arg, struct diag *d)
+{
+	char path[PATH_MAX + 16];
+	struct results *db = NULL;
+
+	(void)arg;
+	if (xsnprintf(path, sizeof(path), "%s/guest.db", share) < 0)
+		return diag_set(d, -ENAMETOOLONG, "the path '%s/guest.db' is too long", share);
+	if (results_open(path, &db, d) < 0)
+		return diag_prefix(d, "cannot create the guest's database");
+	results_close(db);
+	return 0;
+}
+
 int run_vm(const struct run_vm_args *a, struct run_vm_result *out, struct diag *d)
 {
 	char self[PATH_MAX], cwd[PATH_MAX], reps[16];
@@ -121,6 +138,7 @@ int run_vm(const struct run_vm_args *a, struct run_vm_result *out, struct diag *
 	/* A guest kernel that deadlocks must not hold the command forever. */
 	if (!vo.timeout_us)
 		vo.timeout_us = RUN_VM_DEFAULT_TIMEOUT_US;
+	vo.prepare_share = precreate_guest_db;
 	if (vo.relay_out)
 		fflush(vo.relay_out);
 	r = vm_run(&vo, argv, NULL, cwd, res, d);

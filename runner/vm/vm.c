@@ -746,6 +746,11 @@ int vm_run(const struct vm_opts *o, const char *const *argv, const char *const *
 			 strerror(-ret));
 		goto fail;
 	}
+	if (o->prepare_share) {
+		ret = o->prepare_share(share, o->prepare_arg, d);
+		if (ret < 0)
+			goto fail;
+	}
 
 	a.initrd = initrd;
 	a.append_fmt_init = init;

@@ -37,6 +37,10 @@ struct vm_opts {
 	const volatile int *cancel;
 	FILE *relay_out, *relay_err; /* where the command's output goes; NULL: dropped */
 	bool verbose;		     /* also relay the guest console (kernel messages) */
+	/* Called with the share directory before boot, to put there what
+	 * is cheaper made on the host (the guest's database); NULL: none. */
+	int (*prepare_share)(const char *share, void *arg, struct diag *d);
+	void *prepare_arg;
 };
 
 struct vm_result {
