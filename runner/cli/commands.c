@@ -35,8 +35,11 @@ const struct command commands[] = {
 	  "the command of 'git bisect run': exit 0 good, 1 bad (a regression), 125 skip", 0 },
 	{ "kernels", cmd_kernels, "[--db PATH] [--json] [SELECTOR...]",
 	  "list the kernels measured in the database, with boot mode, hosts and run counts", 0 },
-	{ "kernel", cmd_kernel, "fetch [--dir DIR] [ABI|PACKAGE] | list [--dir DIR]",
-	  "fetch and unpack a Debian kernel package (vmlinuz + modules) to boot with 'run --kernel'", 0 },
+	{ "kernel", cmd_kernel,
+	  "build --tree DIR [--out DIR] [--jobs N] [--fragment FILE]... [--base tinyconfig|defconfig|FILE]\n"
+	  "    [--config-only] [--nice N] | fetch [--dir DIR] [ABI|PACKAGE] | list [--dir DIR]",
+	  "build a lab kernel from a source tree, or fetch a Debian kernel package, to boot with 'run --kernel'",
+	  0 },
 	{ "runs", cmd_runs, "[--db PATH] [SELECTOR...]", "list stored runs", 0 },
 	{ "export", cmd_export, "[--db PATH] --format json|csv [--samples] [SELECTOR...]",
 	  "export stored runs (JSON contract in README)", 0 },

@@ -1,7 +1,11 @@
 /* vm_cli.c: the VM options and outcome of vm_cli.h. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+#include "exitcodes.h"
 
 #include "commands.h"
 #include "vm_cli.h"
@@ -101,4 +105,64 @@ int vm_cli_outcome(int r, const struct run_vm_result *res, const struct diag *d)
 	if (vm->signaled)
 		say_error("the command in the guest was killed by signal %d", vm->term_signal);
 	return run_vm_exit_code(r, res);
+}
+
+/* ---- kernel builds --------------------------------------------------------------- */
+
+static void vm_cli_build_say(void *arg, const char *line)
+{
+	struct vm_cli_build *v = arg;
+
+	vm_cli_build_done(v);
+	printf("%s%s\n", v->prefix, line);
+	fflush(stdout);
+}
+
+static void vm_cli_build_progress(void *arg, const struct kernel_build_progress *p)
+{
+	struct vm_cli_build *v = arg;
+	unsigned s = (unsigned)p->seconds;
+
+	if (!v->tty || p->phase != KERNEL_BUILD_COMPILE)
+		return;
+	fprintf(stderr, "\r\033[K  %u:%02u  %u compiled  %.60s", s / 60, s % 60, p->compiled,
+		p->last ? p->last : "");
+	fflush(stderr);
+	v->drawn = true;
+}
+
+void vm_cli_build_init(struct vm_cli_build *v, const char *prefix)
+{
+	v->obs = (struct kernel_build_observer){ .say = vm_cli_build_say,
+						 .progress = vm_cli_build_progress, .arg = v };
+	v->prefix = prefix;
+	v->tty = isatty(STDERR_FILENO);
+	v->drawn = false;
+}
+
+void vm_cli_build_done(struct vm_cli_build *v)
+{
+	if (!v->drawn)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	v->drawn = false;
+}
+
+int vm_cli_build_outcome(int r, const struct kernel_built *k, const struct diag *d)
+{
+	if (r >= 0)
+		return EXIT_OK;
+	say_error("%s", diag_str(d));
+	if (k->n_lost)
+		fprintf(stderr, "%s\n", k->lost);
+	if (k->log_tail[0])
+		fprintf(stderr, "mptcp-lab: the log '%s' ends with:\n%s\n", k->log, k->log_tail);
+	if (k->hint)
+		fprintf(stderr, "hint: %s\n", k->hint);
+	fflush(stderr);
+	return r == -EBADMSG	 ? EXIT_DATAERR :
+	       r == -EOPNOTSUPP ? EXIT_UNAVAILABLE :
+	       r == -EINTR	 ? 128 + SIGINT :
+				   EXIT_SOFTWARE;
 }
