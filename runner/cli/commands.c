@@ -29,9 +29,9 @@ const struct command commands[] = {
 	  "    [--set PATH=VALUE]... [--push URL [--token-file F]]",
 	  "the CI job: run the suite, compare with the history, trend, write summary, JUnit and KTAP", 1 },
 	{ "bisect-run", cmd_bisect_run,
-	  "[--db PATH] --baseline SELECTOR... [--build CMD] [--build-timeout S] [--timeout S]\n"
-	  "    [--reps N] [--max-reps N] [--metric M] [--commit ID] [--set PATH=VALUE]...\n"
-	  "    [--kernel IMAGE [--modules DIR] [--accel auto|kvm|tcg] ...] SCENARIO",
+	  "[--db PATH] --baseline SELECTOR... [--tree DIR [--out DIR] [--build-nice N] | --build CMD]\n"
+	  "    [--build-timeout S] [--timeout S] [--reps N] [--max-reps N] [--metric M] [--commit ID]\n"
+	  "    [--set PATH=VALUE]... [--kernel IMAGE [--modules DIR]] [--accel auto|kvm|tcg] ... SCENARIO",
 	  "the command of 'git bisect run': exit 0 good, 1 bad (a regression), 125 skip", 0 },
 	{ "kernels", cmd_kernels, "[--db PATH] [--json] [SELECTOR...]",
 	  "list the kernels measured in the database, with boot mode, hosts and run counts", 0 },

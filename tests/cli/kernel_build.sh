@@ -36,42 +36,11 @@ expect_in() # FILE TEXT DESCRIPTION
 	fi
 }
 
-# A fake x86 kernel tree. Its make targets obey the environment:
-# FAKE_FAIL=<target> fails that target; FAKE_DROP="SYM..." makes
-# olddefconfig drop those options; bzImage prints two compile lines and
-# copies fake.bzImage (a synthetic setup header) into O=.
+# A fake x86 kernel tree (tests/fixtures/kernel/fake-tree.sh: its make
+# targets obey FAKE_FAIL and FAKE_DROP; bzImage "builds" a synthetic image).
 tree=$MPL_TMP/linux
-mkdir -p "$tree/arch/x86" "$tree/drivers/net" "$tree/net/mptcp"
-cat >"$tree/Makefile" <<'MK'
-# a fake kernel tree for tests/cli/kernel_build.sh
-check = $(if $(filter $@,$(FAKE_FAIL)),@echo "fake: $@ broke: no kernel here" >&2; exit 2)
-tinyconfig defconfig:
-	$(check)
-	@echo "fake: writing $@ to $(KCONFIG_CONFIG)"
-	@echo "CONFIG_64BIT=y" >"$(KCONFIG_CONFIG)"
-olddefconfig:
-	$(check)
-	@for s in $(FAKE_DROP); do sed -i "/^CONFIG_$$s=/d" "$(KCONFIG_CONFIG)"; done
-bzImage:
-	$(check)
-	@echo "  CC      net/mptcp/protocol.o"
-	@echo "  CC      net/mptcp/sched.o"
-	@mkdir -p "$(O)/arch/x86/boot" && cp fake.bzImage "$(O)/arch/x86/boot/bzImage"
-	@echo "Kernel: arch/x86/boot/bzImage is ready"
-MK
-printf 'source "drivers/net/Kconfig"\nsource "arch/$(SRCARCH)/Kconfig"\n' >"$tree/Kconfig"
-printf 'config X86\n\tdef_bool y\n' >"$tree/arch/x86/Kconfig"
-printf 'menuconfig NETDEVICES\n\tbool "Network device support"\n\nif NETDEVICES\nconfig VETH\n\ttristate "Virtual ethernet pair device"\nendif\n' \
-	>"$tree/drivers/net/Kconfig"
 rel=6.12.118-gfa4e
-img=$tree/fake.bzImage
-poke() { printf "$2" | dd of="$img" bs=1 seek=$(($1)) conv=notrunc status=none; }
-head -c $((0x3000)) /dev/zero >"$img"
-poke 0x1f1 '\007'
-poke 0x202 'HdrS'
-poke 0x206 '\017\002'
-poke 0x20e '\000\012'
-poke 0xc00 "$rel (test) #1 SMP\\000"
+bash "$MPL_SOURCE_DIR/tests/fixtures/kernel/fake-tree.sh" "$tree" "$rel" || mpl_die "cannot write the fake tree"
 
 KB=("$MPL_BIN" kernel build)
 out=$MPL_TMP/kbuild
