@@ -273,8 +273,9 @@ static void view_say(void *arg, const char *line)
 
 static void view_vm(void *arg, int r, const struct run_vm_result *res, const struct diag *d)
 {
-	(void)arg;
-	vm_cli_outcome(r, res, d);
+	const struct vm_opts *vm = arg;
+
+	vm_cli_outcome(r, res, d, vm->timeline);
 	fflush(stderr);
 }
 
@@ -291,7 +292,8 @@ static int bisect_work(const struct bisect_opts *o)
 					    .run_end = progress_on_end, .arg = &prog };
 	struct vm_cli_build kbuild;
 	const struct bisect_observer obs = { .say = view_say, .vm_outcome = view_vm,
-					     .runs = &runs, .kbuild = &kbuild.obs };
+					     .runs = &runs, .kbuild = &kbuild.obs,
+					     .arg = (void *)(uintptr_t)&o->vm };
 	struct bisect_params p = {
 		.db_path = o->db, .scenario = o->scenario, .baseline = &o->baseline.filter,
 		.build = o->build, .tree = o->tree, .kbuild_out = o->kbuild_out,

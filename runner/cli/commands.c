@@ -20,8 +20,8 @@ const struct command commands[] = {
 	{ "run", cmd_run,
 	  "[--db PATH] [--reps N] [--set PATH=VALUE]... [--tag KEY=VALUE]... [--json] [--strict]\n"
 	  "    [--until-decided --baseline SELECTOR... [--max-reps N]] [--shard I/N] [--report DIR]\n"
-	  "    [--kernel IMAGE [--modules DIR] [--initrd FILE] [--vm-memory MIB] [--vm-cpus N]\n"
-	  "     [--accel auto|kvm|tcg] [--vm-timeout S] [--vm-console]]\n"
+	  "    [--timeline FILE] [--kernel IMAGE [--modules DIR] [--initrd FILE] [--vm-memory MIB]\n"
+	  "     [--vm-cpus N] [--accel auto|kvm|tcg] [--vm-timeout S] [--vm-console] [--vm-timeline]]\n"
 	  "    SCENARIO|SUITE...",
 	  "run scenarios: variants x repetitions, interleaved, each on a fresh lab, stored in SQLite", 1 },
 	{ "nightly", cmd_nightly,

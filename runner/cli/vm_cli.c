@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "exitcodes.h"
@@ -59,6 +60,9 @@ int vm_cli_option(int c, const char *arg, struct vm_opts *vm)
 	case VM_OPT_CONSOLE:
 		vm->verbose = true;
 		return 0;
+	case VM_OPT_TIMELINE:
+		vm->timeline = true;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -67,14 +71,47 @@ int vm_cli_option(int c, const char *arg, struct vm_opts *vm)
 int vm_cli_check(const struct vm_opts *vm)
 {
 	if (!vm->image && (vm->modules_dir || vm->initrd || vm->memory_mib || vm->cpus ||
-			   vm->timeout_us || vm->verbose)) {
+			   vm->timeout_us || vm->verbose || vm->timeline)) {
 		say_error("--modules, --initrd, --vm-* go with --kernel IMAGE");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int vm_cli_outcome(int r, const struct run_vm_result *res, const struct diag *d)
+/* The steps of one boot on the host's time line: qemu's start is 0; the
+ * host saw the init's markers and the command's first output; the guest's
+ * own steps (its clock, since its boot) are placed with kernel_start_us. */
+static void vm_cli_timeline(const struct run_vm_result *res)
+{
+	const struct vm_result *vm = &res->vm;
+	static const struct {
+		const char *step, *label;
+	} guest[] = {
+		{ "started", "run started" },
+		{ "probes done", "probes done" },
+		{ "lab up", "first lab up" },
+		{ "transfer over", "first transfer over" },
+		{ "stored", "first result stored" },
+	};
+	const double k = (double)vm->kernel_start_us / 1e6;
+
+	fprintf(stderr, "mptcp-lab: vm timeline: qemu started: 0.00 s\n");
+	if (vm->kernel_start_us >= 0)
+		fprintf(stderr, "mptcp-lab: vm timeline: kernel started: %.2f s\n", k);
+	fprintf(stderr, "mptcp-lab: vm timeline: guest init started: %.2f s\n", vm->boot_us / 1e6);
+	fprintf(stderr, "mptcp-lab: vm timeline: command started: %.2f s\n", vm->start_us / 1e6);
+	for (size_t g = 0; g < ARRAY_SIZE(guest) && vm->kernel_start_us >= 0; g++)
+		for (size_t i = 0; i < res->n_steps; i++)
+			if (!strcmp(res->steps[i].name, guest[g].step))
+				fprintf(stderr, "mptcp-lab: vm timeline: %s: %.2f s\n", guest[g].label,
+					k + res->steps[i].guest_s);
+	if (vm->first_out_us)
+		fprintf(stderr, "mptcp-lab: vm timeline: host learned of it: %.2f s\n",
+			vm->first_out_us / 1e6);
+	fprintf(stderr, "mptcp-lab: vm timeline: VM ended: %.2f s\n", vm->total_us / 1e6);
+}
+
+int vm_cli_outcome(int r, const struct run_vm_result *res, const struct diag *d, bool timeline)
 {
 	const struct vm_result *vm = &res->vm;
 
@@ -102,6 +139,8 @@ int vm_cli_outcome(int r, const struct run_vm_result *res, const struct diag *d)
 		"mptcp-lab: vm: %s under %s: init at %.1f s, command at %.1f s, first result at %.1f s, VM ended at %.1f s; %zu run(s) imported\n",
 		vm->release, vm_accel_name(vm->accel), vm->boot_us / 1e6, vm->start_us / 1e6,
 		vm->first_out_us / 1e6, vm->total_us / 1e6, res->imported);
+	if (timeline)
+		vm_cli_timeline(res);
 	if (vm->signaled)
 		say_error("the command in the guest was killed by signal %d", vm->term_signal);
 	return run_vm_exit_code(r, res);

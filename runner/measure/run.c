@@ -138,6 +138,12 @@ int run_target_addr(const struct scenario *s, struct lab_addr *addr)
 	return -ENOENT;
 }
 
+static void run_step(const struct run_env *env, const char *what)
+{
+	if (env->steps && env->steps->step)
+		env->steps->step(env->steps->arg, what);
+}
+
 /* The capability, probed now if it was left for when a run needs it. */
 static const struct lab_cap *cap(const struct run_env *env, const char *name)
 {
@@ -583,6 +589,7 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 	pm_open(t, cfd, sfd);
 	called_us = mtime_now_us();
 	r = engine->run(&target, &params, &hooks, &res, d);
+	run_step(env, "transfer over");
 	pm_drain(t);
 	if (r == -EINTR) {
 		engine_result_release(&res);
@@ -749,6 +756,8 @@ int run_one(struct run_env *env, const struct scenario *s, const struct variant 
 	snprintf(spec->server, sizeof(spec->server), "%s", s->topo.server);
 
 	r = lab_up(spec, &lo, &lab, d);
+	if (r >= 0)
+		run_step(env, "lab up");
 	if (r == -EINTR)
 		goto fail;
 	if (r == -EOPNOTSUPP) {
