@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "fdio.h"
 #include "kconfig.h"
 
 #define KCONFIG_SOURCE_DEPTH 32
@@ -118,50 +119,6 @@ static void kmap_release(struct kmap *m, void (*free_val)(void *))
 
 /* ---- lines --------------------------------------------------------------- */
 
-/* The whole file, NUL-terminated. */
-static int read_all(const char *path, char **out, size_t *len)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	*out = NULL;
-	if (!f)
-		return -errno;
-	for (;;) {
-		size_t got;
-
-		if (cap - n < 65536) {
-			char *nb = realloc(buf, cap + 65536 + 1);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		int e = errno ? errno : EIO;
-
-		free(buf);
-		fclose(f);
-		return -e;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*out = buf;
-	if (len)
-		*len = n;
-	return 0;
-}
-
 /* A .config or fragment line: CONFIG_X=VALUE or "# CONFIG_X is not set".
  * 1 with sym and value ("n" for not set), 0 for a comment or a blank line,
  * -EINVAL for anything else (why says what). */
@@ -254,7 +211,7 @@ int kconfig_values_load(const char *path, struct kconfig_values **out, struct di
 	*out = NULL;
 	if (!v)
 		return diag_set(d, -ENOMEM, "out of memory");
-	r = read_all(path, &buf, NULL);
+	r = fdio_read_file(path, &buf, NULL);
 	if (r < 0) {
 		free(v);
 		return diag_set(d, r, "cannot read '%s': %s", path, strerror(-r));
@@ -305,7 +262,7 @@ int kconfig_fragment_load(const char *path, struct kconfig_want **wants, size_t 
 	size_t bad = 0;
 	int r;
 
-	r = read_all(path, &buf, NULL);
+	r = fdio_read_file(path, &buf, NULL);
 	if (r < 0) {
 		diag_list_add(errs, "%s: cannot read the fragment: %s", path, strerror(-r));
 		return r;
@@ -364,7 +321,7 @@ int kconfig_merge(const char *base, const struct kconfig_want *wants, size_t n, 
 	FILE *f;
 	int r;
 
-	r = read_all(base, &buf, NULL);
+	r = fdio_read_file(base, &buf, NULL);
 	if (r < 0)
 		return diag_set(d, r, "cannot read '%s': %s", base, strerror(-r));
 	if (xsnprintf(tmp, sizeof(tmp), "%s.tmp", out) < 0) {
@@ -1002,7 +959,7 @@ static int read_file(struct kreader *rd, const char *rel)
 	int r;
 
 	snprintf(full, sizeof(full), "%s/%s", rd->t->srctree, rel);
-	r = read_all(full, &buf, NULL);
+	r = fdio_read_file(full, &buf, NULL);
 	if (r < 0)
 		return diag_set(rd->d, r, "cannot read '%s': %s", full, strerror(-r));
 	rd->t->n_files++;

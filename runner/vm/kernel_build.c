@@ -30,6 +30,7 @@
 
 #include "kconfig.h"
 #include "kernel_build.h"
+#include "kernel_fetch.h"
 #include "kimage.h"
 #include "mtime.h"
 #include "sha256.h"
@@ -64,40 +65,11 @@ static void say(const struct kb *b, const char *fmt, ...)
 	b->obs->say(b->obs->arg, line);
 }
 
-static bool is_dir(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISDIR(st.st_mode);
-}
-
 static bool is_file(const char *path)
 {
 	struct stat st;
 
 	return !stat(path, &st) && S_ISREG(st.st_mode);
-}
-
-/* mkdir -p */
-static int mkdirs(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 const char *kernel_build_fragment_dir(void)
@@ -608,7 +580,7 @@ static int check_tree(struct kb *b)
 	if (!realpath(tree, b->out->tree))
 		return diag_set(b->d, -EBADMSG, "cannot use the kernel tree '%s': %s", tree,
 				strerror(errno));
-	if (!is_dir(b->out->tree))
+	if (!kernel_is_dir(b->out->tree))
 		return diag_set(b->d, -EBADMSG, "'%s' is not a directory, not a kernel tree", tree);
 	for (size_t i = 0; i < ARRAY_SIZE(needed); i++) {
 		snprintf(path, sizeof(path), "%s/%s", b->out->tree, needed[i]);
@@ -619,7 +591,7 @@ static int check_tree(struct kb *b)
 	}
 	snprintf(path, sizeof(path), "%s/.config", b->out->tree);
 	if (is_file(path) || (snprintf(path, sizeof(path), "%s/include/config", b->out->tree),
-			      is_dir(path))) {
+			      kernel_is_dir(path))) {
 		b->out->hint = "run 'make mrproper' in the tree (it removes the in-tree configuration and build)";
 		return diag_set(b->d, -EBADMSG,
 				"the kernel tree '%s' has been configured in place ('%s'): a build out of tree needs a clean source tree",
@@ -637,7 +609,7 @@ static int prepare_out(struct kb *b)
 	int r;
 
 	if (o->out) {
-		r = mkdirs(o->out);
+		r = kernel_mkdirs(o->out);
 		if (r < 0 || !realpath(o->out, out->out))
 			return diag_set(b->d, r < 0 ? r : -errno, "cannot use the output directory '%s': %s",
 					o->out, strerror(r < 0 ? -r : errno));
@@ -646,7 +618,7 @@ static int prepare_out(struct kb *b)
 		if (r < 0)
 			return diag_set(b->d, -EBADMSG,
 					"no output directory: give --out, or set HOME or XDG_CACHE_HOME");
-		r = mkdirs(out->out);
+		r = kernel_mkdirs(out->out);
 		if (r < 0)
 			return diag_set(b->d, r, "cannot create the output directory '%s': %s", out->out,
 					strerror(-r));

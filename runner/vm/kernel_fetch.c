@@ -40,8 +40,7 @@
 #define KERNEL_APT_TIMEOUT_US (1800ull * 1000000)
 #define KERNEL_TOOL_TIMEOUT_US (600ull * 1000000)
 
-/* mkdir -p; 0 or -errno. */
-static int kernel_mkdirs(const char *path)
+int kernel_mkdirs(const char *path)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);

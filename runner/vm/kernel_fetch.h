@@ -62,6 +62,8 @@ int kernel_default_dir(char *buf, size_t size);
 /* DIR/<release>'s image and modules paths; whether the image exists. */
 bool kernel_paths(const char *dir, const char *release, char *image, char *modules);
 bool kernel_is_dir(const char *path);
+/* mkdir -p (0755): 0 or a negative errno. */
+int kernel_mkdirs(const char *path);
 /* Bytes of the regular files under path. */
 uint64_t kernel_tree_size(const char *path);
 
