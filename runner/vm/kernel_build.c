@@ -210,7 +210,8 @@ static void follow_line(struct log_follow *f, const char *line)
 {
 	if (!strncmp(line, "  CC ", 5) || !strncmp(line, "  AS ", 5))
 		f->compiled++;
-	if (line[0] && strncmp(line, "### mptcp-lab", 13))
+	/* make's own "Entering directory" lines say nothing of progress */
+	if (line[0] && strncmp(line, "### mptcp-lab", 13) && strncmp(line, "make", 4))
 		snprintf(f->last, sizeof(f->last), "%s", line);
 }
 
