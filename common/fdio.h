@@ -3,8 +3,9 @@
  * a read() interrupted by a signal is simply tried again, and a failure is
  * a negative errno, never -1 with errno on the side.
  *
- * It opens nothing and allocates nothing: the caller owns the descriptor
- * and the buffer.
+ * The descriptor readers open nothing and allocate nothing: the caller
+ * owns the descriptor and the buffer. fdio_read_file() reads a whole file
+ * by name into memory it allocates.
  */
 #ifndef MPL_FDIO_H
 #define MPL_FDIO_H
@@ -20,5 +21,10 @@ ssize_t fdio_read(int fd, void *buf, size_t len);
  * than len at end of file), or a negative errno (*got says how much was
  * read before). */
 int fdio_read_full(int fd, void *buf, size_t len, size_t *got);
+
+/* The whole file at path, NUL-terminated, into *out (malloc'd; *len its
+ * length without the NUL, len may be NULL): 0, or a negative errno (open's
+ * -ENOENT, -EACCES..., -EIO, -ENOMEM) with *out NULL. */
+int fdio_read_file(const char *path, char **out, size_t *len);
 
 #endif

@@ -6,9 +6,10 @@
  * the program started), PR_SET_PDEATHSIG(SIGKILL) (so nothing outlives a
  * crashed runner), stdin from /dev/null (or a file the caller names),
  * default signal dispositions (the runner ignores SIGPIPE; a child must
- * not inherit that), and no file descriptors other than 0-2. The program
- * is looked up in PATH here, not by execvp(), which would hand a file it
- * cannot execute to /bin/sh.
+ * not inherit that), and no file descriptors other than 0-2 (stdout and
+ * stderr inherited, captured through pipes, or both appended to a log
+ * file). The program is looked up in PATH here, not by execvp(), which
+ * would hand a file it cannot execute to /bin/sh.
  * Failures between fork() and exec() (setns,
  * exec itself) travel back to the parent through a close-on-exec pipe, so
  * "program not found" is an error of spawn_start(), not an exit code 127.
@@ -171,6 +172,10 @@ spawn_child(const char *path, const char *const argv[], char **envp,
 		ce.stage = SPAWN_STAGE_SETUP;
 	}
 
+	/* The result of nice() cannot tell an error from a new niceness of
+	 * -1; a child that stays at ours runs all the same. */
+	if (o->nice)
+		(void)!nice(o->nice);
 	if (dup2(devnull, STDIN_FILENO) < 0)
 		goto fail;
 	if (out_w >= 0 && dup2(out_w, STDOUT_FILENO) < 0)
@@ -225,7 +230,7 @@ int spawn_start(const char *const argv[], const struct spawn_opts *o,
 	struct spawn_child_err ce;
 	struct spawn_proc *p = NULL;
 	char **envp = NULL, *path = NULL;
-	int devnull = -1;
+	int devnull = -1, logfd = -1;
 	ssize_t got;
 	pid_t parent = getpid();
 	int r;
@@ -263,8 +268,16 @@ int spawn_start(const char *const argv[], const struct spawn_opts *o,
 			     o->stdin_path ? o->stdin_path : "/dev/null", strerror(errno));
 		goto out;
 	}
-	if ((r = spawn_pipe(out_p, o->capture_stdout)) < 0 ||
-	    (r = spawn_pipe(err_p, o->capture_stderr)) < 0 ||
+	if (o->output_file) {
+		logfd = open(o->output_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (logfd < 0) {
+			r = diag_set(d, -errno, "cannot run '%s': cannot open '%s': %s", argv[0],
+				     o->output_file, strerror(errno));
+			goto out;
+		}
+	}
+	if ((r = spawn_pipe(out_p, o->capture_stdout && !o->output_file)) < 0 ||
+	    (r = spawn_pipe(err_p, o->capture_stderr && !o->output_file)) < 0 ||
 	    (r = spawn_pipe(rep_p, true)) < 0) {
 		r = diag_set(d, r, "cannot run '%s': cannot create a pipe: %s", argv[0],
 			     strerror(-r));
@@ -278,7 +291,8 @@ int spawn_start(const char *const argv[], const struct spawn_opts *o,
 		goto out;
 	}
 	if (p->pid == 0)
-		spawn_child(path, argv, envp, o, parent, devnull, out_p[1], err_p[1], rep_p[1]);
+		spawn_child(path, argv, envp, o, parent, devnull, logfd >= 0 ? logfd : out_p[1],
+			    logfd >= 0 ? logfd : err_p[1], rep_p[1]);
 
 	/* Also from this side, so the group exists before anyone kills it. */
 	setpgid(p->pid, p->pid);
@@ -321,6 +335,8 @@ out:
 	close_pair(rep_p);
 	if (devnull >= 0)
 		close(devnull);
+	if (logfd >= 0)
+		close(logfd);
 	free(envp);
 	free(path);
 	spawn_proc_free(p);

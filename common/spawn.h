@@ -21,6 +21,10 @@ struct spawn_opts {
 	uint64_t timeout_us;	   /* 0: no watchdog */
 	size_t capture_max;	   /* bytes kept per stream; 0: 1 MiB */
 	bool capture_stdout, capture_stderr; /* else inherited */
+	/* Non-NULL: stdout and stderr both appended to this file (created
+	 * 0644), for a long program's log; the captures are then off. */
+	const char *output_file;
+	int nice;		   /* added to the child's niceness (0: as ours) */
 };
 
 #define SPAWN_OPTS_INIT { .netns_fd = -1 }

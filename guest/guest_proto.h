@@ -44,6 +44,10 @@
 /* Files in the scratch share, written by the guest. */
 #define GUEST_FILE_STDOUT "stdout" /* the command's standard output */
 #define GUEST_FILE_STDERR "stderr" /* the command's standard error */
+/* The guest `run`'s --timeline: "t=<seconds since boot> <step>" lines
+ * (started, probes done, lab up, transfer over, stored), on the clock of
+ * the markers' t= below, so the host places them on its own time line. */
+#define GUEST_FILE_TIMELINE "timeline"
 /* One line, written last and fsync'ed: "exit N", "signal N", or
  * "error <what failed>" when the init itself could not run the command. */
 #define GUEST_FILE_STATUS "status"

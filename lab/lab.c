@@ -26,7 +26,7 @@ struct lab_node {
 	char netns[64];
 	int fd;
 	struct lab_nl nl;
-	int next_ifindex; /* fresh namespace: lo is 1, the lab numbers the rest */
+	int next_ifindex; /* the lab numbers its links after what a fresh namespace holds */
 	int n_ifb;
 };
 
@@ -91,7 +91,6 @@ static int add_nodes(struct lab *lab, struct diag *d)
 			return r;
 		memcpy(n->name, lab->spec.nodes[i], sizeof(n->name)); /* both LAB_NAME_MAX */
 		n->fd = -1;
-		n->next_ifindex = 2;
 		r = lab_netns_name(lab->spec.name, n->name, n->netns, sizeof(n->netns));
 		if (r < 0)
 			return diag_set(d, r, "namespace name for node '%s' is too long", n->name);
@@ -108,6 +107,23 @@ static int add_nodes(struct lab *lab, struct diag *d)
 		r = lab_link_set_up(&n->nl, 1, "lo", d);
 		if (r < 0)
 			return r;
+		for (unsigned k = 0; lab->opts && k < lab->opts->test_fallback_links; k++) {
+			char name[LAB_IFNAMSIZ];
+			int ifindex;
+
+			snprintf(name, sizeof(name), "mplfb%u", k);
+			r = lab_link_add_ifb(&n->nl, name, &ifindex, d);
+			if (r < 0)
+				return r;
+		}
+		/* A fresh namespace holds lo and whatever the kernel adds to
+		 * every namespace: sit0, ip6tnl0, tunl0, gre0... when those
+		 * drivers are built in or loaded (IPV6_SIT defaults to y with
+		 * IPV6). The lab numbers its own links after them. */
+		r = lab_link_max_ifindex(&n->nl, &n->next_ifindex, d);
+		if (r < 0)
+			return r;
+		n->next_ifindex++;
 	}
 	return 0;
 }

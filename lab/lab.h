@@ -177,6 +177,10 @@ struct lab_opts {
 	const volatile sig_atomic_t *cancel;
 	/* Test hook: fail with -ECANCELED right before step N (1-based). */
 	unsigned fail_at_step;
+	/* Test hook: add this many links (ifb, named mplfb<k>) to every new
+	 * namespace before the lab numbers its own, the way a kernel with
+	 * sit, ip6_tunnel, ipip or gre adds its fallback devices. */
+	unsigned test_fallback_links;
 };
 
 /* Build the lab. Until lab_detach() it belongs to the calling process:

@@ -104,6 +104,9 @@ int lab_link_add_veth(struct lab_nl *nl_a, const char *name_a, struct lab_nl *nl
 		      int *ifindex_a, struct diag *d);
 int lab_link_add_ifb(struct lab_nl *nl, const char *name, int *ifindex,
 		     struct diag *d);
+/* The highest ifindex in the namespace: 1 in a fresh one (lo), more where
+ * the kernel adds fallback tunnels such as sit0 to every namespace. */
+int lab_link_max_ifindex(struct lab_nl *nl, int *max, struct diag *d);
 int lab_link_ifindex(struct lab_nl *nl, const char *name, int *ifindex,
 		     struct diag *d);
 int lab_link_set_up(struct lab_nl *nl, int ifindex, const char *name,

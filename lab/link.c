@@ -92,6 +92,25 @@ int lab_link_add_ifb(struct lab_nl *nl, const char *name, int *ifindex, struct d
 	return lab_link_ifindex(nl, name, ifindex, d);
 }
 
+int lab_link_max_ifindex(struct lab_nl *nl, int *max, struct diag *d)
+{
+	struct nl_cache *cache = NULL;
+	int r = rtnl_link_alloc_cache(nl->route, AF_UNSPEC, &cache);
+
+	if (r < 0)
+		return diag_set(d, lab_nl_errno(r), "cannot list the links of netns '%s': %s",
+				nl->netns, nl_geterror(r));
+	*max = 1;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		int i = rtnl_link_get_ifindex((struct rtnl_link *)o);
+
+		if (i > *max)
+			*max = i;
+	}
+	nl_cache_free(cache);
+	return 0;
+}
+
 int lab_link_ifindex(struct lab_nl *nl, const char *name, int *ifindex, struct diag *d)
 {
 	struct rtnl_link *link = NULL;

@@ -6,7 +6,8 @@ set -euo pipefail
 # Build and run, then what only the tests use: jq, sqlite3 and iproute2
 # (ip, tc, ss) as witnesses, xmllint (libxml2-utils) and chromium for the
 # report pages, curl and victoria-metrics for push, ping (iputils-ping)
-# for netem delays, clang for the fuzzers, qemu and kmod for the VM tier.
+# for netem delays, clang for the fuzzers, qemu and kmod for the VM tier,
+# linux-source-6.12 and Kbuild's tools for lab kernels.
 # A test whose tool is missing skips, and fails with --strict.
 packages=(
 	build-essential cmake pkg-config git
@@ -15,6 +16,10 @@ packages=(
 	iproute2 iperf3 mptcpize gnuplot-nox
 	jq clang libxml2-utils victoria-metrics chromium curl iputils-ping
 	qemu-system-x86 kmod
+	# the lab kernel's fragment checked on a real tree (tests/cli/
+	# kernel_fragment.sh; 153 MB once) and built by `kernel build`:
+	# make, gcc (build-essential), and what Kbuild itself runs
+	linux-source-6.12 bc bison flex libelf-dev libssl-dev
 	libgsl-dev
 	# the statistics' reference checks (tests/unit/stats_ref.py) only
 	python3-scipy

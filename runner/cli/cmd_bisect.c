@@ -1,7 +1,8 @@
 /*
  * cmd_bisect.c: `mptcp-lab bisect-run`, the command of `git bisect run`:
  * its options, then bisect_run() (runner/job/bisect_run.h: check the
- * baseline, build, measure until decided, compare) in a forked child.
+ * baseline, build (a lab kernel of --tree, or --build's command), measure
+ * until decided, compare) in a forked child.
  *
  * git counts every exit code from 1 to 127 except 125 as bad, and aborts
  * the bisection on anything >= 128; a usage error (64) would condemn a good
@@ -35,6 +36,8 @@
 
 struct bisect_opts {
 	const char *db, *build, *commit, *scenario;
+	const char *tree, *kbuild_out; /* --tree DIR [--out DIR] */
+	int build_nice;
 	struct selector baseline;
 	bool has_baseline;
 	uint64_t build_timeout_us, timeout_us;
@@ -99,6 +102,9 @@ enum {
 	OPT_METRIC,
 	OPT_COMMIT,
 	OPT_SET,
+	OPT_TREE,
+	OPT_OUT,
+	OPT_BUILD_NICE,
 };
 
 static int parse_count(const char *name, const char *arg, unsigned *out)
@@ -128,6 +134,9 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 		{ "metric", required_argument, NULL, OPT_METRIC },
 		{ "commit", required_argument, NULL, OPT_COMMIT },
 		{ "set", required_argument, NULL, OPT_SET },
+		{ "tree", required_argument, NULL, OPT_TREE },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "build-nice", required_argument, NULL, OPT_BUILD_NICE },
 		VM_CLI_OPTIONS,
 		{},
 	};
@@ -184,6 +193,27 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 			if (cmdutil_add_arg(&o->sets, &o->n_sets, optarg))
 				return -ENOMEM;
 			break;
+		case OPT_TREE:
+			if (!*optarg) {
+				say_error("--tree needs a kernel source tree");
+				return -EINVAL;
+			}
+			o->tree = optarg;
+			break;
+		case OPT_OUT:
+			o->kbuild_out = optarg;
+			break;
+		case OPT_BUILD_NICE: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || !*optarg || v < 0 || v > 19) {
+				say_error("--build-nice must be 0-19, got '%s'", optarg);
+				return -EINVAL;
+			}
+			o->build_nice = (int)v;
+			break;
+		}
 		case VM_OPT_KERNEL ... VM_OPT_CONSOLE:
 			if (vm_cli_option(c, optarg, &o->vm) < 0)
 				return -EINVAL;
@@ -192,7 +222,20 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 			return -EINVAL; /* getopt said what */
 		}
 	}
-	if (vm_cli_check(&o->vm) < 0)
+	if (o->tree && (o->vm.image || o->build)) {
+		say_error("--tree builds and boots the kernel itself: it goes without --kernel and --build");
+		return -EINVAL;
+	}
+	if ((o->kbuild_out || o->build_nice) && !o->tree) {
+		say_error("--out and --build-nice go with --tree DIR");
+		return -EINVAL;
+	}
+	if (o->build_nice && o->build) {
+		say_error("--build-nice goes with --tree (run --build's command under nice(1) instead)");
+		return -EINVAL;
+	}
+	/* --tree implies --kernel (the image it builds) and its companions */
+	if (!o->tree && vm_cli_check(&o->vm) < 0)
 		return -EINVAL;
 	if (!o->has_baseline) {
 		say_error("'bisect-run' needs --baseline SELECTOR (e.g. tag:commit=<good>) naming the stored good runs");
@@ -230,8 +273,9 @@ static void view_say(void *arg, const char *line)
 
 static void view_vm(void *arg, int r, const struct run_vm_result *res, const struct diag *d)
 {
-	(void)arg;
-	vm_cli_outcome(r, res, d);
+	const struct vm_opts *vm = arg;
+
+	vm_cli_outcome(r, res, d, vm->timeline);
 	fflush(stderr);
 }
 
@@ -246,14 +290,17 @@ static int bisect_work(const struct bisect_opts *o)
 	struct progress prog;
 	const struct plan_observer runs = { .batch = view_batch, .run_begin = progress_on_begin,
 					    .run_end = progress_on_end, .arg = &prog };
+	struct vm_cli_build kbuild;
 	const struct bisect_observer obs = { .say = view_say, .vm_outcome = view_vm,
-					     .runs = &runs };
+					     .runs = &runs, .kbuild = &kbuild.obs,
+					     .arg = (void *)(uintptr_t)&o->vm };
 	struct bisect_params p = {
 		.db_path = o->db, .scenario = o->scenario, .baseline = &o->baseline.filter,
-		.build = o->build, .build_timeout_us = o->build_timeout_us, .commit = o->commit,
+		.build = o->build, .tree = o->tree, .kbuild_out = o->kbuild_out,
+		.build_nice = o->build_nice, .build_timeout_us = o->build_timeout_us, .commit = o->commit,
 		.reps = o->reps, .max_reps = o->max_reps, .metrics = o->metrics,
 		.n_metrics = o->n_metrics, .sets = o->sets, .n_sets = o->n_sets,
-		.vm = o->vm.image ? &o->vm : NULL, .cancel = &mpl_interrupted,
+		.vm = o->vm.image || o->tree ? &o->vm : NULL, .cancel = &mpl_interrupted,
 	};
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct bisect_outcome out;
@@ -265,7 +312,9 @@ static int bisect_work(const struct bisect_opts *o)
 		alarm((unsigned)((o->timeout_us + 999999) / 1000000));
 	}
 	progress_init(&prog, 0, false);
+	vm_cli_build_init(&kbuild, "bisect-run: ");
 	ret = bisect_run(&p, &obs, &out);
+	vm_cli_build_done(&kbuild);
 	alarm(0);
 	progress_clear(&prog);
 	for (size_t i = 0; i < out.errs.n; i++)

@@ -1,10 +1,12 @@
 /*
- * cmd_kernel.c: `mptcp-lab kernel fetch [--dir DIR] [ABI|PACKAGE]` and
- * `mptcp-lab kernel list [--dir DIR]`: the options, then kernel_fetch()
- * or kernel_list() (runner/vm/kernel_fetch.h), then what they did.
+ * cmd_kernel.c: `mptcp-lab kernel fetch [--dir DIR] [ABI|PACKAGE]`,
+ * `mptcp-lab kernel list [--dir DIR]` and `mptcp-lab kernel build --tree
+ * DIR ...`: the options, then kernel_fetch(), kernel_list() (runner/vm/
+ * kernel_fetch.h) or kernel_build() (runner/vm/kernel_build.h), then what
+ * they did.
  *
- * The last lines fetch prints, "image: PATH" and "modules: PATH", are for
- * scripts.
+ * The last lines fetch and build print, "release: R", "image: PATH" (and
+ * "modules: PATH" for fetch), are for scripts.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,10 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
 #include "initramfs.h"
+#include "kernel_build.h"
 #include "kernel_fetch.h"
+#include "vm_cli.h"
 
 static void kernel_say_line(void *arg, const char *line)
 {
@@ -93,6 +98,109 @@ static int kernel_list_cmd(const char *dir)
 	return EXIT_OK;
 }
 
+/* ---- kernel build ------------------------------------------------------------ */
+
+enum { KB_OPT_TREE = 1000, KB_OPT_OUT, KB_OPT_JOBS, KB_OPT_FRAGMENT, KB_OPT_BASE, KB_OPT_CONFIG_ONLY,
+       KB_OPT_NICE };
+
+static int kernel_build_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "tree", required_argument, NULL, KB_OPT_TREE },
+		{ "out", required_argument, NULL, KB_OPT_OUT },
+		{ "jobs", required_argument, NULL, KB_OPT_JOBS },
+		{ "fragment", required_argument, NULL, KB_OPT_FRAGMENT },
+		{ "base", required_argument, NULL, KB_OPT_BASE },
+		{ "config-only", no_argument, NULL, KB_OPT_CONFIG_ONLY },
+		{ "nice", required_argument, NULL, KB_OPT_NICE },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct kernel_build_opts o = { .cancel = (const volatile int *)&mpl_interrupted };
+	const char **fragments = NULL;
+	size_t n_fragments = 0;
+	struct vm_cli_build view;
+	struct kernel_built k;
+	struct diag d = DIAG_INIT;
+	int c, r, ret = EXIT_USAGE;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case KB_OPT_TREE:
+			o.tree = optarg;
+			break;
+		case KB_OPT_OUT:
+			o.out = optarg;
+			break;
+		case KB_OPT_JOBS:
+		case KB_OPT_NICE: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || !*optarg || (c == KB_OPT_JOBS ? v < 1 || v > 1024 : v < 0 || v > 19)) {
+				say_error("--%s must be %s, got '%s'", c == KB_OPT_JOBS ? "jobs" : "nice",
+					  c == KB_OPT_JOBS ? "1-1024" : "0-19", optarg);
+				goto out;
+			}
+			if (c == KB_OPT_JOBS)
+				o.jobs = (unsigned)v;
+			else
+				o.nice = (int)v;
+			break;
+		}
+		case KB_OPT_FRAGMENT:
+			if (cmdutil_add_arg(&fragments, &n_fragments, optarg)) {
+				ret = EXIT_SOFTWARE;
+				goto out;
+			}
+			break;
+		case KB_OPT_BASE:
+			o.base = optarg;
+			break;
+		case KB_OPT_CONFIG_ONLY:
+			o.config_only = true;
+			break;
+		default:
+			usage_of("kernel");
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		say_error("'kernel build' takes no arguments but options, got '%s'", argv[optind]);
+		goto out;
+	}
+	if (!o.tree || !o.tree[0]) {
+		say_error("'kernel build' needs --tree DIR, the kernel source tree");
+		goto out;
+	}
+	if (o.base && !o.base[0]) {
+		say_error("--base must be tinyconfig, defconfig or a config file");
+		goto out;
+	}
+	o.fragments = fragments;
+	o.n_fragments = n_fragments;
+	vm_cli_build_init(&view, "");
+	r = kernel_build(&o, &view.obs, &k, &d);
+	vm_cli_build_done(&view);
+	ret = vm_cli_build_outcome(r, &k, &d);
+	if (r < 0)
+		goto out;
+	if (o.config_only) {
+		printf("configured in %.1f s: %zu options set by the fragments, every one kept%s\n",
+		       k.config_seconds, k.n_wanted, k.config_changed ? "" : " (configuration unchanged)");
+		printf("config: %s\n", k.config);
+		goto out;
+	}
+	printf("built in %.1f s (configured in %.1f s, %zu options checked%s; %u objects compiled)\n",
+	       k.build_seconds + k.config_seconds, k.config_seconds, k.n_wanted,
+	       k.config_changed ? "" : ", configuration unchanged", k.compiled);
+	printf("log: %s\nconfig: %s\nrelease: %s\nimage: %s\n", k.log, k.config, k.release, k.image);
+out:
+	free(fragments);
+	return ret;
+}
+
 int cmd_kernel(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -108,13 +216,15 @@ int cmd_kernel(int argc, char **argv)
 	if (argc < 2)
 		return usage_of("kernel");
 	sub = argv[1];
+	if (!strcmp(sub, "build"))
+		return kernel_build_cmd(argc - 1, argv + 1);
 	if (!strcmp(sub, "fetch"))
 		fetch = true;
 	else if (!strcmp(sub, "list"))
 		fetch = false;
 	else {
 		if (sub[0] != '-')
-			say_error("'kernel %s' is not a subcommand: 'fetch' or 'list'", sub);
+			say_error("'kernel %s' is not a subcommand: 'build', 'fetch' or 'list'", sub);
 		return usage_of("kernel");
 	}
 	optind = 1;

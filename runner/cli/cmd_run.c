@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmdutil.h"
 #include "commands.h"
@@ -41,11 +42,31 @@ static json_t *run_summary_json(const struct results_run *run)
 			 "efficiency", e ? json_real(e->value) : json_null());
 }
 
+/* --timeline FILE: one line per step, "t=<s> <step>", the seconds on
+ * CLOCK_BOOTTIME (in a VM guest: since its kernel started, the clock of
+ * the guest init's markers, so the host can place the steps on its own
+ * time line). */
+struct run_timeline {
+	FILE *f;
+};
+
+static void timeline_step(void *arg, const char *what)
+{
+	struct run_timeline *tl = arg;
+	struct timespec ts;
+
+	if (!tl->f || clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		return;
+	fprintf(tl->f, "t=%.3f %s\n", (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, what);
+	fflush(tl->f);
+}
+
 /* What `run` shows while it works: the progress lines and bar, and the
  * --json summary. */
 struct run_view {
 	struct progress *prog;
 	json_t *runs_json;
+	struct run_timeline *timeline;
 };
 
 static void run_view_begin(void *arg, const struct plan_job *j)
@@ -59,6 +80,7 @@ static void run_view_end(void *arg, const struct results_run *run)
 {
 	struct run_view *v = arg;
 
+	timeline_step(v->timeline, "stored");
 	progress_end(v->prog, run);
 	json_array_append_new(v->runs_json, run_summary_json(run));
 }
@@ -81,6 +103,7 @@ int cmd_run(int argc, char **argv)
 		{ "max-reps", required_argument, NULL, 'M' },
 		{ "shard", required_argument, NULL, 'h' },
 		{ "report", required_argument, NULL, 'R' },
+		{ "timeline", required_argument, NULL, 'T' },
 		VM_CLI_OPTIONS,
 		{},
 	};
@@ -109,6 +132,9 @@ int cmd_run(int argc, char **argv)
 	struct diag d = DIAG_INIT;
 	struct progress prog;
 	json_t *runs_json = NULL;
+	struct run_timeline timeline = { 0 };
+	const struct run_steps steps = { .step = timeline_step, .arg = &timeline };
+	const char *timeline_path = NULL;
 	int c, r, ret = EXIT_SOFTWARE;
 
 	optind = 1;
@@ -153,6 +179,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'R':
 			report_dir = optarg;
+			break;
+		case 'T':
+			timeline_path = optarg;
 			break;
 		case VM_OPT_KERNEL ... VM_OPT_CONSOLE:
 			if (vm_cli_option(c, optarg, &vm) < 0) {
@@ -235,12 +264,21 @@ int cmd_run(int argc, char **argv)
 		va.vm.relay_err = stderr;
 		va.vm.cancel = &mpl_interrupted;
 		r = run_vm(&va, &res, &d);
-		ret = vm_cli_outcome(r, &res, &d);
+		ret = vm_cli_outcome(r, &res, &d, vm.timeline);
 		goto out;
 	}
 	if (vm_cli_check(&vm) < 0) {
 		ret = EXIT_USAGE;
 		goto out;
+	}
+	if (timeline_path) {
+		timeline.f = fopen(timeline_path, "ae");
+		if (!timeline.f) {
+			say_error("cannot open the timeline '%s': %m", timeline_path);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		timeline_step(&timeline, "started");
 	}
 	r = results_open(db_path, &db, &d);
 	if (r < 0) {
@@ -252,6 +290,8 @@ int cmd_run(int argc, char **argv)
 		say_error("cannot probe this host: %s", diag_str(&d));
 		goto out;
 	}
+	timeline_step(&timeline, "probes done");
+	env.steps = &steps;
 	env.tags = tags;
 	env.n_tags = n_tags;
 	env.sets = sets;
@@ -262,7 +302,7 @@ int cmd_run(int argc, char **argv)
 		printf("shard %u/%u: %zu runs of this box\n", shard_index + 1, shard_count,
 		       plan.n_jobs);
 	progress_init(&prog, 0, json);
-	view = (struct run_view){ .prog = &prog, .runs_json = runs_json };
+	view = (struct run_view){ .prog = &prog, .runs_json = runs_json, .timeline = &timeline };
 	x = (struct plan_exec){ .env = &env, .db = db, .obs = &obs };
 	r = plan_execute(&x, plan.jobs, plan.n_jobs, &d);
 	if (r < 0 && r != -EINTR) {
@@ -330,6 +370,8 @@ int cmd_run(int argc, char **argv)
 	else
 		ret = EXIT_OK;
 out:
+	if (timeline.f)
+		fclose(timeline.f);
 	json_decref(runs_json);
 	run_env_release(&env);
 	results_close(db);

@@ -24,6 +24,8 @@
 #include "units.h"
 
 #define FAULT_ENV "MPTCP_LAB_FAULT_STEP"
+/* Test hook: links in every new namespace before the lab's (lab_opts). */
+#define FALLBACK_ENV "MPTCP_LAB_TEST_FALLBACK_LINKS"
 
 static void print_errors(const struct diag_list *e)
 {
@@ -66,7 +68,7 @@ static int topo_up(int argc, char **argv)
 	struct diag d = DIAG_INIT, dd = DIAG_INIT;
 	char name[LAB_NAME_MAX] = "";
 	bool hold = false;
-	const char *fault = getenv(FAULT_ENV);
+	const char *fault = getenv(FAULT_ENV), *fallback = getenv(FALLBACK_ENV);
 	int c, r, ret;
 
 	optind = 1;
@@ -115,6 +117,17 @@ static int topo_up(int argc, char **argv)
 			goto out;
 		}
 		lo.fail_at_step = (unsigned)v;
+	}
+	if (fallback) {
+		char *end;
+		unsigned long v = strtoul(fallback, &end, 10);
+
+		if (*end || !*fallback || v > 8) {
+			say_error("%s must be 0-8, got '%s'", FALLBACK_ENV, fallback);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		lo.test_fallback_links = (unsigned)v;
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {

@@ -20,8 +20,8 @@ const struct command commands[] = {
 	{ "run", cmd_run,
 	  "[--db PATH] [--reps N] [--set PATH=VALUE]... [--tag KEY=VALUE]... [--json] [--strict]\n"
 	  "    [--until-decided --baseline SELECTOR... [--max-reps N]] [--shard I/N] [--report DIR]\n"
-	  "    [--kernel IMAGE [--modules DIR] [--initrd FILE] [--vm-memory MIB] [--vm-cpus N]\n"
-	  "     [--accel auto|kvm|tcg] [--vm-timeout S] [--vm-console]]\n"
+	  "    [--timeline FILE] [--kernel IMAGE [--modules DIR] [--initrd FILE] [--vm-memory MIB]\n"
+	  "     [--vm-cpus N] [--accel auto|kvm|tcg] [--vm-timeout S] [--vm-console] [--vm-timeline]]\n"
 	  "    SCENARIO|SUITE...",
 	  "run scenarios: variants x repetitions, interleaved, each on a fresh lab, stored in SQLite", 1 },
 	{ "nightly", cmd_nightly,
@@ -29,14 +29,17 @@ const struct command commands[] = {
 	  "    [--set PATH=VALUE]... [--push URL [--token-file F]]",
 	  "the CI job: run the suite, compare with the history, trend, write summary, JUnit and KTAP", 1 },
 	{ "bisect-run", cmd_bisect_run,
-	  "[--db PATH] --baseline SELECTOR... [--build CMD] [--build-timeout S] [--timeout S]\n"
-	  "    [--reps N] [--max-reps N] [--metric M] [--commit ID] [--set PATH=VALUE]...\n"
-	  "    [--kernel IMAGE [--modules DIR] [--accel auto|kvm|tcg] ...] SCENARIO",
+	  "[--db PATH] --baseline SELECTOR... [--tree DIR [--out DIR] [--build-nice N] | --build CMD]\n"
+	  "    [--build-timeout S] [--timeout S] [--reps N] [--max-reps N] [--metric M] [--commit ID]\n"
+	  "    [--set PATH=VALUE]... [--kernel IMAGE [--modules DIR]] [--accel auto|kvm|tcg] ... SCENARIO",
 	  "the command of 'git bisect run': exit 0 good, 1 bad (a regression), 125 skip", 0 },
 	{ "kernels", cmd_kernels, "[--db PATH] [--json] [SELECTOR...]",
 	  "list the kernels measured in the database, with boot mode, hosts and run counts", 0 },
-	{ "kernel", cmd_kernel, "fetch [--dir DIR] [ABI|PACKAGE] | list [--dir DIR]",
-	  "fetch and unpack a Debian kernel package (vmlinuz + modules) to boot with 'run --kernel'", 0 },
+	{ "kernel", cmd_kernel,
+	  "build --tree DIR [--out DIR] [--jobs N] [--fragment FILE]... [--base tinyconfig|defconfig|FILE]\n"
+	  "    [--config-only] [--nice N] | fetch [--dir DIR] [ABI|PACKAGE] | list [--dir DIR]",
+	  "build a lab kernel from a source tree, or fetch a Debian kernel package, to boot with 'run --kernel'",
+	  0 },
 	{ "runs", cmd_runs, "[--db PATH] [SELECTOR...]", "list stored runs", 0 },
 	{ "export", cmd_export, "[--db PATH] --format json|csv [--samples] [SELECTOR...]",
 	  "export stored runs (JSON contract in README)", 0 },

@@ -4,6 +4,7 @@
  * next, what a verdict means to git) are bisect.c's.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,9 @@ struct bisect_state {
 	unsigned reps_done, batch;
 	size_t seen[4];	       /* runs of this step by status, so far */
 	char base_mode[64];    /* the baseline's boot mode */
+	struct vm_opts vm;     /* with --tree: the built image booted */
+	char image[PATH_MAX + 32];
+	const struct vm_opts *p_vm; /* the VM of the batches, or NULL: here */
 };
 
 static void say(const struct bisect_state *st, const char *fmt, ...)
@@ -90,6 +94,7 @@ static void find_commit(struct bisect_state *st)
 	} else {
 		so.capture_stdout = so.capture_stderr = true;
 		so.timeout_us = 10 * 1000000ULL;
+		so.cwd = st->p->tree; /* NULL: here, where git bisect runs us */
 		if (spawn_run(argv, &so, &r, &d) == 0 && !r.signaled && !r.exit_code && r.out) {
 			size_t n = strspn(r.out, "0123456789abcdef");
 
@@ -157,12 +162,51 @@ out:
 	return ret;
 }
 
+/* --tree: a lab kernel of this commit, the image of the VM batches. 0 when
+ * it built, else BISECT_SKIP with make's own last words in the log. */
+static int build_kernel(struct bisect_state *st)
+{
+	const struct bisect_params *p = st->p;
+	struct kernel_build_opts ko = {
+		.tree = p->tree, .out = p->kbuild_out, .nice = p->build_nice,
+		.timeout_us = p->build_timeout_us, .cancel = (const volatile int *)p->cancel,
+	};
+	struct kernel_built k;
+	struct diag d = DIAG_INIT;
+	int r;
+
+	say(st, "commit %s: building a lab kernel of '%s'", st->short_commit, p->tree);
+	r = kernel_build(&ko, st->obs ? st->obs->kbuild : NULL, &k, &d);
+	if (r == -EINTR || cancelled(st))
+		return skip_interrupted(st);
+	if (r < 0) {
+		for (char *line = k.n_lost ? k.lost : k.log_tail; line && *line;) {
+			size_t len = strcspn(line, "\n");
+
+			say(st, "commit %s:   %.*s", st->short_commit, (int)len, line);
+			line += len + (line[len] ? 1 : 0);
+		}
+		if (k.log_tail[0] || k.n_lost)
+			say(st, "commit %s: (%s)", st->short_commit,
+			    k.n_lost ? "the options above did not survive" : "the last lines of the build's log");
+		return skip(st, "the kernel build failed: %s", diag_str(&d));
+	}
+	say(st, "commit %s: built %s in %.1f s (configure %.1f s%s, compile %.1f s, %u objects compiled): %s",
+	    st->short_commit, k.release, k.config_seconds + k.build_seconds, k.config_seconds,
+	    k.config_changed ? "" : ", configuration unchanged", k.build_seconds, k.compiled, k.image);
+	snprintf(st->image, sizeof(st->image), "%s", k.image);
+	st->vm = p->vm ? *p->vm : (struct vm_opts){ 0 };
+	st->vm.image = st->image;
+	st->p_vm = &st->vm;
+	return 0;
+}
+
 /* One batch of reps runs in a VM: 0, or BISECT_SKIP. */
 static int batch_in_vm(struct bisect_state *st, unsigned reps)
 {
 	const struct bisect_params *p = st->p;
 	struct run_vm_args va = {
-		.vm = *p->vm, .db_path = p->db_path, .sets = p->sets, .n_sets = p->n_sets,
+		.vm = *st->p_vm, .db_path = p->db_path, .sets = p->sets, .n_sets = p->n_sets,
 		.tags = st->tags, .n_tags = 2, .reps = reps, .files = &p->scenario, .n_files = 1,
 	};
 	struct run_vm_result res;
@@ -418,7 +462,7 @@ static int measure(struct bisect_state *st, const struct results_filter *base)
 		say(st, "commit %s: batch %u: %u run%s of %s (%u of at most %u)", st->short_commit,
 		    st->batch, reps, reps == 1 ? "" : "s", st->name, st->reps_done + reps,
 		    p->max_reps);
-		rc = p->vm ? batch_in_vm(st, reps) : batch_here(st, reps);
+		rc = st->p_vm ? batch_in_vm(st, reps) : batch_here(st, reps);
 		if (rc)
 			return rc;
 		st->reps_done += reps;
@@ -524,7 +568,10 @@ int bisect_run(const struct bisect_params *p, const struct bisect_observer *obs,
 	}
 	if (check_baseline(&st, &base))
 		goto out;
+	st.p_vm = p->vm;
 	if (p->build && build(&st))
+		goto out;
+	if (p->tree && build_kernel(&st))
 		goto out;
 	if (cancelled(&st)) {
 		skip_interrupted(&st);

@@ -3,7 +3,9 @@
  * `mptcp-lab bisect-run` does for the commit git has checked out.
  *
  *   check the baseline   enough ok runs of the scenario, one boot mode
- *   [build]              the --build command (no shell), with a timeout
+ *   [build]              the kernel tree with kernel_build() (a lab
+ *                        kernel, booted in a VM), or the --build command
+ *                        (no shell), with a timeout
  *   measure              the scenario in batches: reps first, then 2 more
  *                        while the comparison is inconclusive, up to
  *                        max_reps; on this host (plan.h) or in a VM
@@ -25,6 +27,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "kernel_build.h"
 #include "plan.h"
 #include "results.h"
 #include "run_vm.h"
@@ -38,6 +41,11 @@ struct bisect_params {
 	const char *scenario;	/* the scenario file */
 	const struct results_filter *baseline; /* the stored good runs */
 	const char *build;	/* a command line to build this commit, or NULL */
+	const char *tree;	/* or a kernel tree: a lab kernel built from it
+				 * (kernel_build.h) and booted in a VM with vm's
+				 * options (vm->image is the built one) */
+	const char *kbuild_out;	/* its output directory; NULL: the default */
+	int build_nice;		/* added to the build's niceness */
 	uint64_t build_timeout_us; /* 0: none */
 	const char *commit;	/* NULL: `git rev-parse HEAD` here, else "unknown" */
 	unsigned reps, max_reps; /* first batch, cap (0: 5 and 15) */
@@ -56,6 +64,7 @@ struct bisect_observer {
 	void (*vm_outcome)(void *arg, int r, const struct run_vm_result *res,
 			   const struct diag *d);
 	const struct plan_observer *runs; /* the runs of a batch on this host */
+	const struct kernel_build_observer *kbuild; /* a kernel build's steps */
 	void *arg;
 };
 

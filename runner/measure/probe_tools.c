@@ -1,7 +1,9 @@
 /*
  * probe_tools.c: which programs the lab can run, and which version, by
  * running them (`iperf3 --version`, never a look at a package database),
- * and whether KVM runs a guest, by running one.
+ * and whether KVM runs a guest, by running one: a test guest through the
+ * KVM ioctls, then qemu the way `run --kernel` starts it, with Linux
+ * when an image of the running kernel is at hand.
  *
  * Output is validated before it is believed: a version must be found where
  * the program prints it and start with a digit. The mptcpize library is
@@ -26,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +42,10 @@
 
 #define TOOL_TIMEOUT_US (10 * USEC_PER_SEC)
 #define KVM_TIMEOUT_US (5 * USEC_PER_SEC)
+/* Linux under KVM prints its banner within a second or two. */
+#define KVM_LINUX_TIMEOUT_US (10 * USEC_PER_SEC)
+/* A qemu that set its vCPU up and still runs after this is running it. */
+#define KVM_LINUX_SETTLE_US (2 * USEC_PER_SEC)
 
 enum tool_cap {
 	TCAP_IPERF3,
@@ -376,6 +383,118 @@ static const char *kvm_module(void)
 	return NULL;
 }
 
+/* qemu's own words: the first line that says "error", else the first
+ * line that says anything. */
+static void qemu_error_line(const char *s, char *buf, size_t size)
+{
+	const char *pick = NULL;
+
+	for (const char *p = s ? s : ""; *p;) {
+		size_t n = strcspn(p, "\r\n");
+
+		if (n && (!pick || (!memmem(pick, strcspn(pick, "\r\n"), "error", 5) &&
+				    memmem(p, n, "error", 5))))
+			pick = p;
+		p += n;
+		p += strspn(p, "\r\n");
+	}
+	pick = pick ? pick : "";
+	snprintf(buf, size, "%.*s", (int)strcspn(pick, "\r\n"), pick);
+}
+
+/* An image of the running kernel to boot: /boot/vmlinuz-<release>. */
+static bool kvm_linux_image(char *path, size_t size)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && !xsnprintf(path, size, "/boot/vmlinuz-%s", u.release) &&
+	       access(path, R_OK) == 0;
+}
+
+/*
+ * A test guest ran to hlt; does qemu run Linux under this KVM the way
+ * `run --kernel --accel kvm` starts it (-accel kvm -cpu host)? Some hosts
+ * open /dev/kvm and run the test guest, and qemu still fails the moment it
+ * sets the vCPU up (here: "failed to set MSR 0x10a"), or Linux never
+ * prints. With the running kernel's image, it is booted (no root: it
+ * panics after its banner, qemu exits on -no-reboot) and its console read;
+ * without one, qemu starts a bare KVM guest and must still run after
+ * KVM_LINUX_SETTLE_US. cap says which, and why not.
+ */
+static void probe_kvm_linux(struct lab_cap *cap, const char *mod)
+{
+	char image[PATH_MAX], words[256];
+	const char *argv[24];
+	struct spawn_opts o = SPAWN_OPTS_INIT;
+	struct spawn_result r = { 0 };
+	struct spawn_proc *p = NULL;
+	struct diag d = DIAG_INIT;
+	bool linux_image = kvm_linux_image(image, sizeof(image));
+	uint64_t t0, limit = linux_image ? KVM_LINUX_TIMEOUT_US : KVM_LINUX_SETTLE_US;
+	int n = 0;
+
+	argv[n++] = "qemu-system-x86_64";
+	argv[n++] = "-nodefaults";
+	argv[n++] = "-no-user-config";
+	argv[n++] = "-accel";
+	argv[n++] = "kvm";
+	argv[n++] = "-cpu";
+	argv[n++] = "host";
+	argv[n++] = "-m";
+	argv[n++] = "256";
+	argv[n++] = "-display";
+	argv[n++] = "none";
+	argv[n++] = "-monitor";
+	argv[n++] = "none";
+	argv[n++] = "-serial";
+	argv[n++] = "stdio";
+	argv[n++] = "-no-reboot";
+	if (linux_image) {
+		argv[n++] = "-kernel";
+		argv[n++] = image;
+		argv[n++] = "-append";
+		argv[n++] = "console=ttyS0 panic=-1 loglevel=4";
+	}
+	argv[n] = NULL;
+	o.capture_stdout = o.capture_stderr = true;
+	o.capture_max = 256 * 1024;
+	if (spawn_start(argv, &o, &p, &d) < 0) {
+		cap_set(cap, false, "a test guest ran to hlt%s%s%s, but whether Linux boots under it is not known: %s",
+			mod ? " (" : "", mod ? mod : "", mod ? ")" : "", diag_str(&d));
+		return;
+	}
+	t0 = mtime_now_us();
+	while (!spawn_poll(p, 100) && mtime_now_us() - t0 < limit)
+		;
+	if (mtime_now_us() - t0 >= limit && !linux_image) {
+		/* still running: qemu set the vCPU up and runs the guest */
+		spawn_kill(p);
+		cap_set(cap, true,
+			"a test guest ran to hlt%s%s%s and qemu runs a KVM guest (-cpu host); no /boot image of this kernel to try Linux itself; a Linux guest that does not start under it is booted again under TCG (run --kernel --accel auto)",
+			mod ? " (" : "", mod ? mod : "", mod ? ")" : "");
+		return;
+	}
+	if (mtime_now_us() - t0 >= limit)
+		kill(-spawn_pid(p), SIGKILL);
+	spawn_wait(p, NULL, &r, &d);
+	if (r.out && strstr(r.out, "Linux version")) {
+		cap_set(cap, true,
+			"a test guest ran to hlt%s%s%s and Linux (%s) boots under it: its banner came on the console",
+			mod ? " (" : "", mod ? mod : "", mod ? ")" : "", image);
+	} else if (r.err && r.err[0] && !(r.out && r.out[0])) {
+		qemu_error_line(r.err, words, sizeof(words));
+		cap_set(cap, false,
+			"a test guest runs to hlt%s%s%s, but Linux does not boot under this KVM: qemu (-accel kvm -cpu host, as run --kernel starts it) fails before the guest runs: '%s'; run --kernel uses TCG",
+			mod ? " (" : "", mod ? mod : "", mod ? ")" : "", words);
+	} else {
+		cap_set(cap, false,
+			"a test guest runs to hlt%s%s%s, but Linux does not boot under this KVM: %s printed nothing on its console within %llu s; run --kernel uses TCG",
+			mod ? " (" : "", mod ? mod : "", mod ? ")" : "", image,
+			(unsigned long long)(limit / USEC_PER_SEC));
+	}
+	spawn_result_release(&r);
+}
+
 static void probe_kvm(struct lab_cap *cap)
 {
 #ifdef PROBE_KVM_X86
@@ -432,9 +551,7 @@ static void probe_kvm(struct lab_cap *cap)
 	else if (!rep.ok)
 		cap_set(cap, false, "%s", rep.why);
 	else
-		cap_set(cap, true,
-			"a test guest ran to hlt%s%s%s; a Linux guest that does not start under it is booted again under TCG (run --kernel --accel auto)",
-			mod ? " (" : "", mod ? mod : "", mod ? ")" : "");
+		probe_kvm_linux(cap, mod);
 #else
 	cap_set(cap, false, "the KVM probe knows only x86 guests");
 #endif
@@ -442,16 +559,43 @@ static void probe_kvm(struct lab_cap *cap)
 
 /* ---- all of them ------------------------------------------------------------- */
 
-int probe_tools(struct lab_cap **caps_out, unsigned *n_out, struct diag *d)
+static const struct tool_version tool_gnuplot = { { "gnuplot", "--version", NULL }, "gnuplot ",
+						  true };
+static const struct tool_version tool_qemu = { { "qemu-system-x86_64", "--version", NULL },
+					       "QEMU emulator version " };
+static const struct tool_version tool_bpftool = { { "bpftool", "--version", NULL },
+						  "bpftool v" };
+
+/* Probe cap (one of tool_cap_names) now. */
+static void probe_one(enum tool_cap i, struct lab_cap *caps)
 {
-	static const struct tool_version gnuplot = { { "gnuplot", "--version", NULL },
-						     "gnuplot ", true };
-	static const struct tool_version qemu = { { "qemu-system-x86_64", "--version", NULL },
-						  "QEMU emulator version " };
-	static const struct tool_version bpftool = { { "bpftool", "--version", NULL },
-						     "bpftool v" };
-	struct lab_cap *caps = calloc(TCAP_COUNT, sizeof(*caps));
 	char version[128];
+
+	switch (i) {
+	case TCAP_IPERF3:
+	case TCAP_IPERF3_MPTCP:
+		probe_iperf3(&caps[TCAP_IPERF3], &caps[TCAP_IPERF3_MPTCP]);
+		break;
+	case TCAP_GNUPLOT:
+		tool_version(&tool_gnuplot, &caps[i], version, sizeof(version));
+		break;
+	case TCAP_QEMU:
+		tool_version(&tool_qemu, &caps[i], version, sizeof(version));
+		break;
+	case TCAP_KVM:
+		probe_kvm(&caps[i]);
+		break;
+	case TCAP_BPFTOOL:
+		tool_version(&tool_bpftool, &caps[i], version, sizeof(version));
+		break;
+	default:
+		break;
+	}
+}
+
+static int probe_tools_with(struct lab_cap **caps_out, unsigned *n_out, bool all, struct diag *d)
+{
+	struct lab_cap *caps = calloc(TCAP_COUNT, sizeof(*caps));
 
 	*caps_out = NULL;
 	*n_out = 0;
@@ -459,14 +603,41 @@ int probe_tools(struct lab_cap **caps_out, unsigned *n_out, struct diag *d)
 		return diag_set(d, -ENOMEM, "out of memory");
 	for (unsigned i = 0; i < TCAP_COUNT; i++)
 		snprintf(caps[i].name, sizeof(caps[i].name), "%s", tool_cap_names[i]);
-
-	probe_iperf3(&caps[TCAP_IPERF3], &caps[TCAP_IPERF3_MPTCP]);
-	tool_version(&gnuplot, &caps[TCAP_GNUPLOT], version, sizeof(version));
-	tool_version(&qemu, &caps[TCAP_QEMU], version, sizeof(version));
-	probe_kvm(&caps[TCAP_KVM]);
-	tool_version(&bpftool, &caps[TCAP_BPFTOOL], version, sizeof(version));
-
+	probe_one(TCAP_IPERF3, caps);
+	probe_one(TCAP_BPFTOOL, caps);
+	for (enum tool_cap i = TCAP_GNUPLOT; i <= TCAP_KVM; i++) {
+		if (all)
+			probe_one(i, caps);
+		else
+			cap_set(&caps[i], false, "%s", PROBE_TOOLS_DEFERRED);
+	}
 	*caps_out = caps;
 	*n_out = TCAP_COUNT;
 	return 0;
+}
+
+int probe_tools(struct lab_cap **caps_out, unsigned *n_out, struct diag *d)
+{
+	return probe_tools_with(caps_out, n_out, true, d);
+}
+
+int probe_tools_for_runs(struct lab_cap **caps_out, unsigned *n_out, struct diag *d)
+{
+	return probe_tools_with(caps_out, n_out, false, d);
+}
+
+void probe_tools_resolve(struct lab_cap *cap)
+{
+	if (!cap || strcmp(cap->detail, PROBE_TOOLS_DEFERRED))
+		return;
+	for (enum tool_cap i = TCAP_GNUPLOT; i <= TCAP_KVM; i++) {
+		if (!strcmp(cap->name, tool_cap_names[i])) {
+			struct lab_cap caps[TCAP_COUNT] = { 0 };
+
+			caps[i] = *cap;
+			probe_one(i, caps);
+			*cap = caps[i];
+			return;
+		}
+	}
 }

@@ -20,6 +20,16 @@
  * tool.qemu, kvm, tool.bpftool. */
 int probe_tools(struct lab_cap **caps, unsigned *n, struct diag *d);
 
+/* What runs use, probed now: iperf3, its MPTCP method, bpftool. The
+ * capabilities runs rarely need (tool.gnuplot, tool.qemu, kvm: cold, in a
+ * TCG guest, 0.5-1.5 s each before the first run) are in the list too,
+ * unavailable with the detail PROBE_TOOLS_DEFERRED, until
+ * probe_tools_resolve() probes one (when a scenario requires it). */
+int probe_tools_for_runs(struct lab_cap **caps, unsigned *n, struct diag *d);
+#define PROBE_TOOLS_DEFERRED "not probed yet"
+/* Probe cap now if probe_tools_for_runs() deferred it; else nothing. */
+void probe_tools_resolve(struct lab_cap *cap);
+
 /* Path of Debian's mptcpize LD_PRELOAD library (libmptcpwrap.so) that
  * loads into iperf3, or -ENOENT. For the traffic engine, which must say
  * in the run record how iperf3 was made to use MPTCP. */

@@ -29,7 +29,7 @@ int run_env_init(struct run_env *env, struct diag *d)
 	r = lab_probe(&kcaps, &nk, d);
 	if (r < 0)
 		return r;
-	r = probe_tools(&tcaps, &nt, d);
+	r = probe_tools_for_runs(&tcaps, &nt, d);
 	if (r < 0) {
 		free(kcaps);
 		return r;
@@ -183,9 +183,21 @@ int run_target_addr(const struct scenario *s, struct lab_addr *addr)
 			       s->traffic.family ? s->traffic.family : AF_INET, addr);
 }
 
+static void run_step(const struct run_env *env, const char *what)
+{
+	if (env->steps && env->steps->step)
+		env->steps->step(env->steps->arg, what);
+}
+
+/* The capability, probed now if it was left for when a run needs it. */
 static const struct lab_cap *cap(const struct run_env *env, const char *name)
 {
-	return lab_cap_find(env->caps, env->n_caps, name);
+	const struct lab_cap *found = lab_cap_find(env->caps, env->n_caps, name);
+
+	if (!found)
+		return NULL;
+	probe_tools_resolve(&env->caps[found - env->caps]);
+	return found;
 }
 
 /* ---- timed events and the mid-run look at the sockets ------------------------ */
@@ -638,6 +650,7 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 	pm_open(t, cfd, sfd);
 	called_us = mtime_now_us();
 	r = engine->run(&target, &params, &hooks, &res, d);
+	run_step(env, "transfer over");
 	pm_drain(t);
 	if (r == -EINTR) {
 		engine_result_release(&res);
@@ -814,6 +827,8 @@ int run_one(struct run_env *env, const struct scenario *s, const struct variant 
 	snprintf(spec->server, sizeof(spec->server), "%s", s->topo.server);
 
 	r = lab_up(spec, &lo, &lab, d);
+	if (r >= 0)
+		run_step(env, "lab up");
 	if (r == -EINTR)
 		goto fail;
 	if (r == -EOPNOTSUPP) {

@@ -24,6 +24,14 @@
 #include "scenario.h"
 #include "variant.h"
 
+/* The steps of a run as they happen, for a caller's timeline (`run
+ * --timeline`): "lab up" once the lab is built, "transfer over" once the
+ * engine returned. */
+struct run_steps {
+	void (*step)(void *arg, const char *what);
+	void *arg;
+};
+
 struct run_env {
 	struct lab_cap *caps; /* kernel and tool capabilities, probed once */
 	unsigned n_caps;
@@ -39,6 +47,7 @@ struct run_env {
 				  * scenario hash is of the file alone) */
 	size_t n_sets;
 	const volatile sig_atomic_t *cancel;
+	const struct run_steps *steps; /* may be NULL */
 };
 
 int run_env_init(struct run_env *env, struct diag *d);

@@ -38,6 +38,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
+
 /* What mounting the host root over 9p/virtio-pci takes, in load order. */
 static const char *const initramfs_wanted[] = { "virtio_pci", "9pnet_virtio", "9p" };
 
@@ -90,48 +92,19 @@ static bool initramfs_name_eq(const char *a, const char *b)
 static int initramfs_slurp(const char *dir, const char *name, char **out, struct diag *d)
 {
 	char path[PATH_MAX];
-	FILE *f = NULL;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int r = 0;
+	int r;
 
 	*out = NULL;
 	if (xsnprintf(path, sizeof(path), "%s/%s", dir, name) < 0)
 		return diag_set(d, -ENAMETOOLONG, "the path '%s/%s' is too long", dir, name);
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		return diag_set(d, -errno, "cannot read '%s': %s", path, strerror(errno));
-	}
-	for (;;) {
-		size_t got;
-
-		if (cap - len < 65536) {
-			char *grown = realloc(buf, cap + 65536 + 1);
-
-			if (!grown) {
-				r = diag_set(d, -ENOMEM, "cannot read '%s': out of memory", path);
-				goto out;
-			}
-			buf = grown;
-			cap += 65536;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		r = diag_set(d, -EIO, "cannot read '%s': read error", path);
-		goto out;
-	}
-	buf[len] = '\0';
-	*out = TAKE_PTR(buf);
-out:
-	free(buf);
-	fclose(f);
-	return r;
+	r = fdio_read_file(path, out, NULL);
+	if (r == -ENOENT)
+		return r;
+	if (r == -ENOMEM)
+		return diag_set(d, r, "cannot read '%s': out of memory", path);
+	if (r < 0)
+		return diag_set(d, r, "cannot read '%s': %s", path, strerror(-r));
+	return 0;
 }
 
 /* Whether modules.builtin (text, may be NULL) lists the module. */

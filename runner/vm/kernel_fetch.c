@@ -40,8 +40,7 @@
 #define KERNEL_APT_TIMEOUT_US (1800ull * 1000000)
 #define KERNEL_TOOL_TIMEOUT_US (600ull * 1000000)
 
-/* mkdir -p; 0 or -errno. */
-static int kernel_mkdirs(const char *path)
+int kernel_mkdirs(const char *path)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
@@ -200,6 +199,23 @@ out:
 	return ret;
 }
 
+/* Whether arg is a Debian kernel ABI without its flavour: 6.1.0-47 (a
+ * 6.1-style ABI number) or 6.12.113+deb12 (a 6.12-style one), which the
+ * packages' names follow with -amd64, -cloud-amd64, -rt-amd64. */
+static bool kernel_abi_without_flavour(const char *arg)
+{
+	size_t n = strspn(arg, "0123456789.");
+
+	if (!n || arg[0] == '.')
+		return false;
+	arg += n;
+	if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+		return arg[1 + strspn(arg + 1, "0123456789")] == '\0';
+	if (!strncmp(arg, "+deb", 4) && arg[4] >= '0' && arg[4] <= '9')
+		return arg[4 + strspn(arg + 4, "0123456789")] == '\0';
+	return false;
+}
+
 /* The package for ABI|PACKAGE, and the release it will unpack when that
  * can be told from the name (empty otherwise). -EINVAL for a name that is
  * neither. */
@@ -226,8 +242,10 @@ static int kernel_resolve_name(const char *arg, char *pkg, size_t pkg_size, char
 		}
 		return 0;
 	}
-	if (xsnprintf(pkg, pkg_size, KERNEL_PKG_PREFIX "%s" KERNEL_PKG_SUFFIX, arg) < 0 ||
-	    xsnprintf(release, rel_size, "%s", arg) < 0)
+	if (xsnprintf(pkg, pkg_size, KERNEL_PKG_PREFIX "%s%s" KERNEL_PKG_SUFFIX, arg,
+		      kernel_abi_without_flavour(arg) ? "-" KERNEL_DEFAULT_FLAVOUR : "") < 0 ||
+	    xsnprintf(release, rel_size, "%s%s", arg,
+		      kernel_abi_without_flavour(arg) ? "-" KERNEL_DEFAULT_FLAVOUR : "") < 0)
 		return diag_set(d, -EINVAL, "the kernel ABI '%s' is too long", arg);
 	return 0;
 }
@@ -405,6 +423,10 @@ int kernel_fetch(const char *dir, const char *arg, const struct kernel_fetch_obs
 	memset(out, 0, sizeof(*out));
 	if (arg) {
 		ret = kernel_resolve_name(arg, pkg, sizeof(pkg), release, sizeof(release), d);
+		if (ret == 0 && kernel_abi_without_flavour(arg))
+			kernel_say(obs, "'%s' names no flavour: " KERNEL_DEFAULT_FLAVOUR
+					" chosen (%s; name the ABI in full for another, e.g. '%s-cloud-amd64')",
+				   arg, pkg, arg);
 	} else {
 		release[0] = '\0';
 		ret = kernel_pick_newest(pkg, sizeof(pkg), d);

@@ -23,6 +23,8 @@
 
 #define KERNEL_PKG_PREFIX "linux-image-"
 #define KERNEL_PKG_SUFFIX "-unsigned"
+/* The flavour of an ABI given without one (6.1.0-47, 6.12.113+deb12). */
+#define KERNEL_DEFAULT_FLAVOUR "amd64"
 
 struct kernel_fetch_observer {
 	void (*say)(void *arg, const char *line); /* "downloading PKG", "unpacking DEB" */
@@ -38,7 +40,8 @@ struct kernel_fetched {
 	const char *hint; /* after a failure: what the user may do, or NULL */
 };
 
-/* Fetch the package for arg (an ABI such as 6.1.0-27-amd64, or a package
+/* Fetch the package for arg (an ABI such as 6.1.0-27-amd64, or one without
+ * its flavour, 6.1.0-27, where amd64 is chosen and said; or a package
  * name; NULL: the newest linux-image-<ABI>-amd64-unsigned apt knows) into
  * dir, unless it is there already. */
 int kernel_fetch(const char *dir, const char *arg, const struct kernel_fetch_observer *obs,
@@ -59,6 +62,8 @@ int kernel_default_dir(char *buf, size_t size);
 /* DIR/<release>'s image and modules paths; whether the image exists. */
 bool kernel_paths(const char *dir, const char *release, char *image, char *modules);
 bool kernel_is_dir(const char *path);
+/* mkdir -p (0755): 0 or a negative errno. */
+int kernel_mkdirs(const char *path);
 /* Bytes of the regular files under path. */
 uint64_t kernel_tree_size(const char *path);
 

@@ -34,8 +34,18 @@ struct run_vm_args {
 	size_t n_files;
 };
 
+/* A step of the guest `run` (its --timeline), first occurrence. */
+struct run_vm_step {
+	char name[32];		/* "probes done", "lab up", "transfer over", "stored" */
+	double guest_s;		/* on the guest's clock: seconds since its boot */
+};
+
+#define RUN_VM_STEPS_MAX 8
+
 struct run_vm_result {
 	struct vm_result vm;	/* the boot, the command's exit, timings */
+	struct run_vm_step steps[RUN_VM_STEPS_MAX]; /* in the order first seen */
+	size_t n_steps;
 	size_t imported;	/* guest runs merged into the host database */
 	bool console_kept;	/* vm.scratch/console.log stays: the guest failed */
 	bool db_kept;		/* guest_db stays: its runs could not be imported,

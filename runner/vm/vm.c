@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -391,7 +393,24 @@ struct boot {
 	char error[512]; /* the init's GUEST_MARK_ERROR text */
 	uint64_t t0_us, started_us, running_us, first_out_us, done_us;
 	bool console_any; /* the kernel printed something */
+	int64_t kernel_start_us; /* see vm_result; -1 until a marker's t= is seen */
 };
+
+/* A marker seen at seen_us (since qemu started) says its guest time t=:
+ * the guest's clock 0 was at most seen_us - t (the host sees a line after
+ * it was written), so the smallest such difference is the best bound. */
+static void marker_time(struct boot *b, const char *line, uint64_t seen_us)
+{
+	const char *t = strstr(line, " t=");
+	double s;
+	int64_t start;
+
+	if (!t || sscanf(t + 3, "%lf", &s) != 1 || s < 0)
+		return;
+	start = (int64_t)seen_us - (int64_t)(s * 1e6);
+	if (b->kernel_start_us < 0 || start < b->kernel_start_us)
+		b->kernel_start_us = start;
+}
 
 static void console_line(struct boot *b, const char *line, const struct vm_opts *o)
 {
@@ -404,12 +423,15 @@ static void console_line(struct boot *b, const char *line, const struct vm_opts 
 	} else if (strstr(line, GUEST_MARK_STARTED) && b->state < BOOT_STARTED) {
 		b->state = BOOT_STARTED;
 		b->started_us = mtime_now_us() - b->t0_us;
+		marker_time(b, line, b->started_us);
 	} else if (strstr(line, GUEST_MARK_RUNNING) && b->state < BOOT_RUNNING) {
 		b->state = BOOT_RUNNING;
 		b->running_us = mtime_now_us() - b->t0_us;
+		marker_time(b, line, b->running_us);
 	} else if (strstr(line, GUEST_MARK_DONE) && b->state < BOOT_DONE) {
 		b->state = BOOT_DONE;
 		b->done_us = mtime_now_us() - b->t0_us;
+		marker_time(b, line, b->done_us);
 	}
 }
 
@@ -438,9 +460,106 @@ static void console_scan(struct boot *b, const struct vm_opts *o)
 
 struct boot_args {
 	const struct vm_opts *o;
-	const char *initrd, *append_fmt_init, *modroot, *share;
+	const char *initrd, *append_fmt_init, *modroot, *share, *scratch;
 	char console[PATH_MAX + 32];
 };
+
+/* Wake up when qemu writes the console or the guest writes into the share
+ * (inotify on both directories), or after VM_POLL_MS; then look at qemu.
+ * Without inotify, every VM_POLL_MS. True once qemu has exited. */
+static bool wait_step(int ifd, struct spawn_proc *p)
+{
+	struct pollfd pfd = { .fd = ifd, .events = POLLIN };
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	if (ifd < 0)
+		return spawn_poll(p, VM_POLL_MS);
+	if (poll(&pfd, 1, VM_POLL_MS) > 0)
+		while (read(ifd, buf, sizeof(buf)) > 0)
+			;
+	return spawn_poll(p, 0);
+}
+
+/* boot_once() after qemu started: follow the console and the command's
+ * output until qemu exits, the guest is stopped, or it fails. */
+static int boot_follow(const struct boot_args *a, enum vm_accel accel, struct boot *b, int ifd,
+		       struct spawn_proc *p, struct vm_result *res, struct diag *d)
+{
+	const struct vm_opts *o = a->o;
+	uint64_t boot_timeout_us = o->boot_timeout_us ? o->boot_timeout_us : VM_BOOT_TIMEOUT_US;
+	struct spawn_result sr = { 0 };
+	char tail[4096];
+	int r;
+
+	for (;;) {
+		bool exited = wait_step(ifd, p);
+		uint64_t now = mtime_now_us() - b->t0_us;
+
+		console_scan(b, o);
+		if (relay(&b->out, o->relay_out) && !b->first_out_us)
+			b->first_out_us = now;
+		relay(&b->err, o->relay_err);
+		if (exited)
+			break;
+		if (o->cancel && *o->cancel) {
+			spawn_kill(p);
+			return diag_set(d, -EINTR, "interrupted: the VM was stopped");
+		}
+		if (accel == VM_ACCEL_KVM && !b->console_any && now > VM_KVM_SILENT_US) {
+			spawn_kill(p);
+			return diag_set(d, -EAGAIN,
+					"the guest printed nothing on its console within %.0f s under KVM",
+					(double)VM_KVM_SILENT_US / USEC_PER_SEC);
+		}
+		if (b->state < BOOT_STARTED && now > boot_timeout_us) {
+			spawn_kill(p);
+			tail_lines(a->console, VM_TAIL_LINES, tail, sizeof(tail));
+			return diag_set(d, -ETIMEDOUT,
+					"the guest (%s) did not start its init within %.0f s; console ends with:\n%s",
+					vm_accel_name(accel), (double)boot_timeout_us / USEC_PER_SEC,
+					tail[0] ? tail : "(nothing)");
+		}
+		if (b->state == BOOT_DONE && now > b->done_us + VM_DONE_GRACE_US) {
+			/* the init wrote the status; the reset did not end qemu */
+			spawn_kill(p);
+			p = NULL;
+			break;
+		}
+		if (o->timeout_us && now > o->timeout_us) {
+			spawn_kill(p);
+			return diag_set(d, -ETIMEDOUT, "the guest ran longer than --vm-timeout %.0f s and was stopped",
+					(double)o->timeout_us / USEC_PER_SEC);
+		}
+	}
+	if (p)
+		spawn_wait(p, NULL, &sr, NULL);
+	res->total_us = mtime_now_us() - b->t0_us;
+	res->boot_us = b->started_us;
+	res->start_us = b->running_us;
+	res->first_out_us = b->first_out_us;
+	res->kernel_start_us = b->kernel_start_us;
+	if (b->state < BOOT_STARTED) {
+		char qerr[1024];
+
+		snprintf(qerr, sizeof(qerr), "%s", sr.err ? sr.err : "");
+		qerr[strcspn(qerr, "\n")] = '\0';
+		tail_lines(a->console, VM_TAIL_LINES, tail, sizeof(tail));
+		/* Only a guest that never printed can be the accelerator's
+		 * fault; a kernel that printed and stopped failed on its own. */
+		r = b->console_any ? -EIO : -EAGAIN;
+		if (qerr[0] && !b->console_any)
+			diag_set(d, r, "qemu (%s) failed: %s", vm_accel_name(accel), qerr);
+		else
+			diag_set(d, r, "the guest (%s) stopped before its init started; console ends with:\n%s",
+				 vm_accel_name(accel), tail[0] ? tail : "(nothing)");
+		spawn_result_release(&sr);
+		return r;
+	}
+	spawn_result_release(&sr);
+	if (b->error[0])
+		return diag_set(d, -EIO, "the guest init failed: %s", b->error);
+	return 0;
+}
 
 /*
  * Boot once with accel. 0 when the guest init started and the VM ended
@@ -455,14 +574,12 @@ static int boot_once(const struct boot_args *a, enum vm_accel accel, struct vm_r
 	char append[PATH_MAX * 2 + 256], mem[16], cpus[16], serial[PATH_MAX + 48];
 	static const char root9p[] = "local,path=/,mount_tag=" GUEST_TAG_ROOT
 				     ",security_model=none,readonly=on,multidevs=remap";
-	char share9p[PATH_MAX + 128], tail[4096];
+	char share9p[PATH_MAX + 128];
 	const char *argv[40];
 	struct spawn_opts so = SPAWN_OPTS_INIT;
-	struct spawn_result sr = { 0 };
 	struct spawn_proc *p = NULL;
-	struct boot b = { 0 };
-	uint64_t boot_timeout_us = o->boot_timeout_us ? o->boot_timeout_us : VM_BOOT_TIMEOUT_US;
-	int n = 0, r;
+	struct boot b = { .kernel_start_us = -1 };
+	int n = 0, r, ifd;
 
 	unlink(a->console);
 	snprintf(b.console.path, sizeof(b.console.path), "%s", a->console);
@@ -516,78 +633,24 @@ static int boot_once(const struct boot_args *a, enum vm_accel accel, struct vm_r
 
 	so.capture_stderr = true;
 	so.capture_stdout = true;
+	ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ifd >= 0 && (inotify_add_watch(ifd, a->scratch, IN_MODIFY | IN_CREATE) < 0 ||
+			 inotify_add_watch(ifd, a->share, IN_MODIFY | IN_CREATE) < 0)) {
+		close(ifd);
+		ifd = -1;
+	}
 	r = spawn_start(argv, &so, &p, d);
-	if (r < 0)
+	if (r < 0) {
+		if (ifd >= 0)
+			close(ifd);
 		return r;
+	}
 	b.t0_us = mtime_now_us();
 	res->qemu_start_wall_us = mtime_wall_us();
-	for (;;) {
-		bool exited = spawn_poll(p, VM_POLL_MS);
-		uint64_t now = mtime_now_us() - b.t0_us;
-
-		console_scan(&b, o);
-		if (relay(&b.out, o->relay_out) && !b.first_out_us)
-			b.first_out_us = now;
-		relay(&b.err, o->relay_err);
-		if (exited)
-			break;
-		if (o->cancel && *o->cancel) {
-			spawn_kill(p);
-			return diag_set(d, -EINTR, "interrupted: the VM was stopped");
-		}
-		if (accel == VM_ACCEL_KVM && !b.console_any && now > VM_KVM_SILENT_US) {
-			spawn_kill(p);
-			return diag_set(d, -EAGAIN,
-					"the guest printed nothing on its console within %.0f s under KVM",
-					(double)VM_KVM_SILENT_US / USEC_PER_SEC);
-		}
-		if (b.state < BOOT_STARTED && now > boot_timeout_us) {
-			spawn_kill(p);
-			tail_lines(a->console, VM_TAIL_LINES, tail, sizeof(tail));
-			return diag_set(d, -ETIMEDOUT,
-					"the guest (%s) did not start its init within %.0f s; console ends with:\n%s",
-					vm_accel_name(accel), (double)boot_timeout_us / USEC_PER_SEC,
-					tail[0] ? tail : "(nothing)");
-		}
-		if (b.state == BOOT_DONE && now > b.done_us + VM_DONE_GRACE_US) {
-			/* the init wrote the status; the reset did not end qemu */
-			spawn_kill(p);
-			p = NULL;
-			break;
-		}
-		if (o->timeout_us && now > o->timeout_us) {
-			spawn_kill(p);
-			return diag_set(d, -ETIMEDOUT, "the guest ran longer than --vm-timeout %.0f s and was stopped",
-					(double)o->timeout_us / USEC_PER_SEC);
-		}
-	}
-	if (p)
-		spawn_wait(p, NULL, &sr, NULL);
-	res->total_us = mtime_now_us() - b.t0_us;
-	res->boot_us = b.started_us;
-	res->start_us = b.running_us;
-	res->first_out_us = b.first_out_us;
-	if (b.state < BOOT_STARTED) {
-		char qerr[1024];
-
-		snprintf(qerr, sizeof(qerr), "%s", sr.err ? sr.err : "");
-		qerr[strcspn(qerr, "\n")] = '\0';
-		tail_lines(a->console, VM_TAIL_LINES, tail, sizeof(tail));
-		/* Only a guest that never printed can be the accelerator's
-		 * fault; a kernel that printed and stopped failed on its own. */
-		r = b.console_any ? -EIO : -EAGAIN;
-		if (qerr[0] && !b.console_any)
-			diag_set(d, r, "qemu (%s) failed: %s", vm_accel_name(accel), qerr);
-		else
-			diag_set(d, r, "the guest (%s) stopped before its init started; console ends with:\n%s",
-				 vm_accel_name(accel), tail[0] ? tail : "(nothing)");
-		spawn_result_release(&sr);
-		return r;
-	}
-	spawn_result_release(&sr);
-	if (b.error[0])
-		return diag_set(d, -EIO, "the guest init failed: %s", b.error);
-	return 0;
+	r = boot_follow(a, accel, &b, ifd, p, res, d);
+	if (ifd >= 0)
+		close(ifd);
+	return r;
 }
 
 /*
@@ -679,6 +742,7 @@ int vm_run(const struct vm_opts *o, const char *const *argv, const char *const *
 	int ret;
 
 	memset(r, 0, sizeof(*r));
+	r->kernel_start_us = -1;
 	ret = kimage_release(o->image, r->release, sizeof(r->release), d);
 	if (ret < 0)
 		return ret;
@@ -746,11 +810,17 @@ int vm_run(const struct vm_opts *o, const char *const *argv, const char *const *
 			 strerror(-ret));
 		goto fail;
 	}
+	if (o->prepare_share) {
+		ret = o->prepare_share(share, o->prepare_arg, d);
+		if (ret < 0)
+			goto fail;
+	}
 
 	a.initrd = initrd;
 	a.append_fmt_init = init;
 	a.modroot = modroot[0] ? modroot : NULL;
 	a.share = share;
+	a.scratch = r->scratch;
 	snprintf(a.console, sizeof(a.console), "%s/console.log", r->scratch);
 
 	if (accel == VM_ACCEL_AUTO)

@@ -37,6 +37,12 @@ struct vm_opts {
 	const volatile int *cancel;
 	FILE *relay_out, *relay_err; /* where the command's output goes; NULL: dropped */
 	bool verbose;		     /* also relay the guest console (kernel messages) */
+	bool timeline;		     /* the caller shows the boot's step timeline
+				      * (vm_cli.c; vm_run() records it always) */
+	/* Called with the share directory before boot, to put there what
+	 * is cheaper made on the host (the guest's database); NULL: none. */
+	int (*prepare_share)(const char *share, void *arg, struct diag *d);
+	void *prepare_arg;
 };
 
 struct vm_result {
@@ -53,6 +59,12 @@ struct vm_result {
 	uint64_t first_out_us;	 /* qemu started -> the command's first output on stdout
 				  * (for `run`, its first finished run); 0: none */
 	uint64_t total_us;	 /* qemu started -> qemu exited */
+	/* qemu started -> the guest kernel's clock 0 (CLOCK_BOOTTIME), from the
+	 * init's markers: each says its guest time t=, the host saw it at most a
+	 * few ms later (it waits on inotify), so the smallest difference places
+	 * the guest's clock on the host's; -1 when no marker was seen. Guest
+	 * stamps s (seconds since boot) happened at kernel_start_us + s * 1e6. */
+	int64_t kernel_start_us;
 	uint64_t qemu_start_wall_us; /* host wall clock when qemu started */
 	char scratch[4096];	 /* the shared directory; files the command wrote */
 };

@@ -11,6 +11,9 @@
 # - net.mptcp.enabled of a fresh namespace matches the mptcp capability;
 # - `check --strict` exits 69 exactly when a required capability is false,
 #   and names the missing ones on stderr; plain `check` exits 0;
+# - kvm: where qemu started as `run --kernel` starts it under KVM fails at
+#   once, the kvm line says Linux does not boot under this KVM, quoting
+#   qemu's error (here: "failed to set MSR 0x10a");
 # - a bad option is a usage error (64);
 # - no probe namespace is left behind.
 # shellcheck source=../lib.sh
@@ -86,6 +89,34 @@ done
 if tc -n "$ns" qdisc add dev lo ingress 2>/dev/null; then want=true; else want=false; fi
 [ "$(avail qdisc.ingress)" = "$want" ] || mpl_notok "qdisc.ingress: check says $(avail qdisc.ingress), tc says $want"
 ip netns del "$ns"
+
+# ---- kvm: does Linux run under it? -------------------------------------------------
+# The witness: qemu started the way `run --kernel --accel kvm` starts it
+# (-accel kvm -cpu host), with nothing to boot. Where it dies at once (a
+# host whose KVM runs a test guest but not qemu's vCPU set-up: "failed to
+# set MSR 0x10a"), the kvm line must say Linux does not boot and quote
+# qemu's error; where it runs, the line must not say that.
+if [ -e /dev/kvm ] && command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	timeout 3 qemu-system-x86_64 -nodefaults -no-user-config -accel kvm -cpu host -m 64 \
+		-display none -monitor none -serial none -no-reboot >/dev/null 2>"$tmp/qemu.err"
+	rc=$?
+	kvm_detail=$(jq -r '.[] | select(.name == "kvm") | .detail' "$tmp/check.json")
+	mpl_log "kvm: $(avail kvm): $kvm_detail"
+	if [ "$rc" -ne 124 ] && grep -q error "$tmp/qemu.err"; then
+		err=$(grep -m1 error "$tmp/qemu.err")
+		mpl_log "qemu -accel kvm -cpu host: exit $rc: $err"
+		mpl_eq "kvm: not available when qemu cannot run a KVM guest" false "$(avail kvm)"
+		case $kvm_detail in
+		*"Linux does not boot under this KVM"*"$err"*) mpl_ok "kvm: says Linux does not boot, with qemu's words" ;;
+		*) mpl_notok "kvm: the detail does not say Linux does not boot with qemu's error '$err'" ;;
+		esac
+	else
+		case $kvm_detail in
+		*"fails before the guest runs"*) mpl_notok "kvm: says qemu fails, but it ran a KVM guest here" ;;
+		*) mpl_ok "kvm: qemu runs a KVM guest here, and check does not say it fails" ;;
+		esac
+	fi
+fi
 
 # ---- exit codes ------------------------------------------------------------------
 n_missing=$(jq '[.[] | select(.required and (.available | not))] | length' "$tmp/check.json")

@@ -62,6 +62,12 @@ expect_in "$MPL_TMP/out" "image: $MPL_TMP/k/$rel/boot/vmlinuz-$rel" "image line"
 expect_in "$MPL_TMP/out" "modules: $MPL_TMP/k/$rel/lib/modules/$rel" "modules line"
 expect_in "$MPL_TMP/out" "guest modules: 1" "the 9p module is counted, built-ins skipped"
 mpl_expect_rc 0 "the same by package name" "$MPL_BIN" kernel fetch --dir "$MPL_TMP/k" "linux-image-$rel-unsigned"
+mpl_expect_rc 0 "the ABI without its flavour" "$MPL_BIN" kernel fetch --dir "$MPL_TMP/k" "${rel%-amd64}"
+expect_in "$MPL_TMP/out" "'${rel%-amd64}' names no flavour: amd64 chosen (linux-image-$rel-unsigned" \
+	"the flavour chosen is said"
+expect_in "$MPL_TMP/out" "image: $MPL_TMP/k/$rel/boot/vmlinuz-$rel" "and it is the amd64 kernel"
+mpl_expect_rc 0 "a full ABI says nothing of flavours" "$MPL_BIN" kernel fetch --dir "$MPL_TMP/k" "$rel"
+if grep -q "flavour" "$MPL_TMP/out"; then mpl_notok "a full ABI got a flavour line"; else mpl_ok "no flavour line for a full ABI"; fi
 
 if command -v apt-get >/dev/null && { command -v depmod >/dev/null || [ -x /usr/sbin/depmod ] || [ -x /sbin/depmod ]; }; then
 	mpl_expect_rc 69 "a package apt does not know" "$MPL_BIN" kernel fetch --dir "$MPL_TMP/k" 0.0.0-0-nosuch

@@ -266,6 +266,40 @@ static void test_fds(void)
 	close(leak);
 }
 
+/* output_file: stdout and stderr both appended, in the order written, to a
+ * file that is not truncated; no capture; the niceness added. */
+static void test_output_file(void)
+{
+	const char *argv[] = { "sh", "-c", "echo out; echo err >&2; echo out2; cut -d' ' -f19 /proc/self/stat",
+			       NULL };
+	char path[] = "/tmp/mpl-spawn-log-XXXXXX", buf[256] = "", want[64];
+	struct spawn_opts o = SPAWN_OPTS_INIT;
+	struct spawn_result r;
+	struct diag d = DIAG_INIT;
+	int fd = mkstemp(path), prio = nice(0);
+	ssize_t n;
+
+	EXPECT(fd >= 0 && write(fd, "before\n", 7) == 7, "setup");
+	o.output_file = path;
+	o.capture_stdout = o.capture_stderr = true; /* ignored: the file wins */
+	o.nice = 3;
+	EXPECT(spawn_run(argv, &o, &r, &d) == 0 && r.exit_code == 0, "%s", diag_str(&d));
+	EXPECT(!r.out_len && !r.err_len, "nothing captured: '%s' '%s'", r.out ? r.out : "",
+	       r.err ? r.err : "");
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	snprintf(want, sizeof(want), "before\nout\nerr\nout2\n%d\n", prio + 3 > 19 ? 19 : prio + 3);
+	EXPECT(!strcmp(buf, want), "the file holds '%s', expected '%s'", buf, want);
+	spawn_result_release(&r);
+	close(fd);
+	unlink(path);
+
+	o.output_file = "/nonexistent-dir/log";
+	EXPECT(spawn_run(argv, &o, &r, &d) == -ENOENT && strstr(diag_str(&d), "/nonexistent-dir/log"),
+	       "an unopenable log is spawn's error: %s", diag_str(&d));
+	spawn_result_release(&r);
+}
+
 /* Ignored signals survive exec; the child must start with none. */
 static void test_signals(void)
 {
@@ -294,6 +328,7 @@ int main(void)
 	test_cancel_and_group();
 	test_capture_limit();
 	test_fds();
+	test_output_file();
 	test_signals();
 	return check_expect_done("test_spawn: all checks passed");
 }
