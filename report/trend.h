@@ -77,7 +77,7 @@ struct trend_changepoint {
 	char label[64];
 	double median_before, median_after; /* of the adjacent regimes' points */
 	double change;	/* median_after / median_before - 1 */
-	double p;	/* Mann-Whitney U of the two regimes' points, two-sided */
+	double p;	/* E-divisive's permutation p of this split (stats_edivisive_p) */
 };
 
 struct trend_series {

@@ -5,7 +5,8 @@
  *   mptcp-lab compare [--db PATH] --baseline SELECTOR... --candidate SELECTOR...
  *                     [--metric M]... [--format text|json|markdown|junit|ktap]
  *                     [--output FILE] [--alpha A] [--correction holm|bh]
- *                     [--floor PCT] [--fail-on-inconclusive]
+ *                     [--floor PCT] [--level L] [--unit auto|runs|groups]
+ *                     [--fail-on-inconclusive]
  *
  * --baseline and --candidate may be repeated; each takes selectors as
  * `runs` does (selector.h), all of one side narrowing that side together.
@@ -14,9 +15,13 @@
  * format is written by report/ (format.h); this file parses the options,
  * calls report_compare and says what failed.
  *
- * Exit: 0 no series regressed, 1 one did (or, with --fail-on-inconclusive,
- * one was inconclusive), 64 usage, 65 no database there, a selection holds
- * no ok run or no series is on both sides, 70 internal.
+ * --floor is the floor's minimum (the floor itself comes from the noise),
+ * --level the CI's, --unit what a unit of the test is (compare.h).
+ *
+ * Exit: 0 no series regressed, 1 one did or its mix shifted toward the
+ * worse cluster (or, with --fail-on-inconclusive, one was inconclusive),
+ * 64 usage, 65 no database there, a selection holds no ok run or no
+ * series is on both sides, 70 internal.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -33,8 +38,8 @@
 #include "selector.h"
 #include "units.h"
 
-/* getopt_long val of --fail-on-inconclusive: beyond any character */
-enum { OPT_FAIL_INCONCLUSIVE = 256 };
+/* getopt_long vals of the long-only options: beyond any character */
+enum { OPT_FAIL_INCONCLUSIVE = 256, OPT_LEVEL, OPT_UNIT };
 
 struct compare_args {
 	const char *db;
@@ -143,11 +148,30 @@ static int compare_option(int c, char *arg, void *ctx)
 		break;
 	case 'F':
 		if (units_parse_percent(arg, &pct) < 0 || !(pct > 0) || !(pct < 100)) {
-			say_error("--floor '%s': expected a percentage above 0 and below 100, e.g. 2 or 2%%",
+			say_error("--floor '%s': expected the floor's minimum as a percentage above 0 and below 100, e.g. 0.5 or 0.5%%",
 				  arg);
 			return EXIT_USAGE;
 		}
 		a->opts.floor_min = pct / 100;
+		break;
+	case OPT_LEVEL:
+		if (parse_probability(arg, &a->opts.level) < 0) {
+			say_error("--level '%s': expected the confidence level of the CI between 0 and 1, e.g. 0.95",
+				  arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_UNIT:
+		if (!strcmp(arg, "auto")) {
+			a->opts.unit = STATS_UNIT_AUTO;
+		} else if (!strcmp(arg, "runs")) {
+			a->opts.unit = STATS_UNIT_RUNS;
+		} else if (!strcmp(arg, "groups")) {
+			a->opts.unit = STATS_UNIT_GROUPS;
+		} else {
+			say_error("--unit '%s': expected auto, runs or groups", arg);
+			return EXIT_USAGE;
+		}
 		break;
 	case OPT_FAIL_INCONCLUSIVE:
 		a->fail_on_inconclusive = true;
@@ -169,6 +193,8 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "correction", required_argument, NULL, 'C' },
 		{ "floor", required_argument, NULL, 'F' },
+		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "fail-on-inconclusive", no_argument, NULL, OPT_FAIL_INCONCLUSIVE },
 		{},
 	};
@@ -246,7 +272,7 @@ int cmd_compare(int argc, char **argv)
 	if (cmdutil_write_output(a.output, a.format, write_format, &output, "comparison") < 0)
 		goto out;
 	ret = EXIT_OK;
-	if (r.counts[COMPARE_REGRESSION] ||
+	if (r.counts[COMPARE_REGRESSION] || r.mix_to_worse ||
 	    (a.fail_on_inconclusive && r.counts[COMPARE_INCONCLUSIVE]))
 		ret = EXIT_FAIL;
 out:
