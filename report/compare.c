@@ -223,24 +223,36 @@ static void intern_release(struct intern *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int intern_rehash(struct intern *t)
+/*
+ * Rebuild an open-addressing index (slots hold an element's index + 1,
+ * 0 is free) at twice its size, over n elements whose 64-bit hashes are
+ * stride bytes apart from hash0: the interned strings' and the series'.
+ */
+static int slots_rehash(size_t **slots_io, size_t *n_slots_io, const uint64_t *hash0,
+			size_t stride, size_t n)
 {
-	size_t n_slots = t->n_slots ? 2 * t->n_slots : 64;
+	size_t n_slots = *n_slots_io ? 2 * *n_slots_io : 64;
 	size_t *slots = calloc(n_slots, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
-	for (size_t i = 0; i < t->n; i++) {
-		size_t s = t->h[i] & (n_slots - 1);
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t h = *(const uint64_t *)((const char *)hash0 + i * stride);
+		size_t s = h & (n_slots - 1);
 
 		while (slots[s])
 			s = (s + 1) & (n_slots - 1);
 		slots[s] = i + 1;
 	}
-	free(t->slots);
-	t->slots = slots;
-	t->n_slots = n_slots;
+	free(*slots_io);
+	*slots_io = slots;
+	*n_slots_io = n_slots;
 	return 0;
+}
+
+static int intern_rehash(struct intern *t)
+{
+	return slots_rehash(&t->slots, &t->n_slots, t->h, sizeof(*t->h), t->n);
 }
 
 /* The index of s (added when new): >= 0, or -ENOMEM. */
@@ -358,22 +370,8 @@ static void group_table_release(struct group_table *t)
 
 static int group_table_rehash(struct group_table *t)
 {
-	size_t n_slots = t->n_slots ? 2 * t->n_slots : 64;
-	size_t *slots = calloc(n_slots, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->n; i++) {
-		size_t s = t->groups[i].hash & (n_slots - 1);
-
-		while (slots[s])
-			s = (s + 1) & (n_slots - 1);
-		slots[s] = i + 1;
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->n_slots = n_slots;
-	return 0;
+	return slots_rehash(&t->slots, &t->n_slots, t->n ? &t->groups[0].hash : NULL,
+			    sizeof(*t->groups), t->n);
 }
 
 static struct group *group_find(const struct group_table *t, const char *scenario,
@@ -794,14 +792,57 @@ static void series_decide(const struct compare_opts *o, struct compare_series *s
 	snprintf(s->reason, sizeof(s->reason), "%s", s->st.reason);
 }
 
-static void adjust(const struct compare_opts *o, const double *p, size_t m, double *adj)
+/* A family of series: their indexes in the result and adjusted p. */
+struct family {
+	size_t *idx;
+	double *adj;
+	size_t m;
+};
+
+static void family_release(struct family *f)
 {
-	if (!m)
-		return;
-	if (o->correction == COMPARE_BH)
-		stats_benjamini_hochberg(p, m, adj);
-	else
-		stats_holm(p, m, adj);
+	free(f->idx);
+	free(f->adj);
+}
+
+/* The series for which in() holds, their p_of() adjusted together by the
+ * correction of o. 0 or -ENOMEM. */
+static int family_adjust(const struct compare_opts *o, const struct compare_result *r,
+			 bool (*in)(const struct compare_series *),
+			 double (*p_of)(const struct compare_series *), struct family *f)
+{
+	double *p = calloc(r->n ? r->n : 1, sizeof(*p));
+
+	f->idx = calloc(r->n ? r->n : 1, sizeof(*f->idx));
+	f->adj = calloc(r->n ? r->n : 1, sizeof(*f->adj));
+	f->m = 0;
+	if (!p || !f->idx || !f->adj) {
+		free(p);
+		family_release(f);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		if (!in(&r->series[i]))
+			continue;
+		f->idx[f->m] = i;
+		p[f->m++] = p_of(&r->series[i]);
+	}
+	if (f->m && o->correction == COMPARE_BH)
+		stats_benjamini_hochberg(p, f->m, f->adj);
+	else if (f->m)
+		stats_holm(p, f->m, f->adj);
+	free(p);
+	return 0;
+}
+
+static bool in_family(const struct compare_series *s)
+{
+	return s->role == COMPARE_PRIMARY && s->st.eligible;
+}
+
+static double location_p(const struct compare_series *s)
+{
+	return s->p;
 }
 
 static const struct compare_series *find_series(const struct compare_result *r,
@@ -827,36 +868,21 @@ static const struct compare_series *find_series(const struct compare_result *r,
 static int decide_all(const struct compare_opts *o, struct compare_result *r)
 {
 	const char *corr = correction_name(o->correction);
-	double *p = calloc(r->n ? r->n : 1, sizeof(*p));
-	double *adj = calloc(r->n ? r->n : 1, sizeof(*adj));
-	size_t *idx = calloc(r->n ? r->n : 1, sizeof(*idx));
-	size_t m = 0;
+	struct family f;
 
-	if (!p || !adj || !idx) {
-		free(p);
-		free(adj);
-		free(idx);
+	if (family_adjust(o, r, in_family, location_p, &f) < 0)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < r->n; i++) {
-		const struct compare_series *s = &r->series[i];
-
-		if (s->role != COMPARE_PRIMARY || !s->st.eligible)
-			continue;
-		idx[m] = i;
-		p[m++] = s->p;
-	}
-	adjust(o, p, m, adj);
-	r->n_family = m;
-	for (size_t k = 0; k < m; k++)
-		series_decide(o, &r->series[idx[k]], adj[k], corr);
+	r->n_family = f.m;
+	for (size_t k = 0; k < f.m; k++)
+		series_decide(o, &r->series[f.idx[k]], f.adj[k], corr);
+	family_release(&f);
 	for (size_t i = 0; i < r->n; i++) {
 		struct compare_series *s = &r->series[i];
 		const struct compare_series *src;
 		char name[96];
 		double factor = 1.0;
 
-		if (s->role == COMPARE_PRIMARY && s->st.eligible)
+		if (in_family(s))
 			continue;
 		if (s->role == COMPARE_PRIMARY) { /* not eligible: no verdict possible */
 			series_decide(o, s, (double)NAN, corr);
@@ -868,9 +894,6 @@ static int decide_all(const struct compare_opts *o, struct compare_result *r)
 		snprintf(name, sizeof(name), "%s, as %s (derived from it)", corr, s->derived_from);
 		series_decide(o, s, fmin(1.0, s->p * factor), name);
 	}
-	free(p);
-	free(adj);
-	free(idx);
 	return 0;
 }
 
@@ -986,46 +1009,38 @@ static int mix_figures(const struct collect_ctx *c, const struct group *g,
  * verdict on each shift. A shift counts only where the clusters' centres
  * differ by more than the series' floor (a mix of two near-equal clusters
  * is no slowdown). */
+static bool in_mix_family(const struct compare_series *s)
+{
+	return s->bimodal && in_family(s);
+}
+
+static double mix_p(const struct compare_series *s)
+{
+	return s->mix.p;
+}
+
 static int mix_decide(const struct compare_opts *o, struct compare_result *r)
 {
-	double *p = calloc(r->n ? r->n : 1, sizeof(*p));
-	double *adj = calloc(r->n ? r->n : 1, sizeof(*adj));
-	size_t *idx = calloc(r->n ? r->n : 1, sizeof(*idx));
-	size_t m = 0;
+	struct family f;
 
-	if (!p || !adj || !idx) {
-		free(p);
-		free(adj);
-		free(idx);
+	if (family_adjust(o, r, in_mix_family, mix_p, &f) < 0)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < r->n; i++) {
-		const struct compare_series *s = &r->series[i];
-
-		if (s->bimodal && s->role == COMPARE_PRIMARY && s->st.eligible) {
-			idx[m] = i;
-			p[m++] = s->mix.p;
-		}
-	}
-	adjust(o, p, m, adj);
-	for (size_t k = 0; k < m; k++) {
-		struct compare_series *s = &r->series[idx[k]];
+	for (size_t k = 0; k < f.m; k++) {
+		struct compare_series *s = &r->series[f.idx[k]];
 		struct compare_mix *mx = &s->mix;
 		const double gap = mx->centre[0] != 0 ? fabs(mx->centre[1] / mx->centre[0] - 1) : 0;
 		const double worse_base = mx->worse ? mx->share_base : 1 - mx->share_base;
 		const double worse_cand = mx->worse ? mx->share_cand : 1 - mx->share_cand;
 
-		mx->p_adjusted = adj[k];
-		if (adj[k] < o->alpha && gap > s->floor)
+		mx->p_adjusted = f.adj[k];
+		if (f.adj[k] < o->alpha && gap > s->floor)
 			s->mix_verdict = worse_cand > worse_base ? COMPARE_MIX_TO_WORSE :
 								   COMPARE_MIX_TO_BETTER;
 		else
 			s->mix_verdict = COMPARE_MIX_SAME;
 		r->mix_to_worse += s->mix_verdict == COMPARE_MIX_TO_WORSE;
 	}
-	free(p);
-	free(adj);
-	free(idx);
+	family_release(&f);
 	return 0;
 }
 
