@@ -30,10 +30,15 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
 
 #include "compare.h"
 #include "stats.h"
@@ -627,6 +632,7 @@ static int collect_side(struct results *db, const struct results_filter *f, int 
 				"the %s selects runs with status '%s', but only ok runs are measurements",
 				name, ok.status);
 	ok.status = "ok";
+	ok.metrics_only = true;
 	c->side = side;
 	c->runs = 0;
 	c->values = 0;
@@ -750,8 +756,9 @@ void compare_series_clear(struct compare_series *s)
 	s->mix_verdict = COMPARE_MIX_NONE;
 }
 
+/* In a worker thread: errors are returned, build_series() says them. */
 static int series_figures(const struct compare_opts *o, const struct group *g,
-			  struct compare_series *s, struct diag *d)
+			  struct compare_series *s)
 {
 	const struct stats_sample base = { g->v[0], g->grp[0], g->n[0] };
 	const struct stats_sample cand = { g->v[1], g->grp[1], g->n[1] };
@@ -761,8 +768,7 @@ static int series_figures(const struct compare_opts *o, const struct group *g,
 	stats_opts_from(o, s, &so);
 	ret = stats_compare_figures(&base, &cand, &so, &s->st);
 	if (ret < 0)
-		return diag_set(d, ret, "cannot compare series '%s %s %s': %s", s->scenario,
-				s->variant_key, s->metric, strerror(-ret));
+		return ret;
 	s->has_stats = true;
 	s->n_base = s->st.base.n_runs;
 	s->n_cand = s->st.cand.n_runs;
@@ -1199,16 +1205,96 @@ static void opts_defaults(const struct compare_opts *in, struct compare_opts *o)
 		o->min_runs = COMPARE_DEFAULT_MIN_RUNS;
 }
 
+/*
+ * The figures of every series, in parallel: the series are independent
+ * (each has its own bootstrap seed, so the result does not depend on the
+ * order or the threads), and the bootstrap and the mixture fit are most of
+ * a comparison's time. One thread per online CPU, at most COMPARE_THREADS.
+ */
+#define COMPARE_THREADS 8
+
+struct figures_job {
+	const struct collect_ctx *c;
+	const struct compare_opts *o;
+	struct compare_result *r;
+	const struct group **src; /* per series */
+	int *err;		  /* per series: 0 or a negative errno */
+	atomic_size_t next;
+};
+
+static int series_all_figures(const struct figures_job *j, size_t i)
+{
+	struct compare_series *s = &j->r->series[i];
+	const struct group *g = j->src[i];
+	int ret;
+
+	ret = series_figures(j->o, g, s);
+	if (ret == 0)
+		ret = mix_figures(j->c, g, s);
+	if (ret == 0)
+		ret = bound_figures(j->c, s, j->o, &s->bound, &s->has_bound);
+	if (ret < 0)
+		return ret;
+	s->base_values = malloc(g->n[0] * sizeof(double));
+	s->cand_values = malloc(g->n[1] * sizeof(double));
+	if (!s->base_values || !s->cand_values)
+		return -ENOMEM;
+	memcpy(s->base_values, g->v[0], g->n[0] * sizeof(double));
+	memcpy(s->cand_values, g->v[1], g->n[1] * sizeof(double));
+	return 0;
+}
+
+static void *figures_worker(void *arg)
+{
+	struct figures_job *j = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&j->next, 1)) < j->r->n)
+		j->err[i] = series_all_figures(j, i);
+	return NULL;
+}
+
+static int figures_parallel(struct figures_job *j)
+{
+	pthread_t t[COMPARE_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n_threads = cpus > 1 ? (size_t)cpus : 1, started = 0;
+	gsl_error_handler_t *old;
+
+	if (n_threads > COMPARE_THREADS)
+		n_threads = COMPARE_THREADS;
+	if (n_threads > j->r->n)
+		n_threads = j->r->n;
+	/* GSL's error handler is process-wide and the statistics switch it
+	 * off and back around their calls: off before the threads start,
+	 * every thread's "back" is off too, and the caller's handler returns
+	 * after they ended */
+	old = gsl_set_error_handler_off();
+	for (; started + 1 < n_threads; started++)
+		if (pthread_create(&t[started], NULL, figures_worker, j) != 0)
+			break;
+	figures_worker(j); /* this thread works too, and alone if none started */
+	for (size_t k = 0; k < started; k++)
+		pthread_join(t[k], NULL);
+	gsl_set_error_handler(old);
+	return 0;
+}
+
 /* Every series on both sides, with its figures (not yet its verdict). */
 static int build_series(const struct collect_ctx *c, const struct compare_opts *user,
 			const struct compare_opts *o, struct compare_result *r, struct diag *d)
 {
 	const struct group_table *t = c->t;
-	int ret;
+	struct figures_job j = { .c = c, .o = o, .r = r };
+	int ret = 0;
 
 	r->series = calloc(t->n ? t->n : 1, sizeof(*r->series));
-	if (!r->series)
-		return -ENOMEM;
+	j.src = calloc(t->n ? t->n : 1, sizeof(*j.src));
+	j.err = calloc(t->n ? t->n : 1, sizeof(*j.err));
+	if (!r->series || !j.src || !j.err) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < t->n; i++) {
 		const struct group *g = &t->groups[i];
 		const enum compare_mode mode = mode_of_scenario(c, g->scenario);
@@ -1218,6 +1304,7 @@ static int build_series(const struct collect_ctx *c, const struct compare_opts *
 
 		if (!series_wanted(c, user, g, mode, &role, &from))
 			continue;
+		j.src[r->n] = g;
 		s = &r->series[r->n++];
 		compare_series_clear(s);
 		copy_name(s->scenario, sizeof(s->scenario), g->scenario);
@@ -1227,22 +1314,21 @@ static int build_series(const struct collect_ctx *c, const struct compare_opts *
 		s->role = role;
 		s->mode = mode;
 		s->higher_is_better = compare_higher_is_better(g->metric);
-		ret = series_figures(o, g, s, d);
-		if (ret == 0)
-			ret = mix_figures(c, g, s);
-		if (ret == 0)
-			ret = bound_figures(c, s, o, &s->bound, &s->has_bound);
-		if (ret < 0)
-			return ret == -ENOMEM ? ret : diag_set(d, ret, "cannot compare series '%s %s %s'",
-							       s->scenario, s->variant_key, s->metric);
-		s->base_values = malloc(g->n[0] * sizeof(double));
-		s->cand_values = malloc(g->n[1] * sizeof(double));
-		if (!s->base_values || !s->cand_values)
-			return -ENOMEM;
-		memcpy(s->base_values, g->v[0], g->n[0] * sizeof(double));
-		memcpy(s->cand_values, g->v[1], g->n[1] * sizeof(double));
 	}
-	return 0;
+	atomic_init(&j.next, 0);
+	figures_parallel(&j);
+	for (size_t i = 0; i < r->n && !ret; i++) {
+		const struct compare_series *s = &r->series[i];
+
+		ret = j.err[i];
+		if (ret < 0 && ret != -ENOMEM)
+			diag_set(d, ret, "cannot compare series '%s %s %s': %s", s->scenario,
+				 s->variant_key, s->metric, strerror(-ret));
+	}
+out:
+	free(j.src);
+	free(j.err);
+	return ret;
 }
 
 int report_compare(struct results *db, const struct results_filter *base,

@@ -379,7 +379,9 @@ static int query_row_subflow(sqlite3_stmt *st, void *elem)
 	{ id, what, offsetof(struct results_run, field), offsetof(struct results_run, n_##field), \
 	  sizeof(*((struct results_run *)0)->field), fn }
 
-/* In the order they have always been loaded. */
+/* In the order they have always been loaded; tags and metrics first (all
+ * that metrics_only loads). */
+#define QUERY_METRICS_ONLY 2
 static const struct query_child query_children[] = {
 	QUERY_CHILD(RESULTS_STMT_TAG_LOAD, "tags", tags, query_row_kv),
 	QUERY_CHILD(RESULTS_STMT_METRIC_LOAD, "metrics", metrics, query_row_metric),
@@ -424,9 +426,12 @@ static int query_load_child(struct results *r, const struct query_child *c,
 	return ret;
 }
 
-static int query_load_children(struct results *r, struct results_run *run, struct diag *d)
+static int query_load_children(struct results *r, struct results_run *run, bool metrics_only,
+			       struct diag *d)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(query_children); i++) {
+	const size_t n = metrics_only ? QUERY_METRICS_ONLY : ARRAY_SIZE(query_children);
+
+	for (size_t i = 0; i < n; i++) {
 		int ret = query_load_child(r, &query_children[i], run, d);
 
 		if (ret < 0)
@@ -452,7 +457,7 @@ int results_query(struct results *r, const struct results_filter *f, results_run
 		if (ret < 0)
 			diag_set(d, ret, "cannot load run '%s': out of memory", run.uuid);
 		if (ret == 0)
-			ret = query_load_children(r, &run, d);
+			ret = query_load_children(r, &run, f && f->metrics_only, d);
 		if (ret == 0 && f && (f->with_telemetry || f->with_pm_events))
 			ret = results_telemetry_load(r, &run, f->with_telemetry, d);
 		if (ret == 0) {

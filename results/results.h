@@ -158,11 +158,16 @@ struct results_filter {
 	bool with_telemetry;
 	/* also load the PM events alone (tens of rows per run) */
 	bool with_pm_events;
+	/* load only the run's row, tags and metrics: no intervals, MIB
+	 * deltas, subflows or noise (what statistics read, at a third of
+	 * the cost) */
+	bool metrics_only;
 };
 
 /* Call fn for every selected run, oldest first, fully loaded (metrics,
- * tags, intervals, mibs, subflows, noise; the telemetry too when
- * f->with_telemetry, the PM events alone with f->with_pm_events). fn returns <0 to stop with that error.
+ * tags, intervals, mibs, subflows, noise; only tags and metrics with
+ * f->metrics_only; the telemetry too when f->with_telemetry, the PM
+ * events alone with f->with_pm_events). fn returns <0 to stop with that error.
  * The run is released after fn returns. */
 typedef int (*results_run_fn)(const struct results_run *run, void *arg);
 int results_query(struct results *r, const struct results_filter *f, results_run_fn fn,
