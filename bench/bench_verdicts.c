@@ -5,7 +5,8 @@
  * runs. A benchmark, not a test: it prints, it asserts nothing
  * (test_verdict_targets asserts the issue's targets).
  *
- *   bench_verdicts [-n SERIES] [--seed S] [--only runs|nightly|bisect|calibrate|speed]
+ *   bench_verdicts [-n SERIES] [--seed S] [--level L]
+ *                  [--only runs|nightly|bisect|calibrate|speed]
  *
  * Tables (SERIES series per cell, default 100; rates in % with their 95 %
  * Clopper-Pearson interval):
@@ -16,8 +17,10 @@
  *  2. nightly: 28 nights x 6 runs against tonight's 6, run CV 0.5 %, night
  *     SD 0, 0.5, 1 % x the same changes: regression (nightly's exit 1),
  *     no change, inconclusive.
- *  3. bisect: bisect-run's batches (5, +2 up to 15, against 10 baseline
- *     runs) per CV x change: good, bad, skip (125) and runs per commit.
+ *  3. bisect: bisect-run's batches (5, +2 up to 15, against 10 and 20
+ *     baseline runs) per CV x change, bisecting a -3 % regression with its
+ *     size known (--effect/--bad) and without: good, bad, skip (125) and
+ *     runs per commit.
  *  4. calibrate: the minimum detectable change (80 % power) per CV and
  *     runs, the runs a side needed for 1, 2 and 3 %, and to show no change.
  *  5. speed: the time of one stats_compare() for a few sizes.
@@ -41,7 +44,7 @@
 
 static const double cvs[] = { 0.0025, 0.005, 0.01, 0.02, 0.03 };
 static const double shifts[] = { 0.0, -0.01, -0.02, -0.03, -0.05 };
-static const struct stats_verdict_opts rule = { .higher_is_better = true, .no_shape = true };
+static struct stats_verdict_opts rule = { .higher_is_better = true, .no_shape = true };
 
 /* "12.0 [ 7.1-19.3]": k of n in %, with the 95 % Clopper-Pearson interval. */
 static const char *rate(char *buf, size_t size, unsigned k, unsigned n)
@@ -106,25 +109,52 @@ static int table_nightly(unsigned series, uint64_t seed)
 	return 0;
 }
 
+/*
+ * bisect-run per commit, bisecting a -3 % regression: the midpoint rule of
+ * stats_bisect_decide() (effect 3 %: good when the 90 % CI lies above
+ * -1.5 %, bad when significant and below), and for reference the compare
+ * rule (effect unknown, 95 % CI: good only on "no change"), for commits that are good
+ * (0 %), carry an unrelated -1 % change, sit at the midpoint (-1.5 %), are
+ * the culprit (-3 %) or worse (-5 %).
+ */
 static int table_bisect(unsigned series, uint64_t seed)
 {
+	static const double bshifts[] = { 0.0, -0.01, -0.015, -0.03, -0.05 };
+	static const size_t bases[] = { 10, 20 };
+	static const double effects[] = { 0.03, 0.0 };
 	char a[40], b[40], c[40];
 
-	printf("\n== 3. bisect-run: 5 runs, +2 while inconclusive, up to 15, against 10 baseline runs\n");
-	printf("%-7s %-7s | %-20s | %-20s | %-20s | %s\n", "CV", "change", "good (exit 0)",
-	       "bad (exit 1)", "skip (exit 125)", "runs/commit");
-	for (size_t k = 0; k < sizeof(cvs) / sizeof(cvs[0]); k++)
-		for (size_t s = 0; s < sizeof(shifts) / sizeof(shifts[0]); s++) {
-			const struct stats_sim_bisect d = { cvs[k], shifts[s], 10, 5, 2, 15 };
-			struct stats_sim_bisect_counts n;
-			int ret = stats_sim_bisect(&d, &rule, series, seed + 50 * k + s, &n);
+	for (size_t e = 0; e < sizeof(effects) / sizeof(effects[0]); e++)
+		for (size_t bi = 0; bi < sizeof(bases) / sizeof(bases[0]); bi++) {
+			if (effects[e] > 0)
+				printf("\n== 3. bisect-run bisecting a -3 %% regression (--effect 3 or --bad): 5 runs, +2 while unsure, up to 15, against %zu baseline runs\n",
+				       bases[bi]);
+			else
+				printf("\n== 3. bisect-run without the regression's size (the compare rule: good only on no change): 5 runs, +2 up to 15, against %zu baseline runs\n",
+				       bases[bi]);
+			printf("%-7s %-7s | %-20s | %-20s | %-20s | %s\n", "CV", "change",
+			       "good (exit 0)", "bad (exit 1)", "skip (exit 125)", "runs/commit");
+			for (size_t k = 0; k < sizeof(cvs) / sizeof(cvs[0]); k++)
+				for (size_t s = 0; s < sizeof(bshifts) / sizeof(bshifts[0]); s++) {
+					const struct stats_sim_bisect d = { cvs[k], bshifts[s], bases[bi],
+									    5, 2, 15, effects[e] };
+					struct stats_verdict_opts o = rule;
+					struct stats_sim_bisect_counts n;
+					int ret;
 
-			if (ret < 0)
-				return ret;
-			printf("%4.2f %%  %+5.0f %% | %s | %s | %s | %5.1f\n", cvs[k] * 100,
-			       shifts[s] * 100, rate(a, sizeof(a), n.good, n.series),
-			       rate(b, sizeof(b), n.bad, n.series), rate(c, sizeof(c), n.skip, n.series),
-			       n.mean_runs);
+					/* bisect-run's decision CI: 90 % with a size */
+					if (!(o.level > 0))
+						o.level = effects[e] > 0 ? 0.90 : 0.95;
+					ret = stats_sim_bisect(&d, &o, series,
+							       seed + 50 * k + s + 1000 * bi, &n);
+
+					if (ret < 0)
+						return ret;
+					printf("%4.2f %%  %+5.1f %% | %s | %s | %s | %5.1f\n", cvs[k] * 100,
+					       bshifts[s] * 100, rate(a, sizeof(a), n.good, n.series),
+					       rate(b, sizeof(b), n.bad, n.series),
+					       rate(c, sizeof(c), n.skip, n.series), n.mean_runs);
+				}
 		}
 	return 0;
 }
@@ -221,6 +251,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "seed", required_argument, NULL, 's' },
 						  { "only", required_argument, NULL, 'o' },
+						  { "level", required_argument, NULL, 'l' },
 						  { NULL, 0, NULL, 0 } };
 	unsigned series = 100;
 	uint64_t seed = 13;
@@ -239,8 +270,11 @@ int main(int argc, char **argv)
 		case 'o':
 			only = optarg;
 			break;
+		case 'l':
+			rule.level = strtod(optarg, NULL);
+			break;
 		default:
-			fprintf(stderr, "usage: %s [-n SERIES] [--seed S] [--only runs|nightly|bisect|calibrate|speed]\n",
+			fprintf(stderr, "usage: %s [-n SERIES] [--seed S] [--level L] [--only runs|nightly|bisect|calibrate|speed]\n",
 				argv[0]);
 			return 64;
 		}

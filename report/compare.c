@@ -715,6 +715,8 @@ static bool series_wanted(const struct collect_ctx *c, const struct compare_opts
 
 /* ---- figures ---------------------------------------------------------------- */
 
+static void opts_defaults(const struct compare_opts *in, struct compare_opts *o);
+
 static void stats_opts_from(const struct compare_opts *o, const struct compare_series *s,
 			    struct stats_verdict_opts *so)
 {
@@ -1095,6 +1097,19 @@ static int bound_figures(const struct collect_ctx *c, const struct compare_serie
 }
 
 /* ---- the whole comparison ------------------------------------------------------ */
+
+enum stats_bisect_answer compare_bisect_decide(struct compare_series *s,
+					       const struct compare_opts *user, double effect,
+					       char *why, size_t size)
+{
+	struct stats_verdict_opts so;
+	struct compare_opts o;
+
+	opts_defaults(user, &o);
+	stats_opts_from(&o, s, &so);
+	so.adjust_name = correction_name(o.correction);
+	return stats_bisect_decide(&s->st, s->p_adjusted, effect, &so, why, size);
+}
 
 size_t compare_primary_inconclusive(const struct compare_result *r)
 {

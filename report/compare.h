@@ -234,6 +234,16 @@ void compare_result_release(struct compare_result *r);
 /* A series with no figures yet: every number NAN, no stats (trend rows). */
 void compare_series_clear(struct compare_series *s);
 
+/*
+ * bisect-run's answer for a series of a comparison (stats_bisect_decide:
+ * like the good build or like the regression of size effect, effect 0: the
+ * compare rule), under the options the comparison was made with. why gets
+ * the reason in words.
+ */
+enum stats_bisect_answer compare_bisect_decide(struct compare_series *s,
+					       const struct compare_opts *o, double effect,
+					       char *why, size_t size);
+
 /* The series of r that enter the family and are still inconclusive. */
 size_t compare_primary_inconclusive(const struct compare_result *r);
 

@@ -27,6 +27,7 @@
 #include "exitcodes.h"
 #include "progress.h"
 #include "selector.h"
+#include "units.h"
 #include "vm_cli.h"
 
 /* After --timeout, how long the parent lets the child unwind (tear its lab
@@ -35,8 +36,9 @@
 
 struct bisect_opts {
 	const char *db, *build, *commit, *scenario;
-	struct selector baseline;
-	bool has_baseline;
+	struct selector baseline, bad;
+	bool has_baseline, has_bad;
+	double effect, level;
 	uint64_t build_timeout_us, timeout_us;
 	unsigned reps, max_reps;
 	const char **metrics;
@@ -53,6 +55,7 @@ static volatile sig_atomic_t bisect_parent_deadline;
 static void opts_release(struct bisect_opts *o)
 {
 	selector_release(&o->baseline);
+	selector_release(&o->bad);
 	free(o->metrics);
 	free(o->sets);
 }
@@ -99,6 +102,9 @@ enum {
 	OPT_METRIC,
 	OPT_COMMIT,
 	OPT_SET,
+	OPT_BAD,
+	OPT_EFFECT,
+	OPT_LEVEL,
 };
 
 static int parse_count(const char *name, const char *arg, unsigned *out)
@@ -128,6 +134,9 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 		{ "metric", required_argument, NULL, OPT_METRIC },
 		{ "commit", required_argument, NULL, OPT_COMMIT },
 		{ "set", required_argument, NULL, OPT_SET },
+		{ "bad", required_argument, NULL, OPT_BAD },
+		{ "effect", required_argument, NULL, OPT_EFFECT },
+		{ "level", required_argument, NULL, OPT_LEVEL },
 		VM_CLI_OPTIONS,
 		{},
 	};
@@ -149,6 +158,36 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 			}
 			o->has_baseline = true;
 			break;
+		case OPT_BAD:
+			if (selector_add(&o->bad, optarg, &sel_err) < 0) {
+				say_error("--bad: %s", diag_str(&sel_err));
+				return -EINVAL;
+			}
+			o->has_bad = true;
+			break;
+		case OPT_EFFECT: {
+			double pct;
+
+			if (units_parse_percent(optarg, &pct) < 0 || !(pct > 0) || !(pct < 100)) {
+				say_error("--effect must be the size of the regression being bisected, a percentage above 0 and below 100 (3 or 3%%), got '%s'",
+					  optarg);
+				return -EINVAL;
+			}
+			o->effect = pct / 100;
+			break;
+		}
+		case OPT_LEVEL: {
+			char *end;
+
+			errno = 0;
+			o->level = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->level > 0 && o->level < 1)) {
+				say_error("--level must be the decision CI's level between 0 and 1 (0.90), got '%s'",
+					  optarg);
+				return -EINVAL;
+			}
+			break;
+		}
 		case OPT_BUILD:
 			o->build = optarg;
 			break;
@@ -196,6 +235,10 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 		return -EINVAL;
 	if (!o->has_baseline) {
 		say_error("'bisect-run' needs --baseline SELECTOR (e.g. tag:commit=<good>) naming the stored good runs");
+		return -EINVAL;
+	}
+	if (o->has_bad && o->effect > 0) {
+		say_error("--bad and --effect both give the regression's size: give one");
 		return -EINVAL;
 	}
 	if (o->max_reps < BISECT_MIN_BASELINE || o->max_reps < o->reps) {
@@ -253,6 +296,7 @@ static int bisect_work(const struct bisect_opts *o)
 		.build = o->build, .build_timeout_us = o->build_timeout_us, .commit = o->commit,
 		.reps = o->reps, .max_reps = o->max_reps, .metrics = o->metrics,
 		.n_metrics = o->n_metrics, .sets = o->sets, .n_sets = o->n_sets,
+		.effect = o->effect, .bad = o->has_bad ? &o->bad.filter : NULL, .level = o->level,
 		.vm = o->vm.image ? &o->vm : NULL, .cancel = &mpl_interrupted,
 	};
 	struct sigaction sa = { .sa_handler = on_alarm };

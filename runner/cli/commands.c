@@ -29,7 +29,8 @@ const struct command commands[] = {
 	  "    [--set PATH=VALUE]... [--push URL [--token-file F]]",
 	  "the CI job: run the suite, compare with the history, trend, write summary, JUnit and KTAP", 1 },
 	{ "bisect-run", cmd_bisect_run,
-	  "[--db PATH] --baseline SELECTOR... [--build CMD] [--build-timeout S] [--timeout S]\n"
+	  "[--db PATH] --baseline SELECTOR... [--bad SELECTOR... | --effect PCT] [--level L]\n"
+	  "    [--build CMD] [--build-timeout S] [--timeout S]\n"
 	  "    [--reps N] [--max-reps N] [--metric M] [--commit ID] [--set PATH=VALUE]...\n"
 	  "    [--kernel IMAGE [--modules DIR] [--accel auto|kvm|tcg] ...] SCENARIO",
 	  "the command of 'git bisect run': exit 0 good, 1 bad (a regression), 125 skip", 0 },
