@@ -108,6 +108,12 @@ const char *compare_mix_name(enum compare_mix_verdict m)
 	}
 }
 
+size_t compare_default_metrics(const char *const **out)
+{
+	*out = compare_all_metrics;
+	return ARRAY_SIZE(compare_all_metrics);
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -680,7 +686,7 @@ static void copy_name(char *dst, size_t size, const char *src)
 	memcpy(dst + size - 4, "...", 4);
 }
 
-static bool in_mode(const char *metric, enum compare_mode m)
+bool compare_mode_metric(const char *metric, enum compare_mode m)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(compare_mode_metrics[0]); i++)
 		if (compare_mode_metrics[m][i] && !strcmp(compare_mode_metrics[m][i], metric))
@@ -703,7 +709,7 @@ static bool series_wanted(const struct collect_ctx *c, const struct compare_opts
 	if (!on_both(g) || !strcmp(g->metric, COMPARE_OVER_BOUND) ||
 	    !strcmp(g->metric, COMPARE_BOUND_US))
 		return false;
-	if (!(user && user->metrics && user->n_metrics) && !in_mode(g->metric, mode))
+	if (!(user && user->metrics && user->n_metrics) && !compare_mode_metric(g->metric, mode))
 		return false;
 	*from = compare_derived_from(g->metric, mode);
 	src = *from ? group_find(c->t, g->scenario, g->variant_key, *from) : NULL;

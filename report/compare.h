@@ -191,6 +191,10 @@ struct compare_series {
 	enum compare_mix_verdict mix_verdict;
 	bool has_bound;
 	struct compare_bound bound;
+	/* set by the nightly job: this regression (or mix shift) was reported
+	 * before ("known regression #3 since 2026-11-22, open"); the writers
+	 * then show it and do not fail on it. "" otherwise. */
+	char known[160];
 	double *base_values, *cand_values; /* the ok runs' values (for charts) */
 };
 
@@ -221,6 +225,12 @@ const char *compare_group_key(const struct results_run *run, char *buf, size_t s
 /* The traffic mode a run's metrics show: tps -> rr, completion_us ->
  * bytes, else bulk. */
 enum compare_mode compare_mode_of(const struct results_run *run);
+
+/* Whether a scenario in mode m compares metric by default (primary or
+ * derived), and every metric some mode compares by default (*out, the
+ * count returned). */
+bool compare_mode_metric(const char *metric, enum compare_mode m);
+size_t compare_default_metrics(const char *const **out);
 
 /* The metric a derived metric is computed from in mode m (NULL: it is not
  * derived there). */

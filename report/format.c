@@ -116,10 +116,18 @@ static double shown_p(const struct compare_result *r, const struct compare_serie
 }
 
 /* Whether a series fails a CI job: a regression, or a mix that shifted
- * toward the worse cluster. */
+ * toward the worse cluster, that is not known already. */
 static bool series_fails(const struct compare_series *s)
 {
-	return s->verdict == COMPARE_REGRESSION || s->mix_verdict == COMPARE_MIX_TO_WORSE;
+	return !s->known[0] &&
+	       (s->verdict == COMPARE_REGRESSION || s->mix_verdict == COMPARE_MIX_TO_WORSE);
+}
+
+/* A known regression: reported before, shown, not a failure again. */
+static bool series_known(const struct compare_series *s)
+{
+	return s->known[0] &&
+	       (s->verdict == COMPARE_REGRESSION || s->mix_verdict == COMPARE_MIX_TO_WORSE);
 }
 
 static size_t count_failures(const struct compare_result *r)
@@ -131,6 +139,16 @@ static size_t count_failures(const struct compare_result *r)
 	return n;
 }
 
+/* Known regressions: JUnit skips, KTAP SKIPs. */
+static size_t count_known(const struct compare_result *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		n += series_known(&r->series[i]) && r->series[i].verdict != COMPARE_INCONCLUSIVE;
+	return n;
+}
+
 /* Inconclusive series that fail anyway (their mix shifted): a JUnit
  * failure, not a skip. */
 static size_t inconclusive_failing(const struct compare_result *r)
@@ -138,8 +156,7 @@ static size_t inconclusive_failing(const struct compare_result *r)
 	size_t n = 0;
 
 	for (size_t i = 0; i < r->n; i++)
-		n += r->series[i].verdict == COMPARE_INCONCLUSIVE &&
-		     r->series[i].mix_verdict == COMPARE_MIX_TO_WORSE;
+		n += r->series[i].verdict == COMPARE_INCONCLUSIVE && series_fails(&r->series[i]);
 	return n;
 }
 
@@ -312,6 +329,11 @@ int report_write_text(FILE *f, const struct compare_result *r, const char *title
 			put_plain(f, s->reason);
 			fputc('\n', f);
 		}
+		if (series_known(s)) {
+			fprintf(f, "%-12s  ", "KNOWN");
+			put_plain(f, s->known);
+			fputc('\n', f);
+		}
 		if (s->bimodal) {
 			const bool shift = s->mix_verdict == COMPARE_MIX_TO_WORSE;
 
@@ -385,6 +407,11 @@ int report_write_markdown(FILE *f, const struct compare_result *r, const char *t
 		fprintf(f, "%s | ", format_change(s, b, sizeof(b)));
 		fprintf(f, "%s | ", format_p(shown_p(r, s), b, sizeof(b)));
 		md_text(f, s->reason);
+		if (series_known(s)) {
+			fputs("; *", f);
+			md_text(f, s->known);
+			fputs("*", f);
+		}
 		if (s->bimodal) {
 			char extra[512];
 
@@ -446,7 +473,8 @@ int report_write_junit(FILE *f, const struct compare_result *r, const char *suit
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"", f);
 	xml_text(f, suite);
 	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", r->n,
-		count_failures(r), r->counts[COMPARE_INCONCLUSIVE] - inconclusive_failing(r));
+		count_failures(r),
+		r->counts[COMPARE_INCONCLUSIVE] - inconclusive_failing(r) + count_known(r));
 	for (size_t i = 0; i < r->n; i++) {
 		const struct compare_series *s = &r->series[i];
 
@@ -456,6 +484,14 @@ int report_write_junit(FILE *f, const struct compare_result *r, const char *suit
 		xml_case_name(f, s);
 		fputc('"', f);
 		series_summary(r, s, line, sizeof(line));
+		if (series_known(s)) {
+			fputs(">\n    <skipped message=\"", f);
+			xml_text(f, s->known);
+			fputs(": ", f);
+			xml_text(f, s->reason);
+			fputs("\"/>\n  </testcase>\n", f);
+			continue;
+		}
 		if (s->verdict != COMPARE_REGRESSION && s->mix_verdict == COMPARE_MIX_TO_WORSE) {
 			char mix[512];
 
@@ -539,7 +575,11 @@ int report_write_ktap(FILE *f, const struct compare_result *r, const char *suite
 		}
 		fputc(' ', f);
 		ktap_text(f, s->metric);
-		if (!fail && s->verdict == COMPARE_INCONCLUSIVE) {
+		if (series_known(s)) {
+			fputs(" # SKIP ", f);
+			ktap_text(f, s->known);
+			skips++;
+		} else if (!fail && s->verdict == COMPARE_INCONCLUSIVE) {
 			fputs(" # SKIP ", f);
 			ktap_text(f, s->reason);
 			skips++;

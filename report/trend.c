@@ -56,8 +56,6 @@
 #define TREND_USEC_PER_DAY (86400ULL * USEC_PER_SEC)
 #define TREND_BOOT_ITERS 2000
 
-static const char *const trend_default_metrics[] = { "goodput_bps", "efficiency" };
-
 const char *trend_by_name(enum trend_by by)
 {
 	return by == TREND_BY_KERNEL ? "kernel" : "night";
@@ -96,6 +94,7 @@ struct trend_acc {
 struct trend_collect {
 	const char *const *metrics;
 	size_t n_metrics;
+	bool by_mode; /* the default metrics: those of each run's traffic mode */
 	struct trend_acc *acc;
 	size_t n_acc, cap_acc;
 	char **kernels; /* kernel releases seen, interned */
@@ -187,6 +186,8 @@ static int trend_collect_run(const struct results_run *run, void *arg)
 	for (i = 0; i < c->n_metrics; i++) {
 		m = results_run_metric(run, c->metrics[i]);
 		if (!m || !isfinite(m->value))
+			continue;
+		if (c->by_mode && !compare_mode_metric(c->metrics[i], compare_mode_of(run)))
 			continue;
 		a = trend_find_acc(c, run->scenario, run->variant_key ? run->variant_key : "",
 				   c->metrics[i]);
@@ -555,12 +556,13 @@ int report_trend(struct results *db, const struct results_filter *f, const struc
 		c.metrics = o->metrics;
 		c.n_metrics = o->n_metrics;
 	} else {
-		c.metrics = trend_default_metrics;
-		c.n_metrics = ARRAY_SIZE(trend_default_metrics);
+		c.n_metrics = compare_default_metrics(&c.metrics);
+		c.by_mode = true;
 	}
 	if (f)
 		ok = *f;
 	ok.status = "ok"; /* only ok runs are measurements */
+	ok.metrics_only = true;
 	ret = results_query(db, &ok, trend_collect_run, &c, d);
 	if (ret < 0)
 		goto out;

@@ -51,7 +51,7 @@ const char *trend_by_points(enum trend_by by);
 #define TREND_DEFAULT_SEED 0x6d70746370746e64ULL /* "mptcptnd" */
 
 struct trend_opts {
-	const char *const *metrics; /* NULL: goodput_bps and efficiency */
+	const char *const *metrics; /* NULL: each run's by its traffic mode (compare.h) */
 	size_t n_metrics;
 	enum trend_by by;
 	size_t min_size;	/* 0: 3 points; the smallest regime (>= 2) */

@@ -212,6 +212,51 @@ typedef int (*results_changepoint_fn)(const struct results_changepoint *cp, void
 int results_changepoints_query(struct results *r, const char *scenario,
 			       results_changepoint_fn fn, void *arg, struct diag *d);
 
+/* ---- regressions nightly reported, and their acknowledgements (schema
+ * version 5; results/regressions.c, used by runner/job/nightly.c and the
+ * ack command) ------------------------------------------------------------ */
+
+/*
+ * One regression of a series (scenario, variant_key, metric) on a host.
+ * since_us is 00:00 UTC of the night its regime started (since_label that
+ * night, "YYYY-MM-DD"); kernel_before / kernel_after the releases either
+ * side of it. Open until acked (acked_at_us 0). Strings a query passes
+ * are valid during the callback only; NULL where unknown.
+ */
+struct results_regression {
+	int64_t id; /* set by add and by a query */
+	const char *host, *scenario, *variant_key, *metric;
+	uint64_t since_us;
+	const char *since_label;
+	uint64_t first_reported_us;
+	const char *first_nightly; /* the nightly=<id> that first reported it */
+	uint64_t last_seen_us;
+	double change;		   /* relative, when last seen (NaN: unknown) */
+	double median_before, median_after;
+	const char *kernel_before, *kernel_after;
+	uint64_t acked_at_us;	   /* 0: open */
+	const char *ack_note, *ack_by;
+};
+
+/* Add a regression (its id in g->id). */
+int results_regression_add(struct results *r, struct results_regression *g, struct diag *d);
+/* Seen again: last_seen_us, change and the medians; and, when since_us
+ * is not 0, where it started (a change point placed it): since_us,
+ * since_label and the kernels either side. -ENOENT: no such id. */
+int results_regression_update(struct results *r, const struct results_regression *g,
+			      struct diag *d);
+/* Acknowledge (note and by may be NULL; acking again replaces them) or
+ * reopen. -ENOENT: no such id. */
+int results_regression_ack(struct results *r, int64_t id, uint64_t now_us, const char *note,
+			   const char *by, struct diag *d);
+int results_regression_unack(struct results *r, int64_t id, struct diag *d);
+
+/* Call fn for every regression of host (NULL: any), open ones only when
+ * open_only, or the one with id (0: any), oldest first. */
+typedef int (*results_regression_fn)(const struct results_regression *g, void *arg);
+int results_regressions_query(struct results *r, const char *host, bool open_only, int64_t id,
+			      results_regression_fn fn, void *arg, struct diag *d);
+
 /* ---- the lab fleet: merge and the push outbox (results/merge.c,
  * results/outbox.c; used by merge and push/) -- */
 
@@ -261,7 +306,7 @@ uint64_t results_outbox_backoff_us(int64_t attempts);
 
 /*
  * Points for the time-series database that are not runs (the nightly
- * job's verdicts; schema version 5): each one line of InfluxDB line
+ * job's verdicts; schema version 6): each one line of InfluxDB line
  * protocol, formatted by push/ when the point was made and sent as it is.
  * Their outbox follows the runs' rules: every url gets every point, a
  * point is delivered only after a 2xx, a failure backs off as

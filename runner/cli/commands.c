@@ -52,6 +52,10 @@ const struct command commands[] = {
 	  "    [--format text|json|markdown|junit|ktap] [--output FILE] [--min-size N]\n"
 	  "    [--floor PCT] [--no-store] [SELECTOR...]",
 	  "change points over each series' nightly history; exit 1 when the newest regime regressed", 0 },
+	{ "ack", cmd_ack,
+	  "[--db PATH] ID... --note TEXT [--by NAME] | --list [--all] [--host NAME] [--json] |\n"
+	  "    --undo ID...",
+	  "acknowledge a regression nightly reported (it is then no longer open), list them, reopen one", 0 },
 	{ "merge", cmd_merge, "[--db TARGET] SOURCE.db...",
 	  "import other lab boxes' runs (de-duplicated by uuid, host and kernel kept)", 0 },
 	{ "push", cmd_push,

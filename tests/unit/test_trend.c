@@ -366,7 +366,8 @@ static void test_migration(void)
 	CHECK(raw_exec(path, "DROP TABLE changepoints; DROP TABLE IF EXISTS push_outbox; "
 			     "DROP TABLE IF EXISTS samples; DROP TABLE IF EXISTS conn_samples; "
 			     "DROP TABLE IF EXISTS pm_events; DROP TABLE IF EXISTS push_points_outbox; "
-			     "DROP TABLE IF EXISTS push_points; PRAGMA user_version = 1") == SQLITE_OK,
+			     "DROP TABLE IF EXISTS push_points; DROP TABLE IF EXISTS regressions; "
+			     "PRAGMA user_version = 1") == SQLITE_OK,
 	      "turn the database back into version 1");
 	check_must(results_open(path, &r, &d), d.msg, NULL);
 	check_must(results_count(r, NULL, &n, &d), d.msg, NULL);
