@@ -6,7 +6,7 @@
  * (test_verdict_targets asserts the issue's targets).
  *
  *   bench_verdicts [-n SERIES] [--seed S] [--level L]
- *                  [--only runs|nightly|bisect|calibrate|speed]
+ *                  [--only runs|nightly|bisect|calibrate|trend|speed]
  *
  * Tables (SERIES series per cell, default 100; rates in % with their 95 %
  * Clopper-Pearson interval):
@@ -24,6 +24,8 @@
  *  4. calibrate: the minimum detectable change (80 % power) per CV and
  *     runs, the runs a side needed for 1, 2 and 3 %, and to show no change.
  *  5. speed: the time of one stats_compare() for a few sizes.
+ *  6. trend: on which night after a step of 2-8 point SDs trend's change
+ *     point search reports it, and how often it finds one in pure noise.
  * Per series at alpha 0.01 without adjustment (a family of one).
  *
  * Takes a few seconds with the defaults on the lab's 2-core machine.
@@ -199,6 +201,108 @@ static void table_calibrate(void)
 	printf("(with the floor at max(0.5 %%, one run's SD), a change below the noise is never a regression)\n");
 }
 
+/*
+ * trend: on which night after a step the trend reports it. A history of
+ * 20 nightly points (each the median of a night's runs: relative noise
+ * sd_point) then a step of k x sd_point; the history grows a night at a
+ * time and trend's search runs on it as report_trend does (E-divisive,
+ * regimes of at least 3 points, permutation p < 0.01 by 199 shuffles):
+ * the step is reported on the first night its change point is found, at
+ * the step's night exactly, worse than trend's 2 % floor. And on pure noise
+ * (no step, 30 nights): how often a change point is found at all.
+ */
+#define TREND_BEFORE 20
+#define TREND_AFTER 10
+#define TREND_FLOOR 0.02
+
+static int trend_found_at(const double *x, size_t n, uint64_t seed, bool *at_step)
+{
+	size_t cps[16];
+	int got = stats_edivisive_p(x, n, 3, 0.01, 199, seed, cps, NULL, 16);
+
+	*at_step = false;
+	if (got < 0)
+		return got;
+	for (int i = 0; i < got; i++) {
+		const size_t c = cps[i];
+		const size_t hi = i + 1 < got ? cps[i + 1] : n, lo = i ? cps[i - 1] : 0;
+		const double before = stats_median(x + lo, c - lo), after = stats_median(x + c, hi - c);
+
+		if (c == TREND_BEFORE && after / before - 1 < -TREND_FLOOR)
+			*at_step = true;
+	}
+	return got;
+}
+
+static int table_trend(unsigned series, uint64_t seed)
+{
+	static const double sd_points[] = { 0.005, 0.01 };
+	static const double sigmas[] = { 2, 3, 4, 5, 8 };
+	struct stats_rng r;
+
+	stats_rng_seed(&r, seed + 77);
+	printf("\n== 6. trend: the night a step is reported (20 nights, then the step; E-divisive, regimes >= 3 nights,\n"
+	       "   p < 0.01 by 199 permutations; found at the step and beyond the 2 %% floor), %% of series by night\n");
+	printf("%-9s %-13s |", "point SD", "step");
+	for (int k = 1; k <= TREND_AFTER; k++)
+		printf(" %5d", k);
+	printf(" | %s\n", "later");
+	for (size_t p = 0; p < sizeof(sd_points) / sizeof(sd_points[0]); p++)
+		for (size_t s = 0; s < sizeof(sigmas) / sizeof(sigmas[0]); s++) {
+			const double step = sigmas[s] * sd_points[p];
+			unsigned at[TREND_AFTER + 1] = { 0 }, never = 0;
+
+			if (step <= TREND_FLOOR)
+				continue; /* the floor would never call it */
+			for (unsigned i = 0; i < series; i++) {
+				double x[TREND_BEFORE + TREND_AFTER];
+				int k;
+
+				for (int n = 0; n < TREND_BEFORE + TREND_AFTER; n++)
+					x[n] = 100.0 * (n >= TREND_BEFORE ? 1.0 - step : 1.0) *
+					       (1.0 + sd_points[p] * stats_rng_normal(&r));
+				for (k = 1; k <= TREND_AFTER; k++) {
+					bool hit;
+					int ret = trend_found_at(x, TREND_BEFORE + (size_t)k,
+								 seed ^ (i * 131u + (unsigned)k), &hit);
+
+					if (ret < 0)
+						return ret;
+					if (hit)
+						break;
+				}
+				if (k <= TREND_AFTER)
+					at[k]++;
+				else
+					never++;
+			}
+			printf("%6.1f %%  -%4.1f %% (%.0f SD) |", sd_points[p] * 100, step * 100, sigmas[s]);
+			for (int k = 1; k <= TREND_AFTER; k++)
+				printf(" %5.1f", 100.0 * at[k] / series);
+			printf(" | %5.1f\n", 100.0 * never / series);
+		}
+	{
+		unsigned any = 0;
+
+		for (unsigned i = 0; i < series; i++) {
+			double x[TREND_BEFORE + TREND_AFTER];
+			size_t cps[16];
+			int got;
+
+			for (int n = 0; n < TREND_BEFORE + TREND_AFTER; n++)
+				x[n] = 100.0 * (1.0 + 0.01 * stats_rng_normal(&r));
+			got = stats_edivisive_p(x, TREND_BEFORE + TREND_AFTER, 3, 0.01, 199,
+						seed ^ (i * 977u), cps, NULL, 16);
+			if (got < 0)
+				return got;
+			any += got > 0;
+		}
+		printf("pure noise, 30 nights: a change point found in %.1f %% of series\n",
+		       100.0 * any / series);
+	}
+	return 0;
+}
+
 static int table_speed(void)
 {
 	static const struct {
@@ -274,7 +378,7 @@ int main(int argc, char **argv)
 			rule.level = strtod(optarg, NULL);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n SERIES] [--seed S] [--level L] [--only runs|nightly|bisect|calibrate|speed]\n",
+			fprintf(stderr, "usage: %s [-n SERIES] [--seed S] [--level L] [--only runs|nightly|bisect|calibrate|trend|speed]\n",
 				argv[0]);
 			return 64;
 		}
@@ -293,6 +397,8 @@ int main(int argc, char **argv)
 		ret = table_bisect(series, seed);
 	if (!ret && (!only || !strcmp(only, "calibrate")))
 		table_calibrate();
+	if (!ret && (!only || !strcmp(only, "trend")))
+		ret = table_trend(series, seed);
 	if (!ret && (!only || !strcmp(only, "speed")))
 		ret = table_speed();
 	if (ret < 0) {
