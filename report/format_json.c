@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "calibrate.h"
 #include "format.h"
 
 /* jansson has no NaN: a figure that does not exist is null. */
@@ -309,4 +310,54 @@ int report_write_trend_json(FILE *f, const struct trend_result *r)
 		fputc('\n', f);
 	json_decref(root);
 	return ret;
+}
+
+/* ---- a calibration ------------------------------------------------------------ */
+
+static json_t *format_json_count(size_t n)
+{
+	return n ? json_integer((json_int_t)n) : json_null();
+}
+
+int report_write_calibrate_json(FILE *f, const struct calibrate_result *r); /* calibrate.c */
+
+int report_write_calibrate_json(FILE *f, const struct calibrate_result *r)
+{
+	json_t *root = json_object(), *series = json_array();
+	int ret;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct calibrate_series *s = &r->series[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "scenario", format_json_str(s->scenario));
+		json_object_set_new(o, "variant", format_json_str(s->variant_key));
+		json_object_set_new(o, "metric", format_json_str(s->metric));
+		json_object_set_new(o, "role", json_string(compare_role_name(s->role)));
+		json_object_set_new(o, "runs", json_integer((json_int_t)s->n_runs));
+		json_object_set_new(o, "groups", json_integer((json_int_t)s->n_groups));
+		json_object_set_new(o, "median", format_json_num(s->median));
+		json_object_set_new(o, "sigma_within", format_json_num(s->sigma_within));
+		json_object_set_new(o, "sigma_between", format_json_num(s->sigma_between));
+		json_object_set_new(o, "floor", format_json_num(s->floor));
+		json_object_set_new(o, "floor_source", isfinite(s->floor) ?
+							   json_string(floor_source_name(s->floor_source)) :
+							   json_null());
+		json_object_set_new(o, "planned_reps", json_integer((json_int_t)s->planned_reps));
+		json_object_set_new(o, "min_detectable_change", format_json_num(s->mdc));
+		json_object_set_new(o, "min_detectable_change_nightly",
+				    format_json_num(s->mdc_nightly));
+		json_object_set_new(o, "runs_for_change", format_json_count(s->runs_for_change));
+		json_object_set_new(o, "runs_for_no_change", format_json_count(s->runs_for_no_change));
+		json_array_append_new(series, o);
+	}
+	json_object_set_new(root, "change", json_real(r->change));
+	json_object_set_new(root, "nights", json_integer(r->nights));
+	json_object_set_new(root, "runs", json_integer((json_int_t)r->n_runs));
+	json_object_set_new(root, "series", series);
+	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ? -EIO : 0;
+	json_decref(root);
+	if (!ret)
+		fputc('\n', f);
+	return ret ? ret : (ferror(f) ? -EIO : 0);
 }

@@ -52,6 +52,10 @@ const struct command commands[] = {
 	  "    [--format text|json|markdown|junit|ktap] [--output FILE] [--min-size N]\n"
 	  "    [--floor PCT] [--no-store] [SELECTOR...]",
 	  "change points over each series' nightly history; exit 1 when the newest regime regressed", 0 },
+	{ "calibrate", cmd_calibrate,
+	  "[--db PATH] [--reps N] [--invocations K] [--change PCT] [--metric M]... [--set PATH=VALUE]...\n"
+	  "    [--json] SCENARIO|SUITE... | --from SELECTOR...",
+	  "each series' noise within and between invocations, and the smallest change it can detect", 0 },
 	{ "ack", cmd_ack,
 	  "[--db PATH] ID... --note TEXT [--by NAME] | --list [--all] [--host NAME] [--json] |\n"
 	  "    --undo ID...",
