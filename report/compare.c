@@ -893,7 +893,7 @@ static int decide_all(const struct compare_opts *o, struct compare_result *r)
 	for (size_t i = 0; i < r->n; i++) {
 		struct compare_series *s = &r->series[i];
 		const struct compare_series *src;
-		char name[96];
+		char name[128];
 		double factor = 1.0;
 
 		if (in_family(s))
@@ -905,7 +905,8 @@ static int decide_all(const struct compare_opts *o, struct compare_result *r)
 		src = find_series(r, s, s->derived_from);
 		if (src && src->st.eligible && src->p > 0 && isfinite(src->p_adjusted))
 			factor = src->p_adjusted / src->p;
-		snprintf(name, sizeof(name), "%s, as %s (derived from it)", corr, s->derived_from);
+		snprintf(name, sizeof(name), "%s with the factor of %s, its source", corr,
+			 s->derived_from);
 		series_decide(o, s, fmin(1.0, s->p * factor), name);
 	}
 	return 0;

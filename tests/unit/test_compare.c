@@ -712,7 +712,7 @@ int main(void)
 	CHECK(s && s->verdict == COMPARE_NO_CHANGE, "(a) efficiency: no change (%s)",
 	      s ? s->reason : "missing");
 	CHECK(s->role == COMPARE_DERIVED && !strcmp(s->derived_from, "goodput_bps") &&
-		      r.n_family == 1 && strstr(s->reason, "derived from it"),
+		      r.n_family == 1 && strstr(s->reason, "with the factor of goodput_bps"),
 	      "(a) efficiency is derived from goodput, out of the family (family %zu): %s",
 	      r.n_family, s->reason);
 	CHECK(r.counts[COMPARE_NO_CHANGE] == 2, "(a) counts: 2 no change");
