@@ -6,7 +6,7 @@
  * (test_verdict_targets asserts the issue's targets).
  *
  *   bench_verdicts [-n SERIES] [--seed S] [--level L]
- *                  [--only runs|nightly|bisect|calibrate|trend|speed]
+ *                  [--only runs|nightly|bisect|calibrate|trend|speed|stored]
  *
  * Tables (SERIES series per cell, default 100; rates in % with their 95 %
  * Clopper-Pearson interval):
@@ -26,6 +26,10 @@
  *  5. speed: the time of one stats_compare() for a few sizes.
  *  6. trend: on which night after a step of 2-8 point SDs trend's change
  *     point search reports it, and how often it finds one in pure noise.
+ *  7. stored (only with --only stored: minutes): the nightly judgement on
+ *     stored nights, night SD 0-1 %, tonight unchanged or -3 %: the rate
+ *     of new regressions (nightly's exit 1), through nightly_judge() and
+ *     the store, SERIES hosts a cell.
  * Per series at alpha 0.01 without adjustment (a family of one).
  *
  * Takes a few seconds with the defaults on the lab's 2-core machine.
@@ -37,8 +41,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mtime.h"
+#include "nightly.h"
+#include "results.h"
 #include "stats.h"
 #include "stats_dist.h"
 #include "stats_sim.h"
@@ -303,6 +310,146 @@ static int table_trend(unsigned series, uint64_t seed)
 	return 0;
 }
 
+/*
+ * stored: the nightly job's judgement (nightly_judge) on stored nights,
+ * the real code path: for each trial a host of its own with 28 nights of
+ * 6 runs (run SD 0.5 %, night SD 0, 0.5, 1 %) and tonight's 6, tonight
+ * unchanged or 3 % slower; a new regression is nightly's exit 1. The
+ * database is in /dev/shm when there is one (every run is a committed
+ * transaction).
+ */
+#define STORED_DAY_US (86400ULL * 1000000ULL)
+
+static int stored_night(struct results *db, const char *host, const char *id, uint64_t t,
+			double level, struct stats_rng *r)
+{
+	for (int i = 0; i < 6; i++) {
+		struct results_run run;
+		struct diag d = DIAG_INIT;
+		int ret = results_run_init(&run);
+
+		ret |= results_run_set_str(&run.scenario, "nightly-sim");
+		ret |= results_run_set_str(&run.host.hostname, host);
+		ret |= results_run_add_tag(&run, "nightly", id);
+		ret |= results_run_add_metric(&run, "goodput_bps",
+					      level * (1.0 + 0.005 * stats_rng_normal(r)));
+		run.repetition = i + 1;
+		run.started_at_us = t + (uint64_t)i * 60000000ULL;
+		run.finished_at_us = run.started_at_us + 3000000;
+		run.status = RESULTS_OK;
+		if (ret == 0)
+			ret = results_run_store(db, &run, &d);
+		results_run_release(&run);
+		if (ret < 0) {
+			fprintf(stderr, "bench_verdicts: %s\n", d.err ? diag_str(&d) : "out of memory");
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* A fresh database in dir (each trial its own: a host's history is what
+ * nightly reads, and a database of every trial would make each read
+ * longer than the last). */
+static int stored_open(const char *dir, unsigned trial, struct results **db, char *path,
+		       size_t size)
+{
+	struct diag d = DIAG_INIT;
+
+	snprintf(path, size, "%s/t%u.db", dir, trial);
+	if (results_open(path, db, &d) < 0) {
+		fprintf(stderr, "bench_verdicts: %s\n", diag_str(&d));
+		return -EIO;
+	}
+	return 0;
+}
+
+static void stored_remove(const char *path)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm" };
+	char p[160];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", path, sfx[i]);
+		unlink(p);
+	}
+}
+
+/* One trial: 28 nights and tonight on a fresh database; 1 when tonight is
+ * a new regression, 0 when not, or a negative errno. */
+static int stored_trial(const char *dir, unsigned trial, double night_sd, double tonight,
+			struct stats_rng *r)
+{
+	const uint64_t day0 = 20000ULL * STORED_DAY_US;
+	struct nightly_judgement j;
+	struct results *db = NULL;
+	struct diag d = DIAG_INIT;
+	char path[160], id[32];
+	int ret = stored_open(dir, trial, &db, path, sizeof(path));
+
+	for (unsigned n = 0; n <= 28 && !ret; n++) {
+		const double night = 1.0 + night_sd * stats_rng_normal(r);
+
+		snprintf(id, sizeof(id), "n%u", n);
+		ret = stored_night(db, "box", id, day0 + n * STORED_DAY_US + 7200000000ULL,
+				   100e6 * night * (n == 28 ? 1.0 + tonight : 1.0), r);
+	}
+	if (!ret) {
+		ret = nightly_judge(db,
+				    &(struct nightly_judge_opts){
+					    .host = "box", .nightly_id = id,
+					    .now_us = day0 + 28 * STORED_DAY_US + 3600000000ULL,
+					    .store = true },
+				    &j, &d);
+		if (ret < 0)
+			fprintf(stderr, "bench_verdicts: %s\n", diag_str(&d));
+		else
+			ret = j.n_new > 0;
+		nightly_judgement_release(&j);
+	}
+	results_close(db);
+	stored_remove(path);
+	return ret;
+}
+
+static int table_stored(unsigned series)
+{
+	static const double nights[] = { 0.0, 0.005, 0.01 };
+	static const double tonight[] = { 0.0, -0.03 };
+	char dir[64] = "/tmp/bench-verdicts-XXXXXX", a[40];
+	struct stats_rng r;
+	uint64_t t0 = mtime_now_us();
+	unsigned trial = 0;
+	int ret = 0;
+
+	if (access("/dev/shm", W_OK) == 0)
+		snprintf(dir, sizeof(dir), "/dev/shm/bench-verdicts-XXXXXX");
+	if (!mkdtemp(dir))
+		return -errno;
+	stats_rng_seed(&r, 4711);
+	printf("\n== 7. nightly on stored runs (nightly_judge): 28 nights x 6 runs (run SD 0.5 %%) and tonight's 6,\n"
+	       "   a database per trial; a new regression is nightly's exit 1 [95 %% CP]\n");
+	printf("%-9s %-8s | %-22s | %s\n", "night SD", "tonight", "new regression (exit 1)", "trials");
+	for (size_t k = 0; k < sizeof(nights) / sizeof(nights[0]) && !ret; k++)
+		for (size_t s = 0; s < sizeof(tonight) / sizeof(tonight[0]) && !ret; s++) {
+			unsigned fails = 0;
+
+			for (unsigned i = 0; i < series && ret >= 0; i++) {
+				ret = stored_trial(dir, trial++, nights[k], tonight[s], &r);
+				fails += ret > 0;
+			}
+			if (ret >= 0) {
+				ret = 0;
+				printf("%6.1f %%  %+5.0f %%  | %s | %u\n", nights[k] * 100,
+				       tonight[s] * 100, rate(a, sizeof(a), fails, series), series);
+			}
+			fflush(stdout);
+		}
+	printf("(%.1f s)\n", (double)(mtime_now_us() - t0) / 1e6);
+	rmdir(dir);
+	return ret;
+}
+
 static int table_speed(void)
 {
 	static const struct {
@@ -378,7 +525,7 @@ int main(int argc, char **argv)
 			rule.level = strtod(optarg, NULL);
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n SERIES] [--seed S] [--level L] [--only runs|nightly|bisect|calibrate|trend|speed]\n",
+			fprintf(stderr, "usage: %s [-n SERIES] [--seed S] [--level L] [--only runs|nightly|bisect|calibrate|trend|speed|stored]\n",
 				argv[0]);
 			return 64;
 		}
@@ -401,6 +548,9 @@ int main(int argc, char **argv)
 		ret = table_trend(series, seed);
 	if (!ret && (!only || !strcmp(only, "speed")))
 		ret = table_speed();
+	/* minutes, not seconds: only when asked for */
+	if (!ret && only && !strcmp(only, "stored"))
+		ret = table_stored(series);
 	if (ret < 0) {
 		fprintf(stderr, "bench_verdicts: simulation failed: %s\n", strerror(-ret));
 		return 70;

@@ -741,7 +741,7 @@ static void stats_opts_from(const struct compare_opts *o, const struct compare_s
 
 static const char *correction_name(enum compare_correction c)
 {
-	return c == COMPARE_BH ? "Benjamini-Hochberg" : "Holm";
+	return c == COMPARE_BH ? "Benjamini-Hochberg" : c == COMPARE_NONE ? "no adjustment" : "Holm";
 }
 
 void compare_series_clear(struct compare_series *s)
@@ -843,6 +843,8 @@ static int family_adjust(const struct compare_opts *o, const struct compare_resu
 	}
 	if (f->m && o->correction == COMPARE_BH)
 		stats_benjamini_hochberg(p, f->m, f->adj);
+	else if (f->m && o->correction == COMPARE_NONE)
+		memcpy(f->adj, p, f->m * sizeof(*p));
 	else if (f->m)
 		stats_holm(p, f->m, f->adj);
 	free(p);

@@ -85,7 +85,10 @@ const struct compare_words *compare_verdict_words(enum compare_verdict v);
 /* compare_verdict_words(v)->name */
 const char *compare_verdict_name(enum compare_verdict v);
 
-enum compare_correction { COMPARE_HOLM = 0, COMPARE_BH };
+/* Holm (family-wise error rate), Benjamini-Hochberg (false discovery
+ * rate), or none: each series judged alone at alpha (one series of
+ * interest, or a simulation of the per-series rule). */
+enum compare_correction { COMPARE_HOLM = 0, COMPARE_BH, COMPARE_NONE };
 
 /* A series' place in the family. */
 enum compare_role {

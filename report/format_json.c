@@ -201,7 +201,9 @@ int report_write_compare_json(FILE *f, const struct compare_result *r,
 	json_object_set_new(o, "alpha", json_real(opts && opts->alpha > 0 ? opts->alpha :
 							 COMPARE_DEFAULT_ALPHA));
 	json_object_set_new(o, "correction",
-			    json_string(opts && opts->correction == COMPARE_BH ? "bh" : "holm"));
+			    json_string(!opts || opts->correction == COMPARE_HOLM ? "holm" :
+					opts->correction == COMPARE_BH	      ? "bh" :
+										"none"));
 	json_object_set_new(o, "level", json_real(opts && opts->level > 0 ? opts->level :
 							 COMPARE_DEFAULT_LEVEL));
 	json_object_set_new(o, "floor_min", json_real(opts && opts->floor_min > 0 ?

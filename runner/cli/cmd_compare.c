@@ -4,7 +4,7 @@
  *
  *   mptcp-lab compare [--db PATH] --baseline SELECTOR... --candidate SELECTOR...
  *                     [--metric M]... [--format text|json|markdown|junit|ktap]
- *                     [--output FILE] [--alpha A] [--correction holm|bh]
+ *                     [--output FILE] [--alpha A] [--correction holm|bh|none]
  *                     [--floor PCT] [--level L] [--unit auto|runs|groups]
  *                     [--fail-on-inconclusive]
  *
@@ -141,8 +141,10 @@ static int compare_option(int c, char *arg, void *ctx)
 			a->opts.correction = COMPARE_HOLM;
 		} else if (!strcmp(arg, "bh")) {
 			a->opts.correction = COMPARE_BH;
+		} else if (!strcmp(arg, "none")) {
+			a->opts.correction = COMPARE_NONE;
 		} else {
-			say_error("--correction '%s': expected holm or bh", arg);
+			say_error("--correction '%s': expected holm, bh or none", arg);
 			return EXIT_USAGE;
 		}
 		break;

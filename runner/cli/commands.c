@@ -44,7 +44,7 @@ const struct command commands[] = {
 	{ "compare", cmd_compare,
 	  "[--db PATH] --baseline SELECTOR... --candidate SELECTOR... [--metric M]...\n"
 	  "    [--format text|json|markdown|junit|ktap] [--output FILE] [--alpha A]\n"
-	  "    [--correction holm|bh] [--floor PCT] [--level L] [--unit auto|runs|groups]\n"
+	  "    [--correction holm|bh|none] [--floor PCT] [--level L] [--unit auto|runs|groups]\n"
 	  "    [--fail-on-inconclusive]",
 	  "regression verdicts between two selections of runs (exit 1 on a regression)", 0 },
 	{ "trend", cmd_trend,
