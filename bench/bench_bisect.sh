@@ -6,7 +6,9 @@
 # root with a two-path topology (80 + 10 Mbit/s) and a scenario (the native
 # engine, DURATION + OMIT), then N commits that each append to notes.txt;
 # commit BAD_AT also lowers path1's rate by 5 % (-4.4 % of the total). The
-# baseline is 6 runs at the root. Then `git bisect run` from the tip.
+# baseline is 6 runs at the root, the bad endpoint 6 runs at the tip (as
+# the README's bisection stores them: bisect-run --bad measures the size
+# of the regression on them). Then `git bisect run` from the tip.
 #
 # Prints: commits N, the culprit found (and whether it is BAD_AT), steps
 # taken vs ceil(log2 N) + 2, runs measured per step and in all, wall time of
@@ -14,7 +16,7 @@
 #
 # Environment: N (commits after the root, default 16), BAD_AT (default 11),
 # DURATION (2s), OMIT (1s), MPL_BIN (default build/mptcp-lab).
-# Runtime: 6 + ~5 x log2(N) runs of DURATION + OMIT + ~0.1 s: about 95 s
+# Runtime: 12 + ~5 x log2(N) runs of DURATION + OMIT + ~0.1 s: about 115 s
 # with the defaults. Needs root, git, jq, sqlite3.
 set -u
 N=${N:-16}
@@ -57,10 +59,12 @@ git checkout -q "$root"
 "$MPL_BIN" run --db "$DB" --reps 6 --tag "commit=$root" scenario.json >"$WORK/baseline.log" 2>&1 ||
 	[ $? -eq 1 ] || die "the baseline run failed (see $WORK/baseline.log)"
 git checkout -q "$tip"
+"$MPL_BIN" run --db "$DB" --reps 6 --tag "commit=$tip" scenario.json >"$WORK/bad.log" 2>&1 ||
+	[ $? -eq 1 ] || die "the bad endpoint's run failed (see $WORK/bad.log)"
 t1=$(date +%s.%N)
 git bisect start "$tip" "$root" >/dev/null
-git bisect run "$MPL_BIN" bisect-run --db "$DB" --baseline "tag:commit=$root" scenario.json \
-	>"$WORK/bisect.log" 2>&1
+git bisect run "$MPL_BIN" bisect-run --db "$DB" --baseline "tag:commit=$root" \
+	--bad "tag:commit=$tip" scenario.json >"$WORK/bisect.log" 2>&1
 rc=$?
 t2=$(date +%s.%N)
 found=$(git rev-parse --verify -q refs/bisect/bad || echo none)

@@ -2,12 +2,19 @@
 # bench_detector.sh [WORKDIR]: how well `mptcp-lab compare` tells a real
 # 3-5 % throughput regression from noise, measured on real runs.
 #
-# Four pools of the smoke scenario (2 s + 1 s warm-up by default), each in
-# N blocks of R runs, tagged bench=detector, pool=P, block=K:
-#   base   the scenario as shipped (50 + 30 Mbit/s)
+# Four pools of a scenario (SCENARIO, default the smoke scenario at 2 s +
+# 1 s warm-up), each in N blocks of R runs, tagged bench=detector, pool=P,
+# block=K:
+#   base   the scenario as shipped (smoke: 50 + 30 Mbit/s)
 #   same   the same configuration again
-#   m3     both paths 3 % lower (48.5 + 29.1 Mbit/s)
-#   m5     both paths 5 % lower (47.5 + 28.5 Mbit/s)
+#   m3     every path's rate 3 % lower (smoke: 48.5 + 29.1 Mbit/s)
+#   m5     every path's rate 5 % lower (smoke: 47.5 + 28.5 Mbit/s)
+# The rates scaled are those of the scenario's "paths" (read with jq; a
+# scenario whose paths take their rates from the topology must list them
+# there), or the smoke scenario's 50 + 30 Mbit/s.
+# SCENARIO=bench/detector-hetero.json is the heterogeneous case: 40 Mbit/s
+# with a short queue beside 10 Mbit/s behind a deep one, so the paths' RTTs
+# differ by ~150 ms and the scheduler's choices show.
 # Blocks run interleaved: round K runs block K of every pool, the pools'
 # order rotating from round to round, so drift and the machine's moods hit
 # every pool alike. Then, for every K, on goodput_bps alone:
@@ -21,9 +28,13 @@
 # side), and the time `compare` takes over 10 000 stored runs
 # (bench_compare, synthetic runs in WORKDIR/synthetic.db).
 #
-# Environment: R (runs a side, default 6), N (comparisons of each kind,
-# default 10), DURATION (2s), OMIT (1s), COMPARE_ARGS (extra arguments for
-# compare, e.g. "--alpha 0.05 --floor 1.5"), MPL_BIN, BENCH_COMPARE.
+# Environment: SCENARIO (a scenario file, default scenarios/smoke.json),
+# R (runs a side, default 6), N (comparisons of each kind, default 10),
+# DURATION and OMIT (smoke: 2s and 1s; another scenario: its own unless
+# set), COMPARE_ARGS (extra arguments for compare, e.g. "--alpha 0.05
+# --floor 1.5"), LOCK (a file: every `run` takes it with flock(1), so a
+# long campaign shares a quiet machine with other measurements block by
+# block), MPL_BIN, BENCH_COMPARE.
 #
 # Runtime: 4 pools x N x R runs of DURATION + OMIT + ~0.1 s of lab set-up
 # and tear-down: with the defaults 240 runs x ~3.1 s = ~12.5 minutes (743 s
@@ -45,10 +56,12 @@ bench_compare=${BENCH_COMPARE:-$(dirname "$bin")/bench/bench_compare}
 work=${1:-./bench-detector}
 R=${R:-6}
 N=${N:-10}
-DURATION=${DURATION:-2s}
-OMIT=${OMIT:-1s}
+scenario=${SCENARIO:-$top/scenarios/smoke.json}
+if [ "$(basename "$scenario")" = smoke.json ]; then
+	DURATION=${DURATION:-2s}
+	OMIT=${OMIT:-1s}
+fi
 read -r -a compare_args <<<"${COMPARE_ARGS:-}"
-scenario=$top/scenarios/smoke.json
 db=$work/detector.db
 pools=(base same m3 m5)
 
@@ -59,15 +72,46 @@ done
 [ -x "$bin" ] || { echo "bench_detector: '$bin' is not an executable (set MPL_BIN)" >&2; exit 64; }
 mkdir -p "$work"
 
+# The scenario's path rates in kbit/s ("path1 50000" lines): its "paths",
+# else the smoke scenario's topology rates.
+path_rates()
+{
+	local rates
+	rates=$(jq -r '(.paths // {}) | to_entries[] | select(.value.rate != null)
+		| "\(.key) \(.value.rate)"' "$scenario")
+	[ -n "$rates" ] || rates=$'path1 50mbit\npath2 30mbit'
+	while read -r path rate; do
+		case $rate in
+		*gbit) echo "$path $((${rate%gbit} * 1000000))" ;;
+		*mbit) echo "$path $((${rate%mbit} * 1000))" ;;
+		*kbit) echo "$path ${rate%kbit}" ;;
+		*) echo "bench_detector: cannot scale rate '$rate' of $path" >&2; exit 64 ;;
+		esac
+	done <<<"$rates"
+}
+mapfile -t rates < <(path_rates)
+
 # pool_args POOL: the --set arguments that make the pool's configuration
 pool_args()
 {
+	local pct line
 	case $1 in
-	base | same) ;;
-	m3) echo "--set paths.path1.rate=48500kbit --set paths.path2.rate=29100kbit" ;;
-	m5) echo "--set paths.path1.rate=47500kbit --set paths.path2.rate=28500kbit" ;;
+	base | same) return ;;
+	m3) pct=97 ;;
+	m5) pct=95 ;;
 	esac
+	for line in "${rates[@]}"; do
+		set -- $line
+		printf -- '--set paths.%s.rate=%dkbit ' "$1" $(($2 * pct / 100))
+	done
 }
+
+# the duration and warm-up when overridden
+time_args=()
+[ -z "${DURATION:-}" ] || time_args+=(--set "traffic.duration=$DURATION")
+[ -z "${OMIT:-}" ] || time_args+=(--set "traffic.omit=$OMIT")
+locked=()
+[ -z "${LOCK:-}" ] || locked=(flock "$LOCK")
 
 sql() { sqlite3 -batch -noheader "$db" "$1"; }
 
@@ -97,8 +141,8 @@ run_block()
 			exit 1
 		fi
 		rc=0
-		"$bin" run --db "$db" --reps "$need" --set "traffic.duration=$DURATION" \
-			--set "traffic.omit=$OMIT" "${args[@]}" --tag bench=detector \
+		"${locked[@]}" "$bin" run --db "$db" --reps "$need" "${time_args[@]}" \
+			"${args[@]}" --tag bench=detector \
 			--tag "pool=$pool" --tag "block=$block" "$scenario" \
 			>>"$work/runs.log" 2>&1 || rc=$?
 		# 1: a run was invalid or failed (stored as such, topped up above)
@@ -108,7 +152,7 @@ run_block()
 }
 
 t_start=$SECONDS
-echo "# bench_detector: $N blocks x ${#pools[@]} pools x R=$R runs of $(basename "$scenario") ($DURATION + $OMIT warm-up) into $db"
+echo "# bench_detector: $N blocks x ${#pools[@]} pools x R=$R runs of $(basename "$scenario") (${DURATION:-its duration} + ${OMIT:-its} warm-up) into $db"
 for k in $(seq 1 "$N"); do
 	for i in 0 1 2 3; do
 		pool=${pools[$(((i + k - 1) % 4))]}

@@ -2,23 +2,20 @@
  * compare.c: the verdict on two selections of stored runs (report_compare
  * of compare.h).
  *
- * Both selections are read through results_query() with status ok added
- * (only ok runs are measurements); each run's values of the metrics asked
- * for are grouped by (scenario, variant_key, metric) into a series, per
- * side. A series present on both sides gets the figures (n, median, MAD,
- * ratio of medians with a bootstrap 95 % CI, Mann-Whitney p), then the p
- * values of every series that has enough runs are adjusted together (Holm
- * or Benjamini-Hochberg), then each series gets its verdict:
- *
- *   fewer than min_runs on a side              -> inconclusive ("need 5")
- *   p_adj < alpha and |ratio - 1| > floor      -> regression / improvement
- *   p_adj >= alpha and |ratio - 1| <= floor    -> no change
- *   one without the other                      -> inconclusive, with why
- *
- * where floor = max(floor_min, floor_mad_factor x pooled relative MAD).
- * Series with too few runs are left out of the multiple-comparison family:
- * they can get no verdict, and counting them would only make the others
- * stricter; their p_adjusted is NAN.
+ *	results_query (candidate, then baseline; ok runs only)
+ *	  -> per (scenario, variant_key, metric) and side: each value with
+ *	     its run's group (compare_group_key) and its run's index
+ *	  -> each scenario's traffic mode, the metrics of the comparison and
+ *	     each one's role (primary or derived)
+ *	  -> stats_compare_figures() per series (stats_verdict.h)
+ *	  -> the family: the primary series that can get a verdict, their p
+ *	     adjusted together (Holm or Benjamini-Hochberg); a derived series
+ *	     is adjusted by the factor of the series it derives from, so it
+ *	     never enlarges the family
+ *	  -> stats_compare_decide() per series
+ *	  -> bimodal series: the mix-shift p adjusted over the family's
+ *	     bimodal series, the metric that tells the clusters apart
+ *	  -> bounds: P(exceed) per side, Fisher's exact test
  *
  * A run that both selections hold counts for the candidate only: the
  * baseline is its selection minus the candidate's runs (so "--baseline
@@ -29,18 +26,45 @@
  * metrics, or no series is on both sides; the diag says which.
  *
  * This file does not print, and does not read the database other than
- * through results_query(). The writers are in format.c.
+ * through results_query(). The writers are in format.c and format_json.c.
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
 
 #include "compare.h"
 #include "stats.h"
+#include "stats_dist.h"
 
-static const char *const compare_default_metrics[] = { "goodput_bps", "efficiency" };
+/* What the default comparison collects: the metrics of every mode, and
+ * the bound marks (attached to completion_us, never series of their own). */
+static const char *const compare_all_metrics[] = {
+	"goodput_bps",	  "efficiency",	    "completion_us",  "completion_ratio",
+	"latency_p50_us", "latency_p90_us", "latency_p99_us", "tps",
+};
+#define COMPARE_OVER_BOUND "over_bound"
+#define COMPARE_BOUND_US "completion_bound_us"
+
+/* The metrics of each mode, primary first (compare.h). */
+static const char *const compare_mode_metrics[][5] = {
+	[COMPARE_MODE_BULK] = { "goodput_bps", "efficiency" },
+	[COMPARE_MODE_BYTES] = { "completion_us", "goodput_bps", "efficiency", "completion_ratio" },
+	[COMPARE_MODE_RR] = { "latency_p50_us", "latency_p90_us", "latency_p99_us", "tps" },
+};
+
+/* Stored metrics that may tell the clusters of a bimodal series apart,
+ * besides every share.<path>. */
+static const char *const compare_explainers[] = {
+	"retransmits", "bytes_retrans", "mptcp_joins", "subflows_seen", "subflows_joined_us",
+};
 
 static const struct compare_words compare_words[COMPARE_VERDICTS_ + 1] = {
 	[COMPARE_NO_CHANGE] = { "no_change", "no change", "no-change", "no change" },
@@ -58,6 +82,36 @@ const struct compare_words *compare_verdict_words(enum compare_verdict v)
 const char *compare_verdict_name(enum compare_verdict v)
 {
 	return compare_verdict_words(v)->name;
+}
+
+const char *compare_role_name(enum compare_role r)
+{
+	return r == COMPARE_DERIVED ? "derived" : "primary";
+}
+
+const char *compare_mode_name(enum compare_mode m)
+{
+	return m == COMPARE_MODE_RR ? "rr" : m == COMPARE_MODE_BYTES ? "bytes" : "bulk";
+}
+
+const char *compare_mix_name(enum compare_mix_verdict m)
+{
+	switch (m) {
+	case COMPARE_MIX_SAME:
+		return "same";
+	case COMPARE_MIX_TO_WORSE:
+		return "to_worse";
+	case COMPARE_MIX_TO_BETTER:
+		return "to_better";
+	default:
+		return "none";
+	}
+}
+
+size_t compare_default_metrics(const char *const **out)
+{
+	*out = compare_all_metrics;
+	return ARRAY_SIZE(compare_all_metrics);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -80,52 +134,71 @@ bool compare_higher_is_better(const char *metric)
 	    !strcmp(metric, "tps") || ends_with(metric, "_bps"))
 		return true;
 	if (!strcmp(metric, "retransmits") || starts_with(metric, "completion_time") ||
-	    strstr(metric, "latency") || ends_with(metric, "_us") || !strcmp(metric, "duration_s"))
+	    strstr(metric, "latency") || ends_with(metric, "_us") || !strcmp(metric, "duration_s") ||
+	    !strcmp(metric, "completion_ratio") || !strcmp(metric, COMPARE_OVER_BOUND))
 		return false;
 	return true;
 }
 
-/* ---- grouping ------------------------------------------------------------ */
-
-/* One (scenario, variant_key, metric) with the values of each side, in the
- * order the runs were stored (oldest first). */
-struct group {
-	char *scenario, *variant_key, *metric;
-	uint64_t hash;
-	double *v[2];
-	size_t n[2], cap[2];
-};
-
-/* Open addressing over indexes into groups; slots hold index + 1, 0 = free. */
-struct group_table {
-	struct group *groups;
-	size_t n, cap;
-	size_t *slots;
-	size_t n_slots; /* a power of two, at least twice n */
-};
-
-struct collect_ctx {
-	struct group_table *t;
-	const char *const *metrics;
-	size_t n_metrics;
-	int side; /* 0 baseline, 1 candidate */
-	size_t runs;
-	size_t values;
-	/* the candidate's run ids, sorted once it is read: the baseline
-	 * leaves them out, so no run is compared with itself */
-	int64_t *cand_ids;
-	size_t n_cand_ids, cap_cand_ids;
-	size_t excluded; /* baseline runs left out for being candidates */
-};
-
-/* FNV-1a over the three strings, each with its terminating NUL so
- * ("ab", "c") and ("a", "bc") differ. */
-static uint64_t group_hash(const char *scenario, const char *variant_key, const char *metric)
+const char *compare_derived_from(const char *metric, enum compare_mode m)
 {
-	const char *parts[3] = { scenario, variant_key, metric };
+	if (!strcmp(metric, "efficiency"))
+		return m == COMPARE_MODE_BYTES ? "completion_us" : "goodput_bps";
+	if (!strcmp(metric, "completion_ratio"))
+		return "completion_us";
+	if (!strcmp(metric, "goodput_bps") && m == COMPARE_MODE_BYTES)
+		return "completion_us";
+	return NULL;
+}
+
+static const char *run_tag(const struct results_run *run, const char *key)
+{
+	for (size_t i = 0; i < run->n_tags; i++)
+		if (!strcmp(run->tags[i].key, key))
+			return run->tags[i].value;
+	return NULL;
+}
+
+const char *compare_group_key(const struct results_run *run, char *buf, size_t size)
+{
+	static const char *const keys[] = { "nightly", "bisect", "invocation" };
+	time_t t = (time_t)(run->started_at_us / 1000000);
+	struct tm tm;
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *v = run_tag(run, keys[i]);
+
+		if (v && *v) {
+			snprintf(buf, size, "%s=%s", keys[i], v);
+			return buf;
+		}
+	}
+	if (gmtime_r(&t, &tm))
+		snprintf(buf, size, "date=%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday);
+	else
+		snprintf(buf, size, "date=?");
+	return buf;
+}
+
+enum compare_mode compare_mode_of(const struct results_run *run)
+{
+	if (results_run_metric(run, "tps"))
+		return COMPARE_MODE_RR;
+	if (results_run_metric(run, "completion_us"))
+		return COMPARE_MODE_BYTES;
+	return COMPARE_MODE_BULK;
+}
+
+/* ---- collecting ------------------------------------------------------------ */
+
+/* FNV-1a over NUL-terminated strings, each with its NUL so ("ab", "c") and
+ * ("a", "bc") differ. */
+static uint64_t fnv_strings(const char *const *parts, size_t n)
+{
 	uint64_t h = 0xcbf29ce484222325ULL;
 
-	for (int i = 0; i < 3; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const unsigned char *p = (const unsigned char *)parts[i];
 
 		do {
@@ -136,14 +209,170 @@ static uint64_t group_hash(const char *scenario, const char *variant_key, const 
 	return h;
 }
 
+static uint64_t series_hash(const char *scenario, const char *variant_key, const char *metric)
+{
+	const char *parts[3] = { scenario, variant_key, metric };
+
+	return fnv_strings(parts, 3);
+}
+
+/* Interned strings with an open-addressing index: slots hold index + 1. */
+struct intern {
+	char **s;
+	uint64_t *h;
+	size_t n, cap;
+	size_t *slots, n_slots;
+};
+
+static void intern_release(struct intern *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->h);
+	free(t->slots);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * Rebuild an open-addressing index (slots hold an element's index + 1,
+ * 0 is free) at twice its size, over n elements whose 64-bit hashes are
+ * stride bytes apart from hash0: the interned strings' and the series'.
+ */
+static int slots_rehash(size_t **slots_io, size_t *n_slots_io, const uint64_t *hash0,
+			size_t stride, size_t n)
+{
+	size_t n_slots = *n_slots_io ? 2 * *n_slots_io : 64;
+	size_t *slots = calloc(n_slots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t h = *(const uint64_t *)((const char *)hash0 + i * stride);
+		size_t s = h & (n_slots - 1);
+
+		while (slots[s])
+			s = (s + 1) & (n_slots - 1);
+		slots[s] = i + 1;
+	}
+	free(*slots_io);
+	*slots_io = slots;
+	*n_slots_io = n_slots;
+	return 0;
+}
+
+static int intern_rehash(struct intern *t)
+{
+	return slots_rehash(&t->slots, &t->n_slots, t->h, sizeof(*t->h), t->n);
+}
+
+/* The index of s (added when new): >= 0, or -ENOMEM. */
+static int64_t intern_id(struct intern *t, const char *str)
+{
+	const uint64_t h = fnv_strings(&str, 1);
+	size_t s;
+
+	if (2 * (t->n + 1) > t->n_slots && intern_rehash(t) < 0)
+		return -ENOMEM;
+	for (s = h & (t->n_slots - 1); t->slots[s]; s = (s + 1) & (t->n_slots - 1)) {
+		size_t i = t->slots[s] - 1;
+
+		if (t->h[i] == h && !strcmp(t->s[i], str))
+			return (int64_t)i;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? 2 * t->cap : 32;
+		char **gs = realloc(t->s, cap * sizeof(*gs));
+		uint64_t *gh;
+
+		if (!gs)
+			return -ENOMEM;
+		t->s = gs;
+		gh = realloc(t->h, cap * sizeof(*gh));
+		if (!gh)
+			return -ENOMEM;
+		t->h = gh;
+		t->cap = cap;
+	}
+	t->s[t->n] = strdup(str);
+	if (!t->s[t->n])
+		return -ENOMEM;
+	t->h[t->n] = h;
+	t->slots[s] = ++t->n;
+	return (int64_t)(t->n - 1);
+}
+
+/* One (scenario, variant_key, metric) with each side's values, their
+ * groups and their runs, in the order the runs were stored. */
+struct group {
+	char *scenario, *variant_key, *metric;
+	uint64_t hash;
+	double *v[2];
+	int64_t *grp[2];
+	uint32_t *run[2];
+	size_t n[2], cap[2];
+};
+
+struct group_table {
+	struct group *groups;
+	size_t n, cap;
+	size_t *slots;
+	size_t n_slots; /* a power of two, at least twice n */
+};
+
+/* A stored run as the mixture's explanation needs it: its explaining
+ * metrics, as (name id, value) pairs in explain[off .. off + n). */
+struct run_ref {
+	uint32_t off, n;
+};
+
+struct explain_value {
+	uint32_t name; /* index into collect_ctx.explain_names */
+	double v;
+};
+
+/* A scenario's traffic mode, from any of its runs. */
+struct scenario_mode {
+	char *name;
+	enum compare_mode mode;
+};
+
+struct collect_ctx {
+	struct group_table *t;
+	const char *const *metrics;
+	size_t n_metrics;
+	const struct compare_opts *o;
+	int side; /* 0 baseline, 1 candidate */
+	size_t runs;
+	size_t values;
+	/* the candidate's run ids, sorted once it is read: the baseline
+	 * leaves them out, so no run is compared with itself */
+	int64_t *cand_ids;
+	size_t n_cand_ids, cap_cand_ids;
+	size_t excluded; /* baseline runs left out for being candidates */
+	struct intern groups;	     /* group keys -> ids */
+	struct intern explain_names; /* explaining metric names -> ids */
+	struct run_ref *refs;
+	size_t n_refs, cap_refs;
+	struct explain_value *explain;
+	size_t n_explain, cap_explain;
+	struct scenario_mode *modes;
+	size_t n_modes, cap_modes;
+};
+
 static void group_table_release(struct group_table *t)
 {
 	for (size_t i = 0; i < t->n; i++) {
-		free(t->groups[i].scenario);
-		free(t->groups[i].variant_key);
-		free(t->groups[i].metric);
-		free(t->groups[i].v[0]);
-		free(t->groups[i].v[1]);
+		struct group *g = &t->groups[i];
+
+		free(g->scenario);
+		free(g->variant_key);
+		free(g->metric);
+		for (int s = 0; s < 2; s++) {
+			free(g->v[s]);
+			free(g->grp[s]);
+			free(g->run[s]);
+		}
 	}
 	free(t->groups);
 	free(t->slots);
@@ -152,44 +381,39 @@ static void group_table_release(struct group_table *t)
 
 static int group_table_rehash(struct group_table *t)
 {
-	size_t n_slots = t->n_slots ? 2 * t->n_slots : 64;
-	size_t *slots = calloc(n_slots, sizeof(*slots));
+	return slots_rehash(&t->slots, &t->n_slots, t->n ? &t->groups[0].hash : NULL,
+			    sizeof(*t->groups), t->n);
+}
 
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->n; i++) {
-		size_t s = t->groups[i].hash & (n_slots - 1);
+static struct group *group_find(const struct group_table *t, const char *scenario,
+				const char *variant_key, const char *metric)
+{
+	uint64_t h = series_hash(scenario, variant_key, metric);
 
-		while (slots[s])
-			s = (s + 1) & (n_slots - 1);
-		slots[s] = i + 1;
+	if (!t->n_slots)
+		return NULL;
+	for (size_t s = h & (t->n_slots - 1); t->slots[s]; s = (s + 1) & (t->n_slots - 1)) {
+		struct group *g = &t->groups[t->slots[s] - 1];
+
+		if (g->hash == h && !strcmp(g->scenario, scenario) &&
+		    !strcmp(g->variant_key, variant_key) && !strcmp(g->metric, metric))
+			return g;
 	}
-	free(t->slots);
-	t->slots = slots;
-	t->n_slots = n_slots;
-	return 0;
+	return NULL;
 }
 
 static int group_find_or_add(struct group_table *t, const char *scenario,
 			     const char *variant_key, const char *metric, struct group **out)
 {
-	uint64_t h = group_hash(scenario, variant_key, metric);
 	struct group *g;
 	size_t s;
-	int ret;
 
-	if (2 * (t->n + 1) > t->n_slots) {
-		ret = group_table_rehash(t);
-		if (ret < 0)
-			return ret;
-	}
-	for (s = h & (t->n_slots - 1); t->slots[s]; s = (s + 1) & (t->n_slots - 1)) {
-		g = &t->groups[t->slots[s] - 1];
-		if (g->hash == h && !strcmp(g->scenario, scenario) &&
-		    !strcmp(g->variant_key, variant_key) && !strcmp(g->metric, metric)) {
-			*out = g;
-			return 0;
-		}
+	if (2 * (t->n + 1) > t->n_slots && group_table_rehash(t) < 0)
+		return -ENOMEM;
+	g = group_find(t, scenario, variant_key, metric);
+	if (g) {
+		*out = g;
+		return 0;
 	}
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 16;
@@ -202,30 +426,61 @@ static int group_find_or_add(struct group_table *t, const char *scenario,
 	}
 	g = &t->groups[t->n];
 	memset(g, 0, sizeof(*g));
-	g->hash = h;
+	g->hash = series_hash(scenario, variant_key, metric);
 	g->scenario = strdup(scenario);
 	g->variant_key = strdup(variant_key);
 	g->metric = strdup(metric);
 	t->n++; /* counted before the check, so release frees what was copied */
 	if (!g->scenario || !g->variant_key || !g->metric)
 		return -ENOMEM;
+	for (s = g->hash & (t->n_slots - 1); t->slots[s]; s = (s + 1) & (t->n_slots - 1))
+		;
 	t->slots[s] = t->n;
 	*out = g;
 	return 0;
 }
 
-static int group_push(struct group *g, int side, double value)
+static int group_push(struct group *g, int side, double value, int64_t grp, uint32_t run)
 {
 	if (g->n[side] == g->cap[side]) {
 		size_t cap = g->cap[side] ? 2 * g->cap[side] : 16;
-		double *grown = realloc(g->v[side], cap * sizeof(*grown));
+		double *v = realloc(g->v[side], cap * sizeof(*v));
+		int64_t *gr;
+		uint32_t *ru;
 
-		if (!grown)
+		if (!v)
 			return -ENOMEM;
-		g->v[side] = grown;
+		g->v[side] = v;
+		gr = realloc(g->grp[side], cap * sizeof(*gr));
+		if (!gr)
+			return -ENOMEM;
+		g->grp[side] = gr;
+		ru = realloc(g->run[side], cap * sizeof(*ru));
+		if (!ru)
+			return -ENOMEM;
+		g->run[side] = ru;
 		g->cap[side] = cap;
 	}
-	g->v[side][g->n[side]++] = value;
+	g->v[side][g->n[side]] = value;
+	g->grp[side][g->n[side]] = grp;
+	g->run[side][g->n[side]++] = run;
+	return 0;
+}
+
+/* Room for one more element of *arr (n used of *cap). 0 or -ENOMEM. */
+static int reserve(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t want;
+	void *grown;
+
+	if (n < *cap)
+		return 0;
+	want = *cap ? 2 * *cap : 64;
+	grown = realloc(*arr, want * size);
+	if (!grown)
+		return -ENOMEM;
+	*arr = grown;
+	*cap = want;
 	return 0;
 }
 
@@ -236,47 +491,134 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static bool is_explainer(const char *name)
+{
+	if (starts_with(name, "share."))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(compare_explainers); i++)
+		if (!strcmp(name, compare_explainers[i]))
+			return true;
+	return false;
+}
+
+/* The run's explaining metrics, and its index. */
+static int collect_ref(struct collect_ctx *c, const struct results_run *run, uint32_t *idx)
+{
+	struct run_ref ref = { (uint32_t)c->n_explain, 0 };
+
+	for (size_t i = 0; i < run->n_metrics; i++) {
+		const struct results_metric *m = &run->metrics[i];
+		int64_t name;
+
+		if (!isfinite(m->value) || !is_explainer(m->name))
+			continue;
+		name = intern_id(&c->explain_names, m->name);
+		if (name < 0 || reserve((void **)&c->explain, &c->cap_explain, c->n_explain,
+					sizeof(*c->explain)) < 0)
+			return -ENOMEM;
+		c->explain[c->n_explain++] = (struct explain_value){ (uint32_t)name, m->value };
+		ref.n++;
+	}
+	if (reserve((void **)&c->refs, &c->cap_refs, c->n_refs, sizeof(*c->refs)) < 0)
+		return -ENOMEM;
+	*idx = (uint32_t)c->n_refs;
+	c->refs[c->n_refs++] = ref;
+	return 0;
+}
+
+static int collect_mode(struct collect_ctx *c, const struct results_run *run)
+{
+	const char *scenario = run->scenario ? run->scenario : "";
+	enum compare_mode m = compare_mode_of(run);
+
+	for (size_t i = 0; i < c->n_modes; i++) {
+		if (!strcmp(c->modes[i].name, scenario)) {
+			/* a scenario's runs agree; if not, the richer mode wins */
+			if (m > c->modes[i].mode)
+				c->modes[i].mode = m;
+			return 0;
+		}
+	}
+	if (reserve((void **)&c->modes, &c->cap_modes, c->n_modes, sizeof(*c->modes)) < 0)
+		return -ENOMEM;
+	c->modes[c->n_modes].name = strdup(scenario);
+	if (!c->modes[c->n_modes].name)
+		return -ENOMEM;
+	c->modes[c->n_modes++].mode = m;
+	return 0;
+}
+
+static enum compare_mode mode_of_scenario(const struct collect_ctx *c, const char *scenario)
+{
+	for (size_t i = 0; i < c->n_modes; i++)
+		if (!strcmp(c->modes[i].name, scenario))
+			return c->modes[i].mode;
+	return COMPARE_MODE_BULK;
+}
+
+static bool wanted(const struct collect_ctx *c, const char *name)
+{
+	if (!strcmp(name, COMPARE_OVER_BOUND) || !strcmp(name, COMPARE_BOUND_US))
+		return true;
+	for (size_t k = 0; k < c->n_metrics; k++)
+		if (!strcmp(c->metrics[k], name))
+			return true;
+	return false;
+}
+
 static int collect_run(const struct results_run *run, void *arg)
 {
 	struct collect_ctx *c = arg;
 	const char *variant_key = run->variant_key ? run->variant_key : "";
+	const char *scenario = run->scenario ? run->scenario : "";
+	char key[160];
+	bool referenced = false;
+	int64_t grp;
+	uint32_t ref = 0;
 	struct group *g;
 	int ret;
 
 	if (c->side == 1) {
-		if (c->n_cand_ids == c->cap_cand_ids) {
-			size_t cap = c->cap_cand_ids ? 2 * c->cap_cand_ids : 64;
-			int64_t *grown = realloc(c->cand_ids, cap * sizeof(*grown));
-
-			if (!grown)
-				return -ENOMEM;
-			c->cand_ids = grown;
-			c->cap_cand_ids = cap;
-		}
+		if (reserve((void **)&c->cand_ids, &c->cap_cand_ids, c->n_cand_ids,
+			    sizeof(*c->cand_ids)) < 0)
+			return -ENOMEM;
 		c->cand_ids[c->n_cand_ids++] = run->id;
 	} else if (bsearch(&run->id, c->cand_ids, c->n_cand_ids, sizeof(*c->cand_ids), cmp_id)) {
 		c->excluded++;
 		return 0;
 	}
-	c->runs++;
+	grp = intern_id(&c->groups, compare_group_key(run, key, sizeof(key)));
+	if (grp < 0)
+		return -ENOMEM;
+	ret = collect_mode(c, run);
+	if (ret < 0)
+		return ret;
 	for (size_t i = 0; i < run->n_metrics; i++) {
 		const struct results_metric *m = &run->metrics[i];
-		size_t k;
 
-		for (k = 0; k < c->n_metrics && strcmp(c->metrics[k], m->name); k++)
-			;
 		/* a NaN or an infinity is not a measurement */
-		if (k == c->n_metrics || !isfinite(m->value))
+		if (!isfinite(m->value) || !wanted(c, m->name))
 			continue;
-		ret = group_find_or_add(c->t, run->scenario ? run->scenario : "", variant_key,
-					m->name, &g);
+		if (c->side == 0 && c->o->keep_baseline &&
+		    !c->o->keep_baseline(c->o->keep_arg, scenario, variant_key, m->name,
+					 run->started_at_us))
+			continue;
+		if (!referenced) {
+			ret = collect_ref(c, run, &ref);
+			if (ret < 0)
+				return ret;
+			referenced = true;
+		}
+		ret = group_find_or_add(c->t, scenario, variant_key, m->name, &g);
 		if (ret < 0)
 			return ret;
-		ret = group_push(g, c->side, m->value);
+		ret = group_push(g, c->side, m->value, grp, ref);
 		if (ret < 0)
 			return ret;
-		c->values++;
+		if (strcmp(m->name, COMPARE_OVER_BOUND) && strcmp(m->name, COMPARE_BOUND_US))
+			c->values++;
 	}
+	c->runs++;
 	return 0;
 }
 
@@ -296,6 +638,7 @@ static int collect_side(struct results *db, const struct results_filter *f, int 
 				"the %s selects runs with status '%s', but only ok runs are measurements",
 				name, ok.status);
 	ok.status = "ok";
+	ok.metrics_only = true;
 	c->side = side;
 	c->runs = 0;
 	c->values = 0;
@@ -315,7 +658,19 @@ static int collect_side(struct results *db, const struct results_filter *f, int 
 	return 0;
 }
 
-/* ---- figures and verdicts -------------------------------------------------- */
+static void collect_release(struct collect_ctx *c)
+{
+	free(c->cand_ids);
+	intern_release(&c->groups);
+	intern_release(&c->explain_names);
+	free(c->refs);
+	free(c->explain);
+	for (size_t i = 0; i < c->n_modes; i++)
+		free(c->modes[i].name);
+	free(c->modes);
+}
+
+/* ---- which series, in which role ---------------------------------------- */
 
 /* Copy a name into a fixed field; a name too long for it ends in "..." so a
  * reader never mistakes the cut name for another series. */
@@ -331,152 +686,448 @@ static void copy_name(char *dst, size_t size, const char *src)
 	memcpy(dst + size - 4, "...", 4);
 }
 
-static double rel_mad(double mad, double median)
+bool compare_mode_metric(const char *metric, enum compare_mode m)
 {
-	if (median == 0.0)
-		return mad == 0.0 ? 0.0 : (double)INFINITY;
-	return mad / fabs(median);
+	for (size_t i = 0; i < ARRAY_SIZE(compare_mode_metrics[0]); i++)
+		if (compare_mode_metrics[m][i] && !strcmp(compare_mode_metrics[m][i], metric))
+			return true;
+	return false;
 }
 
-/* The figures of one series; p_adjusted and the verdict come later. */
-static int series_figures(const struct compare_opts *o, struct compare_series *s, struct diag *d)
+static bool on_both(const struct group *g)
 {
-	double u;
-	int ret;
+	return g && g->n[0] && g->n[1];
+}
 
-	s->median_base = stats_median(s->base_values, s->n_base);
-	s->median_cand = stats_median(s->cand_values, s->n_cand);
-	s->mad_base = stats_mad(s->base_values, s->n_base);
-	s->mad_cand = stats_mad(s->cand_values, s->n_cand);
-	s->ratio = s->ci_lo = s->ci_hi = NAN;
-	s->p = s->p_adjusted = NAN;
-	if (s->median_base != 0.0) {
-		s->ratio = s->median_cand / s->median_base;
-		/* a reproducible CI per series, whatever else is compared */
-		ret = stats_bootstrap_ratio_ci(s->base_values, s->n_base, s->cand_values, s->n_cand,
-					       o->boot_iters, 0.95,
-					       o->seed ^ group_hash(s->scenario, s->variant_key,
-								    s->metric),
-					       &s->ci_lo, &s->ci_hi);
-		if (ret < 0 && ret != -EINVAL)
-			return diag_set(d, ret, "cannot bootstrap series '%s %s %s'", s->scenario,
-					s->variant_key, s->metric);
-	}
-	ret = stats_mann_whitney(s->base_values, s->n_base, s->cand_values, s->n_cand, &u, &s->p);
-	if (ret < 0)
-		return diag_set(d, ret, "cannot test series '%s %s %s'", s->scenario,
-				s->variant_key, s->metric);
-	/* all values tied: no evidence of any difference */
-	if (isnan(s->p))
-		s->p = 1.0;
-	s->floor = fmax(o->floor_min, o->floor_mad_factor * (rel_mad(s->mad_base, s->median_base) +
-							      rel_mad(s->mad_cand, s->median_cand)) / 2);
-	return 0;
+/* Whether g is a series of this comparison, and its role. */
+static bool series_wanted(const struct collect_ctx *c, const struct compare_opts *user,
+			  const struct group *g, enum compare_mode mode, enum compare_role *role,
+			  const char **from)
+{
+	const struct group *src;
+
+	if (!on_both(g) || !strcmp(g->metric, COMPARE_OVER_BOUND) ||
+	    !strcmp(g->metric, COMPARE_BOUND_US))
+		return false;
+	if (!(user && user->metrics && user->n_metrics) && !compare_mode_metric(g->metric, mode))
+		return false;
+	*from = compare_derived_from(g->metric, mode);
+	src = *from ? group_find(c->t, g->scenario, g->variant_key, *from) : NULL;
+	*role = on_both(src) && wanted(c, *from) ? COMPARE_DERIVED : COMPARE_PRIMARY;
+	if (*role == COMPARE_PRIMARY)
+		*from = NULL;
+	return true;
+}
+
+/* ---- figures ---------------------------------------------------------------- */
+
+static void opts_defaults(const struct compare_opts *in, struct compare_opts *o);
+
+static void stats_opts_from(const struct compare_opts *o, const struct compare_series *s,
+			    struct stats_verdict_opts *so)
+{
+	*so = (struct stats_verdict_opts){
+		.higher_is_better = s->higher_is_better,
+		.alpha = o->alpha,
+		.level = o->level,
+		.floor_min = o->floor_min,
+		.floor_factor = o->floor_factor,
+		.boot_iters = o->boot_iters,
+		.seed = o->seed ^ series_hash(s->scenario, s->variant_key, s->metric),
+		.min_runs = o->min_runs,
+		.unit = o->unit,
+	};
 }
 
 static const char *correction_name(enum compare_correction c)
 {
-	return c == COMPARE_BH ? "Benjamini-Hochberg" : "Holm";
+	return c == COMPARE_BH ? "Benjamini-Hochberg" : c == COMPARE_NONE ? "no adjustment" : "Holm";
 }
 
-static bool enough_runs(const struct compare_series *s, size_t min_runs)
+void compare_series_clear(struct compare_series *s)
 {
-	return s->n_base >= min_runs && s->n_cand >= min_runs;
+	struct stats_comparison *st = &s->st;
+
+	s->median_base = s->median_cand = s->mad_base = s->mad_cand = (double)NAN;
+	s->ratio = s->ci_lo = s->ci_hi = s->p = s->p_adjusted = s->floor = (double)NAN;
+	s->has_stats = false;
+	memset(st, 0, sizeof(*st));
+	st->ratio = st->ci_lo = st->ci_hi = st->p = st->df = st->p_adjusted = (double)NAN;
+	st->ks_d = st->p_shape = st->p10_ratio = st->p90_ratio = st->mdc = (double)NAN;
+	st->base.p10 = st->base.p90 = st->cand.p10 = st->cand.p90 = (double)NAN;
+	st->base.sigma_within = st->base.sigma_between = (double)NAN;
+	st->cand.sigma_within = st->cand.sigma_between = (double)NAN;
+	st->noise.sigma_within = st->noise.sigma_between = st->floor = (double)NAN;
+	st->mix.p = st->mix.share_a = st->mix.share_b = (double)NAN;
+	s->mix.p = s->mix.p_adjusted = (double)NAN;
+	s->bimodal = s->has_bound = false;
+	s->mix_verdict = COMPARE_MIX_NONE;
 }
 
-static void series_verdict(const struct compare_opts *o, struct compare_series *s)
+/* In a worker thread: errors are returned, build_series() says them. */
+static int series_figures(const struct compare_opts *o, const struct group *g,
+			  struct compare_series *s)
+{
+	const struct stats_sample base = { g->v[0], g->grp[0], g->n[0] };
+	const struct stats_sample cand = { g->v[1], g->grp[1], g->n[1] };
+	struct stats_verdict_opts so;
+	int ret;
+
+	stats_opts_from(o, s, &so);
+	ret = stats_compare_figures(&base, &cand, &so, &s->st);
+	if (ret < 0)
+		return ret;
+	s->has_stats = true;
+	s->n_base = s->st.base.n_runs;
+	s->n_cand = s->st.cand.n_runs;
+	s->median_base = s->st.base.median;
+	s->median_cand = s->st.cand.median;
+	s->mad_base = s->st.base.mad;
+	s->mad_cand = s->st.cand.mad;
+	s->ratio = s->st.ratio;
+	s->ci_lo = s->st.ci_lo;
+	s->ci_hi = s->st.ci_hi;
+	s->p = s->st.p;
+	s->floor = s->st.floor;
+	return 0;
+}
+
+/* The verdict given the adjusted p (NAN: outside the family). */
+static void series_decide(const struct compare_opts *o, struct compare_series *s,
+			  double p_adjusted, const char *adjust_name)
+{
+	struct stats_verdict_opts so;
+
+	stats_opts_from(o, s, &so);
+	so.adjust_name = adjust_name;
+	stats_compare_decide(&s->st, p_adjusted, &so);
+	s->p_adjusted = s->st.p_adjusted;
+	s->verdict = (enum compare_verdict)s->st.verdict;
+	snprintf(s->reason, sizeof(s->reason), "%s", s->st.reason);
+}
+
+/* A family of series: their indexes in the result and adjusted p. */
+struct family {
+	size_t *idx;
+	double *adj;
+	size_t m;
+};
+
+static void family_release(struct family *f)
+{
+	free(f->idx);
+	free(f->adj);
+}
+
+/* The series for which in() holds, their p_of() adjusted together by the
+ * correction of o. 0 or -ENOMEM. */
+static int family_adjust(const struct compare_opts *o, const struct compare_result *r,
+			 bool (*in)(const struct compare_series *),
+			 double (*p_of)(const struct compare_series *), struct family *f)
+{
+	double *p = calloc(r->n ? r->n : 1, sizeof(*p));
+
+	f->idx = calloc(r->n ? r->n : 1, sizeof(*f->idx));
+	f->adj = calloc(r->n ? r->n : 1, sizeof(*f->adj));
+	f->m = 0;
+	if (!p || !f->idx || !f->adj) {
+		free(p);
+		family_release(f);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		if (!in(&r->series[i]))
+			continue;
+		f->idx[f->m] = i;
+		p[f->m++] = p_of(&r->series[i]);
+	}
+	if (f->m && o->correction == COMPARE_BH)
+		stats_benjamini_hochberg(p, f->m, f->adj);
+	else if (f->m && o->correction == COMPARE_NONE)
+		memcpy(f->adj, p, f->m * sizeof(*p));
+	else if (f->m)
+		stats_holm(p, f->m, f->adj);
+	free(p);
+	return 0;
+}
+
+static bool in_family(const struct compare_series *s)
+{
+	return s->role == COMPARE_PRIMARY && s->st.eligible;
+}
+
+static double location_p(const struct compare_series *s)
+{
+	return s->p;
+}
+
+static const struct compare_series *find_series(const struct compare_result *r,
+						const struct compare_series *like,
+						const char *metric)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct compare_series *s = &r->series[i];
+
+		if (!strcmp(s->metric, metric) && !strcmp(s->scenario, like->scenario) &&
+		    !strcmp(s->variant_key, like->variant_key))
+			return s;
+	}
+	return NULL;
+}
+
+/*
+ * The family: the primary series that can get a verdict, adjusted
+ * together; then every series decided. A derived series is adjusted by its
+ * source's factor (p_adj / p of the series it derives from): it shares
+ * that test's correction and adds nothing to the family.
+ */
+static int decide_all(const struct compare_opts *o, struct compare_result *r)
 {
 	const char *corr = correction_name(o->correction);
-	double change_pct = (s->ratio - 1) * 100, floor_pct = s->floor * 100;
-	bool significant, beyond, worse;
+	struct family f;
 
-	if (!enough_runs(s, o->min_runs)) {
-		s->verdict = COMPARE_INCONCLUSIVE;
-		if (s->n_base < o->min_runs && s->n_cand < o->min_runs)
-			snprintf(s->reason, sizeof(s->reason),
-				 "only %zu baseline and %zu candidate runs, need %zu per side",
-				 s->n_base, s->n_cand, o->min_runs);
-		else if (s->n_cand < o->min_runs)
-			snprintf(s->reason, sizeof(s->reason),
-				 "only %zu run%s on the candidate side, need %zu", s->n_cand,
-				 s->n_cand == 1 ? "" : "s", o->min_runs);
-		else
-			snprintf(s->reason, sizeof(s->reason),
-				 "only %zu run%s on the baseline side, need %zu", s->n_base,
-				 s->n_base == 1 ? "" : "s", o->min_runs);
-		return;
-	}
-	if (isnan(s->ratio)) {
-		/* a baseline median of 0 (no retransmits, say) has no ratio */
-		if (s->median_cand == 0.0 && !(s->p_adjusted < o->alpha)) {
-			s->verdict = COMPARE_NO_CHANGE;
-			snprintf(s->reason, sizeof(s->reason),
-				 "both medians are 0, p = %.2g after %s", s->p_adjusted, corr);
-		} else {
-			s->verdict = COMPARE_INCONCLUSIVE;
-			snprintf(s->reason, sizeof(s->reason),
-				 "the baseline median is 0 and the candidate's %.6g: no relative change (p = %.2g after %s)",
-				 s->median_cand, s->p_adjusted, corr);
+	if (family_adjust(o, r, in_family, location_p, &f) < 0)
+		return -ENOMEM;
+	r->n_family = f.m;
+	for (size_t k = 0; k < f.m; k++)
+		series_decide(o, &r->series[f.idx[k]], f.adj[k], corr);
+	family_release(&f);
+	for (size_t i = 0; i < r->n; i++) {
+		struct compare_series *s = &r->series[i];
+		const struct compare_series *src;
+		char name[128];
+		double factor = 1.0;
+
+		if (in_family(s))
+			continue;
+		if (s->role == COMPARE_PRIMARY) { /* not eligible: no verdict possible */
+			series_decide(o, s, (double)NAN, corr);
+			continue;
 		}
-		return;
+		src = find_series(r, s, s->derived_from);
+		if (src && src->st.eligible && src->p > 0 && isfinite(src->p_adjusted))
+			factor = src->p_adjusted / src->p;
+		snprintf(name, sizeof(name), "%s with the factor of %s, its source", corr,
+			 s->derived_from);
+		series_decide(o, s, fmin(1.0, s->p * factor), name);
 	}
-	significant = s->p_adjusted < o->alpha;
-	beyond = fabs(s->ratio - 1) > s->floor;
-	worse = s->higher_is_better ? s->ratio < 1 : s->ratio > 1;
-	if (significant && beyond) {
-		s->verdict = worse ? COMPARE_REGRESSION : COMPARE_IMPROVEMENT;
-		snprintf(s->reason, sizeof(s->reason),
-			 "%+.1f %% (95 %% CI %+.1f %% .. %+.1f %%) is beyond the %.1f %% floor and p = %.2g < %g after %s",
-			 change_pct, (s->ci_lo - 1) * 100, (s->ci_hi - 1) * 100, floor_pct,
-			 s->p_adjusted, o->alpha, corr);
-	} else if (!significant && !beyond) {
-		s->verdict = COMPARE_NO_CHANGE;
-		snprintf(s->reason, sizeof(s->reason),
-			 "%+.1f %% is within the %.1f %% floor and p = %.2g after %s", change_pct,
-			 floor_pct, s->p_adjusted, corr);
-	} else if (significant) {
-		s->verdict = COMPARE_INCONCLUSIVE;
-		snprintf(s->reason, sizeof(s->reason),
-			 "%+.1f %% is significant (p = %.2g < %g after %s) but within the %.1f %% noise floor",
-			 change_pct, s->p_adjusted, o->alpha, corr, floor_pct);
-	} else {
-		s->verdict = COMPARE_INCONCLUSIVE;
-		snprintf(s->reason, sizeof(s->reason),
-			 "%+.1f %% is beyond the %.1f %% floor but p = %.2g > %g after %s: add repetitions",
-			 change_pct, floor_pct, s->p_adjusted, o->alpha, corr);
-	}
+	return 0;
 }
 
-/* Adjust the p values of the series that can get a verdict, together. */
-static int adjust_p(const struct compare_opts *o, struct compare_result *r)
-{
-	double *p = NULL, *adj = NULL;
-	size_t *idx = NULL, m = 0;
-	int ret = -ENOMEM;
+/* ---- distributions: the mix and what tells its clusters apart ------------ */
 
-	p = calloc(r->n ? r->n : 1, sizeof(*p));
-	adj = calloc(r->n ? r->n : 1, sizeof(*adj));
-	idx = calloc(r->n ? r->n : 1, sizeof(*idx));
-	if (!p || !adj || !idx)
+/* Of the runs' explaining metrics, the one whose values differ most
+ * between the clusters (by |AUC - 0.5|, at least 0.2). */
+static int mix_explain(const struct collect_ctx *c, const struct group *g,
+		       struct compare_mix *mx)
+{
+	size_t n = g->n[0] + g->n[1], names = c->explain_names.n;
+	double *x0 = malloc((n ? n : 1) * sizeof(*x0)), *x1 = malloc((n ? n : 1) * sizeof(*x1));
+	double best = 0.0;
+	int ret = 0;
+
+	mx->by[0] = '\0';
+	mx->by_median[0] = mx->by_median[1] = mx->by_auc = (double)NAN;
+	if (!x0 || !x1) {
+		ret = -ENOMEM;
 		goto out;
-	for (size_t i = 0; i < r->n; i++) {
-		if (!enough_runs(&r->series[i], o->min_runs))
-			continue;
-		idx[m] = i;
-		p[m++] = r->series[i].p;
 	}
-	if (m && o->correction == COMPARE_BH)
-		stats_benjamini_hochberg(p, m, adj);
-	else if (m)
-		stats_holm(p, m, adj);
-	for (size_t k = 0; k < m; k++)
-		r->series[idx[k]].p_adjusted = adj[k];
-	ret = 0;
+	for (size_t name = 0; name < names; name++) {
+		size_t n0 = 0, n1 = 0;
+		double u, p, auc;
+
+		for (int side = 0; side < 2; side++) {
+			for (size_t i = 0; i < g->n[side]; i++) {
+				const struct run_ref *ref = &c->refs[g->run[side][i]];
+
+				for (uint32_t k = 0; k < ref->n; k++) {
+					const struct explain_value *e = &c->explain[ref->off + k];
+
+					if (e->name != name)
+						continue;
+					if (g->v[side][i] < mx->threshold)
+						x0[n0++] = e->v;
+					else
+						x1[n1++] = e->v;
+				}
+			}
+		}
+		if (n0 < 2 || n1 < 2 || stats_mann_whitney(x1, n1, x0, n0, &u, &p) < 0)
+			continue;
+		auc = u / ((double)n0 * (double)n1);
+		if (fabs(auc - 0.5) >= 0.2 && fabs(auc - 0.5) > best) {
+			best = fabs(auc - 0.5);
+			copy_name(mx->by, sizeof(mx->by), c->explain_names.s[name]);
+			mx->by_median[0] = stats_median(x0, n0);
+			mx->by_median[1] = stats_median(x1, n1);
+			mx->by_auc = auc;
+		}
+	}
 out:
-	free(p);
-	free(adj);
-	free(idx);
+	free(x0);
+	free(x1);
 	return ret;
+}
+
+/*
+ * Whether one side's runs on their own form two clusters. The pooled fit
+ * alone would call a plain change of location bimodal (each side one
+ * cluster, the two clusters being the two sides): that is the location
+ * test's business, not a mix.
+ */
+static int mix_within_a_side(const struct group *g, bool *yes)
+{
+	*yes = false;
+	for (int side = 0; side < 2 && !*yes; side++) {
+		struct stats_mixture m;
+		int ret;
+
+		if (g->n[side] < STATS_MIXTURE_MIN_N)
+			continue;
+		ret = stats_mixture_fit(g->v[side], g->n[side], &m);
+		if (ret < 0)
+			return ret;
+		*yes = m.bimodal;
+	}
+	return 0;
+}
+
+static int mix_figures(const struct collect_ctx *c, const struct group *g,
+		       struct compare_series *s)
+{
+	const struct stats_mix_shift *ms = &s->st.mix;
+	struct compare_mix *mx = &s->mix;
+	int ret;
+
+	s->bimodal = ms->mix.bimodal && isfinite(ms->p);
+	if (s->bimodal) {
+		ret = mix_within_a_side(g, &s->bimodal);
+		if (ret < 0)
+			return ret;
+	}
+	if (!s->bimodal)
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		mx->centre[k] = ms->mix.centre[k];
+		mx->sd[k] = ms->mix.sd[k];
+		mx->count[0][k] = ms->count[0][k];
+		mx->count[1][k] = ms->count[1][k];
+	}
+	mx->threshold = ms->mix.threshold;
+	mx->share_base = ms->share_a;
+	mx->share_cand = ms->share_b;
+	mx->p = ms->p;
+	mx->p_adjusted = (double)NAN;
+	mx->worse = s->higher_is_better ? 0 : 1;
+	return mix_explain(c, g, mx);
+}
+
+/* The family's bimodal series: their mix-shift p adjusted together, and a
+ * verdict on each shift. A shift counts only where the clusters' centres
+ * differ by more than the series' floor (a mix of two near-equal clusters
+ * is no slowdown). */
+static bool in_mix_family(const struct compare_series *s)
+{
+	return s->bimodal && in_family(s);
+}
+
+static double mix_p(const struct compare_series *s)
+{
+	return s->mix.p;
+}
+
+static int mix_decide(const struct compare_opts *o, struct compare_result *r)
+{
+	struct family f;
+
+	if (family_adjust(o, r, in_mix_family, mix_p, &f) < 0)
+		return -ENOMEM;
+	for (size_t k = 0; k < f.m; k++) {
+		struct compare_series *s = &r->series[f.idx[k]];
+		struct compare_mix *mx = &s->mix;
+		const double gap = mx->centre[0] != 0 ? fabs(mx->centre[1] / mx->centre[0] - 1) : 0;
+		const double worse_base = mx->worse ? mx->share_base : 1 - mx->share_base;
+		const double worse_cand = mx->worse ? mx->share_cand : 1 - mx->share_cand;
+
+		mx->p_adjusted = f.adj[k];
+		if (f.adj[k] < o->alpha && gap > s->floor)
+			s->mix_verdict = worse_cand > worse_base ? COMPARE_MIX_TO_WORSE :
+								   COMPARE_MIX_TO_BETTER;
+		else
+			s->mix_verdict = COMPARE_MIX_SAME;
+		r->mix_to_worse += s->mix_verdict == COMPARE_MIX_TO_WORSE;
+	}
+	family_release(&f);
+	return 0;
+}
+
+/* ---- bounds ------------------------------------------------------------------- */
+
+static int bound_figures(const struct collect_ctx *c, const struct compare_series *s,
+			 const struct compare_opts *o, struct compare_bound *b, bool *has)
+{
+	const struct group *over = group_find(c->t, s->scenario, s->variant_key,
+					      COMPARE_OVER_BOUND);
+	const struct group *bound = group_find(c->t, s->scenario, s->variant_key,
+					       COMPARE_BOUND_US);
+	uint64_t t[2][2];
+	int ret;
+
+	*has = false;
+	if (strcmp(s->metric, "completion_us") || !on_both(over))
+		return 0;
+	memset(b, 0, sizeof(*b));
+	b->n_base = over->n[0];
+	b->n_cand = over->n[1];
+	for (size_t i = 0; i < over->n[0]; i++)
+		b->over_base += over->v[0][i] > 0.5;
+	for (size_t i = 0; i < over->n[1]; i++)
+		b->over_cand += over->v[1][i] > 0.5;
+	b->bound_us = (double)NAN;
+	if (bound && bound->n[1])
+		b->bound_us = stats_median(bound->v[1], bound->n[1]);
+	b->p_base = (double)b->over_base / (double)b->n_base;
+	b->p_cand = (double)b->over_cand / (double)b->n_cand;
+	ret = stats_clopper_pearson(b->over_base, b->n_base, o->level, &b->p_base_lo,
+				    &b->p_base_hi);
+	if (ret == 0)
+		ret = stats_clopper_pearson(b->over_cand, b->n_cand, o->level, &b->p_cand_lo,
+					    &b->p_cand_hi);
+	t[0][0] = b->over_base;
+	t[0][1] = b->n_base - b->over_base;
+	t[1][0] = b->over_cand;
+	t[1][1] = b->n_cand - b->over_cand;
+	if (ret == 0)
+		ret = stats_fisher_exact(t, &b->p, NULL);
+	if (ret < 0)
+		return ret;
+	*has = true;
+	return 0;
+}
+
+/* ---- the whole comparison ------------------------------------------------------ */
+
+enum stats_bisect_answer compare_bisect_decide(struct compare_series *s,
+					       const struct compare_opts *user, double effect,
+					       char *why, size_t size)
+{
+	struct stats_verdict_opts so;
+	struct compare_opts o;
+
+	opts_defaults(user, &o);
+	stats_opts_from(&o, s, &so);
+	so.adjust_name = correction_name(o.correction);
+	return stats_bisect_decide(&s->st, s->p_adjusted, effect, &so, why, size);
+}
+
+size_t compare_primary_inconclusive(const struct compare_result *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		n += r->series[i].role == COMPARE_PRIMARY &&
+		     r->series[i].verdict == COMPARE_INCONCLUSIVE;
+	return n;
 }
 
 void compare_value_short(const char *metric, double v, char *buf, size_t size)
@@ -537,7 +1188,8 @@ static void describe_side(const struct group_table *t, int side, char *buf, size
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
-		if (!t->groups[i].n[side])
+		if (!t->groups[i].n[side] || !strcmp(t->groups[i].metric, COMPARE_OVER_BOUND) ||
+		    !strcmp(t->groups[i].metric, COMPARE_BOUND_US))
 			continue;
 		if (!first)
 			first = &t->groups[i];
@@ -558,15 +1210,17 @@ static void opts_defaults(const struct compare_opts *in, struct compare_opts *o)
 
 	*o = in ? *in : zero;
 	if (!o->metrics || !o->n_metrics) {
-		o->metrics = compare_default_metrics;
-		o->n_metrics = ARRAY_SIZE(compare_default_metrics);
+		o->metrics = compare_all_metrics;
+		o->n_metrics = ARRAY_SIZE(compare_all_metrics);
 	}
-	if (o->alpha <= 0)
+	if (!(o->alpha > 0))
 		o->alpha = COMPARE_DEFAULT_ALPHA;
-	if (o->floor_min <= 0)
+	if (!(o->level > 0))
+		o->level = COMPARE_DEFAULT_LEVEL;
+	if (!(o->floor_min > 0))
 		o->floor_min = COMPARE_DEFAULT_FLOOR_MIN;
-	if (o->floor_mad_factor <= 0)
-		o->floor_mad_factor = COMPARE_DEFAULT_MAD_FACTOR;
+	if (!(o->floor_factor > 0))
+		o->floor_factor = COMPARE_DEFAULT_FLOOR_FACTOR;
 	if (!o->boot_iters)
 		o->boot_iters = COMPARE_DEFAULT_BOOT_ITERS;
 	if (!o->seed)
@@ -575,14 +1229,140 @@ static void opts_defaults(const struct compare_opts *in, struct compare_opts *o)
 		o->min_runs = COMPARE_DEFAULT_MIN_RUNS;
 }
 
+/*
+ * The figures of every series, in parallel: the series are independent
+ * (each has its own bootstrap seed, so the result does not depend on the
+ * order or the threads), and the bootstrap and the mixture fit are most of
+ * a comparison's time. One thread per online CPU, at most COMPARE_THREADS.
+ */
+#define COMPARE_THREADS 8
+
+struct figures_job {
+	const struct collect_ctx *c;
+	const struct compare_opts *o;
+	struct compare_result *r;
+	const struct group **src; /* per series */
+	int *err;		  /* per series: 0 or a negative errno */
+	atomic_size_t next;
+};
+
+static int series_all_figures(const struct figures_job *j, size_t i)
+{
+	struct compare_series *s = &j->r->series[i];
+	const struct group *g = j->src[i];
+	int ret;
+
+	ret = series_figures(j->o, g, s);
+	if (ret == 0)
+		ret = mix_figures(j->c, g, s);
+	if (ret == 0)
+		ret = bound_figures(j->c, s, j->o, &s->bound, &s->has_bound);
+	if (ret < 0)
+		return ret;
+	s->base_values = malloc(g->n[0] * sizeof(double));
+	s->cand_values = malloc(g->n[1] * sizeof(double));
+	if (!s->base_values || !s->cand_values)
+		return -ENOMEM;
+	memcpy(s->base_values, g->v[0], g->n[0] * sizeof(double));
+	memcpy(s->cand_values, g->v[1], g->n[1] * sizeof(double));
+	return 0;
+}
+
+static void *figures_worker(void *arg)
+{
+	struct figures_job *j = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&j->next, 1)) < j->r->n)
+		j->err[i] = series_all_figures(j, i);
+	return NULL;
+}
+
+static int figures_parallel(struct figures_job *j)
+{
+	pthread_t t[COMPARE_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n_threads = cpus > 1 ? (size_t)cpus : 1, started = 0;
+	gsl_error_handler_t *old;
+
+	if (n_threads > COMPARE_THREADS)
+		n_threads = COMPARE_THREADS;
+	if (n_threads > j->r->n)
+		n_threads = j->r->n;
+	/* GSL's error handler is process-wide and the statistics switch it
+	 * off and back around their calls: off before the threads start,
+	 * every thread's "back" is off too, and the caller's handler returns
+	 * after they ended */
+	old = gsl_set_error_handler_off();
+	for (; started + 1 < n_threads; started++)
+		if (pthread_create(&t[started], NULL, figures_worker, j) != 0)
+			break;
+	figures_worker(j); /* this thread works too, and alone if none started */
+	for (size_t k = 0; k < started; k++)
+		pthread_join(t[k], NULL);
+	gsl_set_error_handler(old);
+	return 0;
+}
+
+/* Every series on both sides, with its figures (not yet its verdict). */
+static int build_series(const struct collect_ctx *c, const struct compare_opts *user,
+			const struct compare_opts *o, struct compare_result *r, struct diag *d)
+{
+	const struct group_table *t = c->t;
+	struct figures_job j = { .c = c, .o = o, .r = r };
+	int ret = 0;
+
+	r->series = calloc(t->n ? t->n : 1, sizeof(*r->series));
+	j.src = calloc(t->n ? t->n : 1, sizeof(*j.src));
+	j.err = calloc(t->n ? t->n : 1, sizeof(*j.err));
+	if (!r->series || !j.src || !j.err) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const struct group *g = &t->groups[i];
+		const enum compare_mode mode = mode_of_scenario(c, g->scenario);
+		struct compare_series *s;
+		enum compare_role role;
+		const char *from;
+
+		if (!series_wanted(c, user, g, mode, &role, &from))
+			continue;
+		j.src[r->n] = g;
+		s = &r->series[r->n++];
+		compare_series_clear(s);
+		copy_name(s->scenario, sizeof(s->scenario), g->scenario);
+		copy_name(s->variant_key, sizeof(s->variant_key), g->variant_key);
+		copy_name(s->metric, sizeof(s->metric), g->metric);
+		copy_name(s->derived_from, sizeof(s->derived_from), from ? from : "");
+		s->role = role;
+		s->mode = mode;
+		s->higher_is_better = compare_higher_is_better(g->metric);
+	}
+	atomic_init(&j.next, 0);
+	figures_parallel(&j);
+	for (size_t i = 0; i < r->n && !ret; i++) {
+		const struct compare_series *s = &r->series[i];
+
+		ret = j.err[i];
+		if (ret < 0 && ret != -ENOMEM)
+			diag_set(d, ret, "cannot compare series '%s %s %s': %s", s->scenario,
+				 s->variant_key, s->metric, strerror(-ret));
+	}
+out:
+	free(j.src);
+	free(j.err);
+	return ret;
+}
+
 int report_compare(struct results *db, const struct results_filter *base,
 		   const struct results_filter *cand, const struct compare_opts *opts,
 		   struct compare_result *out, struct diag *d)
 {
-	struct collect_ctx c = { 0 };
 	struct group_table t = { 0 };
 	struct compare_result r = { 0 };
 	struct compare_opts o;
+	struct collect_ctx c = { 0 };
 	size_t n_both = 0;
 	int ret;
 
@@ -590,7 +1370,11 @@ int report_compare(struct results *db, const struct results_filter *base,
 	opts_defaults(opts, &o);
 	if (!(o.alpha < 1))
 		return diag_set(d, -EINVAL, "cannot compare: alpha must be in (0, 1), got %g", o.alpha);
+	if (!(o.level < 1))
+		return diag_set(d, -EINVAL, "cannot compare: the CI level must be in (0, 1), got %g",
+				o.level);
 	c.t = &t;
+	c.o = &o;
 	c.metrics = o.metrics;
 	c.n_metrics = o.n_metrics;
 	/* the candidate first: a run both select is the candidate's */
@@ -602,8 +1386,10 @@ int report_compare(struct results *db, const struct results_filter *base,
 	if (ret < 0)
 		goto out;
 
-	for (size_t i = 0; i < t.n; i++)
-		n_both += t.groups[i].n[0] && t.groups[i].n[1];
+	ret = build_series(&c, opts, &o, &r, d);
+	if (ret < 0)
+		goto out;
+	n_both = r.n;
 	if (!n_both) {
 		char b[400], k[400];
 
@@ -614,36 +1400,14 @@ int report_compare(struct results *db, const struct results_filter *base,
 			       b, k);
 		goto out;
 	}
-	ret = -ENOMEM;
-	r.series = calloc(n_both, sizeof(*r.series));
-	if (!r.series)
-		goto out;
-	for (size_t i = 0; i < t.n; i++) {
-		struct group *g = &t.groups[i];
-		struct compare_series *s;
-
-		if (!g->n[0] || !g->n[1])
-			continue;
-		s = &r.series[r.n++];
-		copy_name(s->scenario, sizeof(s->scenario), g->scenario);
-		copy_name(s->variant_key, sizeof(s->variant_key), g->variant_key);
-		copy_name(s->metric, sizeof(s->metric), g->metric);
-		s->higher_is_better = compare_higher_is_better(g->metric);
-		s->base_values = TAKE_PTR(g->v[0]);
-		s->cand_values = TAKE_PTR(g->v[1]);
-		s->n_base = g->n[0];
-		s->n_cand = g->n[1];
-		ret = series_figures(&o, s, d);
-		if (ret < 0)
-			goto out;
-	}
-	ret = adjust_p(&o, &r);
+	ret = decide_all(&o, &r);
+	if (ret == 0)
+		ret = mix_decide(&o, &r);
 	if (ret < 0)
 		goto out;
-	for (size_t i = 0; i < r.n; i++) {
-		series_verdict(&o, &r.series[i]);
+	for (size_t i = 0; i < r.n; i++)
 		r.counts[r.series[i].verdict]++;
-	}
+	r.p_label = "P_ADJ";
 	qsort(r.series, r.n, sizeof(*r.series), series_cmp);
 	*out = r;
 	memset(&r, 0, sizeof(r));
@@ -653,7 +1417,7 @@ out:
 		diag_set(d, ret, "cannot compare: out of memory");
 	compare_result_release(&r);
 	group_table_release(&t);
-	free(c.cand_ids);
+	collect_release(&c);
 	return ret;
 }
 

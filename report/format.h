@@ -56,11 +56,18 @@ int report_write_trend(FILE *f, enum report_format format, bool colour,
 		       const struct trend_result *r, const char *title);
 
 /*
- * {"baseline", "candidate", "alpha", "correction", "series": [{scenario,
+ * {"baseline", "candidate", "alpha", "correction", "level", "floor_min",
+ * "floor_factor", "unit", "n_family", "mix_to_worse", "series": [{scenario,
  * variant, metric, higher_is_better, n_baseline, n_candidate,
  * median_baseline, median_candidate, mad_baseline, mad_candidate, ratio,
- * ci95: [lo, hi], p, p_adjusted, floor, verdict, reason}], "counts":
- * {verdict: n}}. A figure that does not exist is null; a stored name that
+ * ci95: [lo, hi] (at level), p, p_adjusted, floor, verdict, reason, role,
+ * derived_from, mode, in_family, unit, test, df, groups_baseline,
+ * groups_candidate, level, ci, floor_source, floor_why, noise{within,
+ * between}, min_detectable_change, to_decide, p_shape, ks_d,
+ * p10_baseline, p10_candidate, p90_baseline, p90_candidate, p10_change,
+ * p90_change, bimodal, mix{...} or null, mix_verdict, bound{...} or
+ * null}], "counts": {verdict: n}} (the README's compare section has the
+ * whole of it). A figure that does not exist is null; a stored name that
  * is not UTF-8 has its non-ASCII bytes as '?'.
  */
 int report_write_compare_json(FILE *f, const struct compare_result *r,

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "calibrate.h"
 #include "format.h"
 
 /* jansson has no NaN: a figure that does not exist is null. */
@@ -47,6 +48,114 @@ static json_t *format_json_str(const char *s)
 
 /* ---- a comparison ----------------------------------------------------------- */
 
+static json_t *json_pair(double a, double b)
+{
+	return json_pack("[o, o]", format_json_num(a), format_json_num(b));
+}
+
+static json_t *json_size_or_null(size_t n)
+{
+	return n ? json_integer((json_int_t)n) : json_null();
+}
+
+static const char *floor_source_name(enum stats_floor_source s)
+{
+	return s == STATS_FLOOR_BETWEEN ? "within_between" :
+	       s == STATS_FLOOR_WITHIN	? "within" :
+					  "minimum";
+}
+
+/* The two clusters of a bimodal series, and the shift in their mix. */
+static json_t *compare_mix_json(const struct compare_series *s)
+{
+	const struct compare_mix *m = &s->mix;
+	json_t *o = json_object(), *by = json_null();
+
+	if (m->by[0])
+		by = json_pack("{s:o, s:o, s:o}", "metric", format_json_str(m->by), "medians",
+			       json_pair(m->by_median[0], m->by_median[1]), "auc",
+			       format_json_num(m->by_auc));
+	json_object_set_new(o, "centres", json_pair(m->centre[0], m->centre[1]));
+	json_object_set_new(o, "sds", json_pair(m->sd[0], m->sd[1]));
+	json_object_set_new(o, "threshold", format_json_num(m->threshold));
+	json_object_set_new(o, "counts",
+			    json_pack("{s:[I, I], s:[I, I]}", "baseline", (json_int_t)m->count[0][0],
+				      (json_int_t)m->count[0][1], "candidate",
+				      (json_int_t)m->count[1][0], (json_int_t)m->count[1][1]));
+	json_object_set_new(o, "shares_baseline", json_pair(1 - m->share_base, m->share_base));
+	json_object_set_new(o, "shares_candidate", json_pair(1 - m->share_cand, m->share_cand));
+	json_object_set_new(o, "worse_cluster", json_integer(m->worse));
+	json_object_set_new(o, "distinguished_by", by);
+	json_object_set_new(o, "p", format_json_num(m->p));
+	json_object_set_new(o, "p_adjusted", format_json_num(m->p_adjusted));
+	json_object_set_new(o, "verdict", json_string(compare_mix_name(s->mix_verdict)));
+	return o;
+}
+
+static json_t *compare_bound_side_json(uint64_t over, uint64_t n, double p, double lo, double hi)
+{
+	return json_pack("{s:I, s:I, s:o, s:o}", "over", (json_int_t)over, "n", (json_int_t)n,
+			 "p_exceed", format_json_num(p), "ci", json_pair(lo, hi));
+}
+
+static json_t *compare_bound_json(const struct compare_series *s)
+{
+	const struct compare_bound *b = &s->bound;
+
+	return json_pack("{s:o, s:o, s:o, s:o}", "bound_us", format_json_num(b->bound_us),
+			 "baseline",
+			 compare_bound_side_json(b->over_base, b->n_base, b->p_base, b->p_base_lo,
+						 b->p_base_hi),
+			 "candidate",
+			 compare_bound_side_json(b->over_cand, b->n_cand, b->p_cand, b->p_cand_lo,
+						 b->p_cand_hi),
+			 "p_fisher", format_json_num(b->p));
+}
+
+/* The figures of the rule (stats_verdict.h), after the series' classic
+ * fields. */
+static void compare_stats_json(json_t *o, const struct compare_series *s)
+{
+	const struct stats_comparison *st = &s->st;
+	const bool groups = st->test == STATS_TEST_GROUP_T;
+
+	json_object_set_new(o, "role", json_string(compare_role_name(s->role)));
+	json_object_set_new(o, "derived_from", s->derived_from[0] ?
+						       format_json_str(s->derived_from) :
+						       json_null());
+	json_object_set_new(o, "mode", json_string(compare_mode_name(s->mode)));
+	json_object_set_new(o, "in_family",
+			    json_boolean(s->has_stats && st->eligible && s->role == COMPARE_PRIMARY));
+	if (!s->has_stats)
+		return;
+	json_object_set_new(o, "unit", json_string(groups ? "groups" : "runs"));
+	json_object_set_new(o, "test", json_string(groups ? "group_t" : "mann_whitney"));
+	json_object_set_new(o, "df", format_json_num(st->df));
+	json_object_set_new(o, "groups_baseline", json_integer((json_int_t)st->base.n_groups));
+	json_object_set_new(o, "groups_candidate", json_integer((json_int_t)st->cand.n_groups));
+	json_object_set_new(o, "level", format_json_num(st->level));
+	json_object_set_new(o, "ci", json_pair(s->ci_lo, s->ci_hi));
+	json_object_set_new(o, "floor_source", json_string(floor_source_name(st->floor_source)));
+	json_object_set_new(o, "floor_why", format_json_str(st->floor_why));
+	json_object_set_new(o, "noise", json_pack("{s:o, s:o}", "within",
+						  format_json_num(st->noise.sigma_within), "between",
+						  format_json_num(st->noise.sigma_between)));
+	json_object_set_new(o, "min_detectable_change", format_json_num(st->mdc));
+	json_object_set_new(o, "to_decide", json_size_or_null(st->to_decide));
+	json_object_set_new(o, "p_shape", format_json_num(st->p_shape));
+	json_object_set_new(o, "ks_d", format_json_num(st->ks_d));
+	json_object_set_new(o, "p10_baseline", format_json_num(st->base.p10));
+	json_object_set_new(o, "p10_candidate", format_json_num(st->cand.p10));
+	json_object_set_new(o, "p90_baseline", format_json_num(st->base.p90));
+	json_object_set_new(o, "p90_candidate", format_json_num(st->cand.p90));
+	json_object_set_new(o, "p10_change", format_json_num(st->p10_ratio - 1));
+	json_object_set_new(o, "p90_change", format_json_num(st->p90_ratio - 1));
+	json_object_set_new(o, "bimodal", json_boolean(s->bimodal));
+	json_object_set_new(o, "mix", s->bimodal ? compare_mix_json(s) : json_null());
+	json_object_set_new(o, "mix_verdict", json_string(compare_mix_name(s->mix_verdict)));
+	json_object_set_new(o, "bound", s->has_bound ? compare_bound_json(s) : json_null());
+}
+
 static json_t *compare_series_json(const struct compare_series *s)
 {
 	json_t *o = json_object();
@@ -62,13 +171,14 @@ static json_t *compare_series_json(const struct compare_series *s)
 	json_object_set_new(o, "mad_baseline", format_json_num(s->mad_base));
 	json_object_set_new(o, "mad_candidate", format_json_num(s->mad_cand));
 	json_object_set_new(o, "ratio", format_json_num(s->ratio));
-	json_object_set_new(o, "ci95", json_pack("[o, o]", format_json_num(s->ci_lo),
-						 format_json_num(s->ci_hi)));
+	/* the CI at "level" (0.95 unless --level), under its historic name */
+	json_object_set_new(o, "ci95", json_pair(s->ci_lo, s->ci_hi));
 	json_object_set_new(o, "p", format_json_num(s->p));
 	json_object_set_new(o, "p_adjusted", format_json_num(s->p_adjusted));
 	json_object_set_new(o, "floor", format_json_num(s->floor));
 	json_object_set_new(o, "verdict", json_string(compare_verdict_name(s->verdict)));
 	json_object_set_new(o, "reason", format_json_str(s->reason));
+	compare_stats_json(o, s);
 	return o;
 }
 
@@ -91,7 +201,22 @@ int report_write_compare_json(FILE *f, const struct compare_result *r,
 	json_object_set_new(o, "alpha", json_real(opts && opts->alpha > 0 ? opts->alpha :
 							 COMPARE_DEFAULT_ALPHA));
 	json_object_set_new(o, "correction",
-			    json_string(opts && opts->correction == COMPARE_BH ? "bh" : "holm"));
+			    json_string(!opts || opts->correction == COMPARE_HOLM ? "holm" :
+					opts->correction == COMPARE_BH	      ? "bh" :
+										"none"));
+	json_object_set_new(o, "level", json_real(opts && opts->level > 0 ? opts->level :
+							 COMPARE_DEFAULT_LEVEL));
+	json_object_set_new(o, "floor_min", json_real(opts && opts->floor_min > 0 ?
+							     opts->floor_min :
+							     COMPARE_DEFAULT_FLOOR_MIN));
+	json_object_set_new(o, "floor_factor", json_real(opts && opts->floor_factor > 0 ?
+								opts->floor_factor :
+								COMPARE_DEFAULT_FLOOR_FACTOR));
+	json_object_set_new(o, "unit", json_string(!opts || opts->unit == STATS_UNIT_AUTO ? "auto" :
+						   opts->unit == STATS_UNIT_RUNS ? "runs" :
+										   "groups"));
+	json_object_set_new(o, "n_family", json_integer((json_int_t)r->n_family));
+	json_object_set_new(o, "mix_to_worse", json_integer((json_int_t)r->mix_to_worse));
 	json_object_set_new(o, "series", series);
 	json_object_set_new(o, "counts", counts);
 	ret = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ? -EIO : 0;
@@ -187,4 +312,54 @@ int report_write_trend_json(FILE *f, const struct trend_result *r)
 		fputc('\n', f);
 	json_decref(root);
 	return ret;
+}
+
+/* ---- a calibration ------------------------------------------------------------ */
+
+static json_t *format_json_count(size_t n)
+{
+	return n ? json_integer((json_int_t)n) : json_null();
+}
+
+int report_write_calibrate_json(FILE *f, const struct calibrate_result *r); /* calibrate.c */
+
+int report_write_calibrate_json(FILE *f, const struct calibrate_result *r)
+{
+	json_t *root = json_object(), *series = json_array();
+	int ret;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct calibrate_series *s = &r->series[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "scenario", format_json_str(s->scenario));
+		json_object_set_new(o, "variant", format_json_str(s->variant_key));
+		json_object_set_new(o, "metric", format_json_str(s->metric));
+		json_object_set_new(o, "role", json_string(compare_role_name(s->role)));
+		json_object_set_new(o, "runs", json_integer((json_int_t)s->n_runs));
+		json_object_set_new(o, "groups", json_integer((json_int_t)s->n_groups));
+		json_object_set_new(o, "median", format_json_num(s->median));
+		json_object_set_new(o, "sigma_within", format_json_num(s->sigma_within));
+		json_object_set_new(o, "sigma_between", format_json_num(s->sigma_between));
+		json_object_set_new(o, "floor", format_json_num(s->floor));
+		json_object_set_new(o, "floor_source", isfinite(s->floor) ?
+							   json_string(floor_source_name(s->floor_source)) :
+							   json_null());
+		json_object_set_new(o, "planned_reps", json_integer((json_int_t)s->planned_reps));
+		json_object_set_new(o, "min_detectable_change", format_json_num(s->mdc));
+		json_object_set_new(o, "min_detectable_change_nightly",
+				    format_json_num(s->mdc_nightly));
+		json_object_set_new(o, "runs_for_change", format_json_count(s->runs_for_change));
+		json_object_set_new(o, "runs_for_no_change", format_json_count(s->runs_for_no_change));
+		json_array_append_new(series, o);
+	}
+	json_object_set_new(root, "change", json_real(r->change));
+	json_object_set_new(root, "nights", json_integer(r->nights));
+	json_object_set_new(root, "runs", json_integer((json_int_t)r->n_runs));
+	json_object_set_new(root, "series", series);
+	ret = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0 ? -EIO : 0;
+	json_decref(root);
+	if (!ret)
+		fputc('\n', f);
+	return ret ? ret : (ferror(f) ? -EIO : 0);
 }

@@ -39,7 +39,7 @@ struct stats_sample {
  *
  * sigma_within, the spread of a run about its own group's median:
  *	sigma_w = sum_g (n_g - 1) s_g / sum_g (n_g - 1),
- *	s_g = c(n_g) 1.4826 MAD_g / |median_g|,
+ *	s_g = c(n_g) 1.4826 MAD_g / |M|, M the median of all the side's runs,
  * over the groups of 2 runs or more. 1.4826 MAD is a consistent estimate
  * of the SD of normal data that one wild run cannot move; c(n) (1.19 at
  * 6 runs, 1.10 at 10, n / (n - 0.8) beyond 20) removes its small-sample

@@ -115,13 +115,16 @@ int stats_sim_bisect(const struct stats_sim_bisect *b, const struct stats_verdic
 			const struct stats_sample B = { vb, NULL, b->base_runs }, C = { vc, NULL, n };
 			struct stats_comparison c;
 
+			enum stats_bisect_answer a;
+
 			opts.seed = seed ^ ((uint64_t)s * 0x9e3779b97f4a7c15ull) ^ n;
-			ret = stats_compare(&B, &C, &opts, &c);
+			ret = stats_compare_figures(&B, &C, &opts, &c);
 			if (ret < 0)
 				goto out;
-			if (c.verdict == STATS_REGRESSION)
+			a = stats_bisect_decide(&c, c.p, b->effect, &opts, NULL, 0);
+			if (a == STATS_BISECT_BAD)
 				decided = 1;
-			else if (c.verdict == STATS_NO_CHANGE || c.verdict == STATS_IMPROVEMENT)
+			else if (a == STATS_BISECT_GOOD)
 				decided = 2;
 			if (decided || n >= b->max)
 				break;

@@ -45,13 +45,15 @@ int stats_sim_compare(const struct stats_sim_design *d, const struct stats_verdi
 /*
  * bisect-run on one commit: a baseline of base_runs runs (one
  * invocation), the commit's runs in batches - first, then step more while
- * inconclusive, up to max - compared after each batch (one invocation,
- * one group). Regression: bad; no change or improvement: good; still
- * inconclusive at max: skip (125).
+ * unsure, up to max - compared after each batch (one invocation, one
+ * group) and classified by stats_bisect_decide() against the regression
+ * being bisected (effect; 0: the compare rule: regression bad, no change
+ * or improvement good). Still unsure at max: skip (125).
  */
 struct stats_sim_bisect {
 	double cv, shift;
 	size_t base_runs, first, step, max;
+	double effect;
 };
 
 struct stats_sim_bisect_counts {

@@ -644,3 +644,68 @@ int stats_compare(const struct stats_sample *base, const struct stats_sample *ca
 	stats_compare_decide(c, c->p, o);
 	return 0;
 }
+
+/* ------------------------------------------------------------------ bisect */
+
+const char *stats_bisect_answer_name(enum stats_bisect_answer a)
+{
+	return a == STATS_BISECT_GOOD ? "good" : a == STATS_BISECT_BAD ? "bad" : "unsure";
+}
+
+enum stats_bisect_answer stats_bisect_decide(struct stats_comparison *c, double p_adjusted,
+					     double effect, const struct stats_verdict_opts *opts,
+					     char *why, size_t size)
+{
+	struct stats_verdict_opts o;
+	double est, lo, hi, m;
+	char adj[64];
+	char dummy[8];
+
+	stats_opts_fill(opts, &o);
+	if (!why) {
+		why = dummy;
+		size = sizeof(dummy);
+	}
+	stats_compare_decide(c, p_adjusted, &o);
+	if (!(effect > 0.0)) {
+		snprintf(why, size, "%s", c->reason);
+		return c->verdict == STATS_REGRESSION	 ? STATS_BISECT_BAD :
+		       c->verdict == STATS_INCONCLUSIVE ? STATS_BISECT_UNSURE :
+							   STATS_BISECT_GOOD;
+	}
+	if (!c->eligible || isnan(c->ratio) || isnan(c->ci_lo)) {
+		snprintf(why, size, "%s", c->reason);
+		return STATS_BISECT_UNSURE;
+	}
+	m = effect / 2.0 > o.floor_min ? effect / 2.0 : o.floor_min;
+	/* from here on, negative is worse */
+	est = c->ratio - 1.0;
+	lo = c->ci_lo - 1.0;
+	hi = c->ci_hi - 1.0;
+	if (!o.higher_is_better) {
+		const double t = lo;
+
+		est = -est;
+		lo = -hi;
+		hi = -t;
+	}
+	stats_adj(&o, adj, sizeof(adj));
+	if (lo > -m) {
+		snprintf(why, size,
+			 "%+.2f %% (%g %% CI %+.2f %% .. %+.2f %%) lies on the good side of -%.2f %%, half the %.2f %% regression bisected",
+			 est * 100, c->level * 100, lo * 100, hi * 100, m * 100, effect * 100);
+		return STATS_BISECT_GOOD;
+	}
+	if (hi < -m && p_adjusted < o.alpha) {
+		snprintf(why, size,
+			 "%+.2f %% (%g %% CI %+.2f %% .. %+.2f %%) lies on the bad side of -%.2f %%, half the %.2f %% regression bisected, and p = %.2g < %g %s",
+			 est * 100, c->level * 100, lo * 100, hi * 100, m * 100, effect * 100,
+			 p_adjusted, o.alpha, adj);
+		return STATS_BISECT_BAD;
+	}
+	snprintf(why, size,
+		 "%+.2f %% (%g %% CI %+.2f %% .. %+.2f %%, p = %.2g %s) reaches across -%.2f %%, half the %.2f %% regression bisected",
+		 est * 100, c->level * 100, lo * 100, hi * 100, p_adjusted, adj, m * 100,
+		 effect * 100);
+	return STATS_BISECT_UNSURE;
+}

@@ -258,4 +258,40 @@ int stats_runs_needed(const struct stats_noise *noise, double change,
 int stats_runs_for_no_change(const struct stats_noise *noise,
 			     const struct stats_verdict_opts *o, size_t max_runs, size_t *runs);
 
+/*
+ * bisect-run's question for one series: is this commit like the good build
+ * (the baseline) or like the regressed one, a change of `effect` in the
+ * worse direction (effect > 0, relative: 0.03 for a 3 % slowdown)?
+ *
+ *	margin = max(effect / 2, floor_min): the midpoint between the two
+ *
+ *	good    the whole CI on the good side of the midpoint
+ *	        (worse by less than the margin, or better)
+ *	bad     significant (p_adjusted < alpha) and the whole CI on the bad
+ *	        side of the midpoint
+ *	unsure  otherwise: more runs, or 125 (skip) at the cap
+ *
+ * "No change within the noise floor" is the wrong question for a
+ * bisection: with a floor of one SD it takes about 32 runs a side, so
+ * most unchanged commits of a noisy scenario would be skipped and git
+ * could name no culprit. A bisection knows the change it is looking for;
+ * a commit only has to be told from it, and the midpoint test does that
+ * with errors that fall as the effect grows against the noise
+ * (bench_verdicts' table 3, test_verdict_targets).
+ *
+ * effect 0 (unknown): the rule of stats_compare_decide(), regression bad,
+ * no change or improvement good, inconclusive unsure. why (may be NULL)
+ * gets the reason in words. c must come from stats_compare_figures().
+ */
+enum stats_bisect_answer {
+	STATS_BISECT_GOOD = 0,
+	STATS_BISECT_BAD,
+	STATS_BISECT_UNSURE,
+};
+const char *stats_bisect_answer_name(enum stats_bisect_answer a); /* "good", "bad", "unsure" */
+
+enum stats_bisect_answer stats_bisect_decide(struct stats_comparison *c, double p_adjusted,
+					     double effect, const struct stats_verdict_opts *o,
+					     char *why, size_t size);
+
 #endif

@@ -51,7 +51,7 @@ const char *trend_by_points(enum trend_by by);
 #define TREND_DEFAULT_SEED 0x6d70746370746e64ULL /* "mptcptnd" */
 
 struct trend_opts {
-	const char *const *metrics; /* NULL: goodput_bps and efficiency */
+	const char *const *metrics; /* NULL: each run's by its traffic mode (compare.h) */
 	size_t n_metrics;
 	enum trend_by by;
 	size_t min_size;	/* 0: 3 points; the smallest regime (>= 2) */
@@ -77,7 +77,7 @@ struct trend_changepoint {
 	char label[64];
 	double median_before, median_after; /* of the adjacent regimes' points */
 	double change;	/* median_after / median_before - 1 */
-	double p;	/* Mann-Whitney U of the two regimes' points, two-sided */
+	double p;	/* E-divisive's permutation p of this split (stats_edivisive_p) */
 };
 
 struct trend_series {

@@ -410,7 +410,9 @@ static int query_row_subflow(sqlite3_stmt *st, void *elem)
 	{ id, what, offsetof(struct results_run, field), offsetof(struct results_run, n_##field), \
 	  sizeof(*((struct results_run *)0)->field), fn }
 
-/* In the order they have always been loaded. */
+/* In the order they have always been loaded; tags and metrics first (all
+ * that metrics_only loads). */
+#define QUERY_METRICS_ONLY 2
 static const struct query_child query_children[] = {
 	QUERY_CHILD(RESULTS_STMT_TAG_LOAD, "tags", tags, query_row_kv),
 	QUERY_CHILD(RESULTS_STMT_METRIC_LOAD, "metrics", metrics, query_row_metric),
@@ -460,12 +462,11 @@ static int query_load_child(struct results *r, const struct query_child *c,
 static int query_load_children(struct results *r, struct results_run *run, bool metrics_only,
 			       struct diag *d)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(query_children); i++) {
-		int ret;
+	const size_t n = metrics_only ? QUERY_METRICS_ONLY : ARRAY_SIZE(query_children);
 
-		if (metrics_only && query_children[i].stmt != RESULTS_STMT_METRIC_LOAD)
-			continue;
-		ret = query_load_child(r, &query_children[i], run, d);
+	for (size_t i = 0; i < n; i++) {
+		int ret = query_load_child(r, &query_children[i], run, d);
+
 		if (ret < 0)
 			return ret;
 	}

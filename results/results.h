@@ -114,13 +114,13 @@ struct results_run {
 	int64_t id; /* database row id, set when stored or loaded */
 
 	/* The scenario's timed events as the run applied them (schema
-	 * version 5; common/telemetry.h), in the scenario's order; loaded
+	 * version 6; common/telemetry.h), in the scenario's order; loaded
 	 * with every run (a few rows). results_run_add_timed_event(). */
 	struct telemetry_timed_event *timed_events;
 	size_t n_timed_events;
 	/* Where the intervals' 0 lies on the run's time line (the samples',
 	 * the PM events' and the timed events'): µs after the client
-	 * started; -1: unknown (runs stored before schema version 5). */
+	 * started; -1: unknown (runs stored before schema version 6). */
 	int64_t measure_start_us;
 
 	/* The samples of the native engine and the path-manager events
@@ -169,16 +169,18 @@ struct results_filter {
 	bool with_telemetry;
 	/* also load the PM events alone (tens of rows per run) */
 	bool with_pm_events;
-	/* load a run's metrics and no other child row (tags, intervals, MIB
-	 * deltas, subflows, noise): for callers that read thousands of runs
-	 * for their figures alone (the report's history) */
+	/* load only the run's row, tags and metrics: no intervals, MIB
+	 * deltas, subflows, noise or timed events (what statistics and the
+	 * report's history read, at a third of the cost; the tags name the
+	 * night a run belongs to) */
 	bool metrics_only;
 };
 
 /* Call fn for every selected run, oldest first, fully loaded (metrics,
- * tags, intervals, mibs, subflows, noise; the metrics alone with
- * f->metrics_only; the telemetry too when f->with_telemetry, the PM events
- * alone with f->with_pm_events). fn returns <0 to stop with that error.
+ * tags, intervals, mibs, subflows, noise, timed events; only tags and
+ * metrics with f->metrics_only; the telemetry too when f->with_telemetry,
+ * the PM events alone with f->with_pm_events). fn returns <0 to stop with
+ * that error.
  * The run is released after fn returns. */
 typedef int (*results_run_fn)(const struct results_run *run, void *arg);
 int results_query(struct results *r, const struct results_filter *f, results_run_fn fn,
@@ -229,6 +231,51 @@ int results_changepoint_store(struct results *r, const struct results_changepoin
 typedef int (*results_changepoint_fn)(const struct results_changepoint *cp, void *arg);
 int results_changepoints_query(struct results *r, const char *scenario,
 			       results_changepoint_fn fn, void *arg, struct diag *d);
+
+/* ---- regressions nightly reported, and their acknowledgements (schema
+ * version 5; results/regressions.c, used by runner/job/nightly.c and the
+ * ack command) ------------------------------------------------------------ */
+
+/*
+ * One regression of a series (scenario, variant_key, metric) on a host.
+ * since_us is 00:00 UTC of the night its regime started (since_label that
+ * night, "YYYY-MM-DD"); kernel_before / kernel_after the releases either
+ * side of it. Open until acked (acked_at_us 0). Strings a query passes
+ * are valid during the callback only; NULL where unknown.
+ */
+struct results_regression {
+	int64_t id; /* set by add and by a query */
+	const char *host, *scenario, *variant_key, *metric;
+	uint64_t since_us;
+	const char *since_label;
+	uint64_t first_reported_us;
+	const char *first_nightly; /* the nightly=<id> that first reported it */
+	uint64_t last_seen_us;
+	double change;		   /* relative, when last seen (NaN: unknown) */
+	double median_before, median_after;
+	const char *kernel_before, *kernel_after;
+	uint64_t acked_at_us;	   /* 0: open */
+	const char *ack_note, *ack_by;
+};
+
+/* Add a regression (its id in g->id). */
+int results_regression_add(struct results *r, struct results_regression *g, struct diag *d);
+/* Seen again: last_seen_us, change and the medians; and, when since_us
+ * is not 0, where it started (a change point placed it): since_us,
+ * since_label and the kernels either side. -ENOENT: no such id. */
+int results_regression_update(struct results *r, const struct results_regression *g,
+			      struct diag *d);
+/* Acknowledge (note and by may be NULL; acking again replaces them) or
+ * reopen. -ENOENT: no such id. */
+int results_regression_ack(struct results *r, int64_t id, uint64_t now_us, const char *note,
+			   const char *by, struct diag *d);
+int results_regression_unack(struct results *r, int64_t id, struct diag *d);
+
+/* Call fn for every regression of host (NULL: any), open ones only when
+ * open_only, or the one with id (0: any), oldest first. */
+typedef int (*results_regression_fn)(const struct results_regression *g, void *arg);
+int results_regressions_query(struct results *r, const char *host, bool open_only, int64_t id,
+			      results_regression_fn fn, void *arg, struct diag *d);
 
 /* ---- the lab fleet: merge and the push outbox (results/merge.c,
  * results/outbox.c; used by merge and push/) -- */

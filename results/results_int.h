@@ -45,7 +45,7 @@ enum results_stmt_id {
 	RESULTS_STMT_SAMPLE_LOAD,
 	RESULTS_STMT_CONN_SAMPLE_LOAD,
 	RESULTS_STMT_PM_EVENT_LOAD,
-	/* timed events (schema version 5, store.c / query.c) */
+	/* timed events (schema version 6, store.c / query.c) */
 	RESULTS_STMT_TIMED_EVENT_INSERT,
 	RESULTS_STMT_TIMED_EVENT_LOAD,
 	RESULTS_STMT_COUNT_

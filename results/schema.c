@@ -306,6 +306,39 @@ static const char *const schema_timed_events[] = {
 	"ALTER TABLE runs ADD COLUMN measure_start_us INTEGER",
 };
 
+/*
+ * Version 7: the regressions nightly has reported (results/regressions.c),
+ * and their acknowledgements. One row per regression of a series on a
+ * host: since_us is the night its new regime started (00:00 UTC; the
+ * night it was first reported until a change point places it), and it is
+ * reported as new once, then as known until acked_at_us is set (a person
+ * ran `mptcp-lab ack`). Not per run: `merge` does not copy it (each box
+ * keeps its own record of what it has told its people). A few rows a
+ * month: no index.
+ */
+static const char *const schema_regressions[] = {
+	"CREATE TABLE regressions (\n"
+	"	id INTEGER PRIMARY KEY,\n"
+	"	host TEXT NOT NULL,\n"
+	"	scenario TEXT NOT NULL,\n"
+	"	variant_key TEXT NOT NULL,\n"
+	"	metric TEXT NOT NULL,\n"
+	"	since_us INTEGER NOT NULL,\n"
+	"	since_label TEXT NOT NULL,\n"
+	"	first_reported_us INTEGER NOT NULL,\n"
+	"	first_nightly TEXT,\n"
+	"	last_seen_us INTEGER NOT NULL,\n"
+	"	change REAL,\n"
+	"	median_before REAL,\n"
+	"	median_after REAL,\n"
+	"	kernel_before TEXT,\n"
+	"	kernel_after TEXT,\n"
+	"	acked_at_us INTEGER,\n" /* NULL: open */
+	"	ack_note TEXT,\n"
+	"	ack_by TEXT\n"
+	")",
+};
+
 struct results_migration {
 	const char *const *steps;
 	size_t n_steps;
@@ -318,6 +351,7 @@ static const struct results_migration migrations[] = {
 	{ schema_telemetry, ARRAY_SIZE(schema_telemetry) }, /* 3 -> 4: telemetry */
 	{ schema_push_points, ARRAY_SIZE(schema_push_points) }, /* 4 -> 5: points to push */
 	{ schema_timed_events, ARRAY_SIZE(schema_timed_events) }, /* 5 -> 6: timed events */
+	{ schema_regressions, ARRAY_SIZE(schema_regressions) }, /* 6 -> 7: regressions, acks */
 };
 
 const int results_schema_version = (int)ARRAY_SIZE(migrations);

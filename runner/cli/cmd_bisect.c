@@ -28,6 +28,7 @@
 #include "exitcodes.h"
 #include "progress.h"
 #include "selector.h"
+#include "units.h"
 #include "vm_cli.h"
 
 /* After --timeout, how long the parent lets the child unwind (tear its lab
@@ -38,8 +39,9 @@ struct bisect_opts {
 	const char *db, *build, *commit, *scenario;
 	const char *tree, *kbuild_out; /* --tree DIR [--out DIR] */
 	int build_nice;
-	struct selector baseline;
-	bool has_baseline;
+	struct selector baseline, bad;
+	bool has_baseline, has_bad;
+	double effect, level;
 	uint64_t build_timeout_us, timeout_us;
 	unsigned reps, max_reps;
 	const char **metrics;
@@ -56,6 +58,7 @@ static volatile sig_atomic_t bisect_parent_deadline;
 static void opts_release(struct bisect_opts *o)
 {
 	selector_release(&o->baseline);
+	selector_release(&o->bad);
 	free(o->metrics);
 	free(o->sets);
 }
@@ -105,6 +108,9 @@ enum {
 	OPT_TREE,
 	OPT_OUT,
 	OPT_BUILD_NICE,
+	OPT_BAD,
+	OPT_EFFECT,
+	OPT_LEVEL,
 };
 
 static int parse_count(const char *name, const char *arg, unsigned *out)
@@ -137,6 +143,9 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 		{ "tree", required_argument, NULL, OPT_TREE },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "build-nice", required_argument, NULL, OPT_BUILD_NICE },
+		{ "bad", required_argument, NULL, OPT_BAD },
+		{ "effect", required_argument, NULL, OPT_EFFECT },
+		{ "level", required_argument, NULL, OPT_LEVEL },
 		VM_CLI_OPTIONS,
 		{},
 	};
@@ -158,6 +167,36 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 			}
 			o->has_baseline = true;
 			break;
+		case OPT_BAD:
+			if (selector_add(&o->bad, optarg, &sel_err) < 0) {
+				say_error("--bad: %s", diag_str(&sel_err));
+				return -EINVAL;
+			}
+			o->has_bad = true;
+			break;
+		case OPT_EFFECT: {
+			double pct;
+
+			if (units_parse_percent(optarg, &pct) < 0 || !(pct > 0) || !(pct < 100)) {
+				say_error("--effect must be the size of the regression being bisected, a percentage above 0 and below 100 (3 or 3%%), got '%s'",
+					  optarg);
+				return -EINVAL;
+			}
+			o->effect = pct / 100;
+			break;
+		}
+		case OPT_LEVEL: {
+			char *end;
+
+			errno = 0;
+			o->level = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->level > 0 && o->level < 1)) {
+				say_error("--level must be the decision CI's level between 0 and 1 (0.90), got '%s'",
+					  optarg);
+				return -EINVAL;
+			}
+			break;
+		}
 		case OPT_BUILD:
 			o->build = optarg;
 			break;
@@ -241,6 +280,10 @@ static int parse_opts(int argc, char **argv, struct bisect_opts *o)
 		say_error("'bisect-run' needs --baseline SELECTOR (e.g. tag:commit=<good>) naming the stored good runs");
 		return -EINVAL;
 	}
+	if (o->has_bad && o->effect > 0) {
+		say_error("--bad and --effect both give the regression's size: give one");
+		return -EINVAL;
+	}
 	if (o->max_reps < BISECT_MIN_BASELINE || o->max_reps < o->reps) {
 		say_error("--max-reps %u must be at least 5 (compare needs 5 runs a side) and at least --reps %u",
 			  o->max_reps, o->reps);
@@ -300,6 +343,7 @@ static int bisect_work(const struct bisect_opts *o)
 		.build_nice = o->build_nice, .build_timeout_us = o->build_timeout_us, .commit = o->commit,
 		.reps = o->reps, .max_reps = o->max_reps, .metrics = o->metrics,
 		.n_metrics = o->n_metrics, .sets = o->sets, .n_sets = o->n_sets,
+		.effect = o->effect, .bad = o->has_bad ? &o->bad.filter : NULL, .level = o->level,
 		.vm = o->vm.image || o->tree ? &o->vm : NULL, .cancel = &mpl_interrupted,
 	};
 	struct sigaction sa = { .sa_handler = on_alarm };

@@ -4,8 +4,9 @@
  *
  *   mptcp-lab compare [--db PATH] --baseline SELECTOR... --candidate SELECTOR...
  *                     [--metric M]... [--format text|json|markdown|junit|ktap]
- *                     [--output FILE] [--alpha A] [--correction holm|bh]
- *                     [--floor PCT] [--fail-on-inconclusive] [--report DIR [--png]]
+ *                     [--output FILE] [--alpha A] [--correction holm|bh|none]
+ *                     [--floor PCT] [--level L] [--unit auto|runs|groups]
+ *                     [--fail-on-inconclusive] [--report DIR [--png]]
  *
  * --baseline and --candidate may be repeated; each takes selectors as
  * `runs` does (selector.h), all of one side narrowing that side together.
@@ -15,10 +16,14 @@
  * calls report_compare and says what failed. --report DIR also writes the
  * comparison's HTML pages (report_compare_pages_write, pages.h).
  *
- * Exit: 0 no series regressed, 1 one did (or, with --fail-on-inconclusive,
- * one was inconclusive), 64 usage, 65 no database there, a selection holds
- * no ok run or no series is on both sides, 70 internal (the report pages
- * included: a verdict whose pages cannot be written is not trusted).
+ * --floor is the floor's minimum (the floor itself comes from the noise),
+ * --level the CI's, --unit what a unit of the test is (compare.h).
+ *
+ * Exit: 0 no series regressed, 1 one did or its mix shifted toward the
+ * worse cluster (or, with --fail-on-inconclusive, one was inconclusive),
+ * 64 usage, 65 no database there, a selection holds no ok run or no
+ * series is on both sides, 70 internal (the report pages included: a
+ * verdict whose pages cannot be written is not trusted).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,8 +41,8 @@
 #include "selector.h"
 #include "units.h"
 
-/* getopt_long vals of long-only options: beyond any character */
-enum { OPT_FAIL_INCONCLUSIVE = 256, OPT_REPORT, OPT_PNG };
+/* getopt_long vals of the long-only options: beyond any character */
+enum { OPT_FAIL_INCONCLUSIVE = 256, OPT_LEVEL, OPT_UNIT, OPT_REPORT, OPT_PNG };
 
 struct compare_args {
 	const char *db;
@@ -141,18 +146,39 @@ static int compare_option(int c, char *arg, void *ctx)
 			a->opts.correction = COMPARE_HOLM;
 		} else if (!strcmp(arg, "bh")) {
 			a->opts.correction = COMPARE_BH;
+		} else if (!strcmp(arg, "none")) {
+			a->opts.correction = COMPARE_NONE;
 		} else {
-			say_error("--correction '%s': expected holm or bh", arg);
+			say_error("--correction '%s': expected holm, bh or none", arg);
 			return EXIT_USAGE;
 		}
 		break;
 	case 'F':
 		if (units_parse_percent(arg, &pct) < 0 || !(pct > 0) || !(pct < 100)) {
-			say_error("--floor '%s': expected a percentage above 0 and below 100, e.g. 2 or 2%%",
+			say_error("--floor '%s': expected the floor's minimum as a percentage above 0 and below 100, e.g. 0.5 or 0.5%%",
 				  arg);
 			return EXIT_USAGE;
 		}
 		a->opts.floor_min = pct / 100;
+		break;
+	case OPT_LEVEL:
+		if (parse_probability(arg, &a->opts.level) < 0) {
+			say_error("--level '%s': expected the confidence level of the CI between 0 and 1, e.g. 0.95",
+				  arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_UNIT:
+		if (!strcmp(arg, "auto")) {
+			a->opts.unit = STATS_UNIT_AUTO;
+		} else if (!strcmp(arg, "runs")) {
+			a->opts.unit = STATS_UNIT_RUNS;
+		} else if (!strcmp(arg, "groups")) {
+			a->opts.unit = STATS_UNIT_GROUPS;
+		} else {
+			say_error("--unit '%s': expected auto, runs or groups", arg);
+			return EXIT_USAGE;
+		}
 		break;
 	case OPT_FAIL_INCONCLUSIVE:
 		a->fail_on_inconclusive = true;
@@ -180,6 +206,8 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 		{ "alpha", required_argument, NULL, 'a' },
 		{ "correction", required_argument, NULL, 'C' },
 		{ "floor", required_argument, NULL, 'F' },
+		{ "level", required_argument, NULL, OPT_LEVEL },
+		{ "unit", required_argument, NULL, OPT_UNIT },
 		{ "fail-on-inconclusive", no_argument, NULL, OPT_FAIL_INCONCLUSIVE },
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "png", no_argument, NULL, OPT_PNG },
@@ -289,7 +317,7 @@ int cmd_compare(int argc, char **argv)
 		       st.n_series, st.n_scenarios);
 	}
 	ret = EXIT_OK;
-	if (r.counts[COMPARE_REGRESSION] ||
+	if (r.counts[COMPARE_REGRESSION] || r.mix_to_worse ||
 	    (a.fail_on_inconclusive && r.counts[COMPARE_INCONCLUSIVE]))
 		ret = EXIT_FAIL;
 out:

@@ -4,9 +4,10 @@
  * compare, trend, write the summaries and the report, push), then what
  * each step did.
  *
- * Exit: 0, or 1 when a series regressed (compare, or the newest regime of
- * a trend), or the code `run` would give for what stopped the runs (130
- * interrupted, 65 bad input, 70 internal).
+ * Exit: 0, or 1 when a new regression was reported tonight (a known one,
+ * reported on an earlier night and not acknowledged, is listed as still
+ * open and does not fail the job), or the code `run` would give for what
+ * stopped the runs (130 interrupted, 65 bad input, 70 internal).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmdutil.h"
 #include "commands.h"
@@ -43,6 +45,61 @@ static void view_counts(const struct nightly *n, bool interrupted)
 	       interrupted ? " (interrupted: the run in progress was discarded)" : "");
 }
 
+/* The baselines that restarted at a change point, or hold nights out. */
+static void view_baselines(const struct nightly *n)
+{
+	for (size_t i = 0; i < n->judged.n_bases; i++) {
+		const struct nightly_baseline *b = &n->judged.bases[i];
+		char since[16], held[16];
+		time_t t = (time_t)(b->since_us / 1000000), h = (time_t)(b->held_out_us / 1000000);
+		struct tm tm;
+
+		if (!b->regime && !b->held_out_us)
+			continue;
+		strftime(since, sizeof(since), "%Y-%m-%d", gmtime_r(&t, &tm));
+		strftime(held, sizeof(held), "%Y-%m-%d", gmtime_r(&h, &tm));
+		printf("baseline of %s %s %s: since %s%s%s%s\n", b->scenario,
+		       b->variant_key[0] ? b->variant_key : "-", b->metric, since,
+		       b->regime ? " (the change point that started its regime)" : "",
+		       b->held_out_us ? ", without the nights from " : "",
+		       b->held_out_us ? held : "");
+	}
+}
+
+static void view_regression(const struct nightly_regression *g, const char *what)
+{
+	printf("%-12s #%lld %s %s %s: %+.2f %% since %s (kernel %s -> %s), first reported %s%s%s\n",
+	       what, (long long)g->id, g->scenario, g->variant_key[0] ? g->variant_key : "-",
+	       g->metric, g->change * 100, g->since, g->kernel_before[0] ? g->kernel_before : "?",
+	       g->kernel_after[0] ? g->kernel_after : "?", g->first_reported,
+	       g->ack_note[0] ? ": " : "", g->ack_note);
+}
+
+/* New regressions (they fail the job), then the known ones still open. */
+static void view_regressions(const struct nightly *n)
+{
+	const struct nightly_judgement *j = &n->judged;
+	size_t known = 0;
+
+	printf("\n== regressions: %zu new tonight, %zu open on this host\n", j->n_new, j->n_open);
+	for (size_t i = 0; i < j->n_regs; i++)
+		if (j->regs[i].state == NIGHTLY_NEW)
+			view_regression(&j->regs[i], "NEW");
+	for (size_t i = 0; i < j->n_open; i++)
+		if (j->open[i].state != NIGHTLY_NEW) {
+			view_regression(&j->open[i], "still open");
+			known++;
+		}
+	for (size_t i = 0; i < j->n_regs; i++)
+		if (j->regs[i].state == NIGHTLY_ACKED)
+			view_regression(&j->regs[i], "acknowledged");
+	if (j->n_open)
+		printf("acknowledge one with: mptcp-lab ack ID --note TEXT (mptcp-lab ack --list shows them)\n");
+	if (!j->n_new && known)
+		printf("no new regression tonight: the %zu open one%s %s known and do%s not fail the job\n",
+		       known, known == 1 ? "" : "s", known == 1 ? "is" : "are", known == 1 ? "es" : "");
+}
+
 static void view_step(void *arg, enum nightly_step step, const struct nightly *n)
 {
 	struct nightly_view *v = arg;
@@ -63,15 +120,19 @@ static void view_step(void *arg, enum nightly_step step, const struct nightly *n
 		break;
 	case NIGHTLY_COMPARED:
 		printf("\n== compare: tonight vs %s\n", v->a->has_baseline ? "the pinned baseline" :
-		       "the previous nights on this host");
-		if (n->nothing_to_compare)
-			printf("nothing to compare with yet (%s)\n", n->nothing_why);
+		       "each series' current regime on this host (at most 28 nights)");
+		if (n->judged.nothing_to_compare)
+			printf("nothing to compare with yet (%s)\n", n->judged.nothing_why);
 		else
-			report_write_text(stdout, &n->cmp, "tonight vs history", false);
+			report_write_text(stdout, &n->judged.cmp, "tonight vs history", false);
+		view_baselines(n);
 		break;
 	case NIGHTLY_TRENDED:
 		printf("\n== trend: this host's history\n");
-		report_write_text(stdout, &n->tr.rows, "history of this host", false);
+		report_write_text(stdout, &n->judged.tr.rows, "history of this host", false);
+		break;
+	case NIGHTLY_JUDGED:
+		view_regressions(n);
 		break;
 	case NIGHTLY_REPORTING:
 		printf("\n== report into %s\n", n->report_dir);
@@ -195,8 +256,8 @@ int cmd_nightly(int argc, char **argv)
 		say_error("%s", diag_str(&d));
 		ret = EXIT_SOFTWARE;
 	} else {
-		printf("\nsummary, JUnit and KTAP: %s/{compare,trend}.{md,junit.xml,ktap}\n",
-		       n.out_dir);
+		printf("\nsummary, JUnit and KTAP: %s/{compare,trend}.{md,junit.xml,ktap}, %s/regressions.md\n",
+		       n.out_dir, n.out_dir);
 		printf("report: %s/report/index.html (Markdown: %s/report/report.md)\n", n.out_dir,
 		       n.out_dir);
 		ret = n.regressed ? EXIT_FAIL : EXIT_OK;

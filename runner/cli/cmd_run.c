@@ -322,10 +322,18 @@ int cmd_run(int argc, char **argv)
 		}
 		interrupted = r == -EINTR;
 		if (r == 0) {
-			if (dec.capped)
+			if (dec.hopeless && dec.needed)
+				printf("still inconclusive after %u repetitions: about %zu runs a side would decide, beyond --max-reps %u\n",
+				       dec.reps, dec.needed, max_reps);
+			else if (dec.hopeless)
+				printf("still inconclusive after %u repetitions: the change sits on the floor, no number of runs decides it\n",
+				       dec.reps);
+			else if (dec.capped)
 				printf("still inconclusive after %u repetitions (--max-reps)\n", dec.reps);
 			report_write_text(stdout, &dec.cmp, "this run vs the baseline", false);
-			decided = dec.cmp.counts[COMPARE_REGRESSION] ? EXIT_FAIL : EXIT_OK;
+			decided = dec.cmp.counts[COMPARE_REGRESSION] || dec.cmp.mix_to_worse ?
+					  EXIT_FAIL :
+					  EXIT_OK;
 			compare_result_release(&dec.cmp);
 		}
 	}

@@ -29,9 +29,10 @@ const struct command commands[] = {
 	  "    [--set PATH=VALUE]... [--push URL [--token-file F]]",
 	  "the CI job: run the suite, compare with the history, trend, write summary, JUnit and KTAP", 1 },
 	{ "bisect-run", cmd_bisect_run,
-	  "[--db PATH] --baseline SELECTOR... [--tree DIR [--out DIR] [--build-nice N] | --build CMD]\n"
-	  "    [--build-timeout S] [--timeout S] [--reps N] [--max-reps N] [--metric M] [--commit ID]\n"
-	  "    [--set PATH=VALUE]... [--kernel IMAGE [--modules DIR]] [--accel auto|kvm|tcg] ... SCENARIO",
+	  "[--db PATH] --baseline SELECTOR... [--bad SELECTOR... | --effect PCT] [--level L]\n"
+	  "    [--tree DIR [--out DIR] [--build-nice N] | --build CMD] [--build-timeout S] [--timeout S]\n"
+	  "    [--reps N] [--max-reps N] [--metric M] [--commit ID] [--set PATH=VALUE]...\n"
+	  "    [--kernel IMAGE [--modules DIR]] [--accel auto|kvm|tcg] ... SCENARIO",
 	  "the command of 'git bisect run': exit 0 good, 1 bad (a regression), 125 skip", 0 },
 	{ "kernels", cmd_kernels, "[--db PATH] [--json] [SELECTOR...]",
 	  "list the kernels measured in the database, with boot mode, hosts and run counts", 0 },
@@ -46,14 +47,22 @@ const struct command commands[] = {
 	{ "compare", cmd_compare,
 	  "[--db PATH] --baseline SELECTOR... --candidate SELECTOR... [--metric M]...\n"
 	  "    [--format text|json|markdown|junit|ktap] [--output FILE] [--alpha A]\n"
-	  "    [--correction holm|bh] [--floor PCT] [--fail-on-inconclusive]\n"
-	  "    [--report DIR [--png]]",
+	  "    [--correction holm|bh|none] [--floor PCT] [--level L] [--unit auto|runs|groups]\n"
+	  "    [--fail-on-inconclusive] [--report DIR [--png]]",
 	  "regression verdicts between two selections of runs (exit 1 on a regression)", 0 },
 	{ "trend", cmd_trend,
 	  "[--db PATH] [--by night|kernel] [--metric M]...\n"
 	  "    [--format text|json|markdown|junit|ktap] [--output FILE] [--min-size N]\n"
 	  "    [--floor PCT] [--no-store] [SELECTOR...]",
 	  "change points over each series' nightly history; exit 1 when the newest regime regressed", 0 },
+	{ "calibrate", cmd_calibrate,
+	  "[--db PATH] [--reps N] [--invocations K] [--change PCT] [--metric M]... [--set PATH=VALUE]...\n"
+	  "    [--json] SCENARIO|SUITE... | --from SELECTOR...",
+	  "each series' noise within and between invocations, and the smallest change it can detect", 0 },
+	{ "ack", cmd_ack,
+	  "[--db PATH] ID... --note TEXT [--by NAME] | --list [--all] [--host NAME] [--json] |\n"
+	  "    --undo ID...",
+	  "acknowledge a regression nightly reported (it is then no longer open), list them, reopen one", 0 },
 	{ "merge", cmd_merge, "[--db TARGET] SOURCE.db...",
 	  "import other lab boxes' runs (de-duplicated by uuid, host and kernel kept)", 0 },
 	{ "push", cmd_push,

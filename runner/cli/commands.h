@@ -30,6 +30,8 @@ int cmd_report(int argc, char **argv);
 int cmd_bisect_run(int argc, char **argv);
 int cmd_kernels(int argc, char **argv);
 int cmd_kernel(int argc, char **argv);
+int cmd_ack(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 extern const struct command commands[];
 extern const unsigned n_commands;

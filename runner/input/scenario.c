@@ -341,9 +341,95 @@ static void check_rates_for(struct sctx *c, const char *path)
 	}
 }
 
+/* The selftest's slack (simult_flows.sh: "slack=50"; it adds 550 ms on a
+ * debug kernel, which a scenario for one says with completion_slack). */
+#define SC_SELFTEST_SLACK_US (50 * 1000)
+/* mptcp_connect sleeps 200 ms on each side for the MP_JOIN handshake. */
+#define SC_SELFTEST_JOIN_US (400 * 1000)
+
+/*
+ * The kernel selftest simult_flows.sh's bound, in its integer arithmetic:
+ *
+ *	time = 1000 * size * 8 * 10 / ((rate1 + rate2) * 1000 * 1000 * 9) ms
+ *
+ * (byte -> bit, 10 % of header overhead, Mbit/s), + 400 ms + slack; here
+ * with the sum of every path's rate in bit/s in the traffic's direction.
+ */
+static void completion_formula(struct sctx *c, json_t *v, json_t *slack)
+{
+	const struct lab_spec *spec = &c->s->topo.spec;
+	struct scenario_expect *e = &c->s->expect;
+	const struct scenario_traffic *tr = &c->s->traffic;
+	unsigned __int128 rates = 0;
+	char show[JCHECK_SHOW_MAX];
+
+	snprintf(e->completion_formula, sizeof(e->completion_formula), "simult_flows");
+	e->completion_slack_us = SC_SELFTEST_SLACK_US;
+	if (slack && !jcheck_time(&c->jc, "expect.completion_slack", slack, SC_TIME_MAX_US,
+				  &e->completion_slack_us))
+		return;
+	if (!c->topo_ok || !c->traffic_ok)
+		return;
+	if (!tr->bytes) {
+		jcheck_bad(&c->jc, "expect.completion_max",
+			   "the formula bounds a byte-count transfer, expected traffic.bytes, got '%s' for a transfer by duration",
+			   jcheck_shown(v, show));
+		return;
+	}
+	if (tr->direction == SCENARIO_BOTH) {
+		jcheck_bad(&c->jc, "expect.completion_max",
+			   "the formula bounds one direction, expected traffic.direction upload or download, got 'both'");
+		return;
+	}
+	for (unsigned i = 0; i < spec->n_paths; i++) {
+		const uint64_t r = tr->direction == SCENARIO_UPLOAD ? spec->paths[i].up.rate_bps :
+								      spec->paths[i].down.rate_bps;
+
+		if (!r) {
+			check_rates_for(c, "expect.completion_max");
+			return;
+		}
+		rates += r;
+	}
+	/* ms = size * 8 * 10 * 1000 / (rates * 9), truncated as the shell does */
+	e->completion_max_us = (uint64_t)((unsigned __int128)tr->bytes * 8 * 10 * 1000 /
+					  (rates * 9)) * 1000 + SC_SELFTEST_JOIN_US +
+			       e->completion_slack_us;
+}
+
+static void parse_completion_max(struct sctx *c, json_t *v, json_t *slack)
+{
+	struct scenario_expect *e = &c->s->expect;
+	char show[JCHECK_SHOW_MAX];
+
+	if (json_is_string(v) && !strcmp(json_string_value(v), "simult_flows")) {
+		completion_formula(c, v, slack);
+		return;
+	}
+	if (slack)
+		jcheck_bad(&c->jc, "expect.completion_slack",
+			   "only with the formula, expected expect.completion_max \"simult_flows\", got a time of its own ('%s')",
+			   jcheck_shown(v, show));
+	if (!json_is_string(v)) {
+		jcheck_bad(&c->jc, "expect.completion_max",
+			   "expected a time (\"11.9s\") or the name of a formula (simult_flows), got '%s'",
+			   jcheck_shown(v, show));
+		return;
+	}
+	if (!jcheck_time(&c->jc, "expect.completion_max", v, SC_TIME_MAX_US, &e->completion_max_us))
+		return;
+	if (!e->completion_max_us)
+		jcheck_bad(&c->jc, "expect.completion_max", "expected a time above 0, got '%s'",
+			   jcheck_shown(v, show));
+	else if (c->traffic_ok && !c->s->traffic.bytes)
+		jcheck_bad(&c->jc, "expect.completion_max",
+			   "bounds a byte-count transfer, expected traffic.bytes, got a transfer by duration");
+}
+
 static void parse_expect(struct sctx *c, json_t *obj)
 {
-	static const char *const keys[] = { "subflows", "min_efficiency", "max_efficiency", NULL };
+	static const char *const keys[] = { "subflows",	      "min_efficiency",	  "max_efficiency",
+					    "completion_max", "completion_slack", NULL };
 	struct scenario_expect *e = &c->s->expect;
 	json_t *v, *vmin, *vmax;
 	bool min_ok = false, max_ok = false;
@@ -370,6 +456,11 @@ static void parse_expect(struct sctx *c, json_t *obj)
 	if (c->topo_ok && c->traffic_ok && (e->min_efficiency > 0 || e->max_efficiency > 0))
 		check_rates_for(c, e->min_efficiency > 0 ? "expect.min_efficiency" :
 							   "expect.max_efficiency");
+	if ((v = json_object_get(obj, "completion_max")))
+		parse_completion_max(c, v, json_object_get(obj, "completion_slack"));
+	else if (json_object_get(obj, "completion_slack"))
+		jcheck_bad(&c->jc, "expect.completion_slack",
+			   "a slack for the formula, expected expect.completion_max \"simult_flows\" beside it, got none");
 }
 
 /* ---- capabilities ----------------------------------------------------------- */

@@ -80,6 +80,17 @@ struct scenario_expect {
 	unsigned subflows;	/* subflows that must have joined (0: one per path) */
 	double min_efficiency;	/* 0: no bound */
 	double max_efficiency;	/* 0: no bound */
+	/*
+	 * A completion-time bound for a byte-count transfer (0: none): every
+	 * run is marked over or under it (metrics over_bound and
+	 * completion_bound_us), and compare reports P(exceed). Given as a
+	 * time, or by name: "simult_flows" is the kernel selftest's
+	 * size x 8 x 10 / ((r1 + r2) x 9) ms + 400 ms + completion_slack,
+	 * computed here from the bytes and the paths' rates.
+	 */
+	uint64_t completion_max_us;
+	char completion_formula[16]; /* "simult_flows", "" for a time */
+	uint64_t completion_slack_us; /* the formula's slack (default 50 ms) */
 };
 
 struct scenario {

@@ -182,18 +182,14 @@ bool bisect_batch_usable(size_t ok, size_t total)
 	return ok > 0 && 2 * ok >= total;
 }
 
-enum bisect_step bisect_decide(const size_t counts[COMPARE_VERDICTS_], unsigned reps_done,
-			       unsigned max_reps)
+enum bisect_step bisect_decide(const size_t answers[3], unsigned reps_done, unsigned max_reps)
 {
-	size_t all = 0;
-
-	for (int v = 0; v < COMPARE_VERDICTS_; v++)
-		all += counts[v];
-	if (!all)
+	if (!answers[STATS_BISECT_GOOD] && !answers[STATS_BISECT_BAD] &&
+	    !answers[STATS_BISECT_UNSURE])
 		return BISECT_STEP_NOTHING;
-	if (counts[COMPARE_REGRESSION])
+	if (answers[STATS_BISECT_BAD])
 		return BISECT_STEP_BAD;
-	if (counts[COMPARE_INCONCLUSIVE])
+	if (answers[STATS_BISECT_UNSURE])
 		return reps_done < max_reps ? BISECT_STEP_MORE : BISECT_STEP_UNDECIDED;
 	return BISECT_STEP_GOOD;
 }

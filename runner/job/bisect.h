@@ -64,22 +64,26 @@ const char *bisect_run_failure(int run_exit);
 bool bisect_batch_usable(size_t ok, size_t total);
 
 enum bisect_step {
-	BISECT_STEP_GOOD,	 /* no change, or faster */
-	BISECT_STEP_BAD,	 /* a regression */
-	BISECT_STEP_MORE,	 /* inconclusive: measure another batch */
-	BISECT_STEP_UNDECIDED, /* inconclusive at max_reps: skip */
+	BISECT_STEP_GOOD,	 /* like the good build (or faster) */
+	BISECT_STEP_BAD,	 /* like the regressed one */
+	BISECT_STEP_MORE,	 /* unsure: measure another batch */
+	BISECT_STEP_UNDECIDED, /* unsure at max_reps: skip */
 	BISECT_STEP_NOTHING,	 /* no series in common with the baseline */
 };
 
+/* The decision CI's level when the regression's size is known: each
+ * answer is one-sided (the CI's lower end above the midpoint, or its upper
+ * end below it), so a two-sided 90 % CI makes each a 95 % one-sided claim
+ * (bench_verdicts' table 3). */
+#define BISECT_DEFAULT_LEVEL 0.90
+
 /*
- * From the verdict counts of a comparison (compare_result.counts): any
- * regression is bad (it passed the significance and the effect floor);
- * else any inconclusive series asks for more repetitions while reps_done <
- * max_reps; else good (no change or an improvement: when bisecting a
- * slowdown, faster is good).
+ * From each series' answer (stats_bisect_decide(), counted by answer):
+ * any bad series is bad; else any unsure one asks for more repetitions
+ * while reps_done < max_reps; else good (when bisecting a slowdown, faster
+ * is good).
  */
-enum bisect_step bisect_decide(const size_t counts[COMPARE_VERDICTS_], unsigned reps_done,
-			       unsigned max_reps);
+enum bisect_step bisect_decide(const size_t answers[3], unsigned reps_done, unsigned max_reps);
 
 /* Repetitions of the next batch: first_reps first, then 2 more at a time,
  * never beyond max_reps; 0 when max_reps is reached. */

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,12 @@
 #include "lab.h"
 #include "mtime.h"
 #include "spawn.h"
+
+/* The size of the regression being bisected, per series (--bad). */
+struct bisect_effect {
+	char variant_key[256], metric[48];
+	double effect;
+};
 
 /* What this step measured, for the log lines. */
 struct bisect_state {
@@ -37,6 +44,9 @@ struct bisect_state {
 	struct vm_opts vm;     /* with --tree: the built image booted */
 	char image[PATH_MAX + 32];
 	const struct vm_opts *p_vm; /* the VM of the batches, or NULL: here */
+	struct bisect_effect *effects; /* measured on --bad */
+	size_t n_effects;
+	struct compare_opts copts;     /* how every comparison is made */
 };
 
 static void say(const struct bisect_state *st, const char *fmt, ...)
@@ -353,85 +363,92 @@ static int check_batch(struct bisect_state *st, const struct results_filter *can
 	return 0;
 }
 
-static const char *verdict_words(enum compare_verdict v)
+/* The size of the regression bisected for series s: --effect, or what
+ * --bad measured for it; 0 when unknown (the compare rule). */
+static double effect_for(const struct bisect_state *st, const struct compare_series *s)
 {
-	switch (v) {
-	case COMPARE_REGRESSION:
-		return "regression";
-	case COMPARE_IMPROVEMENT:
-		return "improvement";
-	case COMPARE_INCONCLUSIVE:
-		return "inconclusive";
-	default:
-		return "no change";
-	}
+	if (st->p->effect > 0)
+		return st->p->effect;
+	for (size_t i = 0; i < st->n_effects; i++)
+		if (!strcmp(st->effects[i].variant_key, s->variant_key) &&
+		    !strcmp(st->effects[i].metric, s->metric))
+			return st->effects[i].effect;
+	return 0.0;
 }
 
-/* One line per series: figures, verdict and what happens next. */
-static void log_series(const struct bisect_state *st, const struct compare_result *cmp,
+/* One series' answer, and its line: figures, answer, what happens next. */
+struct bisect_series {
+	const struct compare_series *s;
+	enum stats_bisect_answer answer;
+	char why[512];
+};
+
+static void log_series(const struct bisect_state *st, const struct bisect_series *b, size_t n,
 		       unsigned batch_reps, enum bisect_step step, unsigned next)
 {
 	bool several_variants = false;
 
-	for (size_t i = 1; i < cmp->n; i++)
-		if (strcmp(cmp->series[i].variant_key, cmp->series[0].variant_key))
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(b[i].s->variant_key, b[0].s->variant_key))
 			several_variants = true;
-	for (size_t i = 0; i < cmp->n; i++) {
-		const struct compare_series *s = &cmp->series[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct compare_series *s = b[i].s;
 		char med_c[32], med_b[32], then[64] = "";
 
 		compare_value_short(s->metric, s->median_cand, med_c, sizeof(med_c));
 		compare_value_short(s->metric, s->median_base, med_b, sizeof(med_b));
-		if (s->verdict == COMPARE_INCONCLUSIVE && step == BISECT_STEP_MORE)
+		if (b[i].answer == STATS_BISECT_UNSURE && step == BISECT_STEP_MORE)
 			snprintf(then, sizeof(then), ", adding %u", next);
-		say(st, "commit %s: batch %u (%u run%s): %s%s%s median %s vs baseline %s (%+.1f %%, CI %+.1f..%+.1f %%, p=%.2g, %zu vs %zu ok runs) -> %s%s",
+		say(st, "commit %s: batch %u (%u run%s): %s%s%s median %s vs baseline %s (%+.2f %%, %g %% CI %+.2f..%+.2f %%, p=%.2g, %zu vs %zu ok runs) -> %s%s",
 		    st->short_commit, st->batch, batch_reps, batch_reps == 1 ? "" : "s",
 		    several_variants ? s->variant_key : "", several_variants ? " " : "", s->metric,
-		    med_c, med_b, (s->ratio - 1) * 100, (s->ci_lo - 1) * 100, (s->ci_hi - 1) * 100,
-		    s->p_adjusted, s->n_cand, s->n_base, verdict_words(s->verdict), then);
-		if (s->verdict == COMPARE_INCONCLUSIVE)
-			say(st, "commit %s:   (%s)", st->short_commit, s->reason);
+		    med_c, med_b, (s->ratio - 1) * 100, s->st.level * 100, (s->ci_lo - 1) * 100,
+		    (s->ci_hi - 1) * 100, s->p_adjusted, s->n_cand, s->n_base,
+		    stats_bisect_answer_name(b[i].answer), then);
+		if (b[i].answer == STATS_BISECT_UNSURE)
+			say(st, "commit %s:   (%s)", st->short_commit, b[i].why);
 	}
 }
 
-/* The first series with verdict v, for the final line. */
-static const struct compare_series *first_with(const struct compare_result *cmp,
-					       enum compare_verdict v)
+/* The first series with answer a, for the final line (the step was
+ * decided from these answers, so there is one; else the first series). */
+static const struct bisect_series *first_with(const struct bisect_series *b, size_t n,
+					      enum stats_bisect_answer a)
 {
-	for (size_t i = 0; i < cmp->n; i++)
-		if (cmp->series[i].verdict == v)
-			return &cmp->series[i];
-	return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (b[i].answer == a)
+			return &b[i];
+	return b;
 }
 
-static int decide(struct bisect_state *st, const struct compare_result *cmp, unsigned reps,
+static int decide(struct bisect_state *st, const struct bisect_series *b, size_t n, unsigned reps,
 		  size_t ok_total, enum bisect_step step)
 {
-	const struct compare_series *s;
+	const struct bisect_series *s;
 
-	log_series(st, cmp, reps, step,
+	log_series(st, b, n, reps, step,
 		   bisect_next_batch(st->reps_done, st->p->reps, st->p->max_reps));
 	switch (step) {
 	case BISECT_STEP_MORE:
 		return -EAGAIN;
 	case BISECT_STEP_BAD:
-		s = first_with(cmp, COMPARE_REGRESSION);
+		s = first_with(b, n, STATS_BISECT_BAD);
 		say(st, "BAD (exit 1): commit %s: %s %s: %s (%zu runs measured)", st->short_commit,
-		    st->name, s->metric, s->reason, ok_total);
+		    st->name, s->s->metric, s->why, ok_total);
 		return st->out->code = BISECT_BAD;
 	case BISECT_STEP_GOOD:
-		s = first_with(cmp, COMPARE_IMPROVEMENT);
-		if (s)
+		s = &b[0];
+		if (s->s->verdict == COMPARE_IMPROVEMENT)
 			say(st, "GOOD (exit 0): commit %s: %s %s is faster than the baseline (%s); bisecting a slowdown, faster counts as good",
-			    st->short_commit, st->name, s->metric, s->reason);
+			    st->short_commit, st->name, s->s->metric, s->why);
 		else
-			say(st, "GOOD (exit 0): commit %s: %s: no change (%s) (%zu runs measured)",
-			    st->short_commit, st->name, cmp->series[0].reason, ok_total);
+			say(st, "GOOD (exit 0): commit %s: %s %s: %s (%zu runs measured)",
+			    st->short_commit, st->name, s->s->metric, s->why, ok_total);
 		return st->out->code = BISECT_GOOD;
 	case BISECT_STEP_UNDECIDED:
-		s = first_with(cmp, COMPARE_INCONCLUSIVE);
-		return skip(st, "commit %s: %s %s still inconclusive after %u repetitions (--max-reps): %s",
-			    st->short_commit, st->name, s->metric, st->reps_done, s->reason);
+		s = first_with(b, n, STATS_BISECT_UNSURE);
+		return skip(st, "commit %s: %s %s still unsure after %u repetitions (--max-reps): %s",
+			    st->short_commit, st->name, s->s->metric, st->reps_done, s->why);
 	case BISECT_STEP_NOTHING:
 	default:
 		return skip(st, "commit %s: no series of %s in common with the baseline (metric or variant names differ?)",
@@ -439,23 +456,48 @@ static int decide(struct bisect_state *st, const struct compare_result *cmp, uns
 	}
 }
 
+/* Each primary series' answer, and the step they add up to. 0 or
+ * -ENOMEM. */
+static int answer_all(struct bisect_state *st, struct compare_result *cmp,
+		      struct bisect_series **out, size_t *n_out, enum bisect_step *step)
+{
+	struct bisect_series *b = calloc(cmp->n ? cmp->n : 1, sizeof(*b));
+	size_t answers[3] = { 0 }, n = 0;
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < cmp->n; i++) {
+		struct compare_series *s = &cmp->series[i];
+
+		/* a derived metric follows the one it comes from */
+		if (s->role != COMPARE_PRIMARY)
+			continue;
+		b[n].s = s;
+		b[n].answer = compare_bisect_decide(s, &st->copts, effect_for(st, s), b[n].why,
+						    sizeof(b[n].why));
+		answers[b[n++].answer]++;
+	}
+	*out = b;
+	*n_out = n;
+	*step = bisect_decide(answers, st->reps_done, st->p->max_reps);
+	return 0;
+}
+
 static int measure(struct bisect_state *st, const struct results_filter *base)
 {
 	const struct bisect_params *p = st->p;
-	static const char *const default_metrics[] = { "goodput_bps" };
-	struct compare_opts copts = { 0 };
 	struct results_filter cand = { .scenario = st->name };
 	const char *tags[1] = { st->tag_bisect };
 	unsigned reps;
 
 	cand.tags = tags;
 	cand.n_tags = 1;
-	copts.metrics = p->n_metrics ? p->metrics : default_metrics;
-	copts.n_metrics = p->n_metrics ? p->n_metrics : 1;
 	while ((reps = bisect_next_batch(st->reps_done, p->reps, p->max_reps))) {
 		struct compare_result cmp = { 0 };
+		struct bisect_series *b = NULL;
 		struct diag d = DIAG_INIT;
-		size_t ok_total = 0;
+		enum bisect_step step;
+		size_t ok_total = 0, n = 0;
 		int rc;
 
 		st->batch++;
@@ -469,18 +511,75 @@ static int measure(struct bisect_state *st, const struct results_filter *base)
 		rc = check_batch(st, &cand, &ok_total);
 		if (rc)
 			return rc;
-		rc = report_compare(st->db, base, &cand, &copts, &cmp, &d);
+		rc = report_compare(st->db, base, &cand, &st->copts, &cmp, &d);
 		if (rc < 0) {
 			compare_result_release(&cmp);
 			return skip(st, "cannot compare with the baseline: %s", diag_str(&d));
 		}
-		rc = decide(st, &cmp, reps, ok_total,
-			    bisect_decide(cmp.counts, st->reps_done, p->max_reps));
+		if (answer_all(st, &cmp, &b, &n, &step) < 0) {
+			compare_result_release(&cmp);
+			return skip(st, "out of memory");
+		}
+		rc = decide(st, b, n, reps, ok_total, step);
+		free(b);
 		compare_result_release(&cmp);
 		if (rc != -EAGAIN)
 			return rc;
 	}
 	return skip(st, "no repetitions left to run (--max-reps %u)", p->max_reps);
+}
+
+/*
+ * --bad: the size of the regression being bisected, measured on the bad
+ * endpoint's stored runs against the baseline, per series. Every series
+ * must measure as a regression there: bisecting one that does not would
+ * call every commit good. 0, or BISECT_SKIP.
+ */
+static int measure_effect(struct bisect_state *st, const struct results_filter *base)
+{
+	struct results_filter bad = *st->p->bad;
+	struct compare_opts o = st->copts;
+	struct compare_result cmp = { 0 };
+	struct diag d = DIAG_INIT;
+	int ret = 0;
+
+	if (bad.scenario && strcmp(bad.scenario, st->name))
+		return skip(st, "--bad selects scenario '%s' but the scenario is '%s'", bad.scenario,
+			    st->name);
+	bad.scenario = st->name;
+	o.level = COMPARE_DEFAULT_LEVEL; /* whether it regressed: the compare rule */
+	if (report_compare(st->db, base, &bad, &o, &cmp, &d) < 0) {
+		ret = skip(st, "cannot measure the bad endpoint (--bad): %s", diag_str(&d));
+		goto out;
+	}
+	st->effects = calloc(cmp.n ? cmp.n : 1, sizeof(*st->effects));
+	if (!st->effects) {
+		ret = skip(st, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < cmp.n; i++) {
+		const struct compare_series *s = &cmp.series[i];
+		struct bisect_effect *e;
+
+		if (s->role != COMPARE_PRIMARY)
+			continue;
+		if (s->verdict != COMPARE_REGRESSION) {
+			ret = skip(st, "the bad endpoint (--bad) does not measure as a regression of %s %s against the baseline: %s",
+				   s->variant_key[0] ? s->variant_key : st->name, s->metric, s->reason);
+			goto out;
+		}
+		e = &st->effects[st->n_effects++];
+		snprintf(e->variant_key, sizeof(e->variant_key), "%s", s->variant_key);
+		snprintf(e->metric, sizeof(e->metric), "%s", s->metric);
+		e->effect = fabs(s->ratio - 1);
+		say(st, "commit %s: the bad endpoint: %s%s%s %+.2f %% (%zu runs) against the baseline: bisecting a %.2f %% regression, good above %+.2f %%, bad below",
+		    st->short_commit, s->variant_key, s->variant_key[0] ? " " : "", s->metric,
+		    (s->ratio - 1) * 100, s->n_cand, e->effect * 100,
+		    -fmax(e->effect / 2, COMPARE_DEFAULT_FLOOR_MIN) * 100);
+	}
+out:
+	compare_result_release(&cmp);
+	return ret;
 }
 
 /* The baseline must hold enough good runs of this very scenario, all of
@@ -521,6 +620,7 @@ static int check_baseline(struct bisect_state *st, struct results_filter *base)
 int bisect_run(const struct bisect_params *p, const struct bisect_observer *obs,
 	       struct bisect_outcome *out)
 {
+	static const char *const default_metrics[] = { "goodput_bps" };
 	struct bisect_params prm = *p;
 	struct bisect_state st = { .p = &prm, .obs = obs, .out = out };
 	struct results_filter base = *p->baseline;
@@ -535,6 +635,11 @@ int bisect_run(const struct bisect_params *p, const struct bisect_observer *obs,
 		prm.reps = 5;
 	if (!prm.max_reps)
 		prm.max_reps = 15;
+	st.copts.metrics = p->n_metrics ? p->metrics : default_metrics;
+	st.copts.n_metrics = p->n_metrics ? p->n_metrics : 1;
+	st.copts.level = p->level > 0 ? p->level :
+			 p->effect > 0 || p->bad ? BISECT_DEFAULT_LEVEL :
+						   COMPARE_DEFAULT_LEVEL;
 	/* 48 random bits: the id selects this step's runs among every
 	 * bisection a long-lived database has seen */
 	if (lab_random_name("", a, sizeof(a)) < 0 || lab_random_name("", b, sizeof(b)) < 0)
@@ -569,6 +674,14 @@ int bisect_run(const struct bisect_params *p, const struct bisect_observer *obs,
 	if (check_baseline(&st, &base))
 		goto out;
 	st.p_vm = p->vm;
+	if (p->bad && measure_effect(&st, &base))
+		goto out;
+	if (p->effect > 0)
+		say(&st, "commit %s: bisecting a %.2f %% regression (--effect): good above %+.2f %%, bad below",
+		    st.short_commit, p->effect * 100, -fmax(p->effect / 2, COMPARE_DEFAULT_FLOOR_MIN) * 100);
+	else if (!p->bad)
+		say(&st, "commit %s: the regression's size is not given (--effect or --bad): good needs evidence of no change within the noise floor",
+		    st.short_commit);
 	if (p->build && build(&st))
 		goto out;
 	if (p->tree && build_kernel(&st))
@@ -581,6 +694,7 @@ int bisect_run(const struct bisect_params *p, const struct bisect_observer *obs,
 out:
 	if (st.env_ready)
 		run_env_release(&st.env);
+	free(st.effects);
 	results_close(st.db);
 	plan_release(&st.plan);
 	return out->code;

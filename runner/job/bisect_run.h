@@ -11,8 +11,13 @@
  *                        max_reps; on this host (plan.h) or in a VM
  *                        (run_vm.h); every run stored, tagged commit=<id>
  *                        and bisect=<id of this step>
- *   compare              with the baseline (report_compare), and decide:
- *                        0 good, 1 bad, 125 skip (bisect.h)
+ *   compare              with the baseline (report_compare), and decide
+ *                        per series (stats_bisect_decide): like the good
+ *                        build, or like the regression being bisected
+ *                        (its size from --effect, or measured on the bad
+ *                        endpoint's runs, --bad): 0 good, 1 bad, 125 skip
+ *                        (bisect.h); without a size, good needs "no
+ *                        change" (the compare rule)
  *
  * Every step is one line of the bisect log, handed to the observer; the
  * runs' progress goes to the observer's plan observer. Nothing here prints
@@ -51,6 +56,12 @@ struct bisect_params {
 	unsigned reps, max_reps; /* first batch, cap (0: 5 and 15) */
 	const char *const *metrics; /* NULL: goodput_bps */
 	size_t n_metrics;
+	/* the regression being bisected: its relative size (0.03 for 3 %),
+	 * or the stored runs of the bad endpoint to measure it on; neither:
+	 * the compare rule */
+	double effect;
+	const struct results_filter *bad;
+	double level;		/* of the decision CI; 0: 0.90 with a size, else 0.95 */
 	const char *const *sets; /* "PATH=VALUE" overrides of the scenario */
 	size_t n_sets;
 	const struct vm_opts *vm; /* boot vm->image for every batch; NULL: this host */

@@ -1,7 +1,8 @@
 /*
  * nightly.c: nightly_run() of nightly.h. The suite runs through the same
  * plan functions `run` uses, so `nightly` and `run` can never disagree on
- * how runs are made and stored.
+ * how runs are made and stored; the night is judged by nightly_judge()
+ * (nightly_judge.c), which a test can call on stored runs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "changepoints.h"
 #include "lab.h"
 #include "mtime.h"
 #include "nightly.h"
@@ -96,54 +96,44 @@ out:
 	return r;
 }
 
-/* Tonight against the history; "nothing to compare with yet" is not an
- * error. */
-static int nightly_compare(struct nightly *n, struct results *db, struct diag *d)
+/* regressions.md: tonight's new and known regressions, and every one of
+ * this host still open, with the command that acknowledges it. */
+static int nightly_regressions_md(const char *dir, const struct nightly *n, struct diag *d)
 {
-	const struct nightly_opts *o = n->o;
-	struct results_filter base = { .host = n->hostname }, cand = { 0 };
-	struct diag cd = DIAG_INIT;
-	const char *tags[1];
-	char tag[48];
-	int r;
+	const struct nightly_judgement *j = &n->judged;
+	char path[PATH_MAX];
+	FILE *f;
+	int r = 0;
 
-	snprintf(tag, sizeof(tag), "nightly=%s", n->id);
-	tags[0] = tag;
-	cand.tags = tags;
-	cand.n_tags = 1;
-	if (o->baseline)
-		base = *o->baseline;
-	else
-		base.until_us = n->started_us;
-	r = report_compare(db, &base, &cand, NULL, &n->cmp, &cd);
-	if (r == -ENOENT || r == -ENODATA || (r >= 0 && !n->cmp.n)) {
-		n->nothing_to_compare = true;
-		snprintf(n->nothing_why, sizeof(n->nothing_why), "%s",
-			 r < 0 ? diag_str(&cd) : "no common series");
-		compare_result_release(&n->cmp);
-		memset(&n->cmp, 0, sizeof(n->cmp));
-		return 0;
+	if (xsnprintf(path, sizeof(path), "%s/regressions.md", dir) < 0)
+		return diag_set(d, -ENAMETOOLONG, "the path '%s/regressions.md' is too long", dir);
+	f = fopen(path, "we");
+	if (!f)
+		return diag_set(d, -errno, "cannot write '%s': %s", path, strerror(errno));
+	fprintf(f, "%s **%zu new regression%s** on %s (night %s), %zu still open\n\n",
+		j->n_new ? ":x:" : ":white_check_mark:", j->n_new, j->n_new == 1 ? "" : "s",
+		n->hostname, n->night, j->n_open);
+	if (j->n_open) {
+		fputs("| # | state | scenario | variant | metric | since | kernels | change | first reported |\n"
+		      "|---:|---|---|---|---|---|---|---:|---|\n",
+		      f);
+		for (size_t i = 0; i < j->n_open; i++) {
+			const struct nightly_regression *g = &j->open[i];
+
+			fprintf(f, "| %lld | %s | %s | %s | %s | %s | %s -> %s | %+.2f %% | %s |\n",
+				(long long)g->id, nightly_state_name(g->state), g->scenario,
+				g->variant_key[0] ? g->variant_key : "-", g->metric, g->since,
+				g->kernel_before[0] ? g->kernel_before : "?",
+				g->kernel_after[0] ? g->kernel_after : "?", g->change * 100,
+				g->first_reported);
+		}
+		fputs("\nAcknowledge one (it is then no longer listed as open): "
+		      "`mptcp-lab ack ID --note TEXT`.\n",
+		      f);
 	}
-	if (r < 0)
-		return diag_set(d, r, "compare: %s", diag_str(&cd));
-	n->regressed |= n->cmp.counts[COMPARE_REGRESSION] > 0;
-	return 0;
-}
-
-/* The host's history: change points found and stored, verdicts. */
-static int nightly_trend(struct nightly *n, struct results *db, struct diag *d)
-{
-	struct results_filter hist = { .host = n->hostname };
-	int r;
-
-	r = report_trend(db, &hist, &(struct trend_opts){ 0 }, &n->tr, d);
-	if (r < 0)
-		return diag_prefix(d, "trend");
-	r = changepoints_store(db, &n->tr, 0, d);
-	if (r < 0)
-		return diag_prefix(d, "trend");
-	n->regressed |= n->tr.rows.counts[COMPARE_REGRESSION] > 0;
-	return 0;
+	if (fclose(f) != 0)
+		r = diag_set(d, -errno, "cannot write '%s': %s", path, strerror(errno));
+	return r;
 }
 
 /* Tonight's verdicts, queued for every push to come (verdict_points.h):
@@ -161,7 +151,8 @@ static int nightly_queue_verdicts(const struct nightly *n, struct results *db, s
 					    .tonight = &(struct results_filter){ .tags = tags,
 										 .n_tags = 1 },
 					    .at_us = mtime_wall_us() },
-				    n->nothing_to_compare ? NULL : &n->cmp, &n->tr, NULL, d);
+				    n->judged.nothing_to_compare ? NULL : &n->judged.cmp,
+				    &n->judged.tr, NULL, d);
 }
 
 static void nightly_report(struct nightly *n, struct results *db,
@@ -227,23 +218,25 @@ int nightly_run(const struct nightly_opts *o, const struct nightly_observer *obs
 	if (r < 0)
 		goto out;
 
-	r = nightly_compare(n, db, d);
+	r = nightly_judge(db,
+			  &(struct nightly_judge_opts){ .host = n->hostname, .nightly_id = n->id,
+							.now_us = n->started_us, .baseline = o->baseline,
+							.store = true },
+			  &n->judged, d);
 	if (r < 0)
 		goto out;
+	n->regressed = n->judged.n_new > 0;
 	nightly_step(obs, NIGHTLY_COMPARED, n);
-	r = nightly_outputs(n->out_dir, "compare", &n->cmp, "mptcp-lab nightly: compare", d);
-	if (r < 0) {
-		diag_prefix(d, "cannot write the comparison into '%s'", n->out_dir);
-		goto out;
-	}
-
-	r = nightly_trend(n, db, d);
-	if (r < 0)
-		goto out;
 	nightly_step(obs, NIGHTLY_TRENDED, n);
-	r = nightly_outputs(n->out_dir, "trend", &n->tr.rows, "mptcp-lab nightly: trend", d);
+	nightly_step(obs, NIGHTLY_JUDGED, n);
+	r = nightly_outputs(n->out_dir, "compare", &n->judged.cmp, "mptcp-lab nightly: compare", d);
+	if (r == 0)
+		r = nightly_outputs(n->out_dir, "trend", &n->judged.tr.rows,
+				    "mptcp-lab nightly: trend", d);
+	if (r == 0)
+		r = nightly_regressions_md(n->out_dir, n, d);
 	if (r < 0) {
-		diag_prefix(d, "cannot write the trend into '%s'", n->out_dir);
+		diag_prefix(d, "cannot write the summaries into '%s'", n->out_dir);
 		goto out;
 	}
 
@@ -263,6 +256,5 @@ void nightly_release(struct nightly *n)
 {
 	plan_release(&n->plan);
 	diag_list_release(&n->errs);
-	compare_result_release(&n->cmp);
-	trend_result_release(&n->tr);
+	nightly_judgement_release(&n->judged);
 }

@@ -199,6 +199,34 @@ int plan_execute(struct plan_exec *x, const struct plan_job *jobs, size_t n, str
 	return 0;
 }
 
+/*
+ * Whether no inconclusive series of the family can be decided within
+ * max_reps runs: each one's estimate of the runs a side that would decide
+ * it (stats_verdict.h: to_decide, which assumes both sides grow; here only
+ * the candidate does, so the estimate is a floor) is above max_reps, or
+ * its change sits on the floor where no number of runs decides. *needed
+ * is the smallest such estimate (0: on the floor).
+ */
+static bool plan_out_of_reach(const struct compare_result *r, unsigned max_reps, size_t *needed)
+{
+	size_t least = SIZE_MAX;
+
+	for (size_t i = 0; i < r->n; i++) {
+		const struct compare_series *s = &r->series[i];
+
+		if (s->role != COMPARE_PRIMARY || s->verdict != COMPARE_INCONCLUSIVE)
+			continue;
+		if (!s->has_stats || !s->st.eligible)
+			return false; /* too few runs yet: more will help */
+		if (s->st.to_decide && s->st.to_decide <= max_reps)
+			return false;
+		if (s->st.to_decide < least)
+			least = s->st.to_decide;
+	}
+	*needed = least == SIZE_MAX ? 0 : least;
+	return true;
+}
+
 int plan_until_decided(struct plan_exec *x, const struct plan *p,
 		       const struct results_filter *baseline, unsigned max_reps,
 		       struct plan_decision *out, struct diag *d)
@@ -225,8 +253,13 @@ int plan_until_decided(struct plan_exec *x, const struct plan *p,
 		if (r < 0)
 			return diag_prefix(d, "cannot compare with the baseline");
 		out->reps = rep;
-		if (!out->cmp.counts[COMPARE_INCONCLUSIVE] || rep >= max_reps) {
-			out->capped = out->cmp.counts[COMPARE_INCONCLUSIVE] > 0;
+		/* the family's series decide: a derived one follows its source */
+		if (!compare_primary_inconclusive(&out->cmp) || rep >= max_reps) {
+			out->capped = compare_primary_inconclusive(&out->cmp) > 0;
+			return 0;
+		}
+		if (plan_out_of_reach(&out->cmp, max_reps, &out->needed)) {
+			out->capped = out->hopeless = true;
 			return 0;
 		}
 		compare_result_release(&out->cmp);

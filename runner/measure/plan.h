@@ -100,16 +100,26 @@ int plan_execute(struct plan_exec *x, const struct plan_job *jobs, size_t n, str
 struct plan_decision {
 	struct compare_result cmp; /* the last comparison */
 	unsigned reps;		   /* repetitions of the plan made in all */
-	bool capped;		   /* max_reps reached while still inconclusive */
+	bool capped;		   /* stopped while still inconclusive */
+	/* stopped before max_reps: every inconclusive series of the family
+	 * would need more runs than max_reps (or none would decide it);
+	 * needed is the smallest estimate, 0 when the change sits on the
+	 * floor */
+	bool hopeless;
+	size_t needed;
 };
 
 /*
  * After the plan's jobs were executed: compare the runs of this
  * invocation (tag invocation=<env->invocation>) with baseline; while a
- * series is inconclusive and fewer than max_reps repetitions were made,
- * add one interleaved round (every variant of every scenario once more)
- * and compare again. 0 with *out filled (release out->cmp), -EINTR when
- * cancelled, another negative errno with d set.
+ * series of the family (a primary metric: compare.h) is inconclusive and
+ * fewer than max_reps repetitions were made, add one interleaved round
+ * (every variant of every scenario once more) and compare again - the
+ * three answers of stats_verdict.h, so "no change" needs the evidence of
+ * a CI inside the floor as much as a regression does. It stops early when
+ * no inconclusive series could be decided within max_reps (hopeless).
+ * 0 with *out filled (release out->cmp), -EINTR when cancelled, another
+ * negative errno with d set.
  */
 int plan_until_decided(struct plan_exec *x, const struct plan *p,
 		       const struct results_filter *baseline, unsigned max_reps,

@@ -586,6 +586,23 @@ static int store_derived(const struct scenario *s, const struct engine_result *r
 	return r;
 }
 
+/* A scenario with a completion-time bound: the run over or under it, as
+ * metrics, so compare can count P(exceed) (a measurement, never a reason
+ * to call the run invalid: an overrun is what a regression looks like). */
+static int mark_bound(const struct scenario *s, struct results_run *run)
+{
+	const struct results_metric *m = results_run_metric(run, "completion_us");
+
+	if (!s->expect.completion_max_us || !m || !isfinite(m->value))
+		return 0;
+	if (results_run_add_metric(run, "completion_bound_us", (double)s->expect.completion_max_us) <
+		    0 ||
+	    results_run_add_metric(run, "over_bound",
+				   m->value > (double)s->expect.completion_max_us ? 1.0 : 0.0) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 static int measure_with(struct run_env *env, const struct scenario *s, const struct variant *v,
 			struct lab *lab, struct results_run *run, struct tick_state *t,
 			struct diag *d)
@@ -756,6 +773,10 @@ static int measure_with(struct run_env *env, const struct scenario *s, const str
 	if ((run->telem.n_subflows || run->telem.n_conns || res.rr.transactions ||
 	     res.completion_us) &&
 	    store_derived(s, &res, ideal, run) < 0) {
+		engine_result_release(&res);
+		return -ENOMEM;
+	}
+	if (mark_bound(s, run) < 0) {
 		engine_result_release(&res);
 		return -ENOMEM;
 	}

@@ -203,7 +203,9 @@ def load_verdicts(path):
                         "check": "trend", "t": v["at_us"] / 1e6,
                         "fields": {"change": s["ratio"] - 1 if s["ratio"] is not None else "absent",
                                    "ci_lo": None, "ci_hi": None,
-                                   "p_adjusted": s["p"] if s["p"] is not None else "absent",
+                                   # a change point's p is E-divisive's permutation p, not an
+                                   # adjusted p: the point carries it as p, p_adjusted is absent
+                                   "p_adjusted": "absent",
                                    "n_baseline": last - prev, "n_candidate": s["points"] - last}})
     return out
 

@@ -12,8 +12,9 @@
 #                                          no run namespace left (mpl-run-*:
 #                                          other tests' labs may exist)
 #   SIGTERM to bisect-run while it runs    125 "interrupted", nothing partial
-#   path1 at 60 % (48 Mbit/s)              1, its runs tagged commit=<--commit>
-#   the baseline's configuration again     0
+#   path1 at 60 % (48 Mbit/s), --effect 5  1, its runs tagged commit=<--commit>
+#   the baseline's configuration, --effect 5  0 (like the good build: its
+#                                          CI above -2.5 %, the midpoint)
 #   a missing scenario file                125
 #   an unknown option, no --baseline       125
 #   a baseline with no runs                125, nothing measured
@@ -105,16 +106,18 @@ mpl_check "SIGTERM: says interrupted" grep -q '^bisect-run: SKIP (exit 125): int
 mpl_eq "SIGTERM: no partial run stored" "$base" "$(nruns)"
 mpl_check "SIGTERM: no run namespace left" mpl_wait_until 10 mpl_no_run_netns
 
-expect_code "path1 at 60 %" 1 "${BR[@]}" --commit slowtest --set paths.path1.rate=48mbit "$SC"
+# bisecting a 5 % regression (--effect): the commit is judged against the
+# midpoint, -2.5 %, as the README's bisection does
+expect_code "path1 at 60 %" 1 "${BR[@]}" --effect 5 --commit slowtest --set paths.path1.rate=48mbit "$SC"
 mpl_check "path1 at 60 %: the batch line shows the figures" \
-	grep -qE 'batch 1 \(5 runs\): goodput_bps median [0-9.]+ Mbit/s vs baseline [0-9.]+ Mbit/s \(-[0-9.]+ %, CI' \
+	grep -qE 'batch 1 \(5 runs\): goodput_bps median [0-9.]+ Mbit/s vs baseline [0-9.]+ Mbit/s \(-[0-9.]+ %, 90 % CI' \
 	"$MPL_TMP/last.out"
 mpl_eq "path1 at 60 %: 5 runs tagged commit=slowtest" 5 \
 	"$(mpl_sql "SELECT count(*) FROM tags WHERE key = 'commit' AND value = 'slowtest'")"
 mpl_eq "path1 at 60 %: all under one bisect= id" 1 \
 	"$(mpl_sql "SELECT count(DISTINCT b.value) FROM tags b JOIN tags c ON c.run_id = b.run_id AND c.key = 'commit' AND c.value = 'slowtest' WHERE b.key = 'bisect'")"
 
-expect_code "the baseline's configuration" 0 "${BR[@]}" --commit sametest "$SC"
+expect_code "the baseline's configuration" 0 "${BR[@]}" --effect 5 --commit sametest "$SC"
 
 # Runs of another boot mode (what a guest under TCG records) are not
 # compared with a bare-metal baseline: skip, after the first batch.

@@ -9,9 +9,13 @@
 #             native engine, 2 s + 1 s warm-up), notes.txt
 #   c1..c8    each appends a line to notes.txt; c5 also lowers path1's
 #             shaped rate by 5 % (80 -> 76 Mbit/s), so the total goodput
-#             drops by 4/90 = 4.4 %, above compare's 2 % effect floor (the
-#             runs of this set-up vary by well under 1 %, measured here)
-# The good baseline is 6 runs at the root, tagged commit=<root>.
+#             drops by 4/90 = 4.4 % (the runs of this set-up vary by well
+#             under 1 %, measured here)
+# The good baseline is 6 runs at the root, tagged commit=<root>; the bad
+# endpoint 6 runs at the tip, tagged commit=<tip>, as the README's
+# bisection does: bisect-run --bad measures the regression's size on them
+# and asks of each commit whether it is like the good build or like the
+# bad one (the midpoint, half the regression).
 # Expected: refs/bisect/bad = c5 (computed from the history, not from a
 # run), at most ceil(log2 8) + 2 = 5 bisect-run invocations (each stores
 # its runs under its own bisect=<id> tag), every run tagged with the
@@ -64,15 +68,24 @@ sed 's/^/#   [baseline] /' "$MPL_TMP/base.out"
 n_base=$(mpl_sql "SELECT count(*) FROM runs r JOIN tags t ON t.run_id = r.id WHERE t.key = 'commit' AND t.value = '$ROOT' AND r.status = 'ok'")
 [ "$n_base" -ge 5 ] || mpl_die "the baseline has only $n_base ok runs"
 git checkout -q "${C[$N]}" || mpl_die "cannot check out the tip"
+TIP=${C[$N]}
+"$MPL_BIN" run --db "$MPL_DB" --reps 6 --tag "commit=$TIP" scenario.json >"$MPL_TMP/bad.out" 2>&1
+rc=$?
+sed 's/^/#   [bad endpoint] /' "$MPL_TMP/bad.out"
+[ "$rc" -le 1 ] || mpl_die "the bad endpoint's run exited $rc"
 t_base=$((SECONDS - t0))
 
 git bisect start "${C[$N]}" "$ROOT" >/dev/null || mpl_die "git bisect start failed"
-git bisect run "$MPL_BIN" bisect-run --db "$MPL_DB" --baseline "tag:commit=$ROOT" scenario.json \
-	>"$MPL_TMP/bisect.out" 2>&1
+git bisect run "$MPL_BIN" bisect-run --db "$MPL_DB" --baseline "tag:commit=$ROOT" \
+	--bad "tag:commit=$TIP" scenario.json >"$MPL_TMP/bisect.out" 2>&1
 rc=$?
 grep -E '^(bisect-run:|running|Bisecting|[0-9a-f]{40} is the first bad commit)' "$MPL_TMP/bisect.out" |
 	sed 's/^/#   /'
 mpl_eq "git bisect run exits 0" 0 "$rc"
+effect=$(sed -n 's/.*the bad endpoint: .*bisecting a \([0-9.]*\) % regression.*/\1/p' "$MPL_TMP/bisect.out" | head -1)
+mpl_check "bisect-run measured the regression on the bad endpoint: ${effect:-none} % (4.4 % planned)" \
+	awk -v e="${effect:-0}" 'BEGIN { exit !(e > 3 && e < 6) }'
+
 [ "$rc" -eq 0 ] || sed 's/^/#   [full log] /' "$MPL_TMP/bisect.out"
 
 found=$(git rev-parse --verify -q refs/bisect/bad)

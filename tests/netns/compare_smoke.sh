@@ -12,7 +12,9 @@
 #   compare base vs slow --format junit --output F  -> exit 1, and F holds
 #       exactly one <failure>, for smoke goodput_bps (efficiency is goodput
 #       over the ideal of the shaped rates: both scale by 0.9, so it must
-#       not change, and must not fail);
+#       not change, and must not fail): efficiency is derived (out of the
+#       family), neither a regression nor an improvement, its change
+#       inside its floor (and "no change" when its CI fits there too);
 #   compare base vs same                            -> exit 0, no failure.
 # The expected slowdown comes from the rates (-10 %), not from a run.
 # Runs that come out invalid (a tool hiccup) are topped up, up to 3 more
@@ -81,7 +83,16 @@ mpl_check "its message names the series and the change" \
 	grep -Eq 'message="smoke ([^"]* )?goodput_bps regressed: -[0-9.]+ %' <<<"$failure"
 mpl_eq "the suite counts 2 tests (goodput_bps, efficiency), 1 failure" 2/1 \
 	"$(sed -n 's/.*<testsuite [^>]*tests="\([0-9]*\)" failures="\([0-9]*\)".*/\1\/\2/p' "$junit")"
-mpl_log "efficiency: $(grep -A1 -E 'name="([^"]* )?efficiency"' "$junit" | tail -n 1 | sed 's/^ *//')"
+"$MPL_BIN" compare --db "$MPL_DB" --baseline tag:side=base --candidate tag:side=slow \
+	--format json >"$MPL_TMP/slow-all.json" 2>"$MPL_TMP/err"
+eff='.series[] | select(.metric == "efficiency")'
+mpl_log "efficiency: $(jq -r "$eff | \"\(.verdict): \(.reason)\"" "$MPL_TMP/slow-all.json")"
+mpl_check "efficiency is derived from goodput, out of the family" \
+	jq -e "$eff | .role == \"derived\" and .derived_from == \"goodput_bps\" and (.in_family | not)" \
+	"$MPL_TMP/slow-all.json"
+mpl_check "efficiency does not change: no regression, no improvement, its change inside its floor" \
+	jq -e "$eff | (.verdict == \"no_change\" or .verdict == \"inconclusive\") and
+		((.ratio - 1) | fabs) < .floor" "$MPL_TMP/slow-all.json"
 if command -v xmllint >/dev/null 2>&1; then
 	mpl_check "xmllint accepts the JUnit file" xmllint --noout "$junit"
 else

@@ -126,19 +126,17 @@ int main(void)
 	CHECK(!bisect_batch_usable(0, 0), "no run at all: unusable");
 
 	{
-		size_t c[COMPARE_VERDICTS_] = { 0 };
+		size_t c[3] = { 0 };
 
 		CHECK(bisect_decide(c, 5, 15) == BISECT_STEP_NOTHING, "no series: nothing");
-		c[COMPARE_NO_CHANGE] = 1;
-		CHECK(bisect_decide(c, 5, 15) == BISECT_STEP_GOOD, "no change: good");
-		c[COMPARE_IMPROVEMENT] = 1;
-		CHECK(bisect_decide(c, 5, 15) == BISECT_STEP_GOOD, "improvement: good");
-		c[COMPARE_INCONCLUSIVE] = 1;
-		CHECK(bisect_decide(c, 5, 15) == BISECT_STEP_MORE, "inconclusive: more");
+		c[STATS_BISECT_GOOD] = 2;
+		CHECK(bisect_decide(c, 5, 15) == BISECT_STEP_GOOD, "every series good: good");
+		c[STATS_BISECT_UNSURE] = 1;
+		CHECK(bisect_decide(c, 5, 15) == BISECT_STEP_MORE, "one unsure: more");
 		CHECK(bisect_decide(c, 15, 15) == BISECT_STEP_UNDECIDED,
-		      "inconclusive at max: undecided");
-		c[COMPARE_REGRESSION] = 1;
-		CHECK(bisect_decide(c, 5, 15) == BISECT_STEP_BAD, "a regression wins: bad");
+		      "unsure at max: undecided");
+		c[STATS_BISECT_BAD] = 1;
+		CHECK(bisect_decide(c, 5, 15) == BISECT_STEP_BAD, "one bad series wins: bad");
 	}
 
 	CHECK(bisect_next_batch(0, 5, 15) == 5, "first batch: --reps");

@@ -348,7 +348,7 @@ static void test_uuid(void)
 
 /* The child rows a query loaded of one run. */
 struct children_seen {
-	size_t runs, metrics, others;
+	size_t runs, metrics, tags, others;
 };
 
 static int children_count(const struct results_run *run, void *arg)
@@ -357,7 +357,9 @@ static int children_count(const struct results_run *run, void *arg)
 
 	c->runs++;
 	c->metrics += run->n_metrics;
-	c->others += run->n_tags + run->n_intervals + run->n_mibs + run->n_subflows + run->n_noise;
+	c->tags += run->n_tags;
+	c->others += run->n_intervals + run->n_mibs + run->n_subflows + run->n_noise +
+		     run->n_timed_events;
 	return 0;
 }
 
@@ -414,10 +416,11 @@ static void test_round_trip(void)
 
 		mf.metrics_only = true;
 		ret = results_query(r, &mf, children_count, &c, &d);
-		CHECK(ret == 0 && c.runs == 1 && c.metrics == full.n_metrics && c.others == 0 &&
-			      full.n_tags && full.n_intervals && full.n_mibs,
-		      "metrics_only loads the %zu metrics and no other child row (%zu)", c.metrics,
-		      c.others);
+		CHECK(ret == 0 && c.runs == 1 && c.metrics == full.n_metrics &&
+			      c.tags == full.n_tags && c.others == 0 && full.n_tags &&
+			      full.n_intervals && full.n_mibs,
+		      "metrics_only loads the %zu metrics and %zu tags and no other child row (%zu)",
+		      c.metrics, c.tags, c.others);
 	}
 
 	/* the unknowns: NULL strings, governor/config_hash NULL, load1 and

@@ -262,6 +262,20 @@ static const struct check_bad_case bad_cases[] = {
 	{ "efficiency above 2",
 	  { "\"max_efficiency\": 1.02", "\"max_efficiency\": 3" },
 	  { "bad.json: expect.max_efficiency: out of range, expected 0 to 2, got '3'" } },
+	{ "a completion bound on a transfer by duration",
+	  { "\"max_efficiency\": 1.02", "\"max_efficiency\": 1.02, \"completion_max\": \"12s\"" },
+	  { "bad.json: expect.completion_max: bounds a byte-count transfer, expected traffic.bytes" } },
+	{ "the selftest's formula on a transfer by duration",
+	  { "\"max_efficiency\": 1.02",
+	    "\"max_efficiency\": 1.02, \"completion_max\": \"simult_flows\"" },
+	  { "bad.json: expect.completion_max: the formula bounds a byte-count transfer",
+	    "got 'simult_flows'" } },
+	{ "a completion bound that is a number",
+	  { "\"max_efficiency\": 1.02", "\"max_efficiency\": 1.02, \"completion_max\": 12" },
+	  { "bad.json: expect.completion_max: expected a time (\"11.9s\") or the name of a formula (simult_flows), got '12'" } },
+	{ "a slack without the formula",
+	  { "\"max_efficiency\": 1.02", "\"max_efficiency\": 1.02, \"completion_slack\": \"1s\"" },
+	  { "bad.json: expect.completion_slack: a slack for the formula" } },
 	{ "repetitions 0",
 	  { "\"repetitions\": 3", "\"repetitions\": 0" },
 	  { "bad.json: repetitions: out of range, expected 1 to 1000, got '0'" } },
@@ -457,6 +471,41 @@ static void test_figures(void)
 		check_failf("simult-flows figures", "expected 16 MiB and qdisc.netem");
 	check_pass("simult-flows figures");
 
+	/* the selftest's bound: 1000 * size * 8 * 10 / ((r1 + r2) * 1e6 * 9) ms
+	 * (integer) + 400 ms + 50 ms slack; 16 MiB over 20 Mbit/s: 7456 ms */
+	if (sc.expect.completion_max_us != 7906000 ||
+	    strcmp(sc.expect.completion_formula, "simult_flows") ||
+	    sc.expect.completion_slack_us != 50000)
+		check_failf("simult-flows bound", "expected 7456 + 400 + 50 ms, got %llu us",
+			    (unsigned long long)sc.expect.completion_max_us);
+	check_pass("simult-flows bound: 7906 ms, the selftest's formula");
+	load_ok("simult-flows-tbf figures", "scenarios/simult-flows-tbf.json", NULL, 0);
+	p1 = path_of(&sc, "path1");
+	p2 = path_of(&sc, "path2");
+	if (scenario_requires(&sc, "qdisc.netem") || sc.expect.completion_max_us != 7906000 || !p1 ||
+	    !p2 || p1->up.rate_bps != 15000000 || p2->up.rate_bps != 5000000 || p1->up.delay_us ||
+	    p2->up.delay_us)
+		check_failf("simult-flows-tbf figures",
+			    "expected 15 + 5 Mbit/s, no netem, the same 7906 ms bound");
+	check_pass("simult-flows-tbf: 15 + 5 Mbit/s on tbf alone, bound 7906 ms");
+	{
+		const char *sets[] = { "paths.path1.rate=25mbit", "expect.completion_slack=600ms" };
+
+		/* 16 MiB over 30 Mbit/s: 4971 ms, + 400 + 600 */
+		load_ok("simult-flows-tbf with --set", "scenarios/simult-flows-tbf.json", sets, 2);
+		if (sc.expect.completion_max_us != 5971000)
+			check_failf("bound from the --set rates",
+				    "expected 4971 + 400 + 600 ms, got %llu us",
+				    (unsigned long long)sc.expect.completion_max_us);
+		check_pass("the bound follows --set rates and slack: 5971 ms");
+		sets[0] = "expect.completion_max=11.9s";
+		load_ok("a bound as a time", "scenarios/simult-flows-tbf.json", sets, 1);
+		if (sc.expect.completion_max_us != 11900000 || sc.expect.completion_formula[0])
+			check_failf("a bound as a time", "got %llu us",
+				    (unsigned long long)sc.expect.completion_max_us);
+		check_pass("a bound as a time: 11.9 s");
+	}
+
 	load_ok("asymmetric figures", "scenarios/asymmetric.json", NULL, 0);
 	p2 = path_of(&sc, "lte");
 	if (!scenario_requires(&sc, "link.ifb") || scenario_requires(&sc, "qdisc.netem") || !p2 ||
@@ -520,7 +569,7 @@ static void test_suites(void)
 	/* Relative entries are relative to the suite's directory. */
 	snprintf(path, sizeof(path), "%s/scenarios/nightly.json", cwd);
 	r = suite_load_file(path, &files, &n, name, sizeof(name), &e);
-	if (r || n != 9 || strcmp(name, "nightly") || !strstr(files[0], "/scenarios/smoke.json"))
+	if (r || n != 10 || strcmp(name, "nightly") || !strstr(files[0], "/scenarios/smoke.json"))
 		check_failf("suite entries relative to the suite", "got %d, %zu files", r, n);
 	for (size_t i = 0; i < n; i++)
 		free(files[i]);

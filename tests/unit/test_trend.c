@@ -369,6 +369,7 @@ static void test_migration(void)
 			     "DROP TABLE IF EXISTS push_points; DROP TABLE IF EXISTS timed_events; "
 			     "ALTER TABLE intervals DROP COLUMN ideal_bps; "
 			     "ALTER TABLE runs DROP COLUMN measure_start_us; "
+			     "DROP TABLE IF EXISTS regressions; "
 			     "PRAGMA user_version = 1") == SQLITE_OK,
 	      "turn the database back into version 1");
 	check_must(results_open(path, &r, &d), d.msg, NULL);

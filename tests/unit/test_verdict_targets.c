@@ -16,9 +16,14 @@
  *   -1.5 % at CV 0.25 %, 8 runs a side: flagged (regression) in >= 80 %.
  *   Nightly A/A, night SD 1 %, run SD 0.5 %, 28 nights x 6 runs against
  *     tonight's 6: a regression (nightly's exit 1) in at most 1 %.
- *   Bisect: a -3 % commit marked good (no change or improvement) in at
- *     most 1 % at CV 1 % and at CV 2 %, batches of 5 then +2 up to 15
- *     against a baseline of 10 runs, as bisect-run does.
+ *   Bisect: a -3 % commit marked good in at most 1 % at CV 1 % and at
+ *     CV 2 %, batches of 5 then +2 up to 15 against a baseline of 10 runs
+ *     (20 at CV 2 %), as bisect-run does - by the rule bisect-run uses
+ *     when it knows the regression's size (stats_bisect_decide, effect
+ *     3 %, its 90 % decision CI), and by the compare rule it falls back
+ *     to without it. And the other half of a bisection that converges:
+ *     an unchanged commit is marked good at least 85 % of the time at
+ *     CV 1 %, half of the time at CV 2 % (the rest are skips, never bad).
  *   Moonshot (reported, not asserted): a 1 % regression at CV 0.13 %,
  *     5..10 runs a side.
  *
@@ -114,25 +119,45 @@ static void test_nightly(void)
 static void test_bisect(void)
 {
 	static const struct {
-		double cv;
+		double cv, effect, level, good_min;
+		size_t base;
 		unsigned n;
-	} cells[] = { { 0.01, 400 }, { 0.02, 1000 } };
+	} cells[] = {
+		{ 0.01, 0.03, 0.90, 0.85, 10, 1000 }, /* the bisect rule, bisect-run's level */
+		{ 0.02, 0.03, 0.90, 0.50, 20, 2000 },
+		{ 0.01, 0.0, 0.95, 0.0, 10, 400 },    /* the compare rule, without a size */
+		{ 0.02, 0.0, 0.95, 0.0, 10, 1000 },
+	};
 
 	for (size_t k = 0; k < ARRAY_SIZE(cells); k++) {
-		const struct stats_sim_bisect bad = { cells[k].cv, -0.03, 10, 5, 2, 15 };
-		const struct stats_sim_bisect good = { cells[k].cv, 0.0, 10, 5, 2, 15 };
+		const struct stats_sim_bisect bad = { cells[k].cv, -0.03, cells[k].base, 5, 2, 15,
+						      cells[k].effect };
+		const struct stats_sim_bisect good = { cells[k].cv, 0.0, cells[k].base, 5, 2, 15,
+						       cells[k].effect };
+		struct stats_verdict_opts o = rule;
 		struct stats_sim_bisect_counts c;
 		double lo, hi;
 
-		if (stats_sim_bisect(&bad, &rule, cells[k].n, 1306 + k, &c) < 0)
+		o.level = cells[k].level;
+		if (stats_sim_bisect(&bad, &o, cells[k].n, 1306 + k, &c) < 0)
 			check_failf("bisect", "simulation failed");
 		cp95(c.good, c.series, &lo, &hi);
 		checkf(hi <= 0.01,
-		       "bisect, -3 %% commit at CV %.0f %%: good in %u / %u (95 %% CP %.4f .. %.4f <= 0.01); bad %u, skip %u, %.1f runs a commit",
-		       cells[k].cv * 100, c.good, c.series, lo, hi, c.bad, c.skip, c.mean_runs);
-		stats_sim_bisect(&good, &rule, 100, 1310 + k, &c);
-		printf("info   an unchanged commit at CV %.0f %%: good %u, bad %u, skip %u of 100 (%.1f runs a commit)\n",
-		       cells[k].cv * 100, c.good, c.bad, c.skip, c.mean_runs);
+		       "bisect (%s), -3 %% commit at CV %.0f %%, %zu baseline runs: good in %u / %u (95 %% CP %.4f .. %.4f <= 0.01); bad %u, skip %u, %.1f runs a commit",
+		       cells[k].effect > 0 ? "effect 3 %, 90 % CI" : "compare rule",
+		       cells[k].cv * 100, cells[k].base, c.good, c.series, lo, hi, c.bad, c.skip,
+		       c.mean_runs);
+		if (stats_sim_bisect(&good, &o, 400, 1310 + k, &c) < 0)
+			check_failf("bisect", "simulation failed");
+		cp95(c.good, c.series, &lo, &hi);
+		if (cells[k].good_min > 0)
+			checkf(lo >= cells[k].good_min && c.bad <= 2,
+			       "bisect (effect 3 %%), unchanged commit at CV %.0f %%, %zu baseline runs: good in %u / %u (95 %% CP %.3f .. %.3f >= %.2f), bad %u, skip %u, %.1f runs a commit",
+			       cells[k].cv * 100, cells[k].base, c.good, c.series, lo, hi,
+			       cells[k].good_min, c.bad, c.skip, c.mean_runs);
+		else
+			printf("info   compare rule, an unchanged commit at CV %.0f %%: good %u, bad %u, skip %u of %u (%.1f runs a commit)\n",
+			       cells[k].cv * 100, c.good, c.bad, c.skip, c.series, c.mean_runs);
 	}
 }
 

@@ -25,8 +25,10 @@
 #     path under test. The native engine's goodput is the receiver's bytes
 #     over the time it measured, and it still rejects a run that fell back
 #     to TCP or lost bytes; every check below is the same as with iperf3.
-#   - `bisect-run --kernel IMAGE --accel tcg` against those 5 runs says
-#     GOOD (exit 0) and stores its runs, tagged with the commit given;
+#   - `bisect-run --kernel IMAGE --accel tcg --effect 20` against those 5
+#     runs (bisecting a 20 % regression: the same kernel is on the good
+#     side of -10 %) says GOOD (exit 0) and stores its runs, tagged with
+#     the commit given;
 #   - errors are clear and leave nothing: an image that is not a bzImage
 #     (exit 65), modules without 9p/virtio (exit 65, the module named), a
 #     guest that outlives --vm-timeout (exit 70, qemu gone, its console
@@ -132,8 +134,8 @@ mpl_check "no qemu is left" no_qemu_left
 mpl_check "no scratch directory is left" no_scratch_left
 
 # bisect-run through the VM path: the same kernel against its own runs.
-"$MPL_BIN" bisect-run --db "$DB" --baseline "tag:test=vm_netem" --commit vmsame --kernel "$IMAGE" \
-	--accel tcg --vm-timeout 600 "$SCEN" >"$MPL_TMP/out" 2>&1
+"$MPL_BIN" bisect-run --db "$DB" --baseline "tag:test=vm_netem" --effect 20 --commit vmsame \
+	--kernel "$IMAGE" --accel tcg --vm-timeout 600 "$SCEN" >"$MPL_TMP/out" 2>&1
 rc=$?
 grep -E '^bisect-run:|vm:' "$MPL_TMP/out" | sed 's/^/#   /'
 mpl_eq "bisect-run --kernel on the same kernel exits 0" 0 "$rc"
