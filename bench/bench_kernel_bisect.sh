@@ -180,7 +180,7 @@ fi
 # The culprit's own step: its comparison with the baseline.
 culprit=${found:-$planted}
 grep -E "bisect-run: commit ${culprit:0:7}: batch [0-9]+ \([0-9]+ runs?\):" "$WORK/bisect.log" | tail -n 1 |
-	sed -E 's/^[0-9.]+ bisect-run: commit [0-9a-f]+: batch [0-9]+ \(([0-9]+) runs?\): goodput_bps median ([0-9.]+ [A-Za-z/]+) vs baseline ([0-9.]+ [A-Za-z/]+) \(([^,]+), CI ([^ ]+) %, p=([^,]+),.*-> (.*)$/# effect at the culprit (its bisect step, \1 runs vs the baseline): \2 vs \3, \4 [95 % CI \5 %], p = \6: \7/'
+	sed -E 's/^[0-9.]+ bisect-run: commit [0-9a-f]+: batch [0-9]+ \(([0-9]+) runs?\): goodput_bps median ([0-9.]+ [A-Za-z/]+) vs baseline ([0-9.]+ [A-Za-z/]+) \(([^,]+), ([0-9.]+) % CI ([^ ]+) %, p=([^,]+),.*-> (.*)$/# effect at the culprit (its bisect step, \1 runs vs the baseline): \2 vs \3, \4 [\5 % CI \6 %], p = \7: \8/'
 
 # ---- 4. the effect at the culprit again, interleaved ----------------------------------
 if [ "$CONFIRM_ROUNDS" -gt 0 ] && [ -n "$found" ]; then
