@@ -14,6 +14,12 @@
 #   --tree a tree whose olddefconfig drops VETH    125, VETH named with
 #                                                  its unmet condition
 #   --tree a directory that is no kernel tree      125 "not a kernel tree"
+#   --tree with --effect 5, make failing           125, the regression's
+#                                                  size said before the
+#                                                  build
+#   --tree with --bad naming the baseline's runs   125, the bad endpoint
+#                                                  not measured (--bad),
+#                                                  nothing built
 #   --tree with --kernel, with --build; --out or
 #   --build-nice without --tree                    125, usage
 # and the runs in the database are the baseline's only.
@@ -34,6 +40,7 @@ bash "$MPL_SOURCE_DIR/tests/fixtures/kernel/fake-tree.sh" "$tree" 6.12.118-gfa4e
 mkdir -p "$MPL_TMP/notatree"
 
 nruns() { mpl_sql "SELECT count(*) FROM runs"; }
+no_build() { ! grep -q 'building a lab kernel of' "$MPL_TMP/last.out"; }
 
 # skip_says DESCRIPTION TEXT ARGS...: bisect-run exits 125, its last line is
 # the SKIP line, and TEXT is in its output.
@@ -71,6 +78,14 @@ FAKE_DROP=VETH skip_says "olddefconfig dropping VETH" "did not survive 'make old
 mpl_check "VETH: named with its fragment line" \
 	grep -q '^bisect-run: commit .*:   CONFIG_VETH: wanted y, got n (.*lab.config:' "$MPL_TMP/last.out"
 skip_says "not a kernel tree" "is not a kernel tree" "${BR[@]}" --tree "$MPL_TMP/notatree" "$SC"
+FAKE_FAIL=bzImage skip_says "--tree with --effect" "the kernel build failed: make bzImage failed" \
+	"${BR[@]}" --effect 5 --tree "$tree" --out "$MPL_TMP/kbuild" "$SC"
+mpl_check "--effect: the regression's size is said before the build" \
+	awk '/bisecting a 5.00 % regression \(--effect\)/ { e = NR } /building a lab kernel of/ { b = NR }
+	     END { exit !(e && b && e < b) }' "$MPL_TMP/last.out"
+skip_says "--tree with --bad on the baseline's runs" "the bad endpoint (--bad)" \
+	"${BR[@]}" --bad tag:side=base --tree "$tree" --out "$MPL_TMP/kbuild" "$SC"
+mpl_check "--bad: nothing is built when the bad endpoint cannot be measured" no_build
 skip_says "--tree with --kernel" "bad command line" "${BR[@]}" --tree "$tree" --kernel /etc/hostname "$SC"
 skip_says "--tree with --build" "bad command line" "${BR[@]}" --tree "$tree" --build true "$SC"
 skip_says "--out without --tree" "bad command line" "${BR[@]}" --out "$MPL_TMP/kbuild" "$SC"
