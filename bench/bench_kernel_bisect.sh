@@ -16,10 +16,13 @@
 #      back);
 #   3. the base commit's lab kernel (`mptcp-lab kernel build`, fresh, into
 #      WORKDIR/out), and a baseline of BASE_REPS runs of
-#      bench/kernel-bisect/sched-hetero.json in it under TCG;
+#      bench/kernel-bisect/sched-hetero.json in it under TCG; then the
+#      tip's kernel (incremental) and BAD_REPS runs in it: the bad
+#      endpoint, which tells bisect-run the size of the regression it
+#      bisects (README, "Bisecting a regression with git bisect");
 #   4. `git bisect start <tip> <base>`, then
 #        git bisect run mptcp-lab bisect-run --db DB --baseline tag:commit=<base>
-#            --tree . --out WORKDIR/out --accel tcg SCENARIO
+#            --bad tag:commit=<tip> --tree . --out WORKDIR/out --accel tcg SCENARIO
 #      each step building its commit's kernel incrementally in the same
 #      output directory, booting it and measuring until decided;
 #   5. unless CONFIRM_ROUNDS=0, the effect at the culprit again: its parent's
@@ -34,7 +37,8 @@
 # its 95 % CI (the bisect step's comparison, then the interleaved one); the
 # total wall time. Everything it ran is logged in WORKDIR/*.log.
 #
-# Environment: MPL_BIN (default build/mptcp-lab), BASE_REPS (10),
+# Environment: MPL_BIN (default build/mptcp-lab), BASE_REPS (10), BAD_REPS
+# (BASE_REPS),
 # CONFIRM_ROUNDS (3), CONFIRM_REPS (3), BUILD_NICE (19: make's niceness;
 # the VMs run at ours), LOCK (a file: the measuring part, from the baseline
 # on, holds flock on it, e.g. /tmp/mpl-quiet.lock). Needs root, ~4 GiB in
@@ -45,6 +49,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 MPL_BIN=${MPL_BIN:-$here/../build/mptcp-lab}
 BASE_REPS=${BASE_REPS:-10}
+BAD_REPS=${BAD_REPS:-$BASE_REPS}
 CONFIRM_ROUNDS=${CONFIRM_ROUNDS:-3}
 CONFIRM_REPS=${CONFIRM_REPS:-3}
 BUILD_NICE=${BUILD_NICE:-19}
@@ -128,12 +133,27 @@ t=$(now)
 echo "# baseline: $BASE_REPS runs at the base in $(since "$t") s: $(grep -E '^[0-9]+ ok' "$WORK/baseline.log"), load $(cut -d' ' -f1 /proc/loadavg)"
 grep -E 'vm: ' "$WORK/baseline.log" | sed 's/^mptcp-lab: /#   /'
 
+# The bad endpoint: the tip's kernel (an incremental build) and its runs.
+git checkout -q "$tip"
+t=$(now)
+"$MPL_BIN" kernel build --tree "$TREE" --out "$OUT" --nice "$BUILD_NICE" >"$WORK/build-tip.log" 2>&1 ||
+	die "the tip's kernel does not build (see $WORK/build-tip.log)"
+echo "# the tip's build (incremental): $(since "$t") s, $(grep -o '[0-9]* objects compiled' "$WORK/build-tip.log")"
+image=$(awk '/^image: / { print $2 }' "$WORK/build-tip.log")
+t=$(now)
+"$MPL_BIN" run --db "$DB" --reps "$BAD_REPS" --tag "commit=$tip" --kernel "$image" --accel tcg \
+	"$SC" >"$WORK/bad.log" 2>&1 || [ $? -eq 1 ] || die "the tip's run failed (see $WORK/bad.log)"
+echo "# bad endpoint: $BAD_REPS runs at the tip in $(since "$t") s: $(grep -E '^[0-9]+ ok' "$WORK/bad.log")"
+"$MPL_BIN" compare --db "$DB" --baseline "tag:commit=$base" --candidate "tag:commit=$tip" 2>&1 |
+	sed 's/^/#   /'
+
 # ---- 3. the bisection --------------------------------------------------------------
 git checkout -q "$tip"
 t=$(now)
 T0=$t
 git bisect start "$tip" "$base" >/dev/null
-git bisect run "$MPL_BIN" bisect-run --db "$DB" --baseline "tag:commit=$base" --tree . --out "$OUT" \
+git bisect run "$MPL_BIN" bisect-run --db "$DB" --baseline "tag:commit=$base" \
+	--bad "tag:commit=$tip" --tree . --out "$OUT" \
 	--build-nice "$BUILD_NICE" --accel tcg --timeout 3600 --build-timeout 3000 "$SC" 2>&1 |
 	stamp >"$WORK/bisect.log"
 t_bisect=$(since "$t")
