@@ -165,7 +165,9 @@ done:
 	return r;
 }
 
-int lab_cleanup_stale(char ***removed, unsigned *n_removed, struct diag *d)
+/* Remove the labs that are not in use and that keep() selects. */
+static int cleanup_where(bool (*keep)(const struct lab_info *li, void *arg), void *arg,
+			 char ***removed, unsigned *n_removed, struct diag *d)
 {
 	struct lab_info *labs = NULL;
 	unsigned n = 0;
@@ -183,7 +185,7 @@ int lab_cleanup_stale(char ***removed, unsigned *n_removed, struct diag *d)
 		 * were kept on purpose ("topo up"). */
 		if (labs[i].owner_alive || labs[i].persistent)
 			continue;
-		if (!lab_name_valid(labs[i].name))
+		if (!lab_name_valid(labs[i].name) || !keep(&labs[i], arg))
 			continue;
 		r = lab_destroy(labs[i].name, d);
 		if (r < 0) {
@@ -201,4 +203,26 @@ int lab_cleanup_stale(char ***removed, unsigned *n_removed, struct diag *d)
 	}
 	free(labs);
 	return first;
+}
+
+static bool any_lab(const struct lab_info *li, void *arg)
+{
+	(void)li;
+	(void)arg;
+	return true;
+}
+
+int lab_cleanup_stale(char ***removed, unsigned *n_removed, struct diag *d)
+{
+	return cleanup_where(any_lab, NULL, removed, n_removed, d);
+}
+
+static bool owned_by(const struct lab_info *li, void *arg)
+{
+	return li->owner == *(const pid_t *)arg;
+}
+
+int lab_cleanup_owner(pid_t owner, char ***removed, unsigned *n_removed, struct diag *d)
+{
+	return cleanup_where(owned_by, &owner, removed, n_removed, d);
 }

@@ -241,6 +241,10 @@ int lab_destroy(const char *name, struct diag *d);
  * every "mpl-*" namespace without a registry entry. Touches nothing else.
  * Names of removed labs are returned (caller frees). */
 int lab_cleanup_stale(char ***removed, unsigned *n_removed, struct diag *d);
+/* The same for the labs built by one process that has ended (a supervisor
+ * reaping a worker that could not tear its lab down): labs of another
+ * process, or of a process still running, are never touched. */
+int lab_cleanup_owner(pid_t owner, char ***removed, unsigned *n_removed, struct diag *d);
 
 /* ---- what the kernel says the lab is -------------------------------------- */
 

@@ -26,6 +26,7 @@
 #include "cmdutil.h"
 #include "commands.h"
 #include "exitcodes.h"
+#include "lab.h"
 #include "progress.h"
 #include "selector.h"
 #include "units.h"
@@ -389,6 +390,25 @@ static void on_parent_alarm(int sig)
 	bisect_parent_deadline = 1;
 }
 
+/* The measuring process tears its labs down itself, also when it is
+ * interrupted or times out; whatever it could not (it was killed, or its
+ * teardown failed) is removed here, and said, so no commit's verdict
+ * leaves a namespace behind. Only labs that process built are touched. */
+static void reap_labs(pid_t pid)
+{
+	struct diag d = DIAG_INIT;
+	char **removed = NULL;
+	unsigned n = 0;
+
+	if (lab_cleanup_owner(pid, &removed, &n, &d) < 0)
+		say_error("cannot remove the labs the measuring process left: %s", diag_str(&d));
+	for (unsigned i = 0; i < n; i++) {
+		say("removed lab '%s', which the measuring process left behind", removed[i]);
+		free(removed[i]);
+	}
+	free(removed);
+}
+
 static int wait_child(pid_t pid, const struct bisect_opts *o)
 {
 	struct sigaction fwd = { .sa_handler = forward_signal };
@@ -415,6 +435,7 @@ static int wait_child(pid_t pid, const struct bisect_opts *o)
 		}
 	}
 	alarm(0);
+	reap_labs(pid);
 	code = bisect_exit_for_wait(status, why, sizeof(why));
 	if (*why)
 		return skip("%s", why);

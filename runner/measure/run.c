@@ -871,10 +871,13 @@ done:
 	free(spec);
 	return r;
 fail:
-	lab_down(lab, &dd);
 	free(spec);
 	results_run_release(run);
 	if (r == -EINTR)
-		return diag_set(d, -EINTR, "interrupted");
+		diag_set(d, -EINTR, "interrupted");
+	/* A lab that could not be torn down is said, not lost behind the
+	 * first error: its owner's supervisor may still remove it. */
+	if (lab_down(lab, &dd) < 0)
+		diag_prefix(d, "the lab was not torn down (%s); before that", diag_str(&dd));
 	return r;
 }

@@ -12,6 +12,8 @@
 #                                          no run namespace left (mpl-run-*:
 #                                          other tests' labs may exist)
 #   SIGTERM to bisect-run while it runs    125 "interrupted", nothing partial
+#   SIGKILL to its measuring worker        125, the worker's lab removed by
+#                                          bisect-run (and said), nothing partial
 #   path1 at 60 % (48 Mbit/s), --effect 5  1, its runs tagged commit=<--commit>
 #   the baseline's configuration, --effect 5  0 (like the good build: its
 #                                          CI above -2.5 %, the midpoint)
@@ -21,7 +23,7 @@
 #   runs of another boot mode (qemu-tcg)   125, "not comparable"
 # The expected verdicts come from the rates (-40 % of path 1 is -36 % of
 # the total), not from a run.
-# About 6 + 5 + 5 runs of ~3 s plus the timeouts: ~70 s.
+# About 6 + 5 + 5 runs of ~3 s plus the timeouts: ~75 s.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=run_lib.sh
@@ -105,6 +107,30 @@ mpl_eq "SIGTERM: exit code" 125 "$rc"
 mpl_check "SIGTERM: says interrupted" grep -q '^bisect-run: SKIP (exit 125): interrupted' "$MPL_TMP/term.out"
 mpl_eq "SIGTERM: no partial run stored" "$base" "$(nruns)"
 mpl_check "SIGTERM: no run namespace left" mpl_wait_until 10 mpl_no_run_netns
+
+# SIGKILL to the measuring process (the worker that built the lab): it
+# cannot tear its lab down, so bisect-run, its supervisor, must remove it,
+# say so, and answer skip.
+"${BR[@]}" --set traffic.duration=20s "$SC" >"$MPL_TMP/kill.out" 2>&1 &
+pid=$!
+mpl_track_pid "$pid"
+mpl_wait_until 20 mpl_run_has_lab "$pid" ||
+	mpl_notok "SIGKILL: no run lab came up within 20 s"
+lab=$(mpl_run_labs_of "$pid" | head -n 1)
+owner=$(mpl_run_lab_owner "$lab")
+mpl_check "SIGKILL: the lab ($lab) was built by a worker, not by bisect-run itself" \
+	test -n "${owner%%:*}" -a "${owner%%:*}" != "$pid"
+kill -KILL "${owner%%:*}"
+wait "$pid"
+rc=$?
+grep 'bisect-run:' "$MPL_TMP/kill.out" | sed 's/^/#   [SIGKILL] /'
+mpl_eq "SIGKILL: exit code" 125 "$rc"
+mpl_check "SIGKILL: says the worker was killed" grep -q 'killed by signal 9' "$MPL_TMP/kill.out"
+mpl_check "SIGKILL: says it removed the worker's lab" \
+	grep -q "removed lab '$lab', which the measuring process left behind" "$MPL_TMP/kill.out"
+mpl_check "SIGKILL: the lab's namespaces are gone" \
+	sh -c "! ip netns list | grep -q 'mpl-$lab-'"
+mpl_eq "SIGKILL: no partial run stored" "$base" "$(nruns)"
 
 # bisecting a 5 % regression (--effect): the commit is judged against the
 # midpoint, -2.5 %, as the README's bisection does
