@@ -25,8 +25,10 @@
  * Errors: -ENODATA when a side holds no ok run (left), none with the
  * metrics, or no series is on both sides; the diag says which.
  *
- * This file does not print, and does not read the database other than
- * through results_query(). The writers are in format.c and format_json.c.
+ * The collection of the runs into series is in compare_collect.c, the mix
+ * and the bounds in compare_mix.c, what the three share in compare_int.h.
+ * They do not print, and do not read the database other than through
+ * results_query(). The writers are in format.c and format_json.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -40,18 +42,15 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "compare.h"
+#include "compare_int.h"
 #include "stats.h"
-#include "stats_dist.h"
 
 /* What the default comparison collects: the metrics of every mode, and
- * the bound marks (attached to completion_us, never series of their own). */
+ * the bound marks (compare_int.h). */
 static const char *const compare_all_metrics[] = {
 	"goodput_bps",	  "efficiency",	    "completion_us",  "completion_ratio",
 	"latency_p50_us", "latency_p90_us", "latency_p99_us", "tps",
 };
-#define COMPARE_OVER_BOUND "over_bound"
-#define COMPARE_BOUND_US "completion_bound_us"
 
 /* The metrics of each mode, primary first (compare.h). */
 static const char *const compare_mode_metrics[][5] = {
@@ -140,6 +139,16 @@ bool compare_higher_is_better(const char *metric)
 	return true;
 }
 
+bool compare_is_explainer(const char *name)
+{
+	if (starts_with(name, "share."))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(compare_explainers); i++)
+		if (!strcmp(name, compare_explainers[i]))
+			return true;
+	return false;
+}
+
 const char *compare_derived_from(const char *metric, enum compare_mode m)
 {
 	if (!strcmp(metric, "efficiency"))
@@ -190,491 +199,11 @@ enum compare_mode compare_mode_of(const struct results_run *run)
 	return COMPARE_MODE_BULK;
 }
 
-/* ---- collecting ------------------------------------------------------------ */
-
-/* FNV-1a over NUL-terminated strings, each with its NUL so ("ab", "c") and
- * ("a", "bc") differ. */
-static uint64_t fnv_strings(const char *const *parts, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++) {
-		const unsigned char *p = (const unsigned char *)parts[i];
-
-		do {
-			h ^= *p;
-			h *= 0x100000001b3ULL;
-		} while (*p++);
-	}
-	return h;
-}
-
-static uint64_t series_hash(const char *scenario, const char *variant_key, const char *metric)
-{
-	const char *parts[3] = { scenario, variant_key, metric };
-
-	return fnv_strings(parts, 3);
-}
-
-/* Interned strings with an open-addressing index: slots hold index + 1. */
-struct intern {
-	char **s;
-	uint64_t *h;
-	size_t n, cap;
-	size_t *slots, n_slots;
-};
-
-static void intern_release(struct intern *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		free(t->s[i]);
-	free(t->s);
-	free(t->h);
-	free(t->slots);
-	memset(t, 0, sizeof(*t));
-}
-
-/*
- * Rebuild an open-addressing index (slots hold an element's index + 1,
- * 0 is free) at twice its size, over n elements whose 64-bit hashes are
- * stride bytes apart from hash0: the interned strings' and the series'.
- */
-static int slots_rehash(size_t **slots_io, size_t *n_slots_io, const uint64_t *hash0,
-			size_t stride, size_t n)
-{
-	size_t n_slots = *n_slots_io ? 2 * *n_slots_io : 64;
-	size_t *slots = calloc(n_slots, sizeof(*slots));
-
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const uint64_t h = *(const uint64_t *)((const char *)hash0 + i * stride);
-		size_t s = h & (n_slots - 1);
-
-		while (slots[s])
-			s = (s + 1) & (n_slots - 1);
-		slots[s] = i + 1;
-	}
-	free(*slots_io);
-	*slots_io = slots;
-	*n_slots_io = n_slots;
-	return 0;
-}
-
-static int intern_rehash(struct intern *t)
-{
-	return slots_rehash(&t->slots, &t->n_slots, t->h, sizeof(*t->h), t->n);
-}
-
-/* The index of s (added when new): >= 0, or -ENOMEM. */
-static int64_t intern_id(struct intern *t, const char *str)
-{
-	const uint64_t h = fnv_strings(&str, 1);
-	size_t s;
-
-	if (2 * (t->n + 1) > t->n_slots && intern_rehash(t) < 0)
-		return -ENOMEM;
-	for (s = h & (t->n_slots - 1); t->slots[s]; s = (s + 1) & (t->n_slots - 1)) {
-		size_t i = t->slots[s] - 1;
-
-		if (t->h[i] == h && !strcmp(t->s[i], str))
-			return (int64_t)i;
-	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 32;
-		char **gs = realloc(t->s, cap * sizeof(*gs));
-		uint64_t *gh;
-
-		if (!gs)
-			return -ENOMEM;
-		t->s = gs;
-		gh = realloc(t->h, cap * sizeof(*gh));
-		if (!gh)
-			return -ENOMEM;
-		t->h = gh;
-		t->cap = cap;
-	}
-	t->s[t->n] = strdup(str);
-	if (!t->s[t->n])
-		return -ENOMEM;
-	t->h[t->n] = h;
-	t->slots[s] = ++t->n;
-	return (int64_t)(t->n - 1);
-}
-
-/* One (scenario, variant_key, metric) with each side's values, their
- * groups and their runs, in the order the runs were stored. */
-struct group {
-	char *scenario, *variant_key, *metric;
-	uint64_t hash;
-	double *v[2];
-	int64_t *grp[2];
-	uint32_t *run[2];
-	size_t n[2], cap[2];
-};
-
-struct group_table {
-	struct group *groups;
-	size_t n, cap;
-	size_t *slots;
-	size_t n_slots; /* a power of two, at least twice n */
-};
-
-/* A stored run as the mixture's explanation needs it: its explaining
- * metrics, as (name id, value) pairs in explain[off .. off + n). */
-struct run_ref {
-	uint32_t off, n;
-};
-
-struct explain_value {
-	uint32_t name; /* index into collect_ctx.explain_names */
-	double v;
-};
-
-/* A scenario's traffic mode, from any of its runs. */
-struct scenario_mode {
-	char *name;
-	enum compare_mode mode;
-};
-
-struct collect_ctx {
-	struct group_table *t;
-	const char *const *metrics;
-	size_t n_metrics;
-	const struct compare_opts *o;
-	int side; /* 0 baseline, 1 candidate */
-	size_t runs;
-	size_t values;
-	/* the candidate's run ids, sorted once it is read: the baseline
-	 * leaves them out, so no run is compared with itself */
-	int64_t *cand_ids;
-	size_t n_cand_ids, cap_cand_ids;
-	size_t excluded; /* baseline runs left out for being candidates */
-	struct intern groups;	     /* group keys -> ids */
-	struct intern explain_names; /* explaining metric names -> ids */
-	struct run_ref *refs;
-	size_t n_refs, cap_refs;
-	struct explain_value *explain;
-	size_t n_explain, cap_explain;
-	struct scenario_mode *modes;
-	size_t n_modes, cap_modes;
-};
-
-static void group_table_release(struct group_table *t)
-{
-	for (size_t i = 0; i < t->n; i++) {
-		struct group *g = &t->groups[i];
-
-		free(g->scenario);
-		free(g->variant_key);
-		free(g->metric);
-		for (int s = 0; s < 2; s++) {
-			free(g->v[s]);
-			free(g->grp[s]);
-			free(g->run[s]);
-		}
-	}
-	free(t->groups);
-	free(t->slots);
-	memset(t, 0, sizeof(*t));
-}
-
-static int group_table_rehash(struct group_table *t)
-{
-	return slots_rehash(&t->slots, &t->n_slots, t->n ? &t->groups[0].hash : NULL,
-			    sizeof(*t->groups), t->n);
-}
-
-static struct group *group_find(const struct group_table *t, const char *scenario,
-				const char *variant_key, const char *metric)
-{
-	uint64_t h = series_hash(scenario, variant_key, metric);
-
-	if (!t->n_slots)
-		return NULL;
-	for (size_t s = h & (t->n_slots - 1); t->slots[s]; s = (s + 1) & (t->n_slots - 1)) {
-		struct group *g = &t->groups[t->slots[s] - 1];
-
-		if (g->hash == h && !strcmp(g->scenario, scenario) &&
-		    !strcmp(g->variant_key, variant_key) && !strcmp(g->metric, metric))
-			return g;
-	}
-	return NULL;
-}
-
-static int group_find_or_add(struct group_table *t, const char *scenario,
-			     const char *variant_key, const char *metric, struct group **out)
-{
-	struct group *g;
-	size_t s;
-
-	if (2 * (t->n + 1) > t->n_slots && group_table_rehash(t) < 0)
-		return -ENOMEM;
-	g = group_find(t, scenario, variant_key, metric);
-	if (g) {
-		*out = g;
-		return 0;
-	}
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 16;
-		struct group *grown = realloc(t->groups, cap * sizeof(*grown));
-
-		if (!grown)
-			return -ENOMEM;
-		t->groups = grown;
-		t->cap = cap;
-	}
-	g = &t->groups[t->n];
-	memset(g, 0, sizeof(*g));
-	g->hash = series_hash(scenario, variant_key, metric);
-	g->scenario = strdup(scenario);
-	g->variant_key = strdup(variant_key);
-	g->metric = strdup(metric);
-	t->n++; /* counted before the check, so release frees what was copied */
-	if (!g->scenario || !g->variant_key || !g->metric)
-		return -ENOMEM;
-	for (s = g->hash & (t->n_slots - 1); t->slots[s]; s = (s + 1) & (t->n_slots - 1))
-		;
-	t->slots[s] = t->n;
-	*out = g;
-	return 0;
-}
-
-static int group_push(struct group *g, int side, double value, int64_t grp, uint32_t run)
-{
-	if (g->n[side] == g->cap[side]) {
-		size_t cap = g->cap[side] ? 2 * g->cap[side] : 16;
-		double *v = realloc(g->v[side], cap * sizeof(*v));
-		int64_t *gr;
-		uint32_t *ru;
-
-		if (!v)
-			return -ENOMEM;
-		g->v[side] = v;
-		gr = realloc(g->grp[side], cap * sizeof(*gr));
-		if (!gr)
-			return -ENOMEM;
-		g->grp[side] = gr;
-		ru = realloc(g->run[side], cap * sizeof(*ru));
-		if (!ru)
-			return -ENOMEM;
-		g->run[side] = ru;
-		g->cap[side] = cap;
-	}
-	g->v[side][g->n[side]] = value;
-	g->grp[side][g->n[side]] = grp;
-	g->run[side][g->n[side]++] = run;
-	return 0;
-}
-
-/* Room for one more element of *arr (n used of *cap). 0 or -ENOMEM. */
-static int reserve(void **arr, size_t *cap, size_t n, size_t size)
-{
-	size_t want;
-	void *grown;
-
-	if (n < *cap)
-		return 0;
-	want = *cap ? 2 * *cap : 64;
-	grown = realloc(*arr, want * size);
-	if (!grown)
-		return -ENOMEM;
-	*arr = grown;
-	*cap = want;
-	return 0;
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static bool is_explainer(const char *name)
-{
-	if (starts_with(name, "share."))
-		return true;
-	for (size_t i = 0; i < ARRAY_SIZE(compare_explainers); i++)
-		if (!strcmp(name, compare_explainers[i]))
-			return true;
-	return false;
-}
-
-/* The run's explaining metrics, and its index. */
-static int collect_ref(struct collect_ctx *c, const struct results_run *run, uint32_t *idx)
-{
-	struct run_ref ref = { (uint32_t)c->n_explain, 0 };
-
-	for (size_t i = 0; i < run->n_metrics; i++) {
-		const struct results_metric *m = &run->metrics[i];
-		int64_t name;
-
-		if (!isfinite(m->value) || !is_explainer(m->name))
-			continue;
-		name = intern_id(&c->explain_names, m->name);
-		if (name < 0 || reserve((void **)&c->explain, &c->cap_explain, c->n_explain,
-					sizeof(*c->explain)) < 0)
-			return -ENOMEM;
-		c->explain[c->n_explain++] = (struct explain_value){ (uint32_t)name, m->value };
-		ref.n++;
-	}
-	if (reserve((void **)&c->refs, &c->cap_refs, c->n_refs, sizeof(*c->refs)) < 0)
-		return -ENOMEM;
-	*idx = (uint32_t)c->n_refs;
-	c->refs[c->n_refs++] = ref;
-	return 0;
-}
-
-static int collect_mode(struct collect_ctx *c, const struct results_run *run)
-{
-	const char *scenario = run->scenario ? run->scenario : "";
-	enum compare_mode m = compare_mode_of(run);
-
-	for (size_t i = 0; i < c->n_modes; i++) {
-		if (!strcmp(c->modes[i].name, scenario)) {
-			/* a scenario's runs agree; if not, the richer mode wins */
-			if (m > c->modes[i].mode)
-				c->modes[i].mode = m;
-			return 0;
-		}
-	}
-	if (reserve((void **)&c->modes, &c->cap_modes, c->n_modes, sizeof(*c->modes)) < 0)
-		return -ENOMEM;
-	c->modes[c->n_modes].name = strdup(scenario);
-	if (!c->modes[c->n_modes].name)
-		return -ENOMEM;
-	c->modes[c->n_modes++].mode = m;
-	return 0;
-}
-
-static enum compare_mode mode_of_scenario(const struct collect_ctx *c, const char *scenario)
-{
-	for (size_t i = 0; i < c->n_modes; i++)
-		if (!strcmp(c->modes[i].name, scenario))
-			return c->modes[i].mode;
-	return COMPARE_MODE_BULK;
-}
-
-static bool wanted(const struct collect_ctx *c, const char *name)
-{
-	if (!strcmp(name, COMPARE_OVER_BOUND) || !strcmp(name, COMPARE_BOUND_US))
-		return true;
-	for (size_t k = 0; k < c->n_metrics; k++)
-		if (!strcmp(c->metrics[k], name))
-			return true;
-	return false;
-}
-
-static int collect_run(const struct results_run *run, void *arg)
-{
-	struct collect_ctx *c = arg;
-	const char *variant_key = run->variant_key ? run->variant_key : "";
-	const char *scenario = run->scenario ? run->scenario : "";
-	char key[160];
-	bool referenced = false;
-	int64_t grp;
-	uint32_t ref = 0;
-	struct group *g;
-	int ret;
-
-	if (c->side == 1) {
-		if (reserve((void **)&c->cand_ids, &c->cap_cand_ids, c->n_cand_ids,
-			    sizeof(*c->cand_ids)) < 0)
-			return -ENOMEM;
-		c->cand_ids[c->n_cand_ids++] = run->id;
-	} else if (bsearch(&run->id, c->cand_ids, c->n_cand_ids, sizeof(*c->cand_ids), cmp_id)) {
-		c->excluded++;
-		return 0;
-	}
-	grp = intern_id(&c->groups, compare_group_key(run, key, sizeof(key)));
-	if (grp < 0)
-		return -ENOMEM;
-	ret = collect_mode(c, run);
-	if (ret < 0)
-		return ret;
-	for (size_t i = 0; i < run->n_metrics; i++) {
-		const struct results_metric *m = &run->metrics[i];
-
-		/* a NaN or an infinity is not a measurement */
-		if (!isfinite(m->value) || !wanted(c, m->name))
-			continue;
-		if (c->side == 0 && c->o->keep_baseline &&
-		    !c->o->keep_baseline(c->o->keep_arg, scenario, variant_key, m->name,
-					 run->started_at_us))
-			continue;
-		if (!referenced) {
-			ret = collect_ref(c, run, &ref);
-			if (ret < 0)
-				return ret;
-			referenced = true;
-		}
-		ret = group_find_or_add(c->t, scenario, variant_key, m->name, &g);
-		if (ret < 0)
-			return ret;
-		ret = group_push(g, c->side, m->value, grp, ref);
-		if (ret < 0)
-			return ret;
-		if (strcmp(m->name, COMPARE_OVER_BOUND) && strcmp(m->name, COMPARE_BOUND_US))
-			c->values++;
-	}
-	c->runs++;
-	return 0;
-}
-
-/* Read one side into the table. A filter that asks for runs other than ok
- * ones selects no measurement: said so, rather than silently overridden. */
-static int collect_side(struct results *db, const struct results_filter *f, int side,
-			struct collect_ctx *c, struct diag *d)
-{
-	const char *name = side ? "candidate" : "baseline";
-	struct results_filter ok = { 0 };
-	int ret;
-
-	if (f)
-		ok = *f;
-	if (ok.status && strcmp(ok.status, "ok"))
-		return diag_set(d, -ENODATA,
-				"the %s selects runs with status '%s', but only ok runs are measurements",
-				name, ok.status);
-	ok.status = "ok";
-	ok.metrics_only = true;
-	c->side = side;
-	c->runs = 0;
-	c->values = 0;
-	ret = results_query(db, &ok, collect_run, c, d);
-	if (ret < 0)
-		return diag_prefix(d, "cannot read the %s", name);
-	if (!c->runs && c->excluded)
-		return diag_set(d, -ENODATA,
-				"the %s selection holds no ok run besides the %zu it shares with the candidate",
-				name, c->excluded);
-	if (!c->runs)
-		return diag_set(d, -ENODATA, "the %s selection holds no ok run", name);
-	if (!c->values)
-		return diag_set(d, -ENODATA,
-				"the %s selection holds %zu ok run%s, but none has the metric%s asked for",
-				name, c->runs, c->runs == 1 ? "" : "s", c->n_metrics == 1 ? "" : "s");
-	return 0;
-}
-
-static void collect_release(struct collect_ctx *c)
-{
-	free(c->cand_ids);
-	intern_release(&c->groups);
-	intern_release(&c->explain_names);
-	free(c->refs);
-	free(c->explain);
-	for (size_t i = 0; i < c->n_modes; i++)
-		free(c->modes[i].name);
-	free(c->modes);
-}
-
 /* ---- which series, in which role ---------------------------------------- */
 
 /* Copy a name into a fixed field; a name too long for it ends in "..." so a
  * reader never mistakes the cut name for another series. */
-static void copy_name(char *dst, size_t size, const char *src)
+void compare_copy_name(char *dst, size_t size, const char *src)
 {
 	size_t n = strlen(src);
 
@@ -694,7 +223,7 @@ bool compare_mode_metric(const char *metric, enum compare_mode m)
 	return false;
 }
 
-static bool on_both(const struct group *g)
+bool compare_on_both(const struct group *g)
 {
 	return g && g->n[0] && g->n[1];
 }
@@ -706,14 +235,15 @@ static bool series_wanted(const struct collect_ctx *c, const struct compare_opts
 {
 	const struct group *src;
 
-	if (!on_both(g) || !strcmp(g->metric, COMPARE_OVER_BOUND) ||
+	if (!compare_on_both(g) || !strcmp(g->metric, COMPARE_OVER_BOUND) ||
 	    !strcmp(g->metric, COMPARE_BOUND_US))
 		return false;
 	if (!(user && user->metrics && user->n_metrics) && !compare_mode_metric(g->metric, mode))
 		return false;
 	*from = compare_derived_from(g->metric, mode);
-	src = *from ? group_find(c->t, g->scenario, g->variant_key, *from) : NULL;
-	*role = on_both(src) && wanted(c, *from) ? COMPARE_DERIVED : COMPARE_PRIMARY;
+	src = *from ? compare_group_find(c->t, g->scenario, g->variant_key, *from) : NULL;
+	*role = compare_on_both(src) && compare_wanted(c, *from) ? COMPARE_DERIVED :
+								   COMPARE_PRIMARY;
 	if (*role == COMPARE_PRIMARY)
 		*from = NULL;
 	return true;
@@ -733,7 +263,7 @@ static void stats_opts_from(const struct compare_opts *o, const struct compare_s
 		.floor_min = o->floor_min,
 		.floor_factor = o->floor_factor,
 		.boot_iters = o->boot_iters,
-		.seed = o->seed ^ series_hash(s->scenario, s->variant_key, s->metric),
+		.seed = o->seed ^ compare_series_hash(s->scenario, s->variant_key, s->metric),
 		.min_runs = o->min_runs,
 		.unit = o->unit,
 	};
@@ -806,14 +336,7 @@ static void series_decide(const struct compare_opts *o, struct compare_series *s
 	snprintf(s->reason, sizeof(s->reason), "%s", s->st.reason);
 }
 
-/* A family of series: their indexes in the result and adjusted p. */
-struct family {
-	size_t *idx;
-	double *adj;
-	size_t m;
-};
-
-static void family_release(struct family *f)
+void compare_family_release(struct family *f)
 {
 	free(f->idx);
 	free(f->adj);
@@ -821,9 +344,9 @@ static void family_release(struct family *f)
 
 /* The series for which in() holds, their p_of() adjusted together by the
  * correction of o. 0 or -ENOMEM. */
-static int family_adjust(const struct compare_opts *o, const struct compare_result *r,
-			 bool (*in)(const struct compare_series *),
-			 double (*p_of)(const struct compare_series *), struct family *f)
+int compare_family_adjust(const struct compare_opts *o, const struct compare_result *r,
+			  bool (*in)(const struct compare_series *),
+			  double (*p_of)(const struct compare_series *), struct family *f)
 {
 	double *p = calloc(r->n ? r->n : 1, sizeof(*p));
 
@@ -832,7 +355,7 @@ static int family_adjust(const struct compare_opts *o, const struct compare_resu
 	f->m = 0;
 	if (!p || !f->idx || !f->adj) {
 		free(p);
-		family_release(f);
+		compare_family_release(f);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < r->n; i++) {
@@ -851,7 +374,7 @@ static int family_adjust(const struct compare_opts *o, const struct compare_resu
 	return 0;
 }
 
-static bool in_family(const struct compare_series *s)
+bool compare_in_family(const struct compare_series *s)
 {
 	return s->role == COMPARE_PRIMARY && s->st.eligible;
 }
@@ -886,19 +409,19 @@ static int decide_all(const struct compare_opts *o, struct compare_result *r)
 	const char *corr = correction_name(o->correction);
 	struct family f;
 
-	if (family_adjust(o, r, in_family, location_p, &f) < 0)
+	if (compare_family_adjust(o, r, compare_in_family, location_p, &f) < 0)
 		return -ENOMEM;
 	r->n_family = f.m;
 	for (size_t k = 0; k < f.m; k++)
 		series_decide(o, &r->series[f.idx[k]], f.adj[k], corr);
-	family_release(&f);
+	compare_family_release(&f);
 	for (size_t i = 0; i < r->n; i++) {
 		struct compare_series *s = &r->series[i];
 		const struct compare_series *src;
 		char name[128];
 		double factor = 1.0;
 
-		if (in_family(s))
+		if (compare_in_family(s))
 			continue;
 		if (s->role == COMPARE_PRIMARY) { /* not eligible: no verdict possible */
 			series_decide(o, s, (double)NAN, corr);
@@ -911,197 +434,6 @@ static int decide_all(const struct compare_opts *o, struct compare_result *r)
 			 s->derived_from);
 		series_decide(o, s, fmin(1.0, s->p * factor), name);
 	}
-	return 0;
-}
-
-/* ---- distributions: the mix and what tells its clusters apart ------------ */
-
-/* Of the runs' explaining metrics, the one whose values differ most
- * between the clusters (by |AUC - 0.5|, at least 0.2). */
-static int mix_explain(const struct collect_ctx *c, const struct group *g,
-		       struct compare_mix *mx)
-{
-	size_t n = g->n[0] + g->n[1], names = c->explain_names.n;
-	double *x0 = malloc((n ? n : 1) * sizeof(*x0)), *x1 = malloc((n ? n : 1) * sizeof(*x1));
-	double best = 0.0;
-	int ret = 0;
-
-	mx->by[0] = '\0';
-	mx->by_median[0] = mx->by_median[1] = mx->by_auc = (double)NAN;
-	if (!x0 || !x1) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (size_t name = 0; name < names; name++) {
-		size_t n0 = 0, n1 = 0;
-		double u, p, auc;
-
-		for (int side = 0; side < 2; side++) {
-			for (size_t i = 0; i < g->n[side]; i++) {
-				const struct run_ref *ref = &c->refs[g->run[side][i]];
-
-				for (uint32_t k = 0; k < ref->n; k++) {
-					const struct explain_value *e = &c->explain[ref->off + k];
-
-					if (e->name != name)
-						continue;
-					if (g->v[side][i] < mx->threshold)
-						x0[n0++] = e->v;
-					else
-						x1[n1++] = e->v;
-				}
-			}
-		}
-		if (n0 < 2 || n1 < 2 || stats_mann_whitney(x1, n1, x0, n0, &u, &p) < 0)
-			continue;
-		auc = u / ((double)n0 * (double)n1);
-		if (fabs(auc - 0.5) >= 0.2 && fabs(auc - 0.5) > best) {
-			best = fabs(auc - 0.5);
-			copy_name(mx->by, sizeof(mx->by), c->explain_names.s[name]);
-			mx->by_median[0] = stats_median(x0, n0);
-			mx->by_median[1] = stats_median(x1, n1);
-			mx->by_auc = auc;
-		}
-	}
-out:
-	free(x0);
-	free(x1);
-	return ret;
-}
-
-/*
- * Whether one side's runs on their own form two clusters. The pooled fit
- * alone would call a plain change of location bimodal (each side one
- * cluster, the two clusters being the two sides): that is the location
- * test's business, not a mix.
- */
-static int mix_within_a_side(const struct group *g, bool *yes)
-{
-	*yes = false;
-	for (int side = 0; side < 2 && !*yes; side++) {
-		struct stats_mixture m;
-		int ret;
-
-		if (g->n[side] < STATS_MIXTURE_MIN_N)
-			continue;
-		ret = stats_mixture_fit(g->v[side], g->n[side], &m);
-		if (ret < 0)
-			return ret;
-		*yes = m.bimodal;
-	}
-	return 0;
-}
-
-static int mix_figures(const struct collect_ctx *c, const struct group *g,
-		       struct compare_series *s)
-{
-	const struct stats_mix_shift *ms = &s->st.mix;
-	struct compare_mix *mx = &s->mix;
-	int ret;
-
-	s->bimodal = ms->mix.bimodal && isfinite(ms->p);
-	if (s->bimodal) {
-		ret = mix_within_a_side(g, &s->bimodal);
-		if (ret < 0)
-			return ret;
-	}
-	if (!s->bimodal)
-		return 0;
-	for (int k = 0; k < 2; k++) {
-		mx->centre[k] = ms->mix.centre[k];
-		mx->sd[k] = ms->mix.sd[k];
-		mx->count[0][k] = ms->count[0][k];
-		mx->count[1][k] = ms->count[1][k];
-	}
-	mx->threshold = ms->mix.threshold;
-	mx->share_base = ms->share_a;
-	mx->share_cand = ms->share_b;
-	mx->p = ms->p;
-	mx->p_adjusted = (double)NAN;
-	mx->worse = s->higher_is_better ? 0 : 1;
-	return mix_explain(c, g, mx);
-}
-
-/* The family's bimodal series: their mix-shift p adjusted together, and a
- * verdict on each shift. A shift counts only where the clusters' centres
- * differ by more than the series' floor (a mix of two near-equal clusters
- * is no slowdown). */
-static bool in_mix_family(const struct compare_series *s)
-{
-	return s->bimodal && in_family(s);
-}
-
-static double mix_p(const struct compare_series *s)
-{
-	return s->mix.p;
-}
-
-static int mix_decide(const struct compare_opts *o, struct compare_result *r)
-{
-	struct family f;
-
-	if (family_adjust(o, r, in_mix_family, mix_p, &f) < 0)
-		return -ENOMEM;
-	for (size_t k = 0; k < f.m; k++) {
-		struct compare_series *s = &r->series[f.idx[k]];
-		struct compare_mix *mx = &s->mix;
-		const double gap = mx->centre[0] != 0 ? fabs(mx->centre[1] / mx->centre[0] - 1) : 0;
-		const double worse_base = mx->worse ? mx->share_base : 1 - mx->share_base;
-		const double worse_cand = mx->worse ? mx->share_cand : 1 - mx->share_cand;
-
-		mx->p_adjusted = f.adj[k];
-		if (f.adj[k] < o->alpha && gap > s->floor)
-			s->mix_verdict = worse_cand > worse_base ? COMPARE_MIX_TO_WORSE :
-								   COMPARE_MIX_TO_BETTER;
-		else
-			s->mix_verdict = COMPARE_MIX_SAME;
-		r->mix_to_worse += s->mix_verdict == COMPARE_MIX_TO_WORSE;
-	}
-	family_release(&f);
-	return 0;
-}
-
-/* ---- bounds ------------------------------------------------------------------- */
-
-static int bound_figures(const struct collect_ctx *c, const struct compare_series *s,
-			 const struct compare_opts *o, struct compare_bound *b, bool *has)
-{
-	const struct group *over = group_find(c->t, s->scenario, s->variant_key,
-					      COMPARE_OVER_BOUND);
-	const struct group *bound = group_find(c->t, s->scenario, s->variant_key,
-					       COMPARE_BOUND_US);
-	uint64_t t[2][2];
-	int ret;
-
-	*has = false;
-	if (strcmp(s->metric, "completion_us") || !on_both(over))
-		return 0;
-	memset(b, 0, sizeof(*b));
-	b->n_base = over->n[0];
-	b->n_cand = over->n[1];
-	for (size_t i = 0; i < over->n[0]; i++)
-		b->over_base += over->v[0][i] > 0.5;
-	for (size_t i = 0; i < over->n[1]; i++)
-		b->over_cand += over->v[1][i] > 0.5;
-	b->bound_us = (double)NAN;
-	if (bound && bound->n[1])
-		b->bound_us = stats_median(bound->v[1], bound->n[1]);
-	b->p_base = (double)b->over_base / (double)b->n_base;
-	b->p_cand = (double)b->over_cand / (double)b->n_cand;
-	ret = stats_clopper_pearson(b->over_base, b->n_base, o->level, &b->p_base_lo,
-				    &b->p_base_hi);
-	if (ret == 0)
-		ret = stats_clopper_pearson(b->over_cand, b->n_cand, o->level, &b->p_cand_lo,
-					    &b->p_cand_hi);
-	t[0][0] = b->over_base;
-	t[0][1] = b->n_base - b->over_base;
-	t[1][0] = b->over_cand;
-	t[1][1] = b->n_cand - b->over_cand;
-	if (ret == 0)
-		ret = stats_fisher_exact(t, &b->p, NULL);
-	if (ret < 0)
-		return ret;
-	*has = true;
 	return 0;
 }
 
@@ -1254,9 +586,9 @@ static int series_all_figures(const struct figures_job *j, size_t i)
 
 	ret = series_figures(j->o, g, s);
 	if (ret == 0)
-		ret = mix_figures(j->c, g, s);
+		ret = compare_mix_figures(j->c, g, s);
 	if (ret == 0)
-		ret = bound_figures(j->c, s, j->o, &s->bound, &s->has_bound);
+		ret = compare_bound_figures(j->c, s, j->o, &s->bound, &s->has_bound);
 	if (ret < 0)
 		return ret;
 	s->base_values = malloc(g->n[0] * sizeof(double));
@@ -1321,7 +653,7 @@ static int build_series(const struct collect_ctx *c, const struct compare_opts *
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		const struct group *g = &t->groups[i];
-		const enum compare_mode mode = mode_of_scenario(c, g->scenario);
+		const enum compare_mode mode = compare_mode_of_scenario(c, g->scenario);
 		struct compare_series *s;
 		enum compare_role role;
 		const char *from;
@@ -1331,10 +663,10 @@ static int build_series(const struct collect_ctx *c, const struct compare_opts *
 		j.src[r->n] = g;
 		s = &r->series[r->n++];
 		compare_series_clear(s);
-		copy_name(s->scenario, sizeof(s->scenario), g->scenario);
-		copy_name(s->variant_key, sizeof(s->variant_key), g->variant_key);
-		copy_name(s->metric, sizeof(s->metric), g->metric);
-		copy_name(s->derived_from, sizeof(s->derived_from), from ? from : "");
+		compare_copy_name(s->scenario, sizeof(s->scenario), g->scenario);
+		compare_copy_name(s->variant_key, sizeof(s->variant_key), g->variant_key);
+		compare_copy_name(s->metric, sizeof(s->metric), g->metric);
+		compare_copy_name(s->derived_from, sizeof(s->derived_from), from ? from : "");
 		s->role = role;
 		s->mode = mode;
 		s->higher_is_better = compare_higher_is_better(g->metric);
@@ -1378,11 +710,11 @@ int report_compare(struct results *db, const struct results_filter *base,
 	c.metrics = o.metrics;
 	c.n_metrics = o.n_metrics;
 	/* the candidate first: a run both select is the candidate's */
-	ret = collect_side(db, cand, 1, &c, d);
+	ret = compare_collect_side(db, cand, 1, &c, d);
 	if (ret < 0)
 		goto out;
-	qsort(c.cand_ids, c.n_cand_ids, sizeof(*c.cand_ids), cmp_id);
-	ret = collect_side(db, base, 0, &c, d);
+	qsort(c.cand_ids, c.n_cand_ids, sizeof(*c.cand_ids), compare_cmp_id);
+	ret = compare_collect_side(db, base, 0, &c, d);
 	if (ret < 0)
 		goto out;
 
@@ -1402,7 +734,7 @@ int report_compare(struct results *db, const struct results_filter *base,
 	}
 	ret = decide_all(&o, &r);
 	if (ret == 0)
-		ret = mix_decide(&o, &r);
+		ret = compare_mix_decide(&o, &r);
 	if (ret < 0)
 		goto out;
 	for (size_t i = 0; i < r.n; i++)
@@ -1416,8 +748,8 @@ out:
 	if (ret == -ENOMEM)
 		diag_set(d, ret, "cannot compare: out of memory");
 	compare_result_release(&r);
-	group_table_release(&t);
-	collect_release(&c);
+	compare_group_table_release(&t);
+	compare_collect_release(&c);
 	return ret;
 }
 
