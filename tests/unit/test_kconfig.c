@@ -1,5 +1,5 @@
 /*
- * test_kconfig: runner/vm/kconfig.c on a small synthetic kernel tree
+ * test_kconfig: runner/vm/kconfig*.c on a small synthetic kernel tree
  * written here, shaped like the real one: a top Kconfig that sources
  * files through $(SRCARCH), `if` blocks, a menu and a choice with their
  * `depends on`, continuation lines, help texts that mention `depends on`,
