@@ -104,7 +104,9 @@ void pages_fmt_pct(double v, char *buf, size_t size); /* 0.0123 -> "1.23 %", NaN
  * smallest change it can detect, its clusters, a bound's exceedance.
  * Filled from struct compare_series (pages_figs_of), never computed in
  * the pages: a figure compare does not give is NaN (or 0 clusters) and
- * shown as "not measured".
+ * shown as "not measured". The one figure derived there, the runs that
+ * would reach PAGES_TARGET_CHANGE, is stats_runs_needed() of compare's
+ * noise.
  */
 struct pages_figs {
 	double spread_base, spread_cand; /* MAD / median of each side */
@@ -112,10 +114,16 @@ struct pages_figs {
 	double noise_between;		 /* relative SD of the nights */
 	double mdc;			 /* minimum detectable change at these runs */
 	size_t runs_for_target;		 /* runs a side to detect PAGES_TARGET_CHANGE; 0: unknown */
-	size_t n_clusters;		 /* 2 when bimodal */
-	double cluster_share[2], cluster_centre[2];
+	double floor;			 /* the verdict's floor: past PAGES_TARGET_CHANGE, no
+					  * number of runs in one night reaches it */
+	size_t n_clusters;		 /* 2 when bimodal, 1 when the shape was tested */
+	double cluster_share[2], cluster_centre[2]; /* both sides' runs pooled */
+	double cluster_upper[2];	 /* the share of the upper cluster: baseline, candidate */
+	double mix_p;			 /* Fisher's p of that difference (adjusted when it was) */
+	double bound;			 /* the bound the runs stored (completion_us), NaN: none */
 	double p_exceed_base, p_exceed_base_lo, p_exceed_base_hi;
 	double p_exceed_cand, p_exceed_cand_lo, p_exceed_cand_hi;
+	double p_exceed_p;		 /* Fisher's p of the two proportions */
 };
 void pages_figs_of(const struct compare_series *cs, struct pages_figs *f);
 /* The figures of a series in a few lines of HTML (a <ul>). */
