@@ -183,16 +183,23 @@ void pages_cs_name(FILE *f, const struct compare_series *cs);
 /* ---- a run's own charts (pages_run.c) ----------------------------------------- */
 
 /* One run as its charts need it: per-subflow samples of one side, the
- * iperf3 intervals, the path-manager events. */
+ * intervals, the path-manager events, the scenario's timed events. The
+ * charts' time axis is the run's time line (µs since the client started:
+ * the samples', the PM events' and the timed events' applied_us); the
+ * intervals, which count from the start of the measurement, are moved
+ * onto it by measure_start_us. */
 struct pages_run {
 	char uuid[37];
 	char variant[256];
 	struct telemetry_interval *iv;
 	size_t n_iv;
+	int64_t measure_start_us; /* where the intervals' 0 lies; -1: unknown (taken as 0) */
 	struct telemetry_subflow_sample *smp; /* one side's samples (the client's if any) */
 	size_t n_smp;
 	struct telemetry_pm_event *ev;
 	size_t n_ev;
+	struct telemetry_timed_event *tev; /* in the scenario's order */
+	size_t n_tev;
 };
 /* Load run uuid with its telemetry: 0, -ENOENT when it is not there. */
 int pages_run_load(struct results *db, const char *uuid, struct pages_run *run, struct diag *d);
@@ -206,8 +213,10 @@ struct pages_run_charts {
 	double x_max, y_max;	    /* shared axes; 0: automatic */
 	unsigned width_px;	    /* 0: 800 */
 };
-/* The run's charts with its events marked and, below them, the table of
- * its events; what it lacks (no per-subflow telemetry) is said. */
+/* The run's charts with its events marked - the scenario's timed events
+ * as orange lines labelled from the top, the path-manager events as blue
+ * numbered marks at the bottom - and, below them, the table of each;
+ * what it lacks (no per-subflow telemetry) is said. */
 void pages_run_section(struct pages_out *o, FILE *f, const struct pages_run *run,
 		       const struct pages_run_charts *rc);
 /* The largest per-subflow (stacked) or interval throughput of a run, in
