@@ -115,8 +115,8 @@ static int bench_sql(const struct bench_gen *g, const char *db, const char *dir)
 			   "INSERT INTO tags SELECT max(id), 'night', 'n%zu' FROM runs;\n",
 			gp, gp / 80e6, night);
 		for (int k = 0; k < 5; k++)
-			fprintf(f, "INSERT INTO intervals SELECT max(id), %d, %d, %d, %.0f, %.0f, 0 "
-				   "FROM runs;\n",
+			fprintf(f, "INSERT INTO intervals (run_id, idx, start_us, end_us, bytes, bps, "
+				   "retransmits) SELECT max(id), %d, %d, %d, %.0f, %.0f, 0 FROM runs;\n",
 				k, k * 1000000, (k + 1) * 1000000, gp / 8, gp);
 	}
 	fputs("COMMIT;\n", f);
