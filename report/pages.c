@@ -154,7 +154,10 @@ void pages_figs_of(const struct compare_series *cs, struct pages_figs *f)
 		f->noise_between = pages_between(st);
 		f->mdc = st->mdc; /* INFINITY: the test cannot reach its level */
 		f->floor = st->floor;
-		if (pages_figs_weak(f) && isfinite(st->noise.sigma_within)) {
+		/* the detectable change is never below the floor: past the
+		 * target, no number of runs reaches it */
+		if (pages_figs_weak(f) && isfinite(st->noise.sigma_within) &&
+		    !(st->floor >= PAGES_TARGET_CHANGE)) {
 			const struct stats_verdict_opts o = {
 				.higher_is_better = cs->higher_is_better,
 				.level = st->level,
