@@ -123,7 +123,7 @@ static int bench_sql(const struct bench_gen *g, const char *db, const char *dir)
 	if (fclose(f))
 		return -errno;
 	snprintf(read_cmd, sizeof(read_cmd), ".read %s", sql);
-	ret = spawn_run((const char *const[]){ "sqlite3", "-batch", db, read_cmd, NULL },
+	ret = spawn_run((const char *const[]){ "sqlite3", "-batch", "-bail", db, read_cmd, NULL },
 			&(struct spawn_opts){ .netns_fd = -1, .capture_stderr = true,
 					      .capture_stdout = true },
 			&res, &d);
