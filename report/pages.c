@@ -382,7 +382,13 @@ static int pages_compare(struct pages *p, struct results *db, struct diag *d)
 	struct tm tm;
 	int r;
 
-	p->night_us = p->newest_us / PAGES_DAY_US * PAGES_DAY_US;
+	if (p->night_start_us && p->night_start_us <= p->newest_us) {
+		p->night_us = p->night_start_us;
+		p->night_end_us = UINT64_MAX;
+	} else {
+		p->night_us = p->newest_us / PAGES_DAY_US * PAGES_DAY_US;
+		p->night_end_us = p->night_us + PAGES_DAY_US;
+	}
 	t = (time_t)(p->night_us / 1000000);
 	if (!gmtime_r(&t, &tm) || !strftime(p->night, sizeof(p->night), "%Y-%m-%d", &tm))
 		snprintf(p->night, sizeof(p->night), "?");
@@ -390,7 +396,8 @@ static int pages_compare(struct pages *p, struct results *db, struct diag *d)
 	cand.metrics_only = true;
 	if (!cand.since_us || cand.since_us < p->night_us)
 		cand.since_us = p->night_us;
-	cand.until_us = p->night_us + PAGES_DAY_US;
+	if (p->night_end_us != UINT64_MAX)
+		cand.until_us = p->night_end_us;
 	for (int i = 0; i < 4; i++) {
 		struct results_filter c = cand;
 
@@ -569,6 +576,7 @@ int report_pages_write(struct results *db, const struct report_pages_opts *o,
 	p->out.png = o->png;
 	p->sel = o->sel ? o->sel : &every_run;
 	p->base = o->baseline;
+	p->night_start_us = o->night_start_us;
 	if (o->baseline_nights == REPORT_PAGES_ALL_NIGHTS)
 		p->baseline_nights = 0;
 	else

@@ -272,7 +272,9 @@ struct pages {
 	size_t n_runs;
 
 	/* analysed (pages.c) */
-	uint64_t night_us;
+	uint64_t night_start_us;  /* report_pages_opts' */
+	uint64_t night_us;	  /* the night's runs: [night_us, night_end_us) */
+	uint64_t night_end_us;
 	char night[16];
 	size_t by_status[4];
 	struct compare_result cmp;
