@@ -229,11 +229,12 @@ void pages_health_cells(FILE *f, const struct pages_figs *g)
 	if (!pages_figs_weak(g)) {
 		fputs("<td>yes</td>", f);
 	} else if (g->runs_for_target) {
-		fprintf(f, "<td class=\"weak\">no: needs %zu runs a side</td>", g->runs_for_target);
+		fprintf(f, "<td class=\"weak\" title=\"%zu runs a side would detect it\">"
+			   "no: %zu runs</td>", g->runs_for_target, g->runs_for_target);
 	} else if (g->floor > PAGES_TARGET_CHANGE) {
 		pages_fmt_pct(g->floor, b, sizeof(b));
-		fprintf(f, "<td class=\"weak\">no: its floor is %s, more runs a night "
-			   "cannot help</td>", b);
+		fprintf(f, "<td class=\"weak\" title=\"its floor, the noise of one run on a random "
+			   "night, is %s: more runs a night cannot help\">no: floor %s</td>", b, b);
 	} else {
 		fputs("<td class=\"weak\">no</td>", f);
 	}

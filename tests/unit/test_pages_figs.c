@@ -174,8 +174,9 @@ int main(void)
 	t = page_text(&cs, &g, 1);
 	snprintf(want, sizeof(want),
 		 "<td class=\"num\">1.2 %%</td><td class=\"num\">1.5 %%</td>"
-		 "<td class=\"num\">4.7 %%</td><td class=\"weak\">no: needs %zu runs a side</td>",
-		 runs);
+		 "<td class=\"num\">4.7 %%</td><td class=\"weak\" title=\"%zu runs a side would "
+		 "detect it\">no: %zu runs</td>",
+		 runs, runs);
 	EXPECT(!strcmp(t, want), "health cells:\n%s\nwant\n%s", t, want);
 	free(t);
 
@@ -194,7 +195,9 @@ int main(void)
 		     "of one run on a random night, is 3.6 %", "figures");
 	free(t);
 	t = page_text(&cs, &g, 1);
-	expect_in(t, "no: its floor is 3.6 %, more runs a night cannot help", "health cells");
+	expect_in(t, "<td class=\"weak\" title=\"its floor, the noise of one run on a random "
+		     "night, is 3.6 %: more runs a night cannot help\">no: floor 3.6 %</td>",
+		  "health cells");
 	free(t);
 
 	/* without a third night: between not measured, said so */
