@@ -115,15 +115,15 @@ static int bench_sql(const struct bench_gen *g, const char *db, const char *dir)
 			   "INSERT INTO tags SELECT max(id), 'night', 'n%zu' FROM runs;\n",
 			gp, gp / 80e6, night);
 		for (int k = 0; k < 5; k++)
-			fprintf(f, "INSERT INTO intervals SELECT max(id), %d, %d, %d, %.0f, %.0f, 0 "
-				   "FROM runs;\n",
+			fprintf(f, "INSERT INTO intervals (run_id, idx, start_us, end_us, bytes, bps, "
+				   "retransmits) SELECT max(id), %d, %d, %d, %.0f, %.0f, 0 FROM runs;\n",
 				k, k * 1000000, (k + 1) * 1000000, gp / 8, gp);
 	}
 	fputs("COMMIT;\n", f);
 	if (fclose(f))
 		return -errno;
 	snprintf(read_cmd, sizeof(read_cmd), ".read %s", sql);
-	ret = spawn_run((const char *const[]){ "sqlite3", "-batch", db, read_cmd, NULL },
+	ret = spawn_run((const char *const[]){ "sqlite3", "-batch", "-bail", db, read_cmd, NULL },
 			&(struct spawn_opts){ .netns_fd = -1, .capture_stderr = true,
 					      .capture_stdout = true },
 			&res, &d);

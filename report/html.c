@@ -101,7 +101,7 @@ static const char html_css[] =
 	".pair>div.side{flex:1 1 560px;min-width:0}\n"
 	"tr.differs td{background:#fff3e0}\n"
 	".weak,.weak td{background:#fff3e0}\n"
-	"span.weak,td.weak{color:#a04000;font-weight:bold}\n"
+	"span.weak,td.weak{color:#a04000;font-weight:bold}td.weak{white-space:nowrap}\n"
 	".sure{border-left:4px solid #3b6ea5;padding:.3em .8em;background:#f4f7fb}\n"
 	"ul.figs{margin:.2em 0 1em}ul.figs li{margin:.15em 0}\n"
 	"h4{margin:1.2em 0 .2em;padding:.1em .4em}\n"

@@ -109,19 +109,95 @@ static double pages_rel(double mad, double median)
 	return mad / fabs(median);
 }
 
+/* The most runs a side the pages look for when a series cannot detect
+ * PAGES_TARGET_CHANGE; beyond it, "no" without a number. */
+#define PAGES_RUNS_MAX_TARGET 500
+
+/* The nights' relative SD as compare measured it: pooled over the sides
+ * that span 3 nights or more when the nights were the unit, else the one
+ * side's that does; NaN when no side does. */
+static double pages_between(const struct stats_comparison *st)
+{
+	bool b = isfinite(st->base.sigma_between), c = isfinite(st->cand.sigma_between);
+
+	if (!b && !c)
+		return NAN;
+	if (st->test == STATS_TEST_GROUP_T && isfinite(st->noise.sigma_between))
+		return st->noise.sigma_between;
+	return b ? st->base.sigma_between : st->cand.sigma_between;
+}
+
 void pages_figs_of(const struct compare_series *cs, struct pages_figs *f)
 {
+	const struct stats_comparison *st = &cs->st;
+
 	*f = (struct pages_figs){
 		.spread_base = pages_rel(cs->mad_base, cs->median_base),
 		.spread_cand = pages_rel(cs->mad_cand, cs->median_cand),
 		.noise_within = NAN,
 		.noise_between = NAN,
 		.mdc = NAN,
+		.floor = NAN,
 		.cluster_share = { NAN, NAN },
 		.cluster_centre = { NAN, NAN },
+		.cluster_upper = { NAN, NAN },
+		.mix_p = NAN,
+		.bound = NAN,
 		.p_exceed_base = NAN, .p_exceed_base_lo = NAN, .p_exceed_base_hi = NAN,
 		.p_exceed_cand = NAN, .p_exceed_cand_lo = NAN, .p_exceed_cand_hi = NAN,
+		.p_exceed_p = NAN,
 	};
+	if (cs->has_stats) {
+		/* the pooled within-night SD is 0 when no side measured it */
+		if (isfinite(st->base.sigma_within) || isfinite(st->cand.sigma_within))
+			f->noise_within = st->noise.sigma_within;
+		f->noise_between = pages_between(st);
+		f->mdc = st->mdc; /* INFINITY: the test cannot reach its level */
+		f->floor = st->floor;
+		/* the detectable change is never below the floor: past the
+		 * target, no number of runs reaches it */
+		if (pages_figs_weak(f) && isfinite(st->noise.sigma_within) &&
+		    !(st->floor >= PAGES_TARGET_CHANGE)) {
+			const struct stats_verdict_opts o = {
+				.higher_is_better = cs->higher_is_better,
+				.level = st->level,
+			};
+			size_t runs;
+
+			if (stats_runs_needed(&st->noise, PAGES_TARGET_CHANGE, &o,
+					      PAGES_RUNS_MAX_TARGET, &runs) == 0)
+				f->runs_for_target = runs;
+		}
+		/* the shape was looked at when the KS test ran */
+		if (isfinite(st->ks_d))
+			f->n_clusters = 1;
+	}
+	if (cs->bimodal) {
+		const struct compare_mix *m = &cs->mix;
+		uint64_t n[2] = { m->count[0][0] + m->count[1][0], m->count[0][1] + m->count[1][1] };
+		uint64_t all = n[0] + n[1];
+
+		f->n_clusters = 2;
+		for (int k = 0; k < 2; k++) {
+			f->cluster_share[k] = all ? (double)n[k] / (double)all : (double)NAN;
+			f->cluster_centre[k] = m->centre[k];
+		}
+		f->cluster_upper[0] = m->share_base;
+		f->cluster_upper[1] = m->share_cand;
+		f->mix_p = isfinite(m->p_adjusted) ? m->p_adjusted : m->p;
+	}
+	if (cs->has_bound) {
+		const struct compare_bound *b = &cs->bound;
+
+		f->bound = b->bound_us;
+		f->p_exceed_base = b->p_base;
+		f->p_exceed_base_lo = b->p_base_lo;
+		f->p_exceed_base_hi = b->p_base_hi;
+		f->p_exceed_cand = b->p_cand;
+		f->p_exceed_cand_lo = b->p_cand_lo;
+		f->p_exceed_cand_hi = b->p_cand_hi;
+		f->p_exceed_p = b->p;
+	}
 }
 
 bool pages_figs_weak(const struct pages_figs *g)
@@ -150,12 +226,18 @@ void pages_health_cells(FILE *f, const struct pages_figs *g)
 	else
 		pages_fmt_pct(g->mdc, a, sizeof(a));
 	fprintf(f, "<td class=\"num\">%s</td>", a);
-	if (!pages_figs_weak(g))
+	if (!pages_figs_weak(g)) {
 		fputs("<td>yes</td>", f);
-	else if (g->runs_for_target)
-		fprintf(f, "<td class=\"weak\">no: needs %zu runs a side</td>", g->runs_for_target);
-	else
+	} else if (g->runs_for_target) {
+		fprintf(f, "<td class=\"weak\" title=\"%zu runs a side would detect it\">"
+			   "no: %zu runs</td>", g->runs_for_target, g->runs_for_target);
+	} else if (g->floor > PAGES_TARGET_CHANGE) {
+		pages_fmt_pct(g->floor, b, sizeof(b));
+		fprintf(f, "<td class=\"weak\" title=\"its floor, the noise of one run on a random "
+			   "night, is %s: more runs a night cannot help\">no: floor %s</td>", b, b);
+	} else {
 		fputs("<td class=\"weak\">no</td>", f);
+	}
 }
 
 void pages_figs_html(FILE *f, const struct compare_series *cs, const struct pages_figs *g)
@@ -201,26 +283,51 @@ void pages_figs_html(FILE *f, const struct compare_series *cs, const struct page
 	if (pages_figs_weak(g)) {
 		pages_fmt_pct(PAGES_TARGET_CHANGE, b, sizeof(b));
 		fprintf(f, " <span class=\"weak\">cannot detect %s", b);
-		if (g->runs_for_target)
+		if (g->runs_for_target) {
 			fprintf(f, "; %zu runs a side would", g->runs_for_target);
+		} else if (g->floor > PAGES_TARGET_CHANGE) {
+			pages_fmt_pct(g->floor, a, sizeof(a));
+			fprintf(f, " at any number of runs a night: its floor, the noise of one run "
+				   "on a random night, is %s", a);
+		}
 		fputs("</span>", f);
 	}
 	fputs(".</li>\n", f);
 	if (g->n_clusters == 2) {
-		fprintf(f, "<li>Shape: <b>two clusters</b>, %.0f %% of the runs around ",
+		fprintf(f, "<li>Shape: <b>bimodal</b>, two clusters: %.0f %% of the runs around ",
 			g->cluster_share[0] * 100);
 		pages_fmt_value(cs->metric, g->cluster_centre[0], a, sizeof(a));
 		fprintf(f, "%s and %.0f %% around ", a, g->cluster_share[1] * 100);
 		pages_fmt_value(cs->metric, g->cluster_centre[1], a, sizeof(a));
-		fprintf(f, "%s.</li>\n", a);
+		fprintf(f, "%s", a);
+		if (isfinite(g->cluster_upper[0]) && isfinite(g->cluster_upper[1]))
+			fprintf(f, "; the upper one holds %.0f %% of the baseline and %.0f %% of the "
+				   "candidate",
+				g->cluster_upper[0] * 100, g->cluster_upper[1] * 100);
+		if (isfinite(g->mix_p))
+			fprintf(f, " (Fisher p %.2g)", g->mix_p);
+		if (cs->mix.by[0]) {
+			fputs(", told apart by <code>", f);
+			html_text(f, cs->mix.by);
+			fputs("</code>", f);
+		}
+		fputs(".</li>\n", f);
 	} else if (g->n_clusters == 1) {
 		fputs("<li>Shape: one cluster.</li>\n", f);
 	}
 	if (isfinite(g->p_exceed_base) || isfinite(g->p_exceed_cand)) {
-		fprintf(f, "<li>Bound exceeded: baseline %.0f %% [%.0f, %.0f], candidate %.0f %% "
-			   "[%.0f, %.0f] of the runs (95 %% Clopper-Pearson).</li>\n",
+		fputs("<li>Bound", f);
+		if (isfinite(g->bound)) {
+			pages_fmt_value(cs->metric, g->bound, a, sizeof(a));
+			fprintf(f, " (%s)", a);
+		}
+		fprintf(f, " exceeded: baseline %.0f %% [%.0f, %.0f], candidate %.0f %% "
+			   "[%.0f, %.0f] of the runs (95 %% Clopper-Pearson)",
 			g->p_exceed_base * 100, g->p_exceed_base_lo * 100, g->p_exceed_base_hi * 100,
 			g->p_exceed_cand * 100, g->p_exceed_cand_lo * 100, g->p_exceed_cand_hi * 100);
+		if (isfinite(g->p_exceed_p))
+			fprintf(f, ", Fisher p %.2g", g->p_exceed_p);
+		fputs(".</li>\n", f);
 	}
 	fputs("</ul>\n", f);
 }
@@ -276,7 +383,13 @@ static int pages_compare(struct pages *p, struct results *db, struct diag *d)
 	struct tm tm;
 	int r;
 
-	p->night_us = p->newest_us / PAGES_DAY_US * PAGES_DAY_US;
+	if (p->night_start_us && p->night_start_us <= p->newest_us) {
+		p->night_us = p->night_start_us;
+		p->night_end_us = UINT64_MAX;
+	} else {
+		p->night_us = p->newest_us / PAGES_DAY_US * PAGES_DAY_US;
+		p->night_end_us = p->night_us + PAGES_DAY_US;
+	}
 	t = (time_t)(p->night_us / 1000000);
 	if (!gmtime_r(&t, &tm) || !strftime(p->night, sizeof(p->night), "%Y-%m-%d", &tm))
 		snprintf(p->night, sizeof(p->night), "?");
@@ -284,7 +397,8 @@ static int pages_compare(struct pages *p, struct results *db, struct diag *d)
 	cand.metrics_only = true;
 	if (!cand.since_us || cand.since_us < p->night_us)
 		cand.since_us = p->night_us;
-	cand.until_us = p->night_us + PAGES_DAY_US;
+	if (p->night_end_us != UINT64_MAX)
+		cand.until_us = p->night_end_us;
 	for (int i = 0; i < 4; i++) {
 		struct results_filter c = cand;
 
@@ -463,6 +577,7 @@ int report_pages_write(struct results *db, const struct report_pages_opts *o,
 	p->out.png = o->png;
 	p->sel = o->sel ? o->sel : &every_run;
 	p->base = o->baseline;
+	p->night_start_us = o->night_start_us;
 	if (o->baseline_nights == REPORT_PAGES_ALL_NIGHTS)
 		p->baseline_nights = 0;
 	else

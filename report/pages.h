@@ -67,6 +67,11 @@ struct report_pages_opts {
 	const struct results_filter *baseline; /* NULL: the nights before, same host */
 	unsigned baseline_nights;	       /* 0: REPORT_PAGES_NIGHTS; or REPORT_PAGES_ALL_NIGHTS */
 	bool png;			       /* a PNG of every chart (else of the sparklines only) */
+	/* When the night began (the nightly job: when it started), so that a
+	 * second job on the same day is a night of its own, judged against
+	 * the runs before it; 0 (or later than the newest run): 00:00 UTC of
+	 * the newest run's day, the night until the next. */
+	uint64_t night_start_us;
 };
 
 /* What the caller hears while the pages are written; any member may be

@@ -282,7 +282,7 @@ size_t pages_night_vals(const struct pages *p, const struct pages_series *s, dou
 
 	for (size_t k = 0; k < s->n; k++)
 		if (s->vals[k].host == p->newest_host && s->vals[k].t_us >= p->night_us &&
-		    s->vals[k].t_us < p->night_us + PAGES_DAY_US) {
+		    s->vals[k].t_us < p->night_end_us) {
 			if (out)
 				out[n] = s->vals[k].v;
 			n++;

@@ -104,7 +104,9 @@ void pages_fmt_pct(double v, char *buf, size_t size); /* 0.0123 -> "1.23 %", NaN
  * smallest change it can detect, its clusters, a bound's exceedance.
  * Filled from struct compare_series (pages_figs_of), never computed in
  * the pages: a figure compare does not give is NaN (or 0 clusters) and
- * shown as "not measured".
+ * shown as "not measured". The one figure derived there, the runs that
+ * would reach PAGES_TARGET_CHANGE, is stats_runs_needed() of compare's
+ * noise.
  */
 struct pages_figs {
 	double spread_base, spread_cand; /* MAD / median of each side */
@@ -112,10 +114,16 @@ struct pages_figs {
 	double noise_between;		 /* relative SD of the nights */
 	double mdc;			 /* minimum detectable change at these runs */
 	size_t runs_for_target;		 /* runs a side to detect PAGES_TARGET_CHANGE; 0: unknown */
-	size_t n_clusters;		 /* 2 when bimodal */
-	double cluster_share[2], cluster_centre[2];
+	double floor;			 /* the verdict's floor: past PAGES_TARGET_CHANGE, no
+					  * number of runs in one night reaches it */
+	size_t n_clusters;		 /* 2 when bimodal, 1 when the shape was tested */
+	double cluster_share[2], cluster_centre[2]; /* both sides' runs pooled */
+	double cluster_upper[2];	 /* the share of the upper cluster: baseline, candidate */
+	double mix_p;			 /* Fisher's p of that difference (adjusted when it was) */
+	double bound;			 /* the bound the runs stored (completion_us), NaN: none */
 	double p_exceed_base, p_exceed_base_lo, p_exceed_base_hi;
 	double p_exceed_cand, p_exceed_cand_lo, p_exceed_cand_hi;
+	double p_exceed_p;		 /* Fisher's p of the two proportions */
 };
 void pages_figs_of(const struct compare_series *cs, struct pages_figs *f);
 /* The figures of a series in a few lines of HTML (a <ul>). */
@@ -175,16 +183,23 @@ void pages_cs_name(FILE *f, const struct compare_series *cs);
 /* ---- a run's own charts (pages_run.c) ----------------------------------------- */
 
 /* One run as its charts need it: per-subflow samples of one side, the
- * iperf3 intervals, the path-manager events. */
+ * intervals, the path-manager events, the scenario's timed events. The
+ * charts' time axis is the run's time line (µs since the client started:
+ * the samples', the PM events' and the timed events' applied_us); the
+ * intervals, which count from the start of the measurement, are moved
+ * onto it by measure_start_us. */
 struct pages_run {
 	char uuid[37];
 	char variant[256];
 	struct telemetry_interval *iv;
 	size_t n_iv;
+	int64_t measure_start_us; /* where the intervals' 0 lies; -1: unknown (taken as 0) */
 	struct telemetry_subflow_sample *smp; /* one side's samples (the client's if any) */
 	size_t n_smp;
 	struct telemetry_pm_event *ev;
 	size_t n_ev;
+	struct telemetry_timed_event *tev; /* in the scenario's order */
+	size_t n_tev;
 };
 /* Load run uuid with its telemetry: 0, -ENOENT when it is not there. */
 int pages_run_load(struct results *db, const char *uuid, struct pages_run *run, struct diag *d);
@@ -198,8 +213,10 @@ struct pages_run_charts {
 	double x_max, y_max;	    /* shared axes; 0: automatic */
 	unsigned width_px;	    /* 0: 800 */
 };
-/* The run's charts with its events marked and, below them, the table of
- * its events; what it lacks (no per-subflow telemetry) is said. */
+/* The run's charts with its events marked - the scenario's timed events
+ * as orange lines labelled from the top, the path-manager events as blue
+ * numbered marks at the bottom - and, below them, the table of each;
+ * what it lacks (no per-subflow telemetry) is said. */
 void pages_run_section(struct pages_out *o, FILE *f, const struct pages_run *run,
 		       const struct pages_run_charts *rc);
 /* The largest per-subflow (stacked) or interval throughput of a run, in
@@ -255,7 +272,9 @@ struct pages {
 	size_t n_runs;
 
 	/* analysed (pages.c) */
-	uint64_t night_us;
+	uint64_t night_start_us;  /* report_pages_opts' */
+	uint64_t night_us;	  /* the night's runs: [night_us, night_end_us) */
+	uint64_t night_end_us;
 	char night[16];
 	size_t by_status[4];
 	struct compare_result cmp;

@@ -3,8 +3,14 @@
  * pages of a night report and the two sides of a comparison report: per
  * subflow its throughput (stacked), cwnd and smoothed RTT over time when
  * the native engine stored its telemetry, else iperf3's total throughput;
- * the run's events marked on every chart; and the table of its events
+ * the run's events marked on every chart; and the tables of its events
  * under the charts.
+ *
+ * Two kinds of event, two kinds of mark. The scenario's timed events
+ * (a link down or up, new shaping) are few and are what the reader
+ * looks for: an orange line each where the runner applied it, labelled
+ * from the top with what it did ("path2 down"), and a table of each
+ * event's planned and applied time, path, action and shaping.
  *
  * Path-manager events come in bursts (a connection's subflows are set up
  * within milliseconds), and one label per event piles up into an
@@ -65,6 +71,16 @@ static int pages_run_collect(const struct results_run *r, void *arg)
 		memcpy(run->ev, r->telem.events, r->telem.n_events * sizeof(*run->ev));
 		run->n_ev = r->telem.n_events;
 	}
+	run->measure_start_us = r->measure_start_us;
+	/* a run query loads its timed events (results_timed_events_load()
+	 * reads the same rows) */
+	if (r->n_timed_events) {
+		run->tev = malloc(r->n_timed_events * sizeof(*run->tev));
+		if (!run->tev)
+			return -ENOMEM;
+		memcpy(run->tev, r->timed_events, r->n_timed_events * sizeof(*run->tev));
+		run->n_tev = r->n_timed_events;
+	}
 	return 0;
 }
 
@@ -73,7 +89,14 @@ void pages_run_release(struct pages_run *run)
 	free(run->iv);
 	free(run->smp);
 	free(run->ev);
+	free(run->tev);
 	memset(run, 0, sizeof(*run));
+}
+
+/* Where the intervals' 0 lies on the run's time line, in s. */
+static double pages_iv_offset(const struct pages_run *run)
+{
+	return run->measure_start_us > 0 ? (double)run->measure_start_us / 1e6 : 0;
 }
 
 int pages_run_load(struct results *db, const char *uuid, struct pages_run *run, struct diag *d)
@@ -185,7 +208,7 @@ static double pages_run_span(const struct pages_run *run)
 	for (size_t i = 0; i < run->n_smp; i++)
 		span = fmax(span, (double)run->smp[i].t_us / 1e6);
 	for (size_t i = 0; i < run->n_iv; i++)
-		span = fmax(span, (double)run->iv[i].end_us / 1e6);
+		span = fmax(span, (double)run->iv[i].end_us / 1e6 + pages_iv_offset(run));
 	return span;
 }
 
@@ -255,6 +278,105 @@ static size_t pages_event_groups(struct telemetry_pm_event *ev, size_t n, double
 	return g;
 }
 
+/* What a timed event did, short, for its mark: "path2 down",
+ * "path1 10 Mbit/s". */
+static void pages_timed_label(const struct telemetry_timed_event *e, char *buf, size_t size)
+{
+	if (e->action != TELEM_EV_SHAPING)
+		snprintf(buf, size, "%s %s", e->path, telemetry_timed_action_name(e->action));
+	else if (e->up.rate_bps && e->down.rate_bps && e->up.rate_bps != e->down.rate_bps)
+		snprintf(buf, size, "%s %g/%g Mbit/s", e->path, (double)e->up.rate_bps / 1e6,
+			 (double)e->down.rate_bps / 1e6);
+	else if (e->up.rate_bps || e->down.rate_bps)
+		snprintf(buf, size, "%s %g Mbit/s", e->path,
+			 (double)(e->up.rate_bps ? e->up.rate_bps : e->down.rate_bps) / 1e6);
+	else
+		snprintf(buf, size, "%s shaping", e->path);
+}
+
+/* One mark per applied timed event, after the n marks already there;
+ * the new count. */
+static size_t pages_timed_marks(const struct pages_run *run, struct chart_mark *marks, size_t n,
+				char (*labels)[PAGES_MARK_LABEL], size_t max)
+{
+	for (size_t i = 0; i < run->n_tev && n < max; i++) {
+		const struct telemetry_timed_event *e = &run->tev[i];
+
+		if (e->applied_us < 0)
+			continue;
+		pages_timed_label(e, labels[n], PAGES_MARK_LABEL);
+		marks[n] = (struct chart_mark){ (double)e->applied_us / 1e6, labels[n],
+						CHART_MARK_EVENT };
+		n++;
+	}
+	return n;
+}
+
+/* One direction of a shaping event, in words; "-" when it has none. */
+static void pages_shaping_text(FILE *f, const struct telemetry_shaping *s)
+{
+	const char *sep = "";
+
+	if (!s->rate_bps && !s->delay_us && !s->jitter_us && !(s->loss_pct > 0) &&
+	    !(s->reorder_pct > 0)) {
+		fputs("unshaped", f);
+		return;
+	}
+	if (s->rate_bps) {
+		fprintf(f, "%g Mbit/s", (double)s->rate_bps / 1e6);
+		sep = ", ";
+	}
+	if (s->delay_us) {
+		fprintf(f, "%s%g ms delay", sep, (double)s->delay_us / 1e3);
+		sep = ", ";
+	}
+	if (s->jitter_us) {
+		fprintf(f, "%s%g ms jitter", sep, (double)s->jitter_us / 1e3);
+		sep = ", ";
+	}
+	if (s->loss_pct > 0) {
+		fprintf(f, "%s%g %% loss", sep, s->loss_pct);
+		sep = ", ";
+	}
+	if (s->reorder_pct > 0)
+		fprintf(f, "%s%g %% reordered", sep, s->reorder_pct);
+}
+
+static void pages_timed_table(FILE *f, const struct pages_run *run)
+{
+	fputs("<table class=\"events timed\">\n<tr><th>timed event</th><th>planned (s)</th>"
+	      "<th>applied (s)</th><th>path</th><th>action</th><th>shaping from then on</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < run->n_tev; i++) {
+		const struct telemetry_timed_event *e = &run->tev[i];
+		char label[PAGES_MARK_LABEL];
+
+		pages_timed_label(e, label, sizeof(label));
+		fputs("<tr><td>", f);
+		html_text(f, label);
+		fprintf(f, "</td><td class=\"num\">%.3f</td>", (double)e->planned_us / 1e6);
+		if (e->applied_us >= 0)
+			fprintf(f, "<td class=\"num\">%.3f</td>", (double)e->applied_us / 1e6);
+		else
+			fputs("<td class=\"weak\">not applied</td>", f);
+		fputs("<td>", f);
+		html_text(f, e->path);
+		fputs("</td><td>", f);
+		html_text(f, telemetry_timed_action_name(e->action));
+		fputs("</td><td>", f);
+		if (e->action == TELEM_EV_SHAPING) {
+			fputs("up: ", f);
+			pages_shaping_text(f, &e->up);
+			fputs("; down: ", f);
+			pages_shaping_text(f, &e->down);
+		} else {
+			fputs("-", f);
+		}
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 static void pages_events_table(FILE *f, const struct telemetry_pm_event *ev, size_t n,
 			       const size_t *group)
 {
@@ -297,6 +419,22 @@ static void pages_events_table(FILE *f, const struct telemetry_pm_event *ev, siz
 	fputs("</table>\n", f);
 }
 
+/* What the marks of a run's charts are, after its chart note. */
+static void pages_marks_note(FILE *f, const struct pages_run *run, size_t n_ev)
+{
+	size_t applied = 0;
+
+	for (size_t i = 0; i < run->n_tev; i++)
+		applied += run->tev[i].applied_us >= 0;
+	if (applied)
+		fprintf(f, " Orange lines: the scenario's %zu timed event%s, where the runner "
+			   "applied %s (first table below).", applied, applied == 1 ? "" : "s",
+			applied == 1 ? "it" : "them");
+	if (n_ev)
+		fputs(" Blue dotted marks, numbered at the bottom: the path-manager events, "
+		      "grouped as in the last table below.", f);
+}
+
 void pages_run_section(struct pages_out *o, FILE *f, const struct pages_run *run,
 		       const struct pages_run_charts *rc)
 {
@@ -331,6 +469,8 @@ void pages_run_section(struct pages_out *o, FILE *f, const struct pages_run *run
 						CHART_MARKS_MAX);
 		}
 	}
+	if (run->n_tev && (labels || (labels = malloc(CHART_MARKS_MAX * sizeof(*labels)))))
+		nm = pages_timed_marks(run, marks, nm, labels, CHART_MARKS_MAX);
 	if (run->n_smp) {
 		if (pages_subflows_of(run, &sf) < 0) {
 			fputs("<p class=\"note\">Out of memory for the per-subflow charts.</p>\n", f);
@@ -355,9 +495,10 @@ void pages_run_section(struct pages_out *o, FILE *f, const struct pages_run *run
 			pages_figure(f, chart, base, "chart", title);
 			fputc('\n', f);
 		}
-		fprintf(f, "<p class=\"note\">%zu subflows, %zu samples; blue marks: the "
-			   "path-manager events, numbered as in the table below.</p>\n",
-			sf.n, run->n_smp);
+		fprintf(f, "<p class=\"note\">%zu subflows, %zu samples; time from the client's "
+			   "start.", sf.n, run->n_smp);
+		pages_marks_note(f, run, n_ev);
+		fputs("</p>\n", f);
 	} else if (run->n_iv) {
 		/* each interval a step over its own span, start to end */
 		size_t n = 2 * run->n_iv;
@@ -370,8 +511,8 @@ void pages_run_section(struct pages_out *o, FILE *f, const struct pages_run *run
 			goto out;
 		}
 		for (size_t i = 0; i < run->n_iv; i++) {
-			x[2 * i] = run->iv[i].start_us / 1e6;
-			x[2 * i + 1] = run->iv[i].end_us / 1e6;
+			x[2 * i] = run->iv[i].start_us / 1e6 + pages_iv_offset(run);
+			x[2 * i + 1] = run->iv[i].end_us / 1e6 + pages_iv_offset(run);
 			y[2 * i] = y[2 * i + 1] = run->iv[i].bits_per_second / 1e6;
 		}
 		snprintf(title, sizeof(title), "%s: throughput over time", rc->title);
@@ -390,13 +531,17 @@ void pages_run_section(struct pages_out *o, FILE *f, const struct pages_run *run
 		pages_figure(f, chart, base, "chart", title);
 		fputs("\n<p class=\"note\">Per-subflow throughput, cwnd and RTT need the lab's own "
 		      "per-subflow telemetry (the native engine); this run has iperf3's intervals "
-		      "only, drawn as the total throughput.</p>\n",
+		      "only, drawn as the total throughput, time from the client's start.",
 		      f);
+		pages_marks_note(f, run, n_ev);
+		fputs("</p>\n", f);
 	} else {
 		fputs("<p class=\"note\">This run stored no interval samples and no per-subflow "
 		      "telemetry.</p>\n",
 		      f);
 	}
+	if (run->n_tev)
+		pages_timed_table(f, run);
 	if (n_ev)
 		pages_events_table(f, ev, n_ev, group);
 out:

@@ -117,9 +117,12 @@ do for [_i = 1:NM] {
 	_w = _k == 1 || _k == 3 ? 1.5 : 1
 	set arrow _i from first MX[_i], graph 0 to first MX[_i], graph 1 nohead front lc rgb _c dt _d lw _w
 	if (_k == 4) {
-		set label _i MARKLABEL(_i) at first MX[_i], graph 0.03 center front font ",8" tc rgb _c boxed
+		set label _i MARKLABEL(_i) at first MX[_i], graph 0.03 center front font ",9" tc rgb _c boxed
+	} else { if (_k == 3) {
+		# over a stacked area: on a white box, so the label reads on any colour
+		set label _i MARKLABEL(_i) at first MX[_i], graph 0.97 rotate by -90 left offset 0.6,0 front font ",9" tc rgb _c boxed
 	} else {
 		set label _i MARKLABEL(_i) at first MX[_i], graph 0.98 rotate by -90 left offset 0.4,0 front font ",8" tc rgb _c
-	}
+	} }
 }
 set style textbox opaque fc rgb "#ffffff" noborder margins 1,1

@@ -158,7 +158,10 @@ static int nightly_queue_verdicts(const struct nightly *n, struct results *db, s
 static void nightly_report(struct nightly *n, struct results *db,
 			   const struct nightly_observer *obs)
 {
-	const struct report_pages_opts ro = { .out_dir = n->report_dir };
+	/* tonight's runs are those since the job started: a second job on
+	 * the same day is judged against the first */
+	const struct report_pages_opts ro = { .out_dir = n->report_dir,
+					      .night_start_us = n->started_us };
 
 	if (xsnprintf(n->report_dir, sizeof(n->report_dir), "%s/report", n->out_dir) < 0) {
 		n->report_err = diag_set(&n->report_diag, -ENAMETOOLONG, "the report path is too long");
