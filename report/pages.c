@@ -89,6 +89,16 @@ void pages_fmt_pct(double v, char *buf, size_t size)
 		snprintf(buf, size, "%.1f %%", v * 100);
 }
 
+void pages_fmt_mdc(double mdc, char *buf, size_t size)
+{
+	if (isinf(mdc))
+		snprintf(buf, size, "none");
+	else if (mdc >= 1.0) /* a verdict would need the metric to double */
+		snprintf(buf, size, "&gt; 100 %%");
+	else
+		pages_fmt_pct(mdc, buf, size);
+}
+
 void pages_ecdf(const double *v, size_t n, double scale, double *x, double *y)
 {
 	for (size_t i = 0; i < n; i++)
@@ -221,11 +231,12 @@ void pages_health_cells(FILE *f, const struct pages_figs *g)
 		fputs("<td class=\"num\" title=\"not measured by this build of compare\">-</td><td>-</td>", f);
 		return;
 	}
-	if (isinf(g->mdc))
-		snprintf(a, sizeof(a), "none");
+	pages_fmt_mdc(g->mdc, a, sizeof(a));
+	if (isfinite(g->mdc) && g->mdc >= 1.0)
+		fprintf(f, "<td class=\"num\" title=\"too few nights or runs a side for the test: "
+			   "only a change of more than 100 %% would reach its level\">%s</td>", a);
 	else
-		pages_fmt_pct(g->mdc, a, sizeof(a));
-	fprintf(f, "<td class=\"num\">%s</td>", a);
+		fprintf(f, "<td class=\"num\">%s</td>", a);
 	if (!pages_figs_weak(g)) {
 		fputs("<td>yes</td>", f);
 	} else if (g->runs_for_target) {
@@ -276,6 +287,9 @@ void pages_figs_html(FILE *f, const struct compare_series *cs, const struct page
 		fputs("not measured by this build of compare", f);
 	} else if (isinf(g->mdc)) {
 		fputs("none (too few runs for the test to reach its level)", f);
+	} else if (g->mdc >= 1.0) {
+		fputs("more than 100 % (too few nights or runs a side for the test to reach its "
+		      "level)", f);
 	} else {
 		pages_fmt_pct(g->mdc, a, sizeof(a));
 		fputs(a, f);

@@ -98,6 +98,9 @@ void pages_metric_unit(const char *metric, const char **label, double *scale);
 void pages_fmt_value(const char *metric, double v, char *buf, size_t size);
 void pages_fmt_change(const struct compare_series *s, char *buf, size_t size);
 void pages_fmt_pct(double v, char *buf, size_t size); /* 0.0123 -> "1.23 %", NaN -> "-" */
+/* A minimum detectable change as the pages show it: "none" (infinite),
+ * "&gt; 100 %" (HTML: the test has too few nights or runs), else a percentage. */
+void pages_fmt_mdc(double mdc, char *buf, size_t size);
 
 /*
  * What a page says of a series beyond its verdict: its noise, the

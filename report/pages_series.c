@@ -224,7 +224,7 @@ void pages_sure_line(FILE *f, const struct compare_result *cmp, const char *at)
 						       "spreads (MAD/median) by",
 			a);
 		if (isfinite(worst.mdc)) {
-			pages_fmt_pct(worst.mdc, b, sizeof(b));
+			pages_fmt_mdc(worst.mdc, b, sizeof(b));
 			fprintf(f, " and can detect %s", b);
 		}
 		fputs(".", f);

@@ -242,5 +242,25 @@ int main(void)
 	expect_in(t, "<td class=\"num\">none</td>", "health cells");
 	free(t);
 
+	/* 2 nights against 1: the test on nightly medians has one degree of
+	 * freedom, its detectable change is several times the median; the
+	 * pages say "more than 100 %", not a meaningless 385.8 % */
+	bimodal_series(&cs);
+	cs.st.mdc = 3.858;
+	pages_figs_of(&cs, &g);
+	t = page_text(&cs, &g, 1);
+	expect_in(t, "only a change of more than 100 % would reach its level\">&gt; 100 %</td>",
+		  "health cells");
+	EXPECT(!strstr(t, "385.8"), "the health cells do not show 385.8 %%");
+	free(t);
+	t = page_text(&cs, &g, 0);
+	expect_in(t, "can detect at these runs: more than 100 % (too few nights or runs a side",
+		  "the series' figures");
+	EXPECT(!strstr(t, "385.8"), "the series' figures do not show 385.8 %%");
+	free(t);
+	t = page_text(&cs, &g, 2);
+	EXPECT(!strstr(t, "385.8"), "the how-sure line does not show 385.8 %%");
+	free(t);
+
 	return check_expect_done("pages show compare's noise, detectable change, clusters and bounds");
 }
