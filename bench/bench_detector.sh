@@ -258,7 +258,7 @@ else
 fi
 
 echo
-echo "# summary (goodput_bps, R = $R runs a side, $N comparisons each, compare ${COMPARE_ARGS:-with defaults: alpha 0.01, Holm, floor 2 % or 2 x MAD})"
+echo "# summary (goodput_bps, R = $R runs a side, $N comparisons each, compare ${COMPARE_ARGS:-with defaults: alpha 0.01, Holm, floor max(0.5 %, the measured noise), the night or invocation as the unit})"
 printf 'false alarms over A/A        %2d/%d  (inconclusive %d)\n' "${alarms[aa]}" "$N" "${inconclusive[aa]}"
 printf 'detection rate at -3 %%       %2d/%d  (inconclusive %d)\n' "${detected[m3]}" "$N" "${inconclusive[m3]}"
 printf 'detection rate at -5 %%       %2d/%d  (inconclusive %d)\n' "${detected[m5]}" "$N" "${inconclusive[m5]}"
