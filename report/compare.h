@@ -75,10 +75,10 @@ enum compare_verdict {
  * (compare.c), so a verdict reads the same everywhere it has one use.
  */
 struct compare_words {
-	const char *name;  /* JSON and the pages' tables: "no_change", "regression", ... */
+	const char *name;  /* JSON: "no_change", "regression", ... */
 	const char *label; /* text table, Markdown, JUnit: "no change", "REGRESSION", ... */
 	const char *css;   /* HTML class: "no-change", "regression", ... */
-	const char *log;   /* within a sentence of a log line: "no change", "regression", ... */
+	const char *log;   /* within a sentence, and the pages' tables: "no change", ... */
 };
 /* The words of v; every word "unknown" for a value that is no verdict. */
 const struct compare_words *compare_verdict_words(enum compare_verdict v);

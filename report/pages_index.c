@@ -202,7 +202,7 @@ int pages_write_md(const struct pages *p)
 		fputs(" | ", f);
 		html_md_text(f, cs->metric);
 		fprintf(f, " | %s%s%s | %s | ", cs->verdict == COMPARE_REGRESSION ? "**" : "",
-			compare_verdict_name(cs->verdict),
+			compare_verdict_words(cs->verdict)->log,
 			cs->verdict == COMPARE_REGRESSION ? "**" : "", change);
 		if (s && pages_chart_ok(&p->out, s->spark))
 			fprintf(f, "![trend](charts/spark-%s.png)", s->slug);

@@ -43,7 +43,7 @@ void pages_row_cells(FILE *f, const char *page, const char *slug, const char *sc
 		fputs("\"", f);
 	}
 	fputc('>', f);
-	html_text(f, cs ? compare_verdict_name(cs->verdict) : "not compared");
+	html_text(f, cs ? compare_verdict_words(cs->verdict)->log : "not compared");
 	if (cs)
 		pages_fmt_change(cs, buf, sizeof(buf));
 	else

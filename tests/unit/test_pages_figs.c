@@ -262,5 +262,24 @@ int main(void)
 	EXPECT(!strstr(t, "385.8"), "the how-sure line does not show 385.8 %%");
 	free(t);
 
+	/* a series row says its verdict in words, not in the JSON spelling */
+	bimodal_series(&cs);
+	cs.verdict = COMPARE_NO_CHANGE;
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		if (!f) {
+			perror("open_memstream");
+			exit(1);
+		}
+		pages_row_cells(f, "scenario", "slug", cs.scenario, cs.variant_key, cs.metric, &cs);
+		fclose(f);
+		expect_in(buf, ">no change", "a no-change row");
+		EXPECT(!strstr(buf, "no_change"), "the row does not say no_change: %s", buf);
+		free(buf);
+	}
+
 	return check_expect_done("pages show compare's noise, detectable change, clusters and bounds");
 }
